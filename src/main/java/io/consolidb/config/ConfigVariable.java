@@ -1,0 +1,93 @@
+package io.consolidb.config;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One environment variable (or system property of the same name) that overrides one key of the
+ * YAML configuration. The seed's variable names are kept so existing deployments carry over.
+ */
+public record ConfigVariable(String name, String key, Type type) {
+
+  /** How the text of a variable becomes a JSON value. */
+  public enum Type { STRING, INT, DECIMAL, BOOLEAN }
+
+  /** Every variable consolidb reads, in the order the README lists them. */
+  public static final List<ConfigVariable> ALL = List.of(
+      new ConfigVariable("HTTP_HOST", "http.host", Type.STRING),
+      new ConfigVariable("HTTP_PORT", "http.port", Type.INT),
+      new ConfigVariable("HTTP_MAX_BODY_BYTES", "http.maxBodyBytes", Type.INT),
+      new ConfigVariable("API_TOKEN", "http.apiToken", Type.STRING),
+      new ConfigVariable("ADMIN_TOKEN", "http.adminToken", Type.STRING),
+      new ConfigVariable("DATABASE_URL", "database.url", Type.STRING),
+      new ConfigVariable("DB_REQUIRE_TLS", "database.requireTls", Type.BOOLEAN),
+      new ConfigVariable("DB_POOL_SIZE", "database.pool.size", Type.INT),
+      new ConfigVariable("DB_MAX_OVERFLOW", "database.pool.maxOverflow", Type.INT),
+      new ConfigVariable("DB_POOL_TIMEOUT", "database.pool.timeoutSeconds", Type.DECIMAL),
+      new ConfigVariable("DB_POOL_RECYCLE", "database.pool.recycleSeconds", Type.INT),
+      new ConfigVariable("DB_POOL_MAX_WAIT_QUEUE", "database.pool.maxWaitQueue", Type.INT),
+      new ConfigVariable("DB_QUERY_TIMEOUT_MS", "database.queryTimeoutMs", Type.INT),
+      new ConfigVariable("DB_SLOW_QUERY_THRESHOLD", "database.slowQueryThresholdSeconds", Type.DECIMAL),
+      new ConfigVariable("DB_ECHO", "database.echo", Type.BOOLEAN),
+      new ConfigVariable("DB_MIGRATE", "database.migrate", Type.BOOLEAN),
+      new ConfigVariable("DB_SEED_DEMO_DATA", "database.seedDemoData", Type.BOOLEAN),
+      new ConfigVariable("DB_DEMO_RESTAURANTS", "database.demoRestaurants", Type.INT),
+      new ConfigVariable("REDIS_ENABLED", "redis.enabled", Type.BOOLEAN),
+      new ConfigVariable("REDIS_URL", "redis.url", Type.STRING),
+      new ConfigVariable("REDIS_TIMEOUT", "redis.timeoutSeconds", Type.DECIMAL),
+      new ConfigVariable("REDIS_MAX_CONNECTIONS", "redis.maxConnections", Type.INT),
+      new ConfigVariable("DB_CACHE_ENABLED", "cache.enabled", Type.BOOLEAN),
+      new ConfigVariable("DB_CACHE_TTL", "cache.ttlSeconds", Type.INT),
+      new ConfigVariable("DB_CACHE_MAX_MEMORY", "cache.maxEntries", Type.INT),
+      new ConfigVariable("DB_HEALTH_CHECK_INTERVAL", "health.intervalSeconds", Type.DECIMAL),
+      new ConfigVariable("DB_ENABLE_METRICS", "metrics.enabled", Type.BOOLEAN),
+      new ConfigVariable("CLUSTER_ENABLED", "cluster.enabled", Type.BOOLEAN),
+      new ConfigVariable("CLUSTER_HOST", "cluster.host", Type.STRING),
+      new ConfigVariable("CLUSTER_PORT", "cluster.port", Type.INT),
+      new ConfigVariable("CLUSTER_MEMBERS", "cluster.members", Type.STRING),
+      new ConfigVariable("CLUSTER_KUBERNETES_SERVICE_DNS", "cluster.kubernetesServiceDns", Type.STRING));
+
+  /** Looks a variable up by the configuration key it sets (null when none does). */
+  public static String variableFor(String key) {
+    return ALL.stream().filter(v -> v.key.equals(key)).map(ConfigVariable::name).findFirst().orElse(null);
+  }
+
+  /** Converts {@code text} and writes it at this variable's key into {@code target}. */
+  public void applyTo(JsonObject target, String text) {
+    String[] path = key.split("\\.");
+    JsonObject node = target;
+    for (int i = 0; i < path.length - 1; i++) {
+      JsonObject child = node.getJsonObject(path[i]);
+      if (child == null) {
+        child = new JsonObject();
+        node.put(path[i], child);
+      }
+      node = child;
+    }
+    node.put(path[path.length - 1], convert(text));
+  }
+
+  private Object convert(String text) {
+    String t = text.trim();
+    try {
+      return switch (type) {
+        case STRING -> text;
+        case INT -> Integer.parseInt(t);
+        case DECIMAL -> Double.parseDouble(t);
+        case BOOLEAN -> parseBoolean(t);
+      };
+    } catch (NumberFormatException e) {
+      throw new InvalidConfigException(key, name, SecretMasker.isSecretKey(key) ? SecretMasker.MASK : text,
+          type == Type.INT ? "must be an integer" : "must be a number");
+    }
+  }
+
+  private Boolean parseBoolean(String t) {
+    return switch (t.toLowerCase(Locale.ROOT)) {
+      case "true", "1", "yes", "on" -> true;
+      case "false", "0", "no", "off" -> false;
+      default -> throw new InvalidConfigException(key, name, t, "must be true or false");
+    };
+  }
+}

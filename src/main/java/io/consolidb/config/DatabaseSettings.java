@@ -1,0 +1,130 @@
+package io.consolidb.config;
+
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.SslMode;
+import io.vertx.sqlclient.PoolOptions;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * PostgreSQL access settings. The seed's pool variables map as HikariCP/SQLAlchemy users expect:
+ * {@code DB_POOL_SIZE + DB_MAX_OVERFLOW} is the pool's max size, {@code DB_POOL_TIMEOUT} the
+ * acquire timeout and {@code DB_POOL_RECYCLE} the max connection lifetime.
+ */
+public record DatabaseSettings(
+    String url,
+    boolean requireTls,
+    int poolSize,
+    int maxOverflow,
+    double poolTimeoutSeconds,
+    int recycleSeconds,
+    int maxWaitQueue,
+    int queryTimeoutMs,
+    int statementTimeoutMs,
+    double slowQueryThresholdSeconds,
+    boolean echo,
+    int retryMaxAttempts,
+    int retryInitialBackoffMs,
+    int retryMaxBackoffMs,
+    boolean migrate,
+    boolean seedDemoData,
+    int demoRestaurants) {
+
+  /** The name of the node's one pool: the {@code pool_name} label of the Vert.x pool metrics. */
+  public static final String POOL_NAME = "consolidb";
+
+  static DatabaseSettings fromJson(ConfigSection db) {
+    ConfigSection pool = db.section("pool");
+    ConfigSection retry = db.section("retry");
+    String url = db.string("url", null);
+    if (url == null || url.isBlank()) {
+      throw db.invalid("url", "", "must be a postgresql:// URL");
+    }
+    DatabaseSettings settings = new DatabaseSettings(
+        url,
+        db.bool("requireTls", false),
+        pool.integer("size", 8, 1),
+        pool.integer("maxOverflow", 0, 0),
+        pool.positive("timeoutSeconds", 10),
+        pool.integer("recycleSeconds", 1800, 0),
+        pool.integer("maxWaitQueue", 512, 0),
+        db.integer("queryTimeoutMs", 5000, 1),
+        db.integer("statementTimeoutMs", 30000, 0),
+        db.positive("slowQueryThresholdSeconds", 0.5),
+        db.bool("echo", false),
+        retry.integer("maxAttempts", 3, 1),
+        retry.integer("initialBackoffMs", 20, 0),
+        retry.integer("maxBackoffMs", 500, 0),
+        db.bool("migrate", true),
+        db.bool("seedDemoData", false),
+        db.integer("demoRestaurants", 10000, 0));
+    settings.validateUrl(db);
+    return settings;
+  }
+
+  private void validateUrl(ConfigSection db) {
+    String masked = SecretMasker.maskUri(url);
+    if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
+      throw db.invalid("url", masked, "must start with postgresql://");
+    }
+    PgConnectOptions options;
+    try {
+      options = PgConnectOptions.fromUri(url);
+    } catch (RuntimeException e) {
+      throw db.invalid("url", masked, "is not a valid PostgreSQL connection URL");
+    }
+    if (options.getHost() == null || options.getHost().isBlank() || options.getDatabase() == null
+        || options.getDatabase().isBlank()) {
+      throw db.invalid("url", masked, "must name a host and a database");
+    }
+    if (requireTls && !tlsRequired(options.getSslMode())) {
+      throw db.invalid("url", masked, "TLS is required here: add ?sslmode=require (or verify-ca, verify-full)");
+    }
+  }
+
+  private static boolean tlsRequired(SslMode mode) {
+    return mode == SslMode.REQUIRE || mode == SslMode.VERIFY_CA || mode == SslMode.VERIFY_FULL;
+  }
+
+  /** The URL with its password masked: the only form that may be logged or shown. */
+  public String maskedUrl() {
+    return SecretMasker.maskUri(url);
+  }
+
+  /** Fresh connect options: prepared-statement cache on, server-side statement timeout as a backstop. */
+  public PgConnectOptions connectOptions() {
+    PgConnectOptions options = PgConnectOptions.fromUri(url)
+        .setCachePreparedStatements(true)
+        .setPreparedStatementCacheMaxSize(512);
+    if (statementTimeoutMs > 0) {
+      options.addProperty("statement_timeout", Integer.toString(statementTimeoutMs));
+    }
+    options.addProperty("application_name", "consolidb");
+    return options;
+  }
+
+  /** Transport options: a connect attempt gives up quickly so an unreachable database fails fast. */
+  public NetClientOptions netClientOptions() {
+    return new NetClientOptions()
+        .setConnectTimeout(Math.max(500, (int) Math.min(poolTimeoutSeconds * 1000, 5_000)))
+        .setTcpNoDelay(true)
+        .setTcpKeepAlive(true);
+  }
+
+  public PoolOptions poolOptions() {
+    PoolOptions options = new PoolOptions()
+        .setName(POOL_NAME)
+        .setMaxSize(poolSize + maxOverflow)
+        .setMaxWaitQueueSize(maxWaitQueue)
+        .setConnectionTimeout((int) Math.ceil(poolTimeoutSeconds * 1000))
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
+    if (recycleSeconds > 0) {
+      options.setMaxLifetime(recycleSeconds).setMaxLifetimeUnit(TimeUnit.SECONDS);
+    }
+    return options;
+  }
+
+  public long slowQueryThresholdMs() {
+    return Math.round(slowQueryThresholdSeconds * 1000);
+  }
+}
