@@ -1,0 +1,366 @@
+#!/usr/bin/env bash
+# Brings the local PostgreSQL and Redis that consolidb needs up on 127.0.0.1.
+#
+# Works on a fresh Debian/Ubuntu machine without systemd (containers, CI):
+# installs the OS packages when missing, drives PostgreSQL through the Debian
+# cluster tools (pg_lsclusters / pg_ctlcluster) and starts redis-server
+# directly as a daemon. Safe to run again: a second `up` only checks.
+#
+#   scripts/services.sh up | down | status
+#   scripts/services.sh pg-start | pg-stop | redis-start | redis-stop
+#   scripts/services.sh redis-pause | redis-resume     (SIGSTOP / SIGCONT)
+#
+# Environment: PGPORT (5432), REDIS_PORT (6379), SERVICES_WAIT_SECONDS (30),
+# CONSOLIDB_STATE_DIR (Redis pid/log/data; /var/lib/consolidb),
+# SERVICES_ENV_FILE (where `up` writes the URLs).
+# `up` prints the connection URLs and writes them to .consolidb/services.env
+# at the repository root, where the tests find them.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ENV_FILE="${SERVICES_ENV_FILE:-$REPO_ROOT/.consolidb/services.env}"
+
+PGPORT="${PGPORT:-5432}"
+REDIS_PORT="${REDIS_PORT:-6379}"
+WAIT_SECONDS="${SERVICES_WAIT_SECONDS:-30}"
+STATE_DIR="${CONSOLIDB_STATE_DIR:-/var/lib/consolidb}"
+HOST=127.0.0.1
+if ! [[ $PGPORT =~ ^[0-9]+$ && $REDIS_PORT =~ ^[0-9]+$ ]]; then
+  echo "PGPORT/REDIS_PORT must be numbers" >&2
+  exit 2
+fi
+
+# Fixed local development credentials (not a secret; see DESIGN.md §8).
+DB_USER=consolidb
+DB_PASSWORD=consolidb
+DATABASES=(consolidb consolidb_test)
+EXTENSIONS=(cube earthdistance)
+
+REDIS_PIDFILE="$STATE_DIR/redis-$REDIS_PORT.pid"
+REDIS_LOGFILE="$STATE_DIR/redis-$REDIS_PORT.log"
+REDIS_DIR="$STATE_DIR/redis-$REDIS_PORT"
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
+
+require_root() {
+  [[ $EUID -eq 0 ]] && return 0
+  if command -v sudo >/dev/null 2>&1; then
+    log "not root: re-running with sudo"
+    exec sudo -E PGPORT="$PGPORT" REDIS_PORT="$REDIS_PORT" "$0" "$@"
+  fi
+  die "must run as root (package installs, pg_ctlcluster, Redis state in $STATE_DIR)"
+}
+
+# ---------------------------------------------------------------- packages
+
+APT_UPDATED=0
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install $* yourself"
+  export DEBIAN_FRONTEND=noninteractive
+  if [[ $APT_UPDATED -eq 0 ]]; then
+    log "apt-get update"
+    apt-get update -q >/dev/null
+    APT_UPDATED=1
+  fi
+  log "apt-get install -y $*"
+  apt-get install -y -q "$@" >/dev/null
+}
+
+pg_installed() {
+  command -v pg_lsclusters >/dev/null 2>&1 && command -v pg_isready >/dev/null 2>&1 &&
+    compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null
+}
+
+ensure_packages() {
+  local missing=()
+  pg_installed || missing+=(postgresql)
+  { command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; } ||
+    missing+=(redis-server)
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    apt_install "${missing[@]}"
+  fi
+  pg_installed || die "PostgreSQL still missing after install"
+}
+
+# -------------------------------------------------------------- PostgreSQL
+
+PG_VER=""
+PG_NAME=""
+
+# Sets PG_VER/PG_NAME to the cluster listening on $PGPORT; returns 1 if none.
+find_cluster() {
+  local ver name port _rest
+  while read -r ver name port _rest; do
+    if [[ "$port" == "$PGPORT" ]]; then
+      PG_VER=$ver PG_NAME=$name
+      return 0
+    fi
+  done < <(pg_lsclusters -h 2>/dev/null || true)
+  return 1
+}
+
+newest_pg_version() {
+  local dir ver best=""
+  for dir in /usr/lib/postgresql/*/bin/postgres; do
+    ver=${dir#/usr/lib/postgresql/}
+    ver=${ver%%/*}
+    if [[ -z "$best" ]] || (( ${ver%%.*} > ${best%%.*} )); then best=$ver; fi
+  done
+  [[ -n "$best" ]] || die "no PostgreSQL server binaries under /usr/lib/postgresql"
+  echo "$best"
+}
+
+ensure_cluster() {
+  find_cluster && return 0
+  local ver name=main
+  ver=$(newest_pg_version)
+  # Another cluster may already be called main (on another port).
+  if [[ -d "/etc/postgresql/$ver/main" ]]; then name=consolidb; fi
+  log "creating PostgreSQL $ver cluster '$name' on port $PGPORT"
+  pg_createcluster --port "$PGPORT" "$ver" "$name" >/dev/null
+  find_cluster || die "cluster $ver/$name created but not listed on port $PGPORT"
+}
+
+pg_online() {
+  pg_lsclusters -h 2>/dev/null | awk -v v="$PG_VER" -v n="$PG_NAME" \
+    '$1 == v && $2 == n && $4 ~ /^online/ { found = 1 } END { exit !found }'
+}
+
+pg_ready() { pg_isready -q -h "$HOST" -p "$PGPORT" -t 1 >/dev/null 2>&1; }
+
+wait_for() {
+  local what=$1; shift
+  local deadline=$((SECONDS + WAIT_SECONDS))
+  until "$@"; do
+    if (( SECONDS >= deadline )); then
+      die "$what did not answer within ${WAIT_SECONDS}s"
+    fi
+    sleep 0.2
+  done
+}
+
+pg_start() {
+  ensure_cluster
+  if ! pg_online; then
+    log "starting PostgreSQL cluster $PG_VER/$PG_NAME on port $PGPORT"
+    pg_ctlcluster "$PG_VER" "$PG_NAME" start
+  fi
+  wait_for "PostgreSQL on $HOST:$PGPORT" pg_ready
+}
+
+pg_stop() {
+  if find_cluster && pg_online; then
+    log "stopping PostgreSQL cluster $PG_VER/$PG_NAME"
+    pg_ctlcluster "$PG_VER" "$PG_NAME" stop -m fast
+  else
+    log "PostgreSQL on port $PGPORT is not running"
+  fi
+}
+
+# psql as the postgres superuser over the cluster's Unix socket (peer auth).
+psql_su() {
+  (cd / && env -u PGHOST -u PGUSER -u PGDATABASE -u PGPASSWORD \
+    runuser -u postgres -- psql --cluster "$PG_VER/$PG_NAME" -X -q -v ON_ERROR_STOP=1 "$@")
+}
+
+tcp_login_works() {
+  PGPASSWORD="$DB_PASSWORD" PGCONNECT_TIMEOUT=5 psql -X -q -At -h "$HOST" -p "$PGPORT" \
+    -U "$DB_USER" -d "${DATABASES[0]}" -c 'SELECT 1' >/dev/null 2>&1
+}
+
+HBA_MARKER='# consolidb: password login over TCP on loopback (scripts/services.sh)'
+
+# Debian's default pg_hba.conf already has `host all all 127.0.0.1/32
+# scram-sha-256`; other setups may not. Only when the login fails do we put
+# our own line first (first match wins) and reload.
+ensure_tcp_password_auth() {
+  tcp_login_works && return 0
+  local hba
+  hba=$(psql_su -At -c 'SHOW hba_file')
+  if ! grep -qF "$HBA_MARKER" "$hba"; then
+    log "adding a scram-sha-256 line for $DB_USER on $HOST to $hba"
+    local tmp
+    tmp=$(mktemp)
+    {
+      echo "$HBA_MARKER"
+      echo "host    all    $DB_USER    $HOST/32    scram-sha-256"
+      cat "$hba"
+    } >"$tmp"
+    cat "$tmp" >"$hba" # keep owner and mode of the original
+    rm -f "$tmp"
+    psql_su -c 'SELECT pg_reload_conf()' >/dev/null
+    sleep 0.5
+  fi
+  tcp_login_works || die "password login as $DB_USER on $HOST:$PGPORT still fails; see pg_hba.conf ($hba)"
+}
+
+provision_pg() {
+  # Always (re)set the password so it is hashed with the current
+  # password_encryption (scram-sha-256) and matches the fixed dev password.
+  psql_su -d postgres <<SQL
+SET client_min_messages = warning;
+DO \$\$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') THEN
+    CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+  ELSE
+    ALTER ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+  END IF;
+END
+\$\$;
+SQL
+  local db ext
+  for db in "${DATABASES[@]}"; do
+    psql_su -d postgres <<SQL
+SELECT format('CREATE DATABASE %I OWNER %I', '$db', '$DB_USER')
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$db') \gexec
+ALTER DATABASE $db OWNER TO $DB_USER;
+SQL
+    for ext in "${EXTENSIONS[@]}"; do
+      # cube first: earthdistance depends on it. Needs superuser.
+      psql_su -d "$db" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS $ext"
+    done
+  done
+}
+
+# ------------------------------------------------------------------- Redis
+
+# Bounded: a paused (SIGSTOP) server accepts the connection but never replies.
+redis_cli() { timeout 3 redis-cli -h "$HOST" -p "$REDIS_PORT" "$@"; }
+
+redis_ready() { [[ "$(redis_cli ping 2>/dev/null)" == "PONG" ]]; }
+
+# Our pidfile first (answers even when the server is paused), else ask the
+# server on the port (one started by someone else).
+redis_pid() {
+  local pid=""
+  if [[ -f "$REDIS_PIDFILE" ]]; then
+    pid=$(cat "$REDIS_PIDFILE")
+    [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == redis-server* ]] || pid=""
+  fi
+  if [[ -z "$pid" ]]; then
+    pid=$(redis_cli info server 2>/dev/null | awk -F: '/^process_id:/ { print $2 }' | tr -d '\r')
+  fi
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+redis_start() {
+  local pid
+  if redis_ready; then
+    return 0
+  fi
+  if pid=$(redis_pid); then
+    die "Redis (pid $pid) on port $REDIS_PORT does not answer: paused? try 'redis-resume'"
+  fi
+  mkdir -p "$REDIS_DIR"
+  log "starting redis-server on $HOST:$REDIS_PORT (log $REDIS_LOGFILE)"
+  # No persistence: this is a cache for development and tests.
+  redis-server --bind "$HOST" --port "$REDIS_PORT" --protected-mode yes \
+    --daemonize yes --pidfile "$REDIS_PIDFILE" --logfile "$REDIS_LOGFILE" \
+    --dir "$REDIS_DIR" --save '' --appendonly no
+  wait_for "Redis on $HOST:$REDIS_PORT" redis_ready
+}
+
+redis_stop() {
+  local pid
+  if ! pid=$(redis_pid); then
+    log "Redis on port $REDIS_PORT is not running"
+    rm -f "$REDIS_PIDFILE"
+    return 0
+  fi
+  log "stopping Redis (pid $pid)"
+  kill -CONT "$pid" 2>/dev/null || true # a paused server cannot shut down
+  redis_cli shutdown nosave >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + WAIT_SECONDS))
+  while kill -0 "$pid" 2>/dev/null; do
+    (( SECONDS < deadline )) || die "Redis (pid $pid) did not stop within ${WAIT_SECONDS}s"
+    sleep 0.1
+  done
+  rm -f "$REDIS_PIDFILE"
+}
+
+redis_signal() {
+  local sig=$1 pid
+  pid=$(redis_pid) || die "Redis on port $REDIS_PORT is not running"
+  kill "-$sig" "$pid"
+  log "sent SIG$sig to Redis (pid $pid)"
+}
+
+# ------------------------------------------------------------------ output
+
+write_env() {
+  local base="postgresql://$DB_USER:$DB_PASSWORD@$HOST:$PGPORT"
+  local redis="redis://$HOST:$REDIS_PORT"
+  local lines=(
+    "DATABASE_URL=$base/${DATABASES[0]}"
+    "TEST_DATABASE_URL=$base/${DATABASES[1]}"
+    "REDIS_URL=$redis"
+    "TEST_REDIS_URL=$redis"
+    "PG_CLUSTER=$PG_VER/$PG_NAME"
+  )
+  mkdir -p "$(dirname "$ENV_FILE")"
+  printf '%s\n' "${lines[@]}" >"$ENV_FILE.tmp"
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
+  if [[ -n "${SUDO_UID:-}" ]]; then
+    chown "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$ENV_FILE" "$(dirname "$ENV_FILE")" || true
+  fi
+  printf '%s\n' "${lines[@]}"
+  log "wrote $ENV_FILE"
+}
+
+status() {
+  local rc=0 pid
+  if command -v pg_lsclusters >/dev/null 2>&1 && find_cluster; then
+    if pg_ready; then
+      echo "postgresql: up   ($PG_VER/$PG_NAME on $HOST:$PGPORT)"
+    else
+      echo "postgresql: down ($PG_VER/$PG_NAME on $HOST:$PGPORT)"; rc=3
+    fi
+  else
+    echo "postgresql: absent (no cluster on port $PGPORT)"; rc=3
+  fi
+  if command -v redis-cli >/dev/null 2>&1 && redis_ready; then
+    echo "redis:      up   ($HOST:$REDIS_PORT, pid $(redis_pid || echo '?'))"
+  elif command -v redis-cli >/dev/null 2>&1 && pid=$(redis_pid); then
+    echo "redis:      hung ($HOST:$REDIS_PORT, pid $pid does not answer; paused?)"; rc=3
+  else
+    echo "redis:      down ($HOST:$REDIS_PORT)"; rc=3
+  fi
+  return $rc
+}
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+main() {
+  local cmd=${1:-}
+  case "$cmd" in
+    up)
+      require_root "$@"
+      ensure_packages
+      pg_start
+      provision_pg
+      ensure_tcp_password_auth
+      redis_start
+      write_env
+      ;;
+    down)
+      require_root "$@"
+      pg_stop
+      redis_stop
+      ;;
+    status) status ;;
+    pg-start) require_root "$@"; pg_start ;;
+    pg-stop) require_root "$@"; pg_stop ;;
+    redis-start) require_root "$@"; redis_start ;;
+    redis-stop) require_root "$@"; redis_stop ;;
+    redis-pause) require_root "$@"; redis_signal STOP ;;
+    redis-resume) require_root "$@"; redis_signal CONT ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"
