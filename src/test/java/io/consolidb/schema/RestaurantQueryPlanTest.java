@@ -1,0 +1,243 @@
+package io.consolidb.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every statement in {@link RestaurantQueries}, planned against 100k generated restaurants: none
+ * may read the table sequentially, and each must use the index it was written for. Checked both
+ * as a custom plan (parameters known, as for the first executions of a prepared statement) and
+ * as a generic plan (what a cached prepared statement switches to after five executions).
+ *
+ * <p>The plans of the three read paths are printed and saved to {@code target/explain/}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RestaurantQueryPlanTest {
+
+  static final int ROWS = 100_000;
+  private static final long SEED = 7L;
+  private static final Path EXPLAIN_DIR = Path.of("target", "explain");
+
+  private Vertx vertx;
+  private TestSchema schema;
+  private Pool pool;
+
+  /**
+   * A statement, realistic parameters, the same as SQL literals, the index it must use, and
+   * whether that index must also deliver the ORDER BY (no Sort node above it).
+   */
+  record Case(String name, String sql, Tuple params, String literals, String index,
+      boolean indexOrder) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Arguments> cases() {
+    JsonObject patch = new JsonObject().put("rating", 4.5).put("website", null);
+    return Stream.of(
+        new Case("near", RestaurantQueries.NEAR, Tuple.of(40.7128, -74.0060, 10_000.0, 20),
+            "40.7128, -74.0060, 10000, 20", "restaurants_location_idx", true),
+        new Case("search", RestaurantQueries.SEARCH, Tuple.of("pizza", 20, 0),
+            "'pizza', 20, 0", "restaurants_search_idx", false),
+        new Case("by_city", RestaurantQueries.BY_CITY, Tuple.of("chicago", 20, 0),
+            "'chicago', 20, 0", "restaurants_city_name_idx", true),
+        new Case("by_id", RestaurantQueries.BY_ID, Tuple.of(12_345L),
+            "12345", "restaurants_pkey", false),
+        new Case("update", RestaurantQueries.UPDATE, Tuple.of(12_345L, patch),
+            "12345, '" + patch.encode() + "'", "restaurants_pkey", false),
+        new Case("delete", RestaurantQueries.DELETE, Tuple.of(12_345L),
+            "12345", "restaurants_pkey", false),
+        new Case("insert", RestaurantQueries.INSERT,
+            Tuple.wrap(new Object[] {"Plan Test Grill", "1 Main St", "Chicago", "IL", "60645",
+                null, null, "meat", "cRc", null, (short) 2, 4.0, null, 41.9, -87.7}),
+            "'Plan Test Grill', '1 Main St', 'Chicago', 'IL', '60645', NULL, NULL, 'meat',"
+                + " 'cRc', NULL, 2, 4.0, NULL, 41.9, -87.7", null, false))
+        .map(Arguments::of);
+  }
+
+  @BeforeAll
+  void seed() {
+    vertx = Vertx.vertx();
+    schema = TestSchema.create("plans");
+    schema.migrate();
+    pool = schema.pool(vertx, 4);
+    long start = System.nanoTime();
+    int inserted = await(DemoDataGenerator.seed(pool, ROWS, SEED), 300);
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    System.out.printf("seeded %,d restaurants in %,d ms (%,.0f rows/s, ANALYZE included)%n",
+        inserted, millis, inserted * 1000.0 / millis);
+    assertThat(inserted).isEqualTo(ROWS);
+  }
+
+  @AfterAll
+  void drop() throws Exception {
+    if (pool != null) {
+      pool.close().await(10, TimeUnit.SECONDS);
+    }
+    if (vertx != null) {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+    if (schema != null) {
+      schema.close();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  @DisplayName("the custom plan of each statement uses its index and never scans restaurants")
+  void customPlan_usesIndex(Case c) {
+    JsonArray plan = await(pool.preparedQuery("EXPLAIN (FORMAT JSON) " + c.sql())
+        .execute(c.params()).map(rows -> (JsonArray) rows.iterator().next().getValue(0)));
+
+    assertUsesIndexWithoutSeqScan(c, plan, "custom");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  @DisplayName("the generic plan of each statement (a cached prepared statement) uses its index too")
+  void genericPlan_usesIndex(Case c) {
+    JsonArray plan = await(pool.withConnection(conn -> genericPlan(conn, c.sql(), c.literals())
+        .map(text -> new JsonArray(text))));
+
+    assertUsesIndexWithoutSeqScan(c, plan, "generic");
+  }
+
+  @Test
+  @DisplayName("the plans of the read paths at 100k rows are printed and saved to target/explain")
+  void readPlans_printedAndSaved() throws IOException {
+    Files.createDirectories(EXPLAIN_DIR);
+    List<Case> reads = cases().map(a -> (Case) a.get()[0])
+        .filter(c -> List.of("near", "search", "by_city").contains(c.name()))
+        .toList();
+    for (Case c : reads) {
+      String analyzed = await(pool.preparedQuery(
+              "EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) " + c.sql()).execute(c.params())
+          .map(RestaurantQueryPlanTest::text));
+      String generic = await(pool.withConnection(conn -> genericPlanText(conn, c)));
+      String report = "-- " + c.name() + " at " + ROWS + " rows; parameters: " + c.literals()
+          + "\n-- " + c.sql() + "\n\n" + analyzed
+          + "\n-- generic plan (plan_cache_mode = force_generic_plan)\n" + generic;
+      System.out.println(report);
+      Files.writeString(EXPLAIN_DIR.resolve(c.name() + ".txt"), report);
+      assertThat(analyzed).doesNotContain("Seq Scan on restaurants");
+    }
+  }
+
+  @Test
+  @DisplayName("the radius around New York holds enough rows for the plan to mean something")
+  void nearNewYork_isDense() {
+    long within = await(pool.query("SELECT count(*) FROM restaurants WHERE earth_distance("
+        + "restaurant_earth(40.7128, -74.0060), restaurant_earth(latitude, longitude)) <= 10000")
+        .execute()).iterator().next().getLong(0);
+    System.out.printf("%,d of %,d restaurants lie within 10 km of 40.7128,-74.0060%n",
+        within, ROWS);
+    assertThat(within).isGreaterThan(1_000);
+  }
+
+  private static void assertUsesIndexWithoutSeqScan(Case c, JsonArray plan, String kind) {
+    List<JsonObject> nodes = new ArrayList<>();
+    collect(plan.getJsonObject(0).getJsonObject("Plan"), nodes);
+    assertThat(nodes)
+        .as("%s plan of %s has no sequential scan of restaurants:%n%s", kind, c.name(),
+            plan.encodePrettily())
+        .noneMatch(n -> "Seq Scan".equals(n.getString("Node Type"))
+            && "restaurants".equals(n.getString("Relation Name")));
+    if (c.index() != null) {
+      assertThat(nodes)
+          .as("%s plan of %s uses %s:%n%s", kind, c.name(), c.index(), plan.encodePrettily())
+          .anyMatch(n -> c.index().equals(n.getString("Index Name")));
+    }
+    if (c.indexOrder()) {
+      assertThat(nodes)
+          .as("%s plan of %s reads rows in ORDER BY order from the index, no sort:%n%s", kind,
+              c.name(), plan.encodePrettily())
+          .noneMatch(n -> n.getString("Node Type").contains("Sort"));
+    }
+  }
+
+  private static void collect(JsonObject node, List<JsonObject> into) {
+    into.add(node);
+    JsonArray children = node.getJsonArray("Plans");
+    if (children != null) {
+      for (int i = 0; i < children.size(); i++) {
+        collect(children.getJsonObject(i), into);
+      }
+    }
+  }
+
+  /** EXPLAIN (FORMAT JSON) of the generic plan, as JSON text. */
+  private static Future<String> genericPlan(SqlConnection conn, String sql, String literals) {
+    return explainGeneric(conn, sql, literals, "FORMAT JSON")
+        .map(rows -> String.valueOf(rows.get(0)));
+  }
+
+  private static Future<String> genericPlanText(SqlConnection conn, Case c) {
+    return explainGeneric(conn, c.sql(), c.literals(), "ANALYZE, BUFFERS, FORMAT TEXT")
+        .map(rows -> String.join("\n", rows.stream().map(String::valueOf).toList()) + "\n");
+  }
+
+  private static Future<List<Object>> explainGeneric(SqlConnection conn, String sql,
+      String literals, String options) {
+    return conn.query("SET plan_cache_mode = force_generic_plan").execute()
+        .compose(v -> conn.query("PREPARE plan_test AS " + sql).execute())
+        .compose(v -> conn.query("EXPLAIN (" + options + ") EXECUTE plan_test(" + literals + ")")
+            .execute())
+        .map(rows -> {
+          List<Object> values = new ArrayList<>();
+          for (Row row : rows) {
+            values.add(row.getValue(0));
+          }
+          return values;
+        })
+        .eventually(() -> conn.query("DEALLOCATE plan_test").execute()
+            .compose(v -> conn.query("RESET plan_cache_mode").execute()));
+  }
+
+  private static <T> T await(Future<T> future) {
+    return await(future, 60);
+  }
+
+  private static <T> T await(Future<T> future, int seconds) {
+    try {
+      return future.await(seconds, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("timed out after " + seconds + " s", e);
+    }
+  }
+
+  /** The rows of a text EXPLAIN as psql prints them. */
+  private static String text(RowSet<Row> rows) {
+    StringBuilder sb = new StringBuilder();
+    for (Row row : rows) {
+      sb.append(row.getString(0)).append('\n');
+    }
+    return sb.toString();
+  }
+}
