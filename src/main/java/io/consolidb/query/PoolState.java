@@ -1,0 +1,33 @@
+package io.consolidb.query;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+
+/**
+ * What the pool is doing, for health and metrics. {@link Pool} only reports its size, so the
+ * connections in use and the requests waiting are counted here, around every acquire and
+ * release. Confined to the query verticle's event loop.
+ */
+final class PoolState {
+
+  final int maxSize;
+  final long acquireTimeoutMs;
+  int waiting;
+  int active;
+
+  PoolState(int maxSize, long acquireTimeoutMs) {
+    this.maxSize = maxSize;
+    this.acquireTimeoutMs = acquireTimeoutMs;
+  }
+
+  /** {@code {size, active, idle, waiting, maxSize}}; size counts open connections. */
+  JsonObject toJson(Pool pool) {
+    int size = Math.max(pool.size(), active);
+    return new JsonObject()
+        .put("size", size)
+        .put("active", active)
+        .put("idle", size - active)
+        .put("waiting", waiting)
+        .put("maxSize", maxSize);
+  }
+}
