@@ -1,0 +1,62 @@
+package io.consolidb.http;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * One RFC 9457 problem: an HTTP status, a human-readable {@code detail} written by consolidb
+ * (never a database message, stack trace or secret) and, when input is at fault, the request
+ * parameter(s) to blame. Thrown by request parsing; rendered by {@link Problems}.
+ */
+final class Problem extends RuntimeException {
+
+  private final int status;
+  private final List<String> parameters;
+
+  Problem(int status, String detail, List<String> parameters) {
+    super(detail, null, false, false);
+    this.status = status;
+    this.parameters = parameters == null ? List.of() : List.copyOf(parameters);
+  }
+
+  static Problem badParameter(String parameter, String detail) {
+    return new Problem(400, detail, List.of(parameter));
+  }
+
+  static Problem badRequest(String detail, List<String> parameters) {
+    return new Problem(400, detail, parameters);
+  }
+
+  int status() {
+    return status;
+  }
+
+  String detail() {
+    return getMessage();
+  }
+
+  List<String> parameters() {
+    return parameters;
+  }
+
+  /**
+   * The body: {@code type} is {@code about:blank} (the status says it all), {@code title} the
+   * status's reason phrase; {@code parameter} names the one input at fault, {@code parameters}
+   * lists them when several are.
+   */
+  JsonObject toJson() {
+    JsonObject json = new JsonObject()
+        .put("type", "about:blank")
+        .put("title", HttpResponseStatus.valueOf(status).reasonPhrase())
+        .put("status", status)
+        .put("detail", getMessage());
+    if (parameters.size() == 1) {
+      json.put("parameter", parameters.get(0));
+    } else if (!parameters.isEmpty()) {
+      json.put("parameters", new JsonArray(List.copyOf(parameters)));
+    }
+    return json;
+  }
+}

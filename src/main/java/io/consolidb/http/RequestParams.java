@@ -1,0 +1,100 @@
+package io.consolidb.http;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Reads request parameters as the types the service takes, or throws a 400 {@link Problem}
+ * naming the parameter. Only the syntax is checked here; ranges are the service's business, so
+ * event-bus callers and HTTP clients get the same rules.
+ */
+final class RequestParams {
+
+  /** Plain decimal notation: no hex, no NaN/Infinity, no type suffixes that Double.parseDouble accepts. */
+  private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d{1,20}(\\.\\d{0,20})?|\\.\\d{1,20})([eE][+-]?\\d{1,3})?");
+  private static final Pattern INTEGER = Pattern.compile("[+-]?\\d{1,9}");
+  private static final Pattern ID = Pattern.compile("\\d{1,18}");
+
+  private RequestParams() {
+  }
+
+  /** A decimal number; {@code fallback} when absent, a problem when {@code fallback} is null. */
+  static double decimal(MultiMap params, String name, Double fallback) {
+    String value = single(params, name);
+    if (value == null) {
+      if (fallback == null) {
+        throw Problem.badParameter(name, name + " is required");
+      }
+      return fallback;
+    }
+    if (!DECIMAL.matcher(value.strip()).matches()) {
+      throw Problem.badParameter(name, name + " must be a decimal number");
+    }
+    return Double.parseDouble(value.strip());
+  }
+
+  /** An integer; {@code fallback} when absent. Out-of-int-range values fail as "not an integer". */
+  static int integer(MultiMap params, String name, int fallback) {
+    String value = single(params, name);
+    if (value == null) {
+      return fallback;
+    }
+    if (!INTEGER.matcher(value.strip()).matches()) {
+      throw Problem.badParameter(name, name + " must be an integer");
+    }
+    return Integer.parseInt(value.strip());
+  }
+
+  /** A text parameter as given; a problem when absent. Blank and length are checked by the service. */
+  static String text(MultiMap params, String name) {
+    String value = single(params, name);
+    if (value == null) {
+      throw Problem.badParameter(name, name + " is required");
+    }
+    return value;
+  }
+
+  /** The {@code id} path parameter: a positive integer. */
+  static long id(RoutingContext ctx) {
+    String value = ctx.pathParam("id");
+    if (value == null || !ID.matcher(value).matches()) {
+      throw Problem.badParameter("id", "id must be a positive integer");
+    }
+    return Long.parseLong(value);
+  }
+
+  /** The body as a JSON object, or a 400 naming {@code body}. */
+  static JsonObject jsonObject(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw Problem.badParameter("body", "a JSON object body is required");
+    }
+    Object value;
+    try {
+      value = body.toJsonValue();
+    } catch (DecodeException e) {
+      // The parser's message quotes the input: never echo it
+      throw Problem.badParameter("body", "the body is not valid JSON");
+    }
+    if (!(value instanceof JsonObject json)) {
+      throw Problem.badParameter("body", "the body must be a JSON object");
+    }
+    return json;
+  }
+
+  private static String single(MultiMap params, String name) {
+    List<String> values = params.getAll(name);
+    if (values.isEmpty()) {
+      return null;
+    }
+    if (values.size() > 1) {
+      throw Problem.badParameter(name, name + " must be given once");
+    }
+    return values.get(0);
+  }
+}

@@ -1,0 +1,91 @@
+package io.consolidb.restaurant;
+
+import io.consolidb.Addresses;
+import io.vertx.codegen.annotations.ProxyGen;
+import io.vertx.codegen.annotations.VertxGen;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceProxyBuilder;
+
+/**
+ * The restaurant directory, served on the clustered address {@code consolidb.restaurants}.
+ *
+ * <p>A restaurant is a JSON object with snake_case keys: {@code id, name, address, city, state,
+ * postal_code, phone, website, kosher_category, certifying_agency, hours} (a JSON object),
+ * {@code price_range, rating, status, latitude, longitude, created_at, updated_at} (ISO-8601).
+ *
+ * <p>Every method fails with a {@code ServiceException} whose {@code failureCode()} is one of
+ * {@link io.consolidb.FailureCodes}: 400 when an argument is invalid (the message says why and
+ * {@code getDebugInfo()} is {@code {"parameter": name}}, or {@code {"parameters": [names]}} when
+ * several fields are at fault), 404 when the restaurant does not exist, 409 on a conflict, 429
+ * when the database is saturated, 503 when it is unavailable, 504 when it did not answer in
+ * time. The bounds are in {@link RestaurantLimits}.
+ */
+@ProxyGen
+@VertxGen
+public interface RestaurantService {
+
+  /**
+   * A proxy that calls the service over the event bus, wherever in the cluster it is deployed.
+   *
+   * @param timeoutMs how long a call waits for the reply before failing with
+   *     {@code ReplyFailure.TIMEOUT}; make it longer than the query timeout so that a slow query
+   *     is reported by the service itself (504) rather than by the event bus
+   */
+  static RestaurantService createProxy(Vertx vertx, long timeoutMs) {
+    return new ServiceProxyBuilder(vertx)
+        .setAddress(Addresses.RESTAURANTS)
+        .setOptions(new DeliveryOptions().setSendTimeout(timeoutMs))
+        .build(RestaurantService.class);
+  }
+
+  /** The restaurant with this id, or 404. */
+  Future<JsonObject> get(long id);
+
+  /**
+   * Restaurants within {@code radiusKm} of a point, nearest first:
+   * {@code {"items": [restaurant + "distance_km"], "count": n}}.
+   *
+   * @param latitude  degrees, -90 to 90
+   * @param longitude degrees, -180 to 180
+   * @param radiusKm  greater than 0, at most {@link RestaurantLimits#MAX_RADIUS_KM}
+   * @param limit     1 to {@link RestaurantLimits#MAX_LIMIT}
+   */
+  Future<JsonObject> near(double latitude, double longitude, double radiusKm, int limit);
+
+  /**
+   * One page of a city's restaurants (case-insensitive match), ordered by name:
+   * {@code {"items": [...], "count": items on this page, "page", "size", "has_more"}}.
+   *
+   * @param page 1-based, at most {@link RestaurantLimits#MAX_PAGE}
+   * @param size 1 to {@link RestaurantLimits#MAX_PAGE_SIZE}
+   */
+  Future<JsonObject> byCity(String city, int page, int size);
+
+  /**
+   * Full-text search over name, city and address (web-search syntax: {@code "kosher pizza"
+   * -dairy}), best match first: {@code {"items": [...], "count": n}}.
+   *
+   * @param query not blank, at most {@link RestaurantLimits#MAX_QUERY_LENGTH} characters
+   * @param limit 1 to {@link RestaurantLimits#MAX_LIMIT}
+   */
+  Future<JsonObject> search(String query, int limit);
+
+  /**
+   * Creates a restaurant and returns it as stored (with {@code id}, {@code status} defaulting to
+   * {@code open}, timestamps). {@code name}, {@code city}, {@code latitude} and
+   * {@code longitude} are required; unknown or read-only fields are refused.
+   */
+  Future<JsonObject> create(JsonObject restaurant);
+
+  /**
+   * Changes the given fields of a restaurant (JSON merge patch: a field set to {@code null} is
+   * cleared; required fields cannot be cleared) and returns it as stored, or 404.
+   */
+  Future<JsonObject> update(long id, JsonObject changes);
+
+  /** Deletes a restaurant: {@code {"id": id, "deleted": true}}, or 404. */
+  Future<JsonObject> delete(long id);
+}

@@ -1,0 +1,193 @@
+package io.consolidb.restaurant.impl;
+
+import io.consolidb.FailureCodes;
+import io.consolidb.query.QueryClient;
+import io.consolidb.query.QueryResult;
+import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.schema.RestaurantQueries;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The restaurant service over the query verticle. Arguments are validated here, before any SQL
+ * runs; every failure leaves as a {@link ServiceException} with a {@link FailureCodes} code and a
+ * message written here (the database's own text, which may quote values or SQL, stays in the
+ * query layer's logs). Operation names ({@code restaurants.near}, …) are the low-cardinality
+ * labels of the query metrics.
+ */
+public final class RestaurantServiceImpl implements RestaurantService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RestaurantServiceImpl.class);
+
+  private final QueryClient queries;
+
+  public RestaurantServiceImpl(QueryClient queries) {
+    this.queries = queries;
+  }
+
+  @Override
+  public Future<JsonObject> get(long id) {
+    return guarded(() -> {
+      RestaurantValidator.id(id);
+      return queries.read("restaurants.get", RestaurantQueries.BY_ID, JsonArray.of(id))
+          .recover(failure -> translate("restaurants.get", failure))
+          .compose(result -> found(result, id));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> near(double latitude, double longitude, double radiusKm, int limit) {
+    return guarded(() -> {
+      JsonArray params = JsonArray.of(RestaurantValidator.latitude(latitude),
+          RestaurantValidator.longitude(longitude), RestaurantValidator.radiusKm(radiusKm) * 1000.0,
+          RestaurantValidator.limit(limit));
+      return queries.read("restaurants.near", RestaurantQueries.NEAR, params)
+          .recover(failure -> translate("restaurants.near", failure))
+          .map(result -> list(result.rows(), RestaurantServiceImpl::roundDistance));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> byCity(String city, int page, int size) {
+    return guarded(() -> {
+      String name = RestaurantValidator.city(city);
+      RestaurantValidator.page(page);
+      RestaurantValidator.size(size);
+      // One row more than the page tells whether another page follows, without a COUNT(*).
+      JsonArray params = JsonArray.of(name, size + 1, (page - 1) * size);
+      return queries.read("restaurants.by_city", RestaurantQueries.BY_CITY, params)
+          .recover(failure -> translate("restaurants.by_city", failure))
+          .map(result -> {
+            JsonArray rows = result.rows();
+            boolean more = rows.size() > size;
+            JsonArray items = more ? new JsonArray(rows.getList().subList(0, size)) : rows;
+            return list(items, row -> row)
+                .put("page", page)
+                .put("size", size)
+                .put("has_more", more);
+          });
+    });
+  }
+
+  @Override
+  public Future<JsonObject> search(String query, int limit) {
+    return guarded(() -> {
+      JsonArray params = JsonArray.of(RestaurantValidator.query(query), RestaurantValidator.limit(limit), 0);
+      return queries.read("restaurants.search", RestaurantQueries.SEARCH, params)
+          .recover(failure -> translate("restaurants.search", failure))
+          // rank orders the rows; it is not part of a restaurant
+          .map(result -> list(result.rows(), row -> {
+            row.remove("rank");
+            return row;
+          }));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> create(JsonObject restaurant) {
+    return guarded(() -> {
+      JsonArray params = RestaurantValidator.newRestaurant(restaurant);
+      return queries.write("restaurants.create", RestaurantQueries.INSERT, params)
+          .recover(failure -> translate("restaurants.create", failure))
+          .compose(result -> result.firstRow() != null
+              ? Future.succeededFuture(result.firstRow())
+              // INSERT … RETURNING always returns the row; without one nothing can be promised
+              : Future.failedFuture(FailureCodes.unavailable("the restaurant could not be stored")));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> update(long id, JsonObject changes) {
+    return guarded(() -> {
+      RestaurantValidator.id(id);
+      JsonObject patch = RestaurantValidator.changes(changes);
+      return queries.write("restaurants.update", RestaurantQueries.UPDATE, JsonArray.of(id, patch))
+          .recover(failure -> translate("restaurants.update", failure))
+          .compose(result -> found(result, id));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> delete(long id) {
+    return guarded(() -> {
+      RestaurantValidator.id(id);
+      return queries.write("restaurants.delete", RestaurantQueries.DELETE, JsonArray.of(id))
+          .recover(failure -> translate("restaurants.delete", failure))
+          .compose(result -> found(result, id))
+          .map(row -> new JsonObject().put("id", id).put("deleted", true));
+    });
+  }
+
+  /**
+   * Runs a method body, turning a validation failure (or any bug) thrown while building the query
+   * into a failed future: an exception escaping a service method would reach the caller as code
+   * 500 with its message.
+   */
+  private static Future<JsonObject> guarded(Supplier<Future<JsonObject>> body) {
+    try {
+      return body.get();
+    } catch (ServiceException e) {
+      return Future.failedFuture(e);
+    } catch (RuntimeException e) {
+      LOG.error("restaurant service: unexpected failure", e);
+      return Future.failedFuture(new ServiceException(-1, "unexpected failure in the restaurant service"));
+    }
+  }
+
+  private static Future<JsonObject> found(QueryResult result, long id) {
+    JsonObject row = result.firstRow();
+    return row != null
+        ? Future.succeededFuture(row)
+        : Future.failedFuture(FailureCodes.notFound("restaurant " + id + " not found"));
+  }
+
+  private static JsonObject list(JsonArray rows, UnaryOperator<JsonObject> item) {
+    JsonArray items = new JsonArray();
+    for (int i = 0; i < rows.size(); i++) {
+      items.add(item.apply(rows.getJsonObject(i)));
+    }
+    return new JsonObject().put("items", items).put("count", items.size());
+  }
+
+  /** Metre precision is what a great-circle distance on a spherical earth is worth. */
+  private static JsonObject roundDistance(JsonObject row) {
+    Object distance = row.getValue("distance_km");
+    if (distance instanceof Number n) {
+      row.put("distance_km", Math.round(n.doubleValue() * 1000.0) / 1000.0);
+    }
+    return row;
+  }
+
+  /**
+   * Keeps the code of a query-layer failure but replaces its message: the database's text may
+   * quote SQL or stored values, and callers (HTTP clients among them) see this message.
+   */
+  private static <T> Future<T> translate(String operation, Throwable failure) {
+    int code = failure instanceof ServiceException e ? e.failureCode() : -1;
+    String message = switch (code) {
+      case FailureCodes.INVALID_INPUT -> "the database refused the values";
+      case FailureCodes.NOT_FOUND -> "not found";
+      case FailureCodes.CONFLICT -> "the change conflicts with the stored restaurants";
+      case FailureCodes.BUSY -> "the database is busy, retry shortly";
+      case FailureCodes.UNAVAILABLE -> "the database is unavailable";
+      case FailureCodes.TIMED_OUT -> "the database did not answer in time";
+      default -> null;
+    };
+    if (code == FailureCodes.INVALID_INPUT) {
+      // Validation here should have caught it first: worth a look, once, at the place it is handled.
+      LOG.warn("restaurant service: {} refused by the database: {}", operation,
+          io.consolidb.config.SecretMasker.maskText(failure.getMessage()));
+    }
+    if (message == null) {
+      LOG.error("restaurant service: {} failed unexpectedly", operation, failure);
+      return Future.failedFuture(new ServiceException(-1, "unexpected failure in the restaurant service"));
+    }
+    return Future.failedFuture(new ServiceException(code, message));
+  }
+}

@@ -1,0 +1,314 @@
+package io.consolidb.restaurant.impl;
+
+import static io.consolidb.restaurant.RestaurantLimits.*;
+
+import io.consolidb.FailureCodes;
+import io.consolidb.schema.RestaurantQueries;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks the arguments of the restaurant service before any SQL runs, so event-bus callers get
+ * the same answers as HTTP clients. Each check throws a {@link ServiceException} 400 whose debug
+ * info names the parameter ({@code {"parameter": "latitude"}}); the service turns it into a failed
+ * future.
+ */
+final class RestaurantValidator {
+
+  /** Fields a caller may write, each with its rule, in {@link RestaurantQueries#INSERT_PARAMETERS} order. */
+  private static final Map<String, FieldRule> WRITABLE = writableFields();
+  /** Fields the database sets; known, but refused in a create or an update. */
+  private static final Set<String> READ_ONLY = Set.of("id", "created_at", "updated_at");
+  /** Fields that must be present (and non-null) in a create, and may never be cleared. */
+  private static final List<String> REQUIRED = List.of("name", "city", "latitude", "longitude");
+  /** NOT NULL columns that have a default: optional in a create, but never cleared. */
+  private static final Set<String> NOT_NULL = Set.of("name", "city", "latitude", "longitude", "status");
+
+  /** Unknown field names echoed back at most, and their longest shown length. */
+  private static final int MAX_NAMES_SHOWN = 10;
+  private static final int MAX_NAME_SHOWN = 40;
+
+  private RestaurantValidator() {
+  }
+
+  static long id(long id) {
+    if (id < 1) {
+      throw invalid("id", "id must be a positive integer, got " + id);
+    }
+    return id;
+  }
+
+  static double latitude(double latitude) {
+    return range("latitude", latitude, MIN_LATITUDE, MAX_LATITUDE);
+  }
+
+  static double longitude(double longitude) {
+    return range("longitude", longitude, MIN_LONGITUDE, MAX_LONGITUDE);
+  }
+
+  static double radiusKm(double radiusKm) {
+    if (!(radiusKm > 0 && radiusKm <= MAX_RADIUS_KM)) {
+      throw invalid("radiusKm", "radiusKm must be greater than 0 and at most " + format(MAX_RADIUS_KM)
+          + " km, got " + format(radiusKm));
+    }
+    return radiusKm;
+  }
+
+  static int limit(int limit) {
+    return intRange("limit", limit, 1, MAX_LIMIT);
+  }
+
+  static int page(int page) {
+    return intRange("page", page, 1, MAX_PAGE);
+  }
+
+  static int size(int size) {
+    return intRange("size", size, 1, MAX_PAGE_SIZE);
+  }
+
+  /** The city, stripped; not blank, bounded. */
+  static String city(String city) {
+    return requiredText("city", city, MAX_CITY_LENGTH);
+  }
+
+  /** The search text, stripped; not blank, bounded. */
+  static String query(String query) {
+    return requiredText("query", query, MAX_QUERY_LENGTH);
+  }
+
+  /**
+   * The {@link RestaurantQueries#INSERT} parameters for a new restaurant, normalized: text
+   * stripped (blank optional text becomes null), numbers as Double/Integer.
+   */
+  static JsonArray newRestaurant(JsonObject restaurant) {
+    if (restaurant == null) {
+      throw invalid("restaurant", "a restaurant object is required");
+    }
+    refuseUnknown(restaurant);
+    List<String> missing = new ArrayList<>();
+    for (String field : REQUIRED) {
+      if (restaurant.getValue(field) == null) {
+        missing.add(field);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw invalid(missing, (missing.size() == 1 ? "missing required field: " : "missing required fields: ")
+          + String.join(", ", missing));
+    }
+    JsonArray params = new JsonArray();
+    for (Map.Entry<String, FieldRule> field : WRITABLE.entrySet()) {
+      Object value = restaurant.getValue(field.getKey());
+      params.add(value == null ? null : field.getValue().normalize(field.getKey(), value));
+    }
+    for (String field : REQUIRED) {
+      if (params.getValue(RestaurantQueries.INSERT_PARAMETERS.indexOf(field)) == null) {
+        throw invalid(field, field + " must not be blank");
+      }
+    }
+    return params;
+  }
+
+  /**
+   * The {@link RestaurantQueries#UPDATE} patch: the given fields, normalized; a field given as
+   * null clears the column, which the required fields refuse.
+   */
+  static JsonObject changes(JsonObject changes) {
+    if (changes == null || changes.isEmpty()) {
+      throw invalid("changes", "changes must name at least one field to update");
+    }
+    refuseUnknown(changes);
+    JsonObject patch = new JsonObject();
+    for (Map.Entry<String, FieldRule> field : WRITABLE.entrySet()) {
+      String name = field.getKey();
+      if (!changes.containsKey(name)) {
+        continue;
+      }
+      Object value = changes.getValue(name);
+      Object normalized = value == null ? null : field.getValue().normalize(name, value);
+      if (normalized == null && NOT_NULL.contains(name)) {
+        throw invalid(name, name + " cannot be cleared");
+      }
+      patch.put(name, normalized);
+    }
+    return patch;
+  }
+
+  private static void refuseUnknown(JsonObject fields) {
+    List<String> unknown = new ArrayList<>();
+    List<String> readOnly = new ArrayList<>();
+    for (String name : fields.fieldNames()) {
+      if (READ_ONLY.contains(name)) {
+        readOnly.add(name);
+      } else if (!WRITABLE.containsKey(name)) {
+        unknown.add(name);
+      }
+    }
+    if (unknown.isEmpty() && readOnly.isEmpty()) {
+      return;
+    }
+    unknown.sort(null);
+    readOnly.sort(null);
+    List<String> all = new ArrayList<>(unknown);
+    all.addAll(readOnly);
+    StringBuilder message = new StringBuilder();
+    if (!unknown.isEmpty()) {
+      message.append(unknown.size() == 1 ? "unknown field: " : "unknown fields: ")
+          .append(String.join(", ", clip(unknown)));
+    }
+    if (!readOnly.isEmpty()) {
+      message.append(message.length() == 0 ? "" : "; ")
+          .append(readOnly.size() == 1 ? "read-only field: " : "read-only fields: ")
+          .append(String.join(", ", readOnly));
+    }
+    List<String> named = clip(all);
+    if (all.size() > named.size()) {
+      message.append(" (and ").append(all.size() - named.size()).append(" more)");
+    }
+    throw invalid(named, message.toString());
+  }
+
+  /** Field names come from the caller: never echo more than a few, nor long ones. */
+  private static List<String> clip(List<String> names) {
+    List<String> clipped = new ArrayList<>();
+    for (String name : names.subList(0, Math.min(names.size(), MAX_NAMES_SHOWN))) {
+      clipped.add(name.length() > MAX_NAME_SHOWN ? name.substring(0, MAX_NAME_SHOWN) + "…" : name);
+    }
+    return clipped;
+  }
+
+  private static double range(String name, double value, double min, double max) {
+    if (!(value >= min && value <= max)) {
+      throw invalid(name, name + " must be between " + format(min) + " and " + format(max)
+          + ", got " + format(value));
+    }
+    return value;
+  }
+
+  private static int intRange(String name, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw invalid(name, name + " must be between " + min + " and " + max + ", got " + value);
+    }
+    return value;
+  }
+
+  private static String requiredText(String name, String value, int maxLength) {
+    String stripped = value == null ? "" : value.strip();
+    if (stripped.isEmpty()) {
+      throw invalid(name, name + " must not be blank");
+    }
+    if (stripped.length() > maxLength) {
+      throw invalid(name, name + " must be at most " + maxLength + " characters, got " + stripped.length());
+    }
+    return stripped;
+  }
+
+  private static String format(double value) {
+    return value == Math.rint(value) && !Double.isInfinite(value) && Math.abs(value) < 1e15
+        ? Long.toString((long) value)
+        : Double.toString(value);
+  }
+
+  static ServiceException invalid(String parameter, String message) {
+    return new ServiceException(FailureCodes.INVALID_INPUT, message,
+        new JsonObject().put("parameter", parameter));
+  }
+
+  private static ServiceException invalid(List<String> parameters, String message) {
+    return parameters.size() == 1
+        ? invalid(parameters.get(0), message)
+        : new ServiceException(FailureCodes.INVALID_INPUT, message,
+            new JsonObject().put("parameters", new JsonArray(new ArrayList<>(parameters))));
+  }
+
+  private static Map<String, FieldRule> writableFields() {
+    Map<String, FieldRule> fields = new LinkedHashMap<>();
+    fields.put("name", text(MAX_NAME_LENGTH));
+    fields.put("address", text(MAX_ADDRESS_LENGTH));
+    fields.put("city", text(MAX_CITY_LENGTH));
+    fields.put("state", text(MAX_STATE_LENGTH));
+    fields.put("postal_code", text(MAX_POSTAL_CODE_LENGTH));
+    fields.put("phone", text(MAX_PHONE_LENGTH));
+    fields.put("website", text(MAX_WEBSITE_LENGTH));
+    fields.put("kosher_category", oneOf(KOSHER_CATEGORIES));
+    fields.put("certifying_agency", text(MAX_CERTIFYING_AGENCY_LENGTH));
+    fields.put("hours", RestaurantValidator::hours);
+    fields.put("price_range", (name, value) -> integer(name, value, MIN_PRICE_RANGE, MAX_PRICE_RANGE));
+    fields.put("rating", (name, value) -> number(name, value, MIN_RATING, MAX_RATING));
+    fields.put("status", oneOf(STATUSES));
+    fields.put("latitude", (name, value) -> number(name, value, MIN_LATITUDE, MAX_LATITUDE));
+    fields.put("longitude", (name, value) -> number(name, value, MIN_LONGITUDE, MAX_LONGITUDE));
+    if (!List.copyOf(fields.keySet()).equals(RestaurantQueries.INSERT_PARAMETERS)) {
+      // The INSERT binds parameters by position: a drift here would store values in the wrong columns.
+      throw new IllegalStateException("RestaurantValidator fields " + fields.keySet()
+          + " differ from RestaurantQueries.INSERT_PARAMETERS " + RestaurantQueries.INSERT_PARAMETERS);
+    }
+    return Collections.unmodifiableMap(fields);
+  }
+
+  /** Checks one non-null field value and returns it normalized (null for blank optional text). */
+  @FunctionalInterface
+  private interface FieldRule {
+    Object normalize(String name, Object value);
+  }
+
+  private static FieldRule text(int maxLength) {
+    return (name, value) -> {
+      if (!(value instanceof String s)) {
+        throw invalid(name, name + " must be a string");
+      }
+      String stripped = s.strip();
+      if (stripped.length() > maxLength) {
+        throw invalid(name, name + " must be at most " + maxLength + " characters, got " + stripped.length());
+      }
+      return stripped.isEmpty() ? null : stripped;
+    };
+  }
+
+  private static FieldRule oneOf(List<String> allowed) {
+    return (name, value) -> {
+      if (!(value instanceof String s) || !allowed.contains(s.strip().toLowerCase(Locale.ROOT))) {
+        throw invalid(name, name + " must be one of " + String.join(", ", allowed));
+      }
+      return s.strip().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  private static Object hours(String name, Object value) {
+    if (!(value instanceof JsonObject hours)) {
+      throw invalid(name, name + " must be a JSON object");
+    }
+    if (hours.encode().length() > MAX_HOURS_JSON_LENGTH) {
+      throw invalid(name, name + " must be at most " + MAX_HOURS_JSON_LENGTH + " characters of JSON");
+    }
+    return hours;
+  }
+
+  private static Object integer(String name, Object value, int min, int max) {
+    if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+      throw invalid(name, name + " must be an integer");
+    }
+    return (int) wholeRange(name, n.doubleValue(), min, max);
+  }
+
+  private static double wholeRange(String name, double value, int min, int max) {
+    if (value < min || value > max) {
+      throw invalid(name, name + " must be between " + min + " and " + max + ", got " + format(value));
+    }
+    return value;
+  }
+
+  private static Object number(String name, Object value, double min, double max) {
+    if (!(value instanceof Number n)) {
+      throw invalid(name, name + " must be a number");
+    }
+    return range(name, n.doubleValue(), min, max);
+  }
+}

@@ -1,0 +1,92 @@
+package io.consolidb.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * docs/openapi.yaml and the router agree: every documented operation has a route (it never
+ * answers "no such resource" or 405), and every other method on a documented path answers 405.
+ * Runs without a database: the routes answer 4xx/503, which is enough to prove they exist.
+ */
+@ExtendWith(VertxExtension.class)
+class OpenApiDocumentTest {
+
+  private static final Path DOCUMENT = Path.of("docs/openapi.yaml");
+  private static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch");
+
+  private WebClient client;
+
+  @BeforeEach
+  void deploy(Vertx vertx, VertxTestContext ctx) {
+    int port = TestNode.freePort();
+    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    JsonObject config = new JsonObject()
+        .put("environment", "testing")
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port))
+        .put("database", new JsonObject().put("url", "postgresql://u:p@127.0.0.1:5432/db").put("queryTimeoutMs", 200));
+    TestNode.deployHttp(vertx, config).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Map<String, Object>> documentedPaths() throws IOException {
+    try (Reader reader = Files.newBufferedReader(DOCUMENT)) {
+      Map<String, Object> document = new Yaml().load(reader);
+      assertThat(document.get("openapi")).isEqualTo("3.1.0");
+      return (Map<String, Map<String, Object>>) document.get("paths");
+    }
+  }
+
+  @Test
+  @DisplayName("every operation in docs/openapi.yaml is routed, and other methods on its paths answer 405")
+  void document_matchesRouter(VertxTestContext ctx) throws IOException {
+    Map<String, Map<String, Object>> paths = documentedPaths();
+    assertThat(paths.keySet()).containsExactlyInAnyOrder("/api/v1/restaurants", "/api/v1/restaurants/search",
+        "/api/v1/restaurants/{id}", "/health/live", "/health/ready");
+    List<Future<?>> checks = new ArrayList<>();
+    for (Map.Entry<String, Map<String, Object>> path : paths.entrySet()) {
+      String uri = path.getKey().replace("{id}", "1");
+      Set<String> documented = path.getValue().keySet();
+      for (String method : METHODS) {
+        boolean expected = documented.contains(method);
+        checks.add(client.request(HttpMethod.valueOf(method.toUpperCase(Locale.ROOT)), uri)
+            .putHeader("Content-Type", "application/json")
+            .send()
+            .map(response -> {
+              ctx.verify(() -> {
+                String what = method.toUpperCase(Locale.ROOT) + " " + uri + " answered " + response.bodyAsString();
+                if (expected) {
+                  assertThat(response.statusCode()).as(what).isNotEqualTo(405);
+                  assertThat(response.bodyAsString()).as(what).doesNotContain("no such resource");
+                } else {
+                  assertThat(response.statusCode()).as(what).isEqualTo(405);
+                }
+              });
+              return response;
+            }));
+      }
+    }
+    Future.all(checks).onComplete(ctx.succeedingThenComplete());
+  }
+}
