@@ -1,0 +1,41 @@
+package io.consolidb.cli;
+
+import io.consolidb.config.ConfigLoader;
+import io.consolidb.config.InvalidConfigException;
+import io.consolidb.config.NodeSettings;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** Options every command shares, and the one way commands load and validate configuration. */
+final class ConfigOptions {
+
+  /** Exit code for an impossible configuration (the message names the key). */
+  static final int INVALID_CONFIG = 2;
+  /** Exit code when a dependency (PostgreSQL, Redis) cannot be reached or used. */
+  static final int DEPENDENCY_FAILED = 3;
+
+  @Option(names = "--env", paramLabel = "ENV",
+      description = "development | staging | production | testing (overrides CONSOLIDB_ENV)")
+  String environment;
+
+  /**
+   * Loads the configuration, or prints the single line naming the bad key to stderr and returns
+   * null. {@code extra} are variables the command line sets (e.g. {@code CLUSTER_ENABLED}).
+   */
+  NodeSettings load(Map<String, String> extra) {
+    Map<String, String> variables = ConfigLoader.processVariables();
+    variables.putAll(extra);
+    if (environment != null) {
+      variables.put(ConfigLoader.ENV_VARIABLE, environment);
+    }
+    try {
+      return ConfigLoader.loadBlocking(variables);
+    } catch (InvalidConfigException e) {
+      System.err.println(e.getMessage());
+      return null;
+    } catch (Exception e) {
+      System.err.println("invalid configuration: " + e.getMessage());
+      return null;
+    }
+  }
+}

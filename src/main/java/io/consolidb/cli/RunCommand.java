@@ -1,0 +1,73 @@
+package io.consolidb.cli;
+
+import io.consolidb.config.NodeSettings;
+import io.consolidb.node.ConsolidbNode;
+import io.vertx.core.Vertx;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Starts a node and keeps it running until the process is stopped. */
+@Command(name = "run", description = "Start a consolidb node (the default command).")
+public final class RunCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+  @Mixin
+  ConfigOptions config = new ConfigOptions();
+
+  @Option(names = {"-cluster", "--cluster"}, description = "Join the Hazelcast cluster (CLUSTER_ENABLED=true).")
+  boolean cluster;
+
+  @Option(names = {"-cluster-host", "--cluster-host"}, paramLabel = "HOST",
+      description = "Address the clustered event bus binds to (CLUSTER_HOST).")
+  String clusterHost;
+
+  @Override
+  public Integer call() {
+    Map<String, String> extra = new HashMap<>();
+    if (cluster) {
+      extra.put("CLUSTER_ENABLED", "true");
+    }
+    if (clusterHost != null) {
+      extra.put("CLUSTER_HOST", clusterHost);
+    }
+    NodeSettings settings = config.load(extra);
+    if (settings == null) {
+      return ConfigOptions.INVALID_CONFIG;
+    }
+    log.info("config: effective configuration ({}): {}", settings.environment().fileName(),
+        settings.masked().encode());
+    Vertx vertx;
+    try {
+      vertx = ConsolidbNode.createVertx(settings).await(2, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      log.error("node: could not start Vert.x{}: {}", settings.cluster().enabled() ? " in cluster mode" : "",
+          e.getMessage());
+      return 11;
+    }
+    try {
+      ConsolidbNode node = ConsolidbNode.deploy(vertx, settings).await(5, TimeUnit.MINUTES);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        log.info("node: stopping");
+        try {
+          node.undeploy().compose(v -> vertx.close()).await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          log.warn("node: unclean stop: {}", e.getMessage());
+        }
+      }, "consolidb-shutdown"));
+      log.info("node: serving HTTP on {}:{}", settings.http().host(), settings.http().port());
+      return 0;
+    } catch (Exception e) {
+      log.error("node: failed to start: {}", e.getMessage());
+      vertx.close();
+      return 1;
+    }
+  }
+}
