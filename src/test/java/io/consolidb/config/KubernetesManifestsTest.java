@@ -1,0 +1,60 @@
+package io.consolidb.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/** The manifests in k8s/ say only what the node understands. */
+class KubernetesManifestsTest {
+
+  private static List<Map<String, Object>> documents(String file) throws IOException {
+    List<Map<String, Object>> documents = new ArrayList<>();
+    for (Object document : new Yaml().loadAll(Files.readString(Path.of("k8s", file)))) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> map = (Map<String, Object>) document;
+      documents.add(map);
+    }
+    return documents;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T at(Object node, String... path) {
+    Object current = node;
+    for (String key : path) {
+      current = current instanceof List<?> list ? list.get(Integer.parseInt(key)) : ((Map<String, Object>) current).get(key);
+    }
+    return (T) current;
+  }
+
+  @Test
+  @DisplayName("every ConfigMap key is a variable the node reads, and the environment is valid")
+  void configMap_keysAreKnownVariables() throws IOException {
+    Map<String, Object> data = at(documents("configmap.yaml").get(0), "data");
+    Set<String> known = ConfigVariable.ALL.stream().map(ConfigVariable::name).collect(Collectors.toSet());
+    known.add(ConfigLoader.ENV_VARIABLE);
+    assertThat(data.keySet()).allSatisfy(key -> assertThat(known).contains(key));
+    assertThat(Environment.parse(data.get("CONSOLIDB_ENV").toString())).isEqualTo(Environment.PRODUCTION);
+  }
+
+  @Test
+  @DisplayName("liveness probes the node alone and readiness follows the database")
+  void deployment_probes() throws IOException {
+    Map<String, Object> container = at(documents("deployment.yaml").get(0), "spec", "template", "spec", "containers", "0");
+    assertThat((String) at(container, "livenessProbe", "httpGet", "path")).isEqualTo("/health/live");
+    assertThat((String) at(container, "readinessProbe", "httpGet", "path")).isEqualTo("/health/ready");
+    List<Map<String, Object>> env = at(container, "env");
+    String jvm = env.stream().filter(e -> "JAVA_TOOL_OPTIONS".equals(e.get("name")))
+        .map(e -> e.get("value").toString()).findFirst().orElseThrow();
+    assertThat(jvm).contains("-Xmx256m");
+  }
+}
