@@ -33,7 +33,7 @@ fi
 # Fixed local development credentials (not a secret; see DESIGN.md §8).
 DB_USER=consolidb
 DB_PASSWORD=consolidb
-DATABASES=(consolidb consolidb_test)
+DATABASES=(consolidb consolidb_test consolidb_bench)
 EXTENSIONS=(cube earthdistance)
 
 REDIS_PIDFILE="$STATE_DIR/redis-$REDIS_PORT.pid"
@@ -295,6 +295,7 @@ write_env() {
   local lines=(
     "DATABASE_URL=$base/${DATABASES[0]}"
     "TEST_DATABASE_URL=$base/${DATABASES[1]}"
+    "BENCH_DATABASE_URL=$base/${DATABASES[2]}"
     "REDIS_URL=$redis"
     "TEST_REDIS_URL=$redis"
     "PG_CLUSTER=$PG_VER/$PG_NAME"

@@ -96,6 +96,15 @@ public final class TestServices {
     return endpoints;
   }
 
+  /**
+   * The benchmark database ({@code BENCH_DATABASE_URL}, which {@code scripts/services.sh up}
+   * creates beside the test database), or empty when none is configured.
+   */
+  public static Optional<String> benchDatabaseUrl() {
+    return explicit("BENCH_DATABASE_URL").or(() -> findEnvFile(Path.of("").toAbsolutePath())
+        .map(TestServices::readEnvFile).map(values -> values.get("BENCH_DATABASE_URL")));
+  }
+
   private static Endpoints resolve() {
     Optional<String> database = explicit(DATABASE_KEY);
     Optional<String> redis = explicit(REDIS_KEY);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The benchmark harness: brings the services up, builds the node, loads the fixed data set
+# (100k restaurants; 1M analytics events in full mode, 200k in quick mode), starts the node from
+# the fat jar with the JVM flags of k8s/deployment.yaml and runs every comparison with both sides
+# alternating in one run. Writes target/bench/report.json and target/bench/report.md.
+#
+#   scripts/bench.sh [--quick|--full]      (default --quick: under 5 minutes on 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:---quick}"
+case "$mode" in --quick|--full) ;; *) echo "usage: scripts/bench.sh [--quick|--full]" >&2; exit 2 ;; esac
+
+scripts/services.sh up
+if ! command -v wrk >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null || echo "wrk unavailable: HTTP ratios will be skipped" >&2
+fi
+set -a
+# shellcheck disable=SC1091
+. .consolidb/services.env
+set +a
+
+./mvnw -B -q package -DskipTests
+./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
+mkdir -p target/bench
+exec java -Xmx1g -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
+  io.consolidb.bench.BenchHarness "$mode" --out target/bench --jar target/consolidb.jar

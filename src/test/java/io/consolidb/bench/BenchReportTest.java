@@ -1,0 +1,41 @@
+package io.consolidb.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consolidb.testsupport.TestServices;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The harness itself is not part of the test run; this proves it produces a well-formed report. */
+class BenchReportTest {
+
+  @Test
+  @DisplayName("a smoke run of the harness writes report.json with every required ratio and report.md")
+  void smokeRun_wellFormedReport(@TempDir Path out) throws Exception {
+    String database = TestServices.benchDatabaseUrl().orElseThrow(() -> new IllegalStateException(
+        "BENCH_DATABASE_URL not found: run scripts/services.sh up"));
+    BenchHarness.run(BenchHarness.Mode.of("smoke"), out, Path.of("target/none.jar"),
+        Map.of("BENCH_DATABASE_URL", database, "REDIS_URL", TestServices.redisUrl()));
+
+    JsonObject report = BenchHarness.readReport(out);
+    assertThat(report.getString("jvm_flags")).contains("-Xmx256m");
+    JsonObject ratios = report.getJsonObject("ratios");
+    JsonObject notMeasured = report.getJsonObject("not_measured");
+    assertThat(ratios.fieldNames()).containsAll(Report.GOALS.keySet());
+    for (String name : Report.GOALS.keySet()) {
+      Object value = ratios.getValue(name);
+      if (value == null) {
+        assertThat(notMeasured.getString(name)).as("reason for " + name).isNotBlank();
+      } else {
+        assertThat(((Number) value).doubleValue()).as(name).isPositive();
+      }
+    }
+    assertThat(ratios.getDouble("proxy_vs_direct")).isPositive();
+    assertThat(Files.readString(out.resolve("report.md"))).contains("| proxy_vs_direct |", "JVM flags");
+  }
+}

@@ -1,0 +1,91 @@
+package io.consolidb.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** wrk and pgbench as subprocesses, with their throughput read from their own output. */
+final class ExternalTools {
+
+  private static final Pattern WRK_RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+  private static final Pattern PGBENCH_TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
+
+  private ExternalTools() {
+  }
+
+  static boolean available(String tool) {
+    try {
+      Process process = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
+      return process.waitFor(5, TimeUnit.SECONDS) && process.exitValue() == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  /** Requests per second of {@code wrk -t2 -c<connections> -d<seconds>s url}. */
+  static double wrk(String url, int connections, int seconds) throws Exception {
+    String out = run(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency", url),
+        Map.of(), seconds + 30);
+    if (out.contains("Non-2xx or 3xx responses")) {
+      throw new IllegalStateException("wrk saw error responses from " + url + ":\n" + out);
+    }
+    return parse(WRK_RPS, out, "wrk");
+  }
+
+  /** Transactions per second of {@code pgbench -S -M prepared} primary-key selects. */
+  static double pgbenchSelect(PgTarget target, int clients, int seconds) throws Exception {
+    String out = run(List.of("pgbench", "-n", "-S", "-M", "prepared", "-c", Integer.toString(clients),
+        "-j", "2", "-T", Integer.toString(seconds), "-h", target.host(), "-p", Integer.toString(target.port()),
+        "-U", target.user(), target.database()), Map.of("PGPASSWORD", target.password()), seconds + 60);
+    return parse(PGBENCH_TPS, out, "pgbench");
+  }
+
+  /** {@code pgbench -i} at the given scale, once: its accounts table is what {@code -S} reads. */
+  static void pgbenchInit(PgTarget target, int scale) throws Exception {
+    run(List.of("pgbench", "-i", "-q", "-s", Integer.toString(scale), "-h", target.host(), "-p",
+        Integer.toString(target.port()), "-U", target.user(), target.database()),
+        Map.of("PGPASSWORD", target.password()), 600);
+  }
+
+  /** Runs a script of SQL through pgbench for {@code transactions} transactions per client. */
+  static double pgbenchScript(PgTarget target, String scriptPath, int clients, int transactions) throws Exception {
+    String out = run(List.of("pgbench", "-n", "-f", scriptPath, "-c", Integer.toString(clients), "-j",
+        Integer.toString(Math.min(clients, 2)), "-t", Integer.toString(transactions), "-h", target.host(), "-p",
+        Integer.toString(target.port()), "-U", target.user(), target.database()),
+        Map.of("PGPASSWORD", target.password()), 600);
+    return parse(PGBENCH_TPS, out, "pgbench");
+  }
+
+  private static double parse(Pattern pattern, String out, String tool) {
+    Matcher m = pattern.matcher(out);
+    if (!m.find()) {
+      throw new IllegalStateException(tool + " printed no throughput:\n" + out);
+    }
+    return Double.parseDouble(m.group(1));
+  }
+
+  static String run(List<String> command, Map<String, String> env, int timeoutSeconds) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    byte[] output = process.getInputStream().readAllBytes();
+    if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException(command.get(0) + " did not finish in " + timeoutSeconds + " s");
+    }
+    String text = new String(output, StandardCharsets.UTF_8);
+    if (process.exitValue() != 0) {
+      throw new IllegalStateException(command.get(0) + " failed (" + process.exitValue() + "):\n" + text);
+    }
+    return text;
+  }
+
+  /** Where pgbench connects. */
+  record PgTarget(String host, int port, String user, String password, String database) {
+  }
+}

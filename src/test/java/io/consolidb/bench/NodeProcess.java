@@ -1,0 +1,113 @@
+package io.consolidb.bench;
+
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node under test as its own process, started from the fat jar with the JVM flags of the
+ * Kubernetes manifests, so its resident memory is the node's alone.
+ */
+final class NodeProcess implements AutoCloseable {
+
+  private final Process process;
+  private final int port;
+  private volatile long peakRssKib;
+  private final Thread sampler;
+
+  private NodeProcess(Process process, int port) {
+    this.process = process;
+    this.port = port;
+    this.sampler = new Thread(this::sample, "rss-sampler");
+    sampler.setDaemon(true);
+    sampler.start();
+  }
+
+  static NodeProcess start(Path jar, String jvmFlags, int port, Map<String, String> env, Path log) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(Arrays.asList(jvmFlags.trim().split("\\s+")));
+    command.addAll(List.of("-jar", jar.toString(), "run"));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    builder.environment().putAll(env);
+    builder.environment().put("HTTP_PORT", Integer.toString(port));
+    builder.environment().put("HTTP_HOST", "127.0.0.1");
+    NodeProcess node = new NodeProcess(builder.start(), port);
+    node.awaitReady(Duration.ofSeconds(120), log);
+    return node;
+  }
+
+  private void awaitReady(Duration timeout, Path log) throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("node exited: " + Files.readString(log));
+      }
+      try {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url("/health/ready")))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 200) {
+          return;
+        }
+      } catch (java.io.IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("node not ready within " + timeout);
+  }
+
+  String url(String path) {
+    return "http://127.0.0.1:" + port + path;
+  }
+
+  /** Peak resident set size seen by the sampler, in MiB (the kernel's VmHWM when available). */
+  double peakRssMib() {
+    long hwm = readStatus("VmHWM:");
+    return Math.max(hwm, peakRssKib) / 1024.0;
+  }
+
+  private void sample() {
+    while (process.isAlive()) {
+      peakRssKib = Math.max(peakRssKib, readStatus("VmRSS:"));
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private long readStatus(String field) {
+    File status = new File("/proc/" + process.pid() + "/status");
+    try {
+      for (String line : Files.readAllLines(status.toPath())) {
+        if (line.startsWith(field)) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (Exception e) {
+      // process gone or /proc missing: keep the last sample
+    }
+    return 0;
+  }
+
+  @Override
+  public void close() throws Exception {
+    process.destroy();
+    if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+}

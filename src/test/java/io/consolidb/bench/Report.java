@@ -1,0 +1,98 @@
+package io.consolidb.bench;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** report.json and report.md: every required ratio, measured or with the reason it is not. */
+final class Report {
+
+  /** Ratio name → goal, and whether the goal is a floor (≥) as all of them are. */
+  static final Map<String, Double> GOALS = new LinkedHashMap<>();
+
+  static {
+    GOALS.put("cache_speedup_local", 30.0);
+    GOALS.put("cache_speedup_report", 200.0);
+    GOALS.put("cache_speedup_redis", 10.0);
+    GOALS.put("proxy_vs_direct", 0.8);
+    GOALS.put("proxy_vs_pgbench", 0.8);
+    GOALS.put("http_cached_vs_live", 0.6);
+    GOALS.put("ingest_http_vs_direct", 0.7);
+    GOALS.put("metrics_on_vs_off", 0.95);
+  }
+
+  private final JsonObject json = new JsonObject();
+  private final JsonObject ratios = new JsonObject();
+  private final JsonObject missing = new JsonObject();
+  private final JsonObject details = new JsonObject();
+  private final JsonObject latency = new JsonObject();
+
+  Report(String mode, String jvmFlags) {
+    json.put("mode", mode).put("jvm_flags", jvmFlags)
+        .put("machine", new JsonObject().put("cores", Runtime.getRuntime().availableProcessors())
+            .put("java", System.getProperty("java.version")));
+  }
+
+  void ratio(String name, Comparison comparison) {
+    ratios.put(name, Samples.round(comparison.ratio()));
+    details.put(name, comparison.toJson());
+  }
+
+  void ratio(String name, double value, JsonObject detail) {
+    ratios.put(name, Samples.round(value));
+    details.put(name, detail);
+  }
+
+  /** A ratio that could not be measured in this run, with the reason. */
+  void notMeasured(String name, String reason) {
+    ratios.putNull(name);
+    missing.put(name, reason);
+  }
+
+  void latency(String name, double p50Ms, double p99Ms) {
+    latency.put(name, new JsonObject().put("p50", Samples.round(p50Ms)).put("p99", Samples.round(p99Ms)));
+  }
+
+  void rss(double mib) {
+    json.put("rss_mib", Samples.round(mib));
+  }
+
+  JsonObject toJson() {
+    return json.copy().put("ratios", ratios).put("not_measured", missing).put("latency_ms", latency)
+        .put("goals", new JsonObject(new LinkedHashMap<>(GOALS))).put("details", details);
+  }
+
+  void write(Path dir) throws Exception {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("report.json"), toJson().encodePrettily());
+    Files.writeString(dir.resolve("report.md"), markdown());
+  }
+
+  String markdown() {
+    StringBuilder md = new StringBuilder("# consolidb benchmark (" + json.getString("mode") + ")\n\n");
+    md.append("JVM flags of the node: `").append(json.getString("jvm_flags")).append("`\n\n");
+    md.append("| ratio | value | goal | met | spread (a / b) |\n|---|---|---|---|---|\n");
+    GOALS.forEach((name, goal) -> {
+      Object value = ratios.getValue(name);
+      JsonObject detail = details.getJsonObject(name);
+      String spread = "";
+      if (detail != null) {
+        spread = detail.fieldNames().stream().filter(k -> detail.getValue(k) instanceof JsonObject)
+            .map(k -> k + " ±" + Math.round(detail.getJsonObject(k).getDouble("spread", 0.0) * 100) + "%")
+            .reduce((x, y) -> x + " / " + y).orElse("");
+      }
+      String met = value == null ? "—" : ((Number) value).doubleValue() >= goal ? "yes" : "**no**";
+      md.append("| ").append(name).append(" | ")
+          .append(value == null ? "not measured: " + missing.getString(name) : value)
+          .append(" | ≥ ").append(goal).append(" | ").append(met).append(" | ").append(spread).append(" |\n");
+    });
+    md.append("\n| latency (ms) | p50 | p99 |\n|---|---|---|\n");
+    latency.forEach(e -> md.append("| ").append(e.getKey()).append(" | ")
+        .append(((JsonObject) e.getValue()).getValue("p50")).append(" | ")
+        .append(((JsonObject) e.getValue()).getValue("p99")).append(" |\n"));
+    md.append("\nPeak RSS of the node: ").append(json.getValue("rss_mib")).append(" MiB (goal ≤ 400)\n");
+    return md.toString();
+  }
+}
