@@ -13,6 +13,8 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.util.function.LongFunction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -148,9 +150,33 @@ public final class BenchHarness {
             "health_live", () -> ExternalTools.wrk(node.url("/health/live"), WRK_CONNECTIONS, mode.roundSeconds()),
             mode.rounds());
         report.ratio("http_cached_vs_live", http);
+        latencyAtHalfMaximum(mode, report, node);
       }
       report.rss(node.peakRssMib());
     }
+  }
+
+  /**
+   * p50/p99 of cached reads (one hot restaurant) and uncached reads (the radius query around a
+   * point that moves with every request, so no two requests share a cache key) at half of the
+   * throughput wrk measured for each.
+   */
+  private static void latencyAtHalfMaximum(Mode mode, Report report, NodeProcess node) throws Exception {
+    URI base = URI.create(node.url("/"));
+    int seconds = Math.max(3, mode.roundSeconds());
+    double cachedMax = ExternalTools.wrk(node.url("/api/v1/restaurants/42"), WRK_CONNECTIONS, mode.roundSeconds());
+    double[] cached = OpenLoop.latencies(base.getHost(), base.getPort(), (int) (cachedMax / 2), seconds,
+        i -> "/api/v1/restaurants/42");
+    report.latency("cached_read", cached[0], cached[1]);
+    LongFunction<String> uncachedPath = i -> String.format(java.util.Locale.ROOT,
+        "/api/v1/restaurants?lat=%.5f&lng=-74.0060&radius_km=2&limit=20", 40.60 + (i % 20_000) * 0.00001);
+    String probe = node.url(uncachedPath.apply(0));
+    double uncachedMax = ExternalTools.wrk(probe, WRK_CONNECTIONS, mode.roundSeconds());
+    double[] uncached = OpenLoop.latencies(base.getHost(), base.getPort(), (int) Math.max(1, uncachedMax / 2),
+        seconds, uncachedPath);
+    report.latency("uncached_read", uncached[0], uncached[1]);
+    report.detail("latency_rates", new JsonObject().put("cached_rps", (int) (cachedMax / 2))
+        .put("uncached_rps", (int) Math.max(1, uncachedMax / 2)));
   }
 
   /** The JVM flags the Kubernetes Deployment gives the node (one source of truth). */

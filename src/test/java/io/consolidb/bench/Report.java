@@ -55,6 +55,10 @@ final class Report {
     latency.put(name, new JsonObject().put("p50", Samples.round(p50Ms)).put("p99", Samples.round(p99Ms)));
   }
 
+  void detail(String name, JsonObject detail) {
+    details.put(name, detail);
+  }
+
   void rss(double mib) {
     json.put("rss_mib", Samples.round(mib));
   }
