@@ -82,8 +82,10 @@ public class HealthVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
-    registry.remove(gauge);
-    Future<Void> closed = probes.close();
+    if (gauge != null) {
+      registry.remove(gauge);
+    }
+    Future<Void> closed = probes == null ? Future.succeededFuture() : probes.close();
     return webhook == null ? closed : closed.eventually(webhook::close);
   }
 
