@@ -12,7 +12,7 @@ public record NodeSettings(
     DatabaseSettings database,
     RedisSettings redis,
     CacheSettings cache,
-    double healthIntervalSeconds,
+    HealthSettings health,
     boolean metricsEnabled,
     ClusterSettings cluster,
     JsonObject json) {
@@ -25,10 +25,15 @@ public record NodeSettings(
         DatabaseSettings.fromJson(ConfigSection.of(json, "database")),
         RedisSettings.fromJson(ConfigSection.of(json, "redis")),
         CacheSettings.fromJson(ConfigSection.of(json, "cache")),
-        ConfigSection.of(json, "health").positive("intervalSeconds", 30),
+        HealthSettings.fromJson(ConfigSection.of(json, "health")),
         ConfigSection.of(json, "metrics").bool("enabled", true),
         ClusterSettings.fromJson(ConfigSection.of(json, "cluster")),
         json.copy());
+  }
+
+  /** Seconds between two rounds of health checks ({@code DB_HEALTH_CHECK_INTERVAL}). */
+  public double healthIntervalSeconds() {
+    return health.intervalSeconds();
   }
 
   /** Reads the settings back from a verticle's deployment config. */

@@ -1,9 +1,7 @@
 package io.consolidb.http;
 
-import io.consolidb.NodeState;
 import io.consolidb.config.HttpSettings;
 import io.consolidb.config.NodeSettings;
-import io.consolidb.query.QueryClient;
 import io.consolidb.restaurant.RestaurantService;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -28,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API (vertx-web) on {@code http.host}:{@code http.port}: the restaurant routes under
- * {@code /api/v1}, described by {@code docs/openapi.yaml}, and the liveness/readiness probes.
+ * {@code /api/v1}, described by {@code docs/openapi.yaml}, and the health endpoints ({@link HealthRoutes}).
  * Restaurants are reached through the {@link RestaurantService} proxy, so this node may serve
  * HTTP while the service runs on another node of the cluster. Every error is an RFC 9457
  * {@code application/problem+json} body built by {@link Problems}.
@@ -40,8 +38,6 @@ public class HttpVerticle extends VerticleBase {
   static final String RESTAURANTS = "/api/v1/restaurants";
   static final String RESTAURANT = RESTAURANTS + "/:id";
   static final String SEARCH = RESTAURANTS + "/search";
-  static final String LIVE = "/health/live";
-  static final String READY = "/health/ready";
 
   static final double DEFAULT_RADIUS_KM = 10;
   static final int DEFAULT_LIMIT = 20;
@@ -60,7 +56,6 @@ public class HttpVerticle extends VerticleBase {
 
   private HttpSettings settings;
   private RestaurantService restaurants;
-  private ReadinessProbe readiness;
   /** SHA-256 of the API token, or null when none is configured (writes refused with 403). */
   private byte[] apiTokenDigest;
 
@@ -72,7 +67,6 @@ public class HttpVerticle extends VerticleBase {
     // The proxy waits a second longer than a query may take, so a slow query is reported as the
     // service's own 504 rather than as an event-bus timeout.
     restaurants = RestaurantService.createProxy(vertx, queryTimeoutMs + 1000);
-    readiness = new ReadinessProbe(new QueryClient(vertx, queryTimeoutMs), System::currentTimeMillis);
     apiTokenDigest = settings.apiToken().isEmpty() ? null : sha256(settings.apiToken());
 
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
@@ -88,10 +82,7 @@ public class HttpVerticle extends VerticleBase {
     // File uploads off: a body is held in memory up to the limit, never written to disk.
     BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes());
 
-    router.get(LIVE).handler(this::live);
-    allow(router, LIVE, "GET");
-    router.get(READY).handler(this::ready);
-    allow(router, READY, "GET");
+    new HealthRoutes(vertx).mount(router);
 
     // /search before /:id, or "search" would be read as an id.
     router.get(SEARCH).handler(this::searchRestaurants);
@@ -127,25 +118,6 @@ public class HttpVerticle extends VerticleBase {
     router.route(path).handler(ctx -> {
       ctx.response().putHeader(HttpHeaders.ALLOW, methods);
       Problems.send(ctx, 405, ctx.request().method().name() + " is not allowed here; allowed: " + methods);
-    });
-  }
-
-  private void live(RoutingContext ctx) {
-    // The node answers, so its event loop runs: that is all liveness means (never the database).
-    ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-    json(ctx, 200, new JsonObject().put("status", "UP"));
-  }
-
-  private void ready(RoutingContext ctx) {
-    if (NodeState.schemaPending(vertx)) {
-      ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-      json(ctx, 503, new JsonObject().put("status", "DOWN").put("reason", "the schema is not migrated yet"));
-      return;
-    }
-    readiness.check().onComplete(done -> {
-      ReadinessProbe.Result result = done.result();
-      ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-      json(ctx, result.ready() ? 200 : 503, result.toJson());
     });
   }
 

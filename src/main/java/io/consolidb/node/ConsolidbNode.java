@@ -2,6 +2,7 @@ package io.consolidb.node;
 
 import io.consolidb.cluster.HazelcastClusterConfig;
 import io.consolidb.config.NodeSettings;
+import io.consolidb.health.HealthVerticle;
 import io.consolidb.http.HttpVerticle;
 import io.consolidb.query.QueryVerticle;
 import io.consolidb.restaurant.RestaurantVerticle;
@@ -20,13 +21,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One consolidb node: a Vert.x instance (clustered or not) with the query verticle, the schema
- * bootstrap, the service verticles and the HTTP API deployed in dependency order.
+ * One consolidb node: a Vert.x instance (clustered or not) with the query verticle, the health
+ * monitor, the schema bootstrap, the service verticles and the HTTP API deployed in dependency order.
  */
 public final class ConsolidbNode {
 
   /** What a node runs; tests deploy subsets (e.g. a cluster member without a restaurant service). */
-  public enum Component { QUERY, SCHEMA, RESTAURANTS, HTTP }
+  public enum Component { QUERY, HEALTH, SCHEMA, RESTAURANTS, HTTP }
 
   private static final Logger log = LoggerFactory.getLogger(ConsolidbNode.class);
 
@@ -71,6 +72,9 @@ public final class ConsolidbNode {
     Future<Void> chain = Future.succeededFuture();
     if (components.contains(Component.QUERY)) {
       chain = chain.compose(v -> node.deploy(new QueryVerticle(), options));
+    }
+    if (components.contains(Component.HEALTH)) {
+      chain = chain.compose(v -> node.deploy(new HealthVerticle(), options));
     }
     if (components.contains(Component.SCHEMA)) {
       chain = chain.compose(v -> node.schema.start());

@@ -63,6 +63,7 @@ class HttpApiTest {
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     JsonObject config = node.config(port, TOKEN);
     TestNode.deployServices(vertx, config)
+        .compose(v -> TestNode.deployHealth(vertx, config))
         .compose(v -> TestNode.deployHttp(vertx, config))
         .onComplete(ctx.succeedingThenComplete());
   }
@@ -77,10 +78,10 @@ class HttpApiTest {
   }
 
   @Test
-  @DisplayName("GET /health/ready answers 200 {status: UP} when SELECT 1 succeeds")
+  @DisplayName("GET /health/ready answers 200 {status: UP, level: HEALTHY} when the database answers")
   void ready(VertxTestContext ctx) {
     expectJson(ctx, client.get("/health/ready").send(), 200, body ->
-        assertThat(body).isEqualTo(new JsonObject().put("status", "UP")));
+        assertThat(body).isEqualTo(new JsonObject().put("status", "UP").put("level", "HEALTHY")));
   }
 
   // ---- reads

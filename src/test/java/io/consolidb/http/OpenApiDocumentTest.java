@@ -63,7 +63,7 @@ class OpenApiDocumentTest {
   void document_matchesRouter(VertxTestContext ctx) throws IOException {
     Map<String, Map<String, Object>> paths = documentedPaths();
     assertThat(paths.keySet()).containsExactlyInAnyOrder("/api/v1/restaurants", "/api/v1/restaurants/search",
-        "/api/v1/restaurants/{id}", "/health/live", "/health/ready");
+        "/api/v1/restaurants/{id}", "/health", "/health/live", "/health/ready", "/health/history");
     List<Future<?>> checks = new ArrayList<>();
     for (Map.Entry<String, Map<String, Object>> path : paths.entrySet()) {
       String uri = path.getKey().replace("{id}", "1");

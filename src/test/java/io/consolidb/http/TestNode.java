@@ -1,5 +1,6 @@
 package io.consolidb.http;
 
+import io.consolidb.health.HealthVerticle;
 import io.consolidb.query.QueryVerticle;
 import io.consolidb.restaurant.RestaurantVerticle;
 import io.consolidb.schema.JdbcCoordinates;
@@ -88,6 +89,11 @@ public final class TestNode implements AutoCloseable {
     return vertx.deployVerticle(new QueryVerticle(), options)
         .compose(id -> vertx.deployVerticle(new RestaurantVerticle(), new DeploymentOptions().setConfig(config)))
         .mapEmpty();
+  }
+
+  /** Deploys the health monitor with this configuration. */
+  public static Future<String> deployHealth(Vertx vertx, JsonObject config) {
+    return vertx.deployVerticle(new HealthVerticle(), new DeploymentOptions().setConfig(config));
   }
 
   /** Deploys the HTTP verticle with this configuration. */

@@ -1,0 +1,62 @@
+package io.consolidb.health;
+
+import io.consolidb.config.SecretMasker;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * POSTs each level change to the configured URL. Fire and forget: bounded by a timeout, a failure
+ * is logged (URL masked) and never reaches the health state.
+ */
+final class AlertWebhook {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AlertWebhook.class);
+
+  private final HttpClient client;
+  private final String url;
+  private final long timeoutMs;
+
+  AlertWebhook(Vertx vertx, String url, long timeoutMs) {
+    this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeoutMs));
+    this.url = url;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** Completes with the response status; failures are logged here, so callers may ignore it. */
+  Future<Integer> post(JsonObject alert) {
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.POST)
+        .setAbsoluteURI(url)
+        .setConnectTimeout(timeoutMs)
+        .setIdleTimeout(timeoutMs)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    try {
+      return client.request(options)
+          .compose(request -> request.send(alert.toBuffer()))
+          .compose(response -> response.body().map(body -> response.statusCode()))
+          .andThen(done -> {
+            if (done.failed()) {
+              LOG.warn("health: alert webhook {} failed: {}", SecretMasker.maskText(url),
+                  SecretMasker.maskText(String.valueOf(done.cause().getMessage())));
+            } else if (done.result() >= 300) {
+              LOG.warn("health: alert webhook {} answered {}", SecretMasker.maskText(url), done.result());
+            }
+          });
+    } catch (RuntimeException e) {
+      LOG.warn("health: alert webhook {} cannot be called: {}", SecretMasker.maskText(url), e.getMessage());
+      return Future.failedFuture(e);
+    }
+  }
+
+  Future<Void> close() {
+    return client.close();
+  }
+}

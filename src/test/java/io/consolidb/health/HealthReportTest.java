@@ -1,0 +1,154 @@
+package io.consolidb.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consolidb.Addresses;
+import io.consolidb.NodeState;
+import io.consolidb.http.HttpVerticle;
+import io.consolidb.http.TestNode;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** What {@code /health} and its siblings show, and what they never show. */
+class HealthReportTest {
+
+  private Vertx vertx;
+  private HealthFixture node;
+
+  @BeforeEach
+  void create() {
+    vertx = Vertx.vertx();
+    node = new HealthFixture(vertx);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    NodeState.schemaPending(vertx, false);
+    node.close();
+    vertx.close().await(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("the full report carries status, checks, connection_pool, cache, response time, failures, since"
+      + " and node; cache is unknown and LISTEN omitted while no cache service runs")
+  void report_shape() throws Exception {
+    node.deploy(node.config(4, new JsonObject()));
+    HttpResponse<Buffer> response = node.get("/health");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.getHeader("Cache-Control")).isEqualTo("no-store");
+    JsonObject report = response.bodyAsJsonObject();
+    assertThat(report.getString("status")).isEqualTo("HEALTHY");
+    assertThat(report.fieldNames()).contains("status", "checks", "connection_pool", "cache", "response_time_ms",
+        "consecutive_failures", "since", "node", "checked_at");
+    assertThat(report.getJsonObject("connection_pool").fieldNames())
+        .contains("size", "active", "idle", "waiting", "utilization");
+    assertThat(report.getJsonObject("checks").fieldNames()).doesNotContain("cache", "listen");
+    assertThat(report.getJsonObject("cache").getString("status")).isEqualTo("unknown");
+    assertThat(report.getInteger("response_time_ms")).isNotNull().isLessThan(1000);
+    assertThat(report.getString("node")).endsWith(":" + node.httpPort);
+    assertThat(node.get("/health/ready").bodyAsJsonObject())
+        .isEqualTo(new JsonObject().put("status", "UP").put("level", "HEALTHY"));
+  }
+
+  @Test
+  @DisplayName("the cache service's statistics appear in the report, and a lost LISTEN subscription degrades the node")
+  void cacheStats_includedWithListenState() throws Exception {
+    AtomicBoolean listening = new AtomicBoolean(true);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.CACHE_STATS, message -> message.reply(new JsonObject()
+        .put("hit_rate_percent", 91.5)
+        .put("tier", "redis")
+        .put("fallback", false)
+        .put("redis_url", "redis://:cache-pw@127.0.0.1:6379")
+        .put("listen", new JsonObject().put("connected", listening.get()))));
+    node.deploy(node.config(4, new JsonObject()));
+
+    JsonObject healthy = node.awaitLevel("HEALTHY", 2000);
+    assertThat(healthy.getJsonObject("cache").getDouble("hit_rate_percent")).isEqualTo(91.5);
+    assertThat(healthy.getJsonObject("cache").getString("tier")).isEqualTo("redis");
+    assertThat(healthy.getJsonObject("checks").getJsonObject("cache").getString("status")).isEqualTo("UP");
+    assertThat(healthy.getJsonObject("checks").getJsonObject("listen").getString("status")).isEqualTo("UP");
+    assertThat(healthy.encode()).doesNotContain("cache-pw");
+
+    listening.set(false);
+    JsonObject degraded = node.awaitLevel("DEGRADED", 2000);
+    assertThat(degraded.getString("reason")).isEqualTo("listen: the LISTEN subscription is disconnected");
+    listening.set(true);
+    node.awaitLevel("HEALTHY", 2000);
+    node.assertTransitionsMatchAlerts();
+  }
+
+  @Test
+  @DisplayName("/health/history answers the newest rounds first, and a bad limit is a 400 problem naming it")
+  void history_limit() throws Exception {
+    node.deploy(node.config(4, new JsonObject()));
+    Thread.sleep(700);
+    JsonObject history = node.history(2);
+    assertThat(history.getJsonArray("checks")).hasSize(2);
+    assertThat(history.getJsonArray("checks").getJsonObject(0).getString("at"))
+        .isGreaterThan(history.getJsonArray("checks").getJsonObject(1).getString("at"));
+    assertThat(history.getJsonArray("transitions")).hasSize(1);
+    for (String bad : new String[] {"abc", "0", "-1", "1001", "1.5"}) {
+      HttpResponse<Buffer> response = node.get("/health/history?limit=" + bad);
+      assertThat(response.statusCode()).as("limit=" + bad).isEqualTo(400);
+      assertThat(response.getHeader("Content-Type")).isEqualTo("application/problem+json");
+      assertThat(response.bodyAsJsonObject().getString("parameter")).isEqualTo("limit");
+    }
+  }
+
+  @Test
+  @DisplayName("no password, token or connection string ever reaches the report, the probes or the history")
+  void report_neverShowsSecrets() throws Exception {
+    node.database.refuse().await(5, TimeUnit.SECONDS);
+    JsonObject config = node.config(4, new JsonObject()
+        .put("database", new JsonObject().put("url",
+            "postgresql://consolidb:db-s3cret@127.0.0.1:" + node.database.port() + "/consolidb_test"))
+        .put("redis", new JsonObject().put("enabled", true).put("url", "redis://:redis-s3cret@127.0.0.1:"
+            + TestNode.freePort()))
+        .put("health", new JsonObject().put("webhook", new JsonObject()
+            .put("url", "http://127.0.0.1:" + TestNode.freePort() + "/hook?token=hook-s3cret"))));
+    node.deploy(config);
+    node.awaitLevel("CRITICAL", 3000);
+    for (String path : new String[] {"/health", "/health/ready", "/health/live", "/health/history?limit=1000"}) {
+      String body = node.get(path).bodyAsString();
+      assertThat(body).as(path).doesNotContain("s3cret").doesNotContain("://")
+          .doesNotContain(":" + node.database.port());
+    }
+    node.assertTransitionsMatchAlerts();
+    assertThat(node.alerts.toString()).doesNotContain("s3cret");
+  }
+
+  @Test
+  @DisplayName("ready is 503 while the schema is pending, whatever the level")
+  void ready_schemaPending() throws Exception {
+    node.deploy(node.config(4, new JsonObject()));
+    NodeState.schemaPending(vertx, true);
+    HttpResponse<Buffer> ready = node.get("/health/ready");
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.bodyAsJsonObject().getString("reason")).contains("schema");
+    assertThat(node.get("/health").statusCode()).isEqualTo(200);
+    NodeState.schemaPending(vertx, false);
+    assertThat(node.get("/health/ready").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("without a health monitor, /health is 503 UNKNOWN, ready 503, live 200 and history 503")
+  void withoutMonitor() {
+    vertx.deployVerticle(new HttpVerticle(), new DeploymentOptions().setConfig(node.config(4, new JsonObject())))
+        .await();
+    HttpResponse<Buffer> health = node.get("/health");
+    assertThat(health.statusCode()).isEqualTo(503);
+    assertThat(health.bodyAsJsonObject().getString("status")).isEqualTo("UNKNOWN");
+    assertThat(node.get("/health/ready").statusCode()).isEqualTo(503);
+    assertThat(node.get("/health/live").statusCode()).isEqualTo(200);
+    assertThat(node.get("/health/history").statusCode()).isEqualTo(503);
+  }
+}
