@@ -42,6 +42,7 @@ public record ConfigVariable(String name, String key, Type type) {
       new ConfigVariable("DB_CACHE_MAX_MEMORY", "cache.maxEntries", Type.INT),
       new ConfigVariable("DB_HEALTH_CHECK_INTERVAL", "health.intervalSeconds", Type.DECIMAL),
       new ConfigVariable("DB_ENABLE_METRICS", "metrics.enabled", Type.BOOLEAN),
+      new ConfigVariable("METRICS_PORT", "metrics.port", Type.INT),
       new ConfigVariable("CLUSTER_ENABLED", "cluster.enabled", Type.BOOLEAN),
       new ConfigVariable("CLUSTER_HOST", "cluster.host", Type.STRING),
       new ConfigVariable("CLUSTER_PORT", "cluster.port", Type.INT),

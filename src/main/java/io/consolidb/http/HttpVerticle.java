@@ -92,6 +92,7 @@ public class HttpVerticle extends VerticleBase {
     allow(router, LIVE, "GET");
     router.get(READY).handler(this::ready);
     allow(router, READY, "GET");
+    MetricsRoutes.mount(vertx, router, settings, config());
 
     // /search before /:id, or "search" would be read as an id.
     router.get(SEARCH).handler(this::searchRestaurants);
