@@ -77,7 +77,7 @@ final class MeteredNode implements AutoCloseable {
   HttpResponse<Buffer> get(int port, String path, String bearer) {
     var request = web.get(port, "127.0.0.1", path);
     if (bearer != null) {
-      request.bearerTokenAuthentication(bearer);
+      request.putHeader("Authorization", "Bearer " + bearer);
     }
     try {
       return request.send().await(30, TimeUnit.SECONDS);
