@@ -52,6 +52,7 @@ public record ConfigVariable(String name, String key, Type type) {
       new ConfigVariable("HEALTH_WEBHOOK_URL", "health.webhook.url", Type.STRING),
       new ConfigVariable("HEALTH_WEBHOOK_TIMEOUT_MS", "health.webhook.timeoutMs", Type.INT),
       new ConfigVariable("DB_ENABLE_METRICS", "metrics.enabled", Type.BOOLEAN),
+      new ConfigVariable("METRICS_PORT", "metrics.port", Type.INT),
       new ConfigVariable("CLUSTER_ENABLED", "cluster.enabled", Type.BOOLEAN),
       new ConfigVariable("CLUSTER_HOST", "cluster.host", Type.STRING),
       new ConfigVariable("CLUSTER_PORT", "cluster.port", Type.INT),

@@ -83,6 +83,7 @@ public class HttpVerticle extends VerticleBase {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes());
 
     new HealthRoutes(vertx).mount(router);
+    MetricsRoutes.mount(vertx, router, settings, config());
 
     // /search before /:id, or "search" would be read as an id.
     router.get(SEARCH).handler(this::searchRestaurants);

@@ -4,6 +4,8 @@ import io.consolidb.cluster.HazelcastClusterConfig;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.health.HealthVerticle;
 import io.consolidb.http.HttpVerticle;
+import io.consolidb.metrics.Meters;
+import io.consolidb.metrics.MetricsVerticle;
 import io.consolidb.query.QueryVerticle;
 import io.consolidb.restaurant.RestaurantVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -11,8 +13,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
-import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.micrometer.VertxPrometheusOptions;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class ConsolidbNode {
 
   /** What a node runs; tests deploy subsets (e.g. a cluster member without a restaurant service). */
-  public enum Component { QUERY, HEALTH, SCHEMA, RESTAURANTS, HTTP }
+  public enum Component { QUERY, HEALTH, METRICS, SCHEMA, RESTAURANTS, HTTP }
 
   private static final Logger log = LoggerFactory.getLogger(ConsolidbNode.class);
 
@@ -46,10 +46,7 @@ public final class ConsolidbNode {
   public static Future<Vertx> createVertx(NodeSettings settings) {
     VertxOptions options = new VertxOptions();
     if (settings.metricsEnabled()) {
-      options.setMetricsOptions(new MicrometerMetricsOptions()
-          .setEnabled(true)
-          .setJvmMetricsEnabled(true)
-          .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+      options.setMetricsOptions(Meters.vertxOptions());
     }
     if (!settings.cluster().enabled()) {
       return Future.succeededFuture(Vertx.builder().with(options).build());
@@ -75,6 +72,9 @@ public final class ConsolidbNode {
     }
     if (components.contains(Component.HEALTH)) {
       chain = chain.compose(v -> node.deploy(new HealthVerticle(), options));
+    }
+    if (components.contains(Component.METRICS)) {
+      chain = chain.compose(v -> node.deploy(new MetricsVerticle(), options));
     }
     if (components.contains(Component.SCHEMA)) {
       chain = chain.compose(v -> node.schema.start());

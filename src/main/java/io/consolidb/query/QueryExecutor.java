@@ -5,6 +5,7 @@ import static io.consolidb.FailureCodes.TIMED_OUT;
 import static io.consolidb.FailureCodes.UNAVAILABLE;
 
 import io.consolidb.config.DatabaseSettings;
+import io.consolidb.metrics.QueryObserver;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -45,6 +46,7 @@ final class QueryExecutor {
   private final Statements statements = new Statements();
   private final long slowThresholdNanos;
   private final long cancelGraceMs;
+  private final QueryObserver observer;
   private boolean unavailable;
 
   QueryExecutor(Vertx vertx, Pool pool, DatabaseSettings settings, long cancelGraceMs) {
@@ -55,6 +57,7 @@ final class QueryExecutor {
     this.state = new PoolState(settings.poolOptions().getMaxSize(),
         Math.round(settings.poolTimeoutSeconds() * 1000));
     this.slowThresholdNanos = TimeUnit.MILLISECONDS.toNanos(settings.slowQueryThresholdMs());
+    this.observer = QueryObserver.create(vertx, settings.slowQueryThresholdMs());
   }
 
   JsonObject poolState() {
@@ -72,7 +75,7 @@ final class QueryExecutor {
       statement = statements.parse(body, "");
       timeoutMs = timeoutMs(body);
       retryable = flag(body, "readOnly") || flag(body, "idempotent");
-      operation = operation(body, "query");
+      operation = operation(body, QueryObserver.UNNAMED);
       optionalObject(body, "cache"); // accepted; the cache layer wires it
     } catch (QueryFailure invalid) {
       return Future.failedFuture(invalid);
@@ -89,7 +92,7 @@ final class QueryExecutor {
             .put("cached", false)
             .put("durationMs", elapsedMs(started)))
         .andThen(done -> observe(done.failed() ? done.cause() : null, started, operation,
-            () -> statements.normalized(statement.sql())));
+            () -> statements.normalized(statement.sql()), statement.pgSql()));
   }
 
   /** {@code {statements:[{sql, params}], operation?, timeoutMs?, invalidate?}} → {@code {results:[{rows, rowCount}], durationMs}}. */
@@ -103,7 +106,7 @@ final class QueryExecutor {
       parsed = parseStatements(body);
       timeoutMs = timeoutMs(body);
       retryable = flag(body, "readOnly") || flag(body, "idempotent");
-      operation = operation(body, "transaction");
+      operation = operation(body, QueryObserver.UNNAMED);
       optionalObject(body, "invalidate"); // accepted; the cache layer wires it
     } catch (QueryFailure invalid) {
       return Future.failedFuture(invalid);
@@ -125,7 +128,8 @@ final class QueryExecutor {
           return new JsonObject().put("results", replies).put("durationMs", elapsedMs(started));
         })
         .andThen(done -> observe(done.failed() ? done.cause() : null, started, operation,
-            () -> parsed.stream().map(s -> statements.normalized(s.sql())).collect(Collectors.joining("; "))));
+            () -> parsed.stream().map(s -> statements.normalized(s.sql())).collect(Collectors.joining("; ")),
+            null));
   }
 
   /**
@@ -210,9 +214,17 @@ final class QueryExecutor {
     return initial + ThreadLocalRandom.current().nextLong(ceiling - initial + 1);
   }
 
-  /** Logs each outcome once: slow and timed-out statements at WARN, the first of an outage at WARN. */
-  private void observe(Throwable failure, long started, String operation, Supplier<String> normalizedSql) {
+  /**
+   * Records each outcome in the metrics ({@link QueryObserver}) and logs it once: slow and
+   * timed-out statements at WARN, the first of an outage at WARN. {@code pgSql} (the text with
+   * {@code $n} placeholders, never values; null for transactions) lets the slow-query log explain
+   * a slow SELECT later.
+   */
+  private void observe(Throwable failure, long started, String operation, Supplier<String> normalizedSql,
+      String pgSql) {
     long elapsed = System.nanoTime() - started;
+    observer.record(operation, elapsed, failure == null ? 0 : failure instanceof QueryFailure known ? known.code()
+        : UNAVAILABLE, failure == null ? null : failure.getMessage(), normalizedSql, pgSql);
     if (failure == null) {
       if (unavailable) {
         unavailable = false;

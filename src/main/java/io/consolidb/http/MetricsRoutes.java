@@ -1,0 +1,110 @@
+package io.consolidb.http;
+
+import io.consolidb.Addresses;
+import io.consolidb.config.HttpSettings;
+import io.consolidb.config.MetricsSettings;
+import io.consolidb.metrics.Meters;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Map;
+
+/**
+ * The metrics routes of the HTTP API:
+ *
+ * <ul>
+ *   <li>{@code GET /metrics}: the Prometheus text format, here unless {@code metrics.port} gives it
+ *       a port of its own (the metrics verticle serves it there); absent when metrics are off;
+ *   <li>{@code GET /metrics/summary}: the performance summary JSON;
+ *   <li>{@code GET /admin/queries/slow}: the slowest recent statements with their plans and hints,
+ *       for {@code Authorization: Bearer <ADMIN_TOKEN>} only (403 when no admin token is
+ *       configured, 401 when the header is missing or wrong).
+ * </ul>
+ */
+final class MetricsRoutes {
+
+  static final String METRICS = "/metrics";
+  static final String SUMMARY = "/metrics/summary";
+  static final String SLOW_QUERIES = "/admin/queries/slow";
+
+  /** EXPLAINs run one after another within their own timeouts; the report may take a while. */
+  private static final long SLOW_REPORT_TIMEOUT_MS = 30_000;
+  private static final String BEARER = "Bearer ";
+  private static final String CHALLENGE = "Bearer realm=\"consolidb-admin\"";
+
+  private final Vertx vertx;
+  /** SHA-256 of the admin token, or null when none is configured. */
+  private final byte[] adminTokenDigest;
+
+  private MetricsRoutes(Vertx vertx, HttpSettings http) {
+    this.vertx = vertx;
+    this.adminTokenDigest = http.adminToken().isEmpty() ? null : sha256(http.adminToken());
+  }
+
+  /** Adds the routes to {@code router}; {@code config} is the node's settings JSON. */
+  static void mount(Vertx vertx, Router router, HttpSettings http, JsonObject config) {
+    MetricsRoutes routes = new MetricsRoutes(vertx, http);
+    if (vertx.isMetricsEnabled() && !MetricsSettings.fromJson(config).separatePort()) {
+      router.get(METRICS).handler(PrometheusScrapingHandler.create(Meters.REGISTRY_NAME));
+    }
+    router.get(SUMMARY).handler(routes::summary);
+    router.get(SLOW_QUERIES).handler(routes::requireAdminToken).handler(routes::slowQueries);
+  }
+
+  private void summary(RoutingContext ctx) {
+    relay(ctx, Addresses.METRICS_SUMMARY, 5_000);
+  }
+
+  private void slowQueries(RoutingContext ctx) {
+    relay(ctx, Addresses.METRICS_SLOW_QUERIES, SLOW_REPORT_TIMEOUT_MS);
+  }
+
+  private void relay(RoutingContext ctx, String address, long timeoutMs) {
+    vertx.eventBus().<JsonObject>request(address, new JsonObject(), new DeliveryOptions().setSendTimeout(timeoutMs))
+        .onSuccess(reply -> {
+          if (!ctx.response().ended() && !ctx.response().closed()) {
+            ctx.response().setStatusCode(200)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .end(reply.body().toBuffer());
+          }
+        })
+        .onFailure(failure -> Problems.send(ctx, failure, Map.of()));
+  }
+
+  /** As the API token guards writes, with its own token and realm; compared as SHA-256 digests. */
+  private void requireAdminToken(RoutingContext ctx) {
+    if (adminTokenDigest == null) {
+      Problems.send(ctx, 403, "admin endpoints are disabled: no admin token is configured on this node");
+      return;
+    }
+    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      ctx.response().putHeader("WWW-Authenticate", CHALLENGE);
+      Problems.send(ctx, 401, "an Authorization: Bearer <admin token> header is required");
+      return;
+    }
+    String token = header.substring(BEARER.length()).strip();
+    if (!MessageDigest.isEqual(sha256(token), adminTokenDigest)) {
+      ctx.response().putHeader("WWW-Authenticate", CHALLENGE + ", error=\"invalid_token\"");
+      Problems.send(ctx, 401, "the bearer token is not valid");
+      return;
+    }
+    ctx.next();
+  }
+
+  private static byte[] sha256(String value) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+}

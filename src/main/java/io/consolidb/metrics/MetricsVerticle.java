@@ -1,0 +1,194 @@
+package io.consolidb.metrics;
+
+import io.consolidb.Addresses;
+import io.consolidb.FailureCodes;
+import io.consolidb.config.MetricsSettings;
+import io.consolidb.config.NodeSettings;
+import io.consolidb.query.QueryClient;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's performance summary and slow-query report (DESIGN.md §5), answered on the
+ * node-local addresses {@link Addresses#METRICS_SUMMARY} and {@link Addresses#METRICS_SLOW_QUERIES}.
+ * It reads what the hot path recorded (the registry's meters and {@link QueryStats}); it never
+ * sits on the query path itself. With {@code metrics.port} set, it also serves {@code GET /metrics}
+ * on that port. Deploy after the query verticle.
+ */
+public final class MetricsVerticle extends VerticleBase {
+
+  /** How many slow statements the summary lists. */
+  public static final int SUMMARY_SLOWEST = 10;
+  /** How many slow statements the admin report explains. */
+  public static final int REPORT_SLOWEST = 20;
+  /** Each EXPLAIN (and table-size look-up) gives up after this. */
+  static final long EXPLAIN_TIMEOUT_MS = 2000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(MetricsVerticle.class);
+
+  private MeterRegistry registry;
+  private QueryStats stats;
+  private PlanAdvisor advisor;
+
+  @Override
+  public Future<?> start() {
+    NodeSettings node;
+    MetricsSettings metrics;
+    try {
+      node = NodeSettings.fromJson(config());
+      metrics = MetricsSettings.fromJson(config());
+    } catch (RuntimeException invalid) {
+      return Future.failedFuture(invalid);
+    }
+    registry = Meters.registry(vertx);
+    stats = QueryStats.of(vertx);
+    advisor = new PlanAdvisor(new QueryClient(vertx, EXPLAIN_TIMEOUT_MS), EXPLAIN_TIMEOUT_MS);
+    List<Future<?>> started = new ArrayList<>();
+    started.add(vertx.eventBus().localConsumer(Addresses.METRICS_SUMMARY, this::onSummary).completion());
+    started.add(vertx.eventBus().localConsumer(Addresses.METRICS_SLOW_QUERIES, this::onSlowQueries).completion());
+    if (metrics.separatePort() && vertx.isMetricsEnabled()) {
+      Router router = Router.router(vertx);
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(Meters.REGISTRY_NAME));
+      started.add(vertx.createHttpServer(new HttpServerOptions().setHost(node.http().host()).setPort(metrics.port()))
+          .requestHandler(router).listen()
+          .onSuccess(server -> LOG.info("metrics: /metrics on {}:{}", node.http().host(), server.actualPort())));
+    }
+    return Future.all(started);
+  }
+
+  private void onSummary(Message<Object> message) {
+    summary().onComplete(done -> {
+      if (done.succeeded()) {
+        message.reply(done.result());
+      } else {
+        message.fail(FailureCodes.UNAVAILABLE, "the summary is not available");
+      }
+    });
+  }
+
+  private void onSlowQueries(Message<Object> message) {
+    List<SlowQueryLog.Entry> slowest = stats.slowQueries().slowest(REPORT_SLOWEST, Instant.now());
+    List<Future<JsonObject>> reports = new ArrayList<>(slowest.size());
+    for (SlowQueryLog.Entry entry : slowest) {
+      reports.add(report(entry));
+    }
+    Future.join(reports).onComplete(done -> {
+      JsonArray statements = new JsonArray();
+      reports.forEach(report -> statements.add(report.result()));
+      message.reply(new JsonObject().put("slow_queries", statements).put("generated_at", Instant.now().toString()));
+    });
+  }
+
+  /** One entry with its plan, or why there is none. A failed EXPLAIN never fails the report. */
+  private Future<JsonObject> report(SlowQueryLog.Entry entry) {
+    JsonObject json = entry.toJson();
+    if (!entry.explainable()) {
+      return Future.succeededFuture(json.put("plan", null).put("hints", new JsonArray())
+          .put("plan_unavailable", "only single SELECT statements are explained"));
+    }
+    return advisor.explain(entry.pgSql())
+        .map(explained -> json.mergeIn(explained))
+        .otherwise(failure -> json.put("plan", null).put("hints", new JsonArray())
+            .put("plan_unavailable", "EXPLAIN failed: " + failure.getMessage()));
+  }
+
+  /** The summary: what was recorded since the node started, the pool as it is now. */
+  Future<JsonObject> summary() {
+    return poolState().map(pool -> new JsonObject()
+        .put("metrics_enabled", Meters.recording(registry))
+        .put("database_stats", databaseStats())
+        .put("cache_stats", cacheStats())
+        .put("connection_pool", pool)
+        .put("slowest_queries", stats.slowQueries().toJson(SUMMARY_SLOWEST, Instant.now()))
+        .put("generated_at", Instant.now().toString()));
+  }
+
+  private JsonObject databaseStats() {
+    long total = 0;
+    long failed = 0;
+    for (Counter counter : registry.find("consolidb.db.queries").counters()) {
+      long count = (long) counter.count();
+      total += count;
+      if (!"success".equals(counter.getId().getTag("outcome"))) {
+        failed += count;
+      }
+    }
+    long timed = 0;
+    double totalMs = 0;
+    for (Timer timer : registry.find("consolidb.db.query.duration").timers()) {
+      timed += timer.count();
+      totalMs += timer.totalTime(TimeUnit.MILLISECONDS);
+    }
+    long slow = 0;
+    for (Counter counter : registry.find("consolidb.db.slow.queries").counters()) {
+      slow += (long) counter.count();
+    }
+    return new JsonObject()
+        .put("total_queries", total)
+        .put("avg_response_time_ms", round(timed == 0 ? 0 : totalMs / timed))
+        .put("p95_response_time_ms", round(stats.p95Millis()))
+        .put("slow_queries", slow)
+        .put("errors", failed)
+        .put("error_rate_percent", round(total == 0 ? 0 : 100.0 * failed / total));
+  }
+
+  /**
+   * From {@code consolidb.cache.requests} {tier, result} when the cache records it: a {@code hit}
+   * or {@code miss} at any tier counts once; other results (errors, fallbacks) are not requests
+   * answered by the cache and are left out of the rate. Zeros when nothing was recorded.
+   */
+  private JsonObject cacheStats() {
+    long hits = 0;
+    long misses = 0;
+    TreeMap<String, JsonObject> tiers = new TreeMap<>();
+    for (Counter counter : registry.find("consolidb.cache.requests").counters()) {
+      String result = counter.getId().getTag("result");
+      String tier = counter.getId().getTag("tier");
+      long count = (long) counter.count();
+      JsonObject perTier = tiers.computeIfAbsent(tier == null ? "all" : tier,
+          t -> new JsonObject().put("hits", 0L).put("misses", 0L));
+      if ("hit".equals(result)) {
+        hits += count;
+        perTier.put("hits", perTier.getLong("hits") + count);
+      } else if ("miss".equals(result)) {
+        misses += count;
+        perTier.put("misses", perTier.getLong("misses") + count);
+      }
+    }
+    return new JsonObject()
+        .put("hits", hits)
+        .put("misses", misses)
+        .put("hit_rate_percent", round(hits + misses == 0 ? 0 : 100.0 * hits / (hits + misses)))
+        .put("tiers", new JsonObject(new java.util.LinkedHashMap<>(tiers)));
+  }
+
+  /** {@code {size, active, idle, waiting, maxSize}} from the query verticle, zeros when it does not answer. */
+  private Future<JsonObject> poolState() {
+    return vertx.eventBus().<JsonObject>request(Addresses.DB_POOL_STATE, new JsonObject(),
+            new DeliveryOptions().setSendTimeout(1000))
+        .map(reply -> reply.body().copy())
+        .otherwise(failure -> new JsonObject().put("size", 0).put("active", 0).put("idle", 0).put("waiting", 0)
+            .put("maxSize", 0).put("unavailable", true));
+  }
+
+  private static double round(double value) {
+    return Math.round(value * 100) / 100.0;
+  }
+}

@@ -1,0 +1,202 @@
+package io.consolidb.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records every query's outcome, once, on the query verticle's hot path, straight into the
+ * node's registry:
+ *
+ * <ul>
+ *   <li>{@code consolidb.db.queries} {operation, outcome}: outcome is {@code success},
+ *       {@code error} or {@code timeout};
+ *   <li>{@code consolidb.db.query.duration} {operation}: a histogram with fixed buckets from
+ *       100 µs to 10 s;
+ *   <li>{@code consolidb.db.slow.queries} {operation}: slower than {@code DB_SLOW_QUERY_THRESHOLD};
+ *   <li>{@code consolidb.db.errors} {sqlstate_class}: the two-character SQLSTATE class, or
+ *       {@code timeout}, {@code pool} (no connection free), {@code connection} (database
+ *       unreachable) or {@code other} when the failure carries no SQLSTATE.
+ * </ul>
+ *
+ * Operation names are the bounded names callers send ({@code restaurants.near}); a request
+ * without one is {@code unnamed}; a name that does not look like one, or any beyond the first
+ * {@value #MAX_OPERATIONS}, is {@code other}, so a caller that puts ids or SQL in it cannot grow
+ * the number of series. Meters are looked up once per operation and kept. Slow executions also
+ * go to the node's {@link SlowQueryLog}; logging them stays with the query executor.
+ *
+ * <p>Not thread-safe: one instance per query verticle, used on its event loop.
+ */
+public final class QueryObserver {
+
+  /** Distinct operation labels beyond this are recorded as {@code other}. */
+  public static final int MAX_OPERATIONS = 200;
+  public static final String UNNAMED = "unnamed";
+  public static final String OTHER = "other";
+
+  /** Upper bounds of the latency histogram's buckets (Prometheus {@code le}). */
+  static final Duration[] BUCKETS = {
+      Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
+      Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10),
+      Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+      Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+      Duration.ofSeconds(10)};
+
+  private static final Logger LOG = LoggerFactory.getLogger(QueryObserver.class);
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+  private static final Pattern SQLSTATE = Pattern.compile("SQLSTATE ([0-9A-Z]{2})[0-9A-Z]{3}");
+
+  private final MeterRegistry registry;
+  private final boolean recording;
+  private final QueryStats stats;
+  private final long slowThresholdNanos;
+  private final Map<String, OperationMeters> operations = new HashMap<>();
+  private final Map<String, Counter> errors = new HashMap<>();
+  private boolean warnedAboutCap;
+
+  QueryObserver(MeterRegistry registry, QueryStats stats, long slowThresholdNanos) {
+    this.registry = registry;
+    this.recording = Meters.recording(registry);
+    this.stats = stats;
+    this.slowThresholdNanos = slowThresholdNanos;
+  }
+
+  /** The observer for a query verticle of {@code vertx}. */
+  public static QueryObserver create(Vertx vertx, long slowThresholdMs) {
+    return new QueryObserver(Meters.registry(vertx), QueryStats.of(vertx),
+        TimeUnit.MILLISECONDS.toNanos(slowThresholdMs));
+  }
+
+  /**
+   * One finished query or transaction.
+   *
+   * @param operation the caller's operation name (null → {@code unnamed})
+   * @param elapsedNanos how long it took, retries included
+   * @param failureCode 0 when it succeeded, else its {@link io.consolidb.FailureCodes} code
+   * @param failureMessage the client-safe failure message (may name a SQLSTATE), null on success
+   * @param normalizedSql the statement as logs show it, computed only if the query was slow
+   * @param pgSql the statement as PostgreSQL ran it ({@code $n} placeholders, no values), kept
+   *     only for a slow plain SELECT so that its plan can be asked for; null for transactions
+   */
+  public void record(String operation, long elapsedNanos, int failureCode, String failureMessage,
+      Supplier<String> normalizedSql, String pgSql) {
+    String label = label(operation);
+    if (recording) {
+      OperationMeters meters = operations.get(label);
+      if (meters == null) {
+        meters = new OperationMeters(label);
+        operations.put(label, meters);
+      }
+      meters.duration.record(elapsedNanos, TimeUnit.NANOSECONDS);
+      if (failureCode == 0) {
+        meters.success.increment();
+      } else {
+        (failureCode == io.consolidb.FailureCodes.TIMED_OUT ? meters.timeout : meters.error).increment();
+        errorCounter(sqlStateClass(failureCode, failureMessage)).increment();
+      }
+      if (elapsedNanos > slowThresholdNanos) {
+        meters.slow.increment();
+      }
+      stats.recordDuration(elapsedNanos);
+    }
+    if (elapsedNanos > slowThresholdNanos) {
+      stats.slowQueries().add(normalizedSql.get(), label, TimeUnit.NANOSECONDS.toMillis(elapsedNanos),
+          Instant.now(), pgSql);
+    }
+  }
+
+  /** The label an operation name is recorded under. */
+  String label(String operation) {
+    if (operation == null) {
+      return UNNAMED;
+    }
+    if (operations.containsKey(operation)) {
+      return operation;
+    }
+    if (!NAME.matcher(operation).matches()) {
+      return OTHER;
+    }
+    if (operations.size() >= MAX_OPERATIONS) {
+      if (!warnedAboutCap) {
+        warnedAboutCap = true;
+        LOG.warn("metrics: more than {} distinct operation names; further ones are recorded as '{}'"
+            + " (operation names should be a fixed set such as restaurants.near)", MAX_OPERATIONS, OTHER);
+      }
+      return OTHER;
+    }
+    return operation;
+  }
+
+  /** The SQLSTATE class named in a failure message, or a word for failures that carry none. */
+  static String sqlStateClass(int failureCode, String failureMessage) {
+    if (failureMessage != null) {
+      Matcher m = SQLSTATE.matcher(failureMessage);
+      if (m.find()) {
+        return m.group(1);
+      }
+    }
+    return switch (failureCode) {
+      case io.consolidb.FailureCodes.TIMED_OUT -> "timeout";
+      case io.consolidb.FailureCodes.BUSY -> "pool";
+      case io.consolidb.FailureCodes.UNAVAILABLE -> "connection";
+      default -> "other";
+    };
+  }
+
+  private Counter errorCounter(String sqlStateClass) {
+    Counter counter = errors.get(sqlStateClass);
+    if (counter == null) {
+      counter = Counter.builder("consolidb.db.errors")
+          .description("Failed queries by SQLSTATE class (or timeout, pool, connection, other)")
+          .tag("sqlstate_class", sqlStateClass)
+          .register(registry);
+      errors.put(sqlStateClass, counter);
+    }
+    return counter;
+  }
+
+  /** The meters of one operation, looked up once. */
+  private final class OperationMeters {
+    final Counter success;
+    final Counter error;
+    final Counter timeout;
+    final Counter slow;
+    final Timer duration;
+
+    OperationMeters(String operation) {
+      success = queries(operation, "success");
+      error = queries(operation, "error");
+      timeout = queries(operation, "timeout");
+      slow = Counter.builder("consolidb.db.slow.queries")
+          .description("Queries slower than the slow-query threshold")
+          .tag("operation", operation)
+          .register(registry);
+      duration = Timer.builder("consolidb.db.query.duration")
+          .description("Time from request to reply, retries and waiting for a connection included")
+          .tag("operation", operation)
+          .serviceLevelObjectives(BUCKETS)
+          .minimumExpectedValue(BUCKETS[0])
+          .maximumExpectedValue(BUCKETS[BUCKETS.length - 1])
+          .register(registry);
+    }
+
+    private Counter queries(String operation, String outcome) {
+      return Counter.builder("consolidb.db.queries")
+          .description("Queries and transactions by operation and outcome")
+          .tag("operation", operation)
+          .tag("outcome", outcome)
+          .register(registry);
+    }
+  }
+}
