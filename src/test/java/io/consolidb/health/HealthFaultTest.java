@@ -3,6 +3,7 @@ package io.consolidb.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.http.TestNode;
+import io.consolidb.metrics.Meters;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
 import io.micrometer.core.instrument.Gauge;
@@ -14,9 +15,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.micrometer.VertxPrometheusOptions;
-import io.vertx.micrometer.backends.BackendRegistries;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -57,8 +55,7 @@ class HealthFaultTest {
   @DisplayName("database refused: UNHEALTHY at the next check, CRITICAL after 3, ready 503 and live 200 throughout,"
       + " HEALTHY within two intervals of its return")
   void databaseRefused_unhealthyThenCriticalThenHealthy() throws Exception {
-    vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
-        .setEnabled(true).setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)))).build();
+    vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(Meters.vertxOptions())).build();
     // A webhook that never answers: the monitor must not care.
     HttpServer silent = vertx.createHttpServer().requestHandler(request -> { }).listen(0, "127.0.0.1")
         .await(5, TimeUnit.SECONDS);
@@ -229,7 +226,7 @@ class HealthFaultTest {
   }
 
   private static double gauge() {
-    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    MeterRegistry registry = Meters.registry();
     Gauge gauge = registry.find(HealthVerticle.GAUGE).gauge();
     assertThat(gauge).as("gauge " + HealthVerticle.GAUGE).isNotNull();
     return gauge.value();
