@@ -1,5 +1,6 @@
 package io.consolidb.node;
 
+import io.consolidb.cache.CacheVerticle;
 import io.consolidb.cluster.HazelcastClusterConfig;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.http.HttpVerticle;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class ConsolidbNode {
 
   /** What a node runs; tests deploy subsets (e.g. a cluster member without a restaurant service). */
-  public enum Component { QUERY, SCHEMA, RESTAURANTS, HTTP }
+  public enum Component { QUERY, SCHEMA, CACHE, RESTAURANTS, HTTP }
 
   private static final Logger log = LoggerFactory.getLogger(ConsolidbNode.class);
 
@@ -74,6 +75,9 @@ public final class ConsolidbNode {
     }
     if (components.contains(Component.SCHEMA)) {
       chain = chain.compose(v -> node.schema.start());
+    }
+    if (components.contains(Component.CACHE)) {
+      chain = chain.compose(v -> node.deploy(new CacheVerticle(), options));
     }
     if (components.contains(Component.RESTAURANTS)) {
       chain = chain.compose(v -> node.deploy(new RestaurantVerticle(), options));

@@ -73,7 +73,7 @@ final class QueryExecutor {
       timeoutMs = timeoutMs(body);
       retryable = flag(body, "readOnly") || flag(body, "idempotent");
       operation = operation(body, "query");
-      optionalObject(body, "cache"); // accepted; the cache layer wires it
+      optionalObject(body, "cache"); // served by QueryVerticle before it gets here
     } catch (QueryFailure invalid) {
       return Future.failedFuture(invalid);
     }
@@ -104,7 +104,7 @@ final class QueryExecutor {
       timeoutMs = timeoutMs(body);
       retryable = flag(body, "readOnly") || flag(body, "idempotent");
       operation = operation(body, "transaction");
-      optionalObject(body, "invalidate"); // accepted; the cache layer wires it
+      optionalObject(body, "invalidate"); // run by QueryVerticle after the transaction
     } catch (QueryFailure invalid) {
       return Future.failedFuture(invalid);
     }
