@@ -48,8 +48,10 @@ final class CacheAdminRoutes {
   static void mount(Router router, Vertx vertx, String adminToken, int maxBodyBytes) {
     CacheAdminRoutes routes = new CacheAdminRoutes(vertx, adminToken);
     router.get(STATS).handler(routes::requireAdmin).handler(routes::stats);
-    router.post(INVALIDATE).handler(routes::requireAdmin)
-        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+    // vertx-web wants the body handler first in its route: the token is checked in a route of
+    // its own, before any body is read
+    router.post(INVALIDATE).handler(routes::requireAdmin);
+    router.post(INVALIDATE).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
         .handler(routes::invalidate);
   }
 
