@@ -1,10 +1,37 @@
 package io.consolidb.config;
 
-/** Query-result caching: default TTL and the node-local tier's size in entries. */
-public record CacheSettings(boolean enabled, int ttlSeconds, int maxEntries) {
+/**
+ * Query-result caching (DESIGN.md §3, README "Caching").
+ *
+ * @param enabled                  {@code DB_CACHE_ENABLED}: off, reads go straight to PostgreSQL
+ * @param ttlSeconds               {@code DB_CACHE_TTL}: TTL of an entry whose caller gives none
+ * @param maxEntries               {@code DB_CACHE_MAX_MEMORY}: the node-local tier's size, in entries
+ * @param localEnabled             {@code DB_CACHE_LOCAL_ENABLED}: the node-local (Caffeine) tier;
+ *                                 off, every read goes to Redis first
+ * @param compressThresholdBytes   {@code DB_CACHE_COMPRESSION_THRESHOLD}: values whose JSON is
+ *                                 larger are stored LZ4-compressed in Redis
+ * @param keyPrefix                {@code DB_CACHE_KEY_PREFIX}: every Redis key starts with it, so
+ *                                 the cache can share a Redis with other applications
+ * @param breakerFailures          consecutive failed Redis calls that open the circuit breaker
+ * @param breakerOpenSeconds       how long the breaker stays open before it probes Redis again
+ */
+public record CacheSettings(boolean enabled, int ttlSeconds, int maxEntries, boolean localEnabled,
+    int compressThresholdBytes, String keyPrefix, int breakerFailures, double breakerOpenSeconds) {
 
   static CacheSettings fromJson(ConfigSection cache) {
+    String prefix = cache.string("keyPrefix", "consolidb:");
+    if (prefix.isEmpty() || prefix.chars().anyMatch(c -> "*?[]\\".indexOf(c) >= 0 || Character.isWhitespace(c))) {
+      // the prefix is put in front of SCAN MATCH patterns: a glob character would widen them
+      throw cache.invalid("keyPrefix", prefix, "must be non-empty, without spaces or the glob characters * ? [ ] \\");
+    }
+    ConfigSection breaker = cache.section("breaker");
     return new CacheSettings(cache.bool("enabled", true), cache.integer("ttlSeconds", 60, 1),
-        cache.integer("maxEntries", 10_000, 1));
+        cache.integer("maxEntries", 10_000, 1), cache.bool("localEnabled", true),
+        cache.integer("compressThresholdBytes", 1024, 0), prefix,
+        breaker.integer("failures", 3, 1), breaker.positive("openSeconds", 5));
+  }
+
+  public long breakerOpenMs() {
+    return Math.max(1, Math.round(breakerOpenSeconds * 1000));
   }
 }

@@ -105,6 +105,8 @@ public class HttpVerticle extends VerticleBase {
     router.delete(RESTAURANT).handler(this::deleteRestaurant);
     allow(router, RESTAURANT, "GET, PUT, PATCH, DELETE");
 
+    CacheAdminRoutes.mount(router, vertx, settings.adminToken(), settings.maxBodyBytes());
+
     // Failures raised inside routes (413 from the body handler, undecodable query strings, bugs)
     router.route().failureHandler(this::routeFailed);
     // No route matched at all
@@ -270,8 +272,14 @@ public class HttpVerticle extends VerticleBase {
     Problems.send(ctx, 405, ctx.request().method().name() + " is not allowed here");
   }
 
+  /** Answers a service result; a read's cache mark becomes the {@code X-Cache} header. */
   private static void respond(RoutingContext ctx, Future<JsonObject> result, int status, Map<String, String> names) {
-    result.onSuccess(body -> json(ctx, status, body))
+    result.onSuccess(body -> {
+          if (body != null && body.remove(RestaurantService.CACHE_MARK) instanceof String mark) {
+            ctx.response().putHeader("X-Cache", mark);
+          }
+          json(ctx, status, body);
+        })
         .onFailure(failure -> Problems.send(ctx, failure, names));
   }
 

@@ -1,5 +1,6 @@
 package io.consolidb.node;
 
+import io.consolidb.cache.CacheVerticle;
 import io.consolidb.cluster.HazelcastClusterConfig;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.health.HealthVerticle;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class ConsolidbNode {
 
   /** What a node runs; tests deploy subsets (e.g. a cluster member without a restaurant service). */
-  public enum Component { QUERY, HEALTH, METRICS, SCHEMA, RESTAURANTS, HTTP }
+  public enum Component { QUERY, HEALTH, METRICS, SCHEMA, CACHE, RESTAURANTS, HTTP }
 
   private static final Logger log = LoggerFactory.getLogger(ConsolidbNode.class);
 
@@ -78,6 +79,9 @@ public final class ConsolidbNode {
     }
     if (components.contains(Component.SCHEMA)) {
       chain = chain.compose(v -> node.schema.start());
+    }
+    if (components.contains(Component.CACHE)) {
+      chain = chain.compose(v -> node.deploy(new CacheVerticle(), options));
     }
     if (components.contains(Component.RESTAURANTS)) {
       chain = chain.compose(v -> node.deploy(new RestaurantVerticle(), options));

@@ -2,6 +2,8 @@ package io.consolidb.query;
 
 import io.consolidb.Addresses;
 import io.consolidb.FailureCodes;
+import io.consolidb.cache.CacheSpec;
+import io.consolidb.cache.NodeCache;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -9,6 +11,8 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The caller's side of the query verticle's event-bus contract. Services use it instead of
@@ -33,9 +37,41 @@ public final class QueryClient {
     return query(request(operation, sql, params).put("readOnly", true));
   }
 
+  /**
+   * Runs a read-only statement through the cache ({@code cache} in the design's contract): the
+   * result may come from the node-local tier, Redis or the database; {@link QueryResult#cached()}
+   * says which. Without a cache on this node it is a plain {@link #read}. The rows of a cached
+   * result are shared with other readers: never mutate them.
+   */
+  public Future<QueryResult> readCached(String operation, String sql, Object params, CacheSpec cache) {
+    NodeCache node = NodeCache.of(vertx);
+    if (node == null) {
+      return read(operation, sql, params);
+    }
+    // in-process local-tier read, see localHit
+    if (node.getLocal(cache.keyFor(sql, params)) instanceof JsonArray rows) {
+      return Future.succeededFuture(new QueryResult(rows, rows.size(), true, 0));
+    }
+    return send(request(operation, sql, params).put("readOnly", true).put("cache", cache.toJson()));
+  }
+
   /** Runs a statement that may write; never retried. */
   public Future<QueryResult> write(String operation, String sql, Object params) {
     return query(request(operation, sql, params).put("readOnly", false));
+  }
+
+  /**
+   * Runs a statement that may write, then drops the cache entries tagged with
+   * {@code invalidateTags} on every node, before this future completes.
+   */
+  public Future<QueryResult> write(String operation, String sql, Object params, List<String> invalidateTags) {
+    return query(request(operation, sql, params).put("readOnly", false)
+        .put("invalidate", new JsonObject().put("tags", new JsonArray(new ArrayList<>(invalidateTags)))));
+  }
+
+  /** True when this node caches query results (the cache verticle runs and caching is on). */
+  public boolean caching() {
+    return NodeCache.of(vertx) != null;
   }
 
   /**
@@ -43,6 +79,11 @@ public final class QueryClient {
    * design's contract describes.
    */
   public Future<QueryResult> query(JsonObject request) {
+    QueryResult local = localHit(request);
+    return local != null ? Future.succeededFuture(local) : send(request);
+  }
+
+  private Future<QueryResult> send(JsonObject request) {
     // a malformed timeoutMs is the query verticle's to reject (400), not a reason to throw here
     long timeout = request.getValue("timeoutMs") instanceof Number n && n.longValue() > 0
         ? n.longValue() : defaultTimeoutMs;
@@ -63,6 +104,30 @@ public final class QueryClient {
     return vertx.eventBus().<JsonObject>request(Addresses.DB_TX, request, delivery(defaultTimeoutMs))
         .recover(QueryClient::asServiceException)
         .map(reply -> reply.body().getJsonArray("results"));
+  }
+
+  /**
+   * A hit in the node-local tier, read in-process: the tier belongs to the cache verticle but is
+   * thread-safe, and this saves the event-bus hop to the query verticle on the hottest path
+   * (DESIGN.md §1). Anything else (a miss, an invalid request) goes to the query verticle.
+   */
+  private QueryResult localHit(JsonObject request) {
+    if (!(request.getValue("cache") instanceof JsonObject json)) {
+      return null;
+    }
+    NodeCache cache = NodeCache.of(vertx);
+    if (cache == null) {
+      return null;
+    }
+    try {
+      CacheSpec spec = CacheSpec.fromJson(json);
+      if (cache.getLocal(spec.keyFor(request.getString("sql"), request.getValue("params"))) instanceof JsonArray rows) {
+        return new QueryResult(rows, rows.size(), true, 0);
+      }
+    } catch (RuntimeException invalid) {
+      // the query verticle rejects it with a proper 400
+    }
+    return null;
   }
 
   private static JsonObject request(String operation, String sql, Object params) {

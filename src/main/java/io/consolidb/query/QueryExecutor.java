@@ -76,7 +76,7 @@ final class QueryExecutor {
       timeoutMs = timeoutMs(body);
       retryable = flag(body, "readOnly") || flag(body, "idempotent");
       operation = operation(body, QueryObserver.UNNAMED);
-      optionalObject(body, "cache"); // accepted; the cache layer wires it
+      optionalObject(body, "cache"); // served by QueryVerticle before it gets here
     } catch (QueryFailure invalid) {
       return Future.failedFuture(invalid);
     }
@@ -107,7 +107,7 @@ final class QueryExecutor {
       timeoutMs = timeoutMs(body);
       retryable = flag(body, "readOnly") || flag(body, "idempotent");
       operation = operation(body, QueryObserver.UNNAMED);
-      optionalObject(body, "invalidate"); // accepted; the cache layer wires it
+      optionalObject(body, "invalidate"); // run by QueryVerticle after the transaction
     } catch (QueryFailure invalid) {
       return Future.failedFuture(invalid);
     }

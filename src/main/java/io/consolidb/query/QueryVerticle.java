@@ -2,6 +2,9 @@ package io.consolidb.query;
 
 import io.consolidb.Addresses;
 import io.consolidb.FailureCodes;
+import io.consolidb.cache.CacheSpec;
+import io.consolidb.cache.Invalidation;
+import io.consolidb.cache.NodeCache;
 import io.consolidb.config.DatabaseSettings;
 import io.consolidb.config.NodeSettings;
 import io.vertx.core.Future;
@@ -9,9 +12,13 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +38,8 @@ public final class QueryVerticle extends VerticleBase {
 
   private Pool pool;
   private QueryExecutor executor;
+  /** Loads in flight by cache key; event-loop confined. */
+  private final Map<String, Future<JsonObject>> loading = new HashMap<>();
 
   @Override
   public Future<?> start() {
@@ -71,7 +80,19 @@ public final class QueryVerticle extends VerticleBase {
       message.fail(FailureCodes.INVALID_INPUT, "the request must be a JSON object");
       return;
     }
-    executor.query(body).onComplete(done -> reply(message, done.succeeded() ? done.result() : null, done.cause()));
+    CacheSpec spec;
+    Invalidation invalidation;
+    try {
+      spec = body.getValue("cache") instanceof JsonObject cache ? CacheSpec.fromJson(cache) : null;
+      invalidation = invalidation(body);
+    } catch (IllegalArgumentException invalid) {
+      message.fail(FailureCodes.INVALID_INPUT, invalid.getMessage());
+      return;
+    }
+    NodeCache cache = NodeCache.of(vertx);
+    Future<JsonObject> result = spec != null && cache != null ? cached(body, spec, cache) : executor.query(body);
+    invalidateAfter(result, invalidation, cache)
+        .onComplete(done -> reply(message, done.succeeded() ? done.result() : null, done.cause()));
   }
 
   private void onTransaction(Message<Object> message) {
@@ -79,7 +100,77 @@ public final class QueryVerticle extends VerticleBase {
       message.fail(FailureCodes.INVALID_INPUT, "the request must be a JSON object");
       return;
     }
-    executor.transaction(body).onComplete(done -> reply(message, done.succeeded() ? done.result() : null, done.cause()));
+    Invalidation invalidation;
+    try {
+      invalidation = invalidation(body);
+    } catch (IllegalArgumentException invalid) {
+      message.fail(FailureCodes.INVALID_INPUT, invalid.getMessage());
+      return;
+    }
+    invalidateAfter(executor.transaction(body), invalidation, NodeCache.of(vertx))
+        .onComplete(done -> reply(message, done.succeeded() ? done.result() : null, done.cause()));
+  }
+
+  /**
+   * Local tier, a load of the same key already in flight, Redis, then the database. The reply of
+   * a hit shares the cached rows (pass-through codec): nobody may mutate them.
+   */
+  private Future<JsonObject> cached(JsonObject body, CacheSpec spec, NodeCache cache) {
+    long started = System.nanoTime();
+    String key = spec.keyFor(body.getString("sql"), body.getValue("params"));
+    if (cache.lookupLocal(key) instanceof JsonArray rows) {
+      return Future.succeededFuture(hit(rows, started));
+    }
+    Future<JsonObject> running = loading.get(key);
+    if (running != null) {
+      cache.recordStampedeJoin();
+      return running;
+    }
+    // read before Redis and the database: an invalidation after this point voids the fill
+    long generation = cache.generation();
+    int ttl = spec.ttlSeconds() == null ? cache.defaultTtlSeconds() : spec.ttlSeconds();
+    Future<JsonObject> load = cache.getRemote(key, ttl, spec.tags()).compose(remote -> {
+      if (remote instanceof JsonArray rows) {
+        return Future.succeededFuture(hit(rows, started));
+      }
+      cache.recordMiss();
+      return executor.query(body).andThen(done -> {
+        if (done.succeeded()) {
+          cache.fill(key, done.result().getJsonArray("rows"), ttl, spec.tags(), generation);
+        }
+      });
+    });
+    loading.put(key, load);
+    load.onComplete(done -> loading.remove(key, load));
+    return load;
+  }
+
+  private static JsonObject hit(JsonArray rows, long started) {
+    return new JsonObject().put("rows", rows).put("rowCount", rows.size()).put("cached", true)
+        .put("durationMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+  }
+
+  /**
+   * Runs the request's invalidation once the statement has finished, whatever its outcome (a
+   * write whose reply was lost may still have committed), and only then lets the reply go.
+   */
+  private static Future<JsonObject> invalidateAfter(Future<JsonObject> result, Invalidation invalidation,
+      NodeCache cache) {
+    if (invalidation == null || cache == null) {
+      return result;
+    }
+    return result.eventually(() -> cache.invalidate(invalidation));
+  }
+
+  private static Invalidation invalidation(JsonObject body) {
+    Object value = body.getValue("invalidate");
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonObject json)) {
+      throw new IllegalArgumentException("invalidate must be an object {keys?, pattern?, tags?}");
+    }
+    return Invalidation.fromJson(json);
   }
 
   private void onPoolState(Message<Object> message) {

@@ -22,10 +22,18 @@ import io.vertx.serviceproxy.ServiceProxyBuilder;
  * several fields are at fault), 404 when the restaurant does not exist, 409 on a conflict, 429
  * when the database is saturated, 503 when it is unavailable, 504 when it did not answer in
  * time. The bounds are in {@link RestaurantLimits}.
+ *
+ * <p>When the serving node caches query results (README "Caching"), the results of the reads
+ * ({@code get}, {@code near}, {@code byCity}, {@code search}) carry one more field,
+ * {@value #CACHE_MARK}: {@code "HIT"} when served from the cache, {@code "MISS"} when read from
+ * PostgreSQL. The HTTP API moves it into the {@code X-Cache} response header.
  */
 @ProxyGen
 @VertxGen
 public interface RestaurantService {
+
+  /** The result field that says whether a read was served from the cache. */
+  String CACHE_MARK = "_cache";
 
   /**
    * A proxy that calls the service over the event bus, wherever in the cluster it is deployed.

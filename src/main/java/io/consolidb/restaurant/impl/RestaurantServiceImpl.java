@@ -1,6 +1,7 @@
 package io.consolidb.restaurant.impl;
 
 import io.consolidb.FailureCodes;
+import io.consolidb.cache.CacheSpec;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
 import io.consolidb.restaurant.RestaurantService;
@@ -9,6 +10,10 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -20,10 +25,25 @@ import org.slf4j.LoggerFactory;
  * message written here (the database's own text, which may quote values or SQL, stays in the
  * query layer's logs). Operation names ({@code restaurants.near}, …) are the low-cardinality
  * labels of the query metrics.
+ *
+ * <p>Caching: every read is cached under a readable key ({@code restaurants:near:…},
+ * {@code restaurants:city:…}, {@code restaurants:search:…}, {@code restaurants:id:…}) with the
+ * node's default TTL and the table tag {@value #TAG}; every write drops that tag on all nodes
+ * before it answers (and the table's NOTIFY trigger does the same for writes made elsewhere), so
+ * the TTL only bounds memory, never staleness. Rows of a cached result are shared with other
+ * readers, so nothing here mutates a row: transformations copy. When the node caches, a read's
+ * result carries {@value #CACHE_MARK} ({@code HIT} or {@code MISS}), which the HTTP API turns into
+ * its {@code X-Cache} header.
  */
 public final class RestaurantServiceImpl implements RestaurantService {
 
   private static final Logger LOG = LoggerFactory.getLogger(RestaurantServiceImpl.class);
+
+  /** The table tag of every cached restaurant read; the writes invalidate it. */
+  static final String TAG = "restaurants";
+  private static final List<String> TAGS = List.of(TAG);
+  /** Result field telling whether a read came from the cache (see RestaurantService). */
+  public static final String CACHE_MARK = RestaurantService.CACHE_MARK;
 
   private final QueryClient queries;
 
@@ -35,9 +55,10 @@ public final class RestaurantServiceImpl implements RestaurantService {
   public Future<JsonObject> get(long id) {
     return guarded(() -> {
       RestaurantValidator.id(id);
-      return queries.read("restaurants.get", RestaurantQueries.BY_ID, JsonArray.of(id))
+      return queries.readCached("restaurants.get", RestaurantQueries.BY_ID, JsonArray.of(id),
+              cache("restaurants:id:" + id))
           .recover(failure -> translate("restaurants.get", failure))
-          .compose(result -> found(result, id));
+          .compose(result -> found(result, id).map(row -> queries.caching() ? mark(shallowCopy(row), result) : row));
     });
   }
 
@@ -47,9 +68,11 @@ public final class RestaurantServiceImpl implements RestaurantService {
       JsonArray params = JsonArray.of(RestaurantValidator.latitude(latitude),
           RestaurantValidator.longitude(longitude), RestaurantValidator.radiusKm(radiusKm) * 1000.0,
           RestaurantValidator.limit(limit));
-      return queries.read("restaurants.near", RestaurantQueries.NEAR, params)
+      // Double.toString: exact, so two different points never share an entry
+      String key = "restaurants:near:" + latitude + ":" + longitude + ":" + radiusKm + ":" + limit;
+      return queries.readCached("restaurants.near", RestaurantQueries.NEAR, params, cache(key))
           .recover(failure -> translate("restaurants.near", failure))
-          .map(result -> list(result.rows(), RestaurantServiceImpl::roundDistance));
+          .map(result -> mark(list(result.rows(), RestaurantServiceImpl::roundDistance), result));
     });
   }
 
@@ -61,16 +84,17 @@ public final class RestaurantServiceImpl implements RestaurantService {
       RestaurantValidator.size(size);
       // One row more than the page tells whether another page follows, without a COUNT(*).
       JsonArray params = JsonArray.of(name, size + 1, (page - 1) * size);
-      return queries.read("restaurants.by_city", RestaurantQueries.BY_CITY, params)
+      String key = "restaurants:city:" + encode(name) + ":p" + page + ":s" + size;
+      return queries.readCached("restaurants.by_city", RestaurantQueries.BY_CITY, params, cache(key))
           .recover(failure -> translate("restaurants.by_city", failure))
           .map(result -> {
             JsonArray rows = result.rows();
             boolean more = rows.size() > size;
             JsonArray items = more ? new JsonArray(rows.getList().subList(0, size)) : rows;
-            return list(items, row -> row)
+            return mark(list(items, row -> row)
                 .put("page", page)
                 .put("size", size)
-                .put("has_more", more);
+                .put("has_more", more), result);
           });
     });
   }
@@ -79,13 +103,15 @@ public final class RestaurantServiceImpl implements RestaurantService {
   public Future<JsonObject> search(String query, int limit) {
     return guarded(() -> {
       JsonArray params = JsonArray.of(RestaurantValidator.query(query), RestaurantValidator.limit(limit), 0);
-      return queries.read("restaurants.search", RestaurantQueries.SEARCH, params)
+      String key = "restaurants:search:" + encode(params.getString(0)) + ":" + limit;
+      return queries.readCached("restaurants.search", RestaurantQueries.SEARCH, params, cache(key))
           .recover(failure -> translate("restaurants.search", failure))
           // rank orders the rows; it is not part of a restaurant
-          .map(result -> list(result.rows(), row -> {
-            row.remove("rank");
-            return row;
-          }));
+          .map(result -> mark(list(result.rows(), row -> {
+            JsonObject item = shallowCopy(row);
+            item.remove("rank");
+            return item;
+          }), result));
     });
   }
 
@@ -93,7 +119,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
   public Future<JsonObject> create(JsonObject restaurant) {
     return guarded(() -> {
       JsonArray params = RestaurantValidator.newRestaurant(restaurant);
-      return queries.write("restaurants.create", RestaurantQueries.INSERT, params)
+      return queries.write("restaurants.create", RestaurantQueries.INSERT, params, TAGS)
           .recover(failure -> translate("restaurants.create", failure))
           .compose(result -> result.firstRow() != null
               ? Future.succeededFuture(result.firstRow())
@@ -107,7 +133,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
     return guarded(() -> {
       RestaurantValidator.id(id);
       JsonObject patch = RestaurantValidator.changes(changes);
-      return queries.write("restaurants.update", RestaurantQueries.UPDATE, JsonArray.of(id, patch))
+      return queries.write("restaurants.update", RestaurantQueries.UPDATE, JsonArray.of(id, patch), TAGS)
           .recover(failure -> translate("restaurants.update", failure))
           .compose(result -> found(result, id));
     });
@@ -117,7 +143,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
   public Future<JsonObject> delete(long id) {
     return guarded(() -> {
       RestaurantValidator.id(id);
-      return queries.write("restaurants.delete", RestaurantQueries.DELETE, JsonArray.of(id))
+      return queries.write("restaurants.delete", RestaurantQueries.DELETE, JsonArray.of(id), TAGS)
           .recover(failure -> translate("restaurants.delete", failure))
           .compose(result -> found(result, id))
           .map(row -> new JsonObject().put("id", id).put("deleted", true));
@@ -159,9 +185,31 @@ public final class RestaurantServiceImpl implements RestaurantService {
   private static JsonObject roundDistance(JsonObject row) {
     Object distance = row.getValue("distance_km");
     if (distance instanceof Number n) {
-      row.put("distance_km", Math.round(n.doubleValue() * 1000.0) / 1000.0);
+      // a copy: the row may be a shared cached value. Shallow is enough, only this key changes.
+      JsonObject item = shallowCopy(row);
+      item.put("distance_km", Math.round(n.doubleValue() * 1000.0) / 1000.0);
+      return item;
     }
     return row;
+  }
+
+  /** A copy whose top-level keys may change; nested values stay shared (and unchanged). */
+  private static JsonObject shallowCopy(JsonObject row) {
+    return new JsonObject(new LinkedHashMap<>(row.getMap()));
+  }
+
+  private static CacheSpec cache(String key) {
+    return new CacheSpec(null, key, TAGS);
+  }
+
+  /** Adds the HIT/MISS mark when the node caches (the result is a fresh object, ours to change). */
+  private JsonObject mark(JsonObject result, QueryResult from) {
+    return queries.caching() ? result.put(CACHE_MARK, from.cached() ? "HIT" : "MISS") : result;
+  }
+
+  /** Injective and free of glob characters: distinct inputs never share a cache entry. */
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("*", "%2A");
   }
 
   /**

@@ -1,0 +1,160 @@
+package io.consolidb.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Scheduler;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
+
+/**
+ * The node-local tier: a Caffeine cache bounded to {@code maxEntries} with a TTL per entry, and
+ * a tag → keys index. Thread-safe: the query path reads it from other verticles' threads (see
+ * {@link NodeCache}).
+ *
+ * <p>The tag index may hold keys that are no longer cached (evicted or expired); that only costs
+ * a no-op removal at invalidation time, and {@link #pruneTagIndex()} trims it. It never misses a
+ * cached key: a key joins its tags' sets before its entry becomes visible.
+ */
+final class LocalTier {
+
+  /** A cached value (never mutated once stored), its JSON size, tags and time to live. */
+  record Entry(Object value, int bytes, List<String> tags, long ttlNanos) {
+  }
+
+  private final Cache<String, Entry> cache;
+  private final ConcurrentHashMap<String, Set<String>> tagIndex = new ConcurrentHashMap<>();
+  private final AtomicLong bytes = new AtomicLong();
+  private final LongAdder evictions = new LongAdder();
+  private final LongAdder expirations = new LongAdder();
+  private final int maxEntries;
+
+  LocalTier(int maxEntries) {
+    this.maxEntries = maxEntries;
+    this.cache = Caffeine.newBuilder()
+        .maximumSize(maxEntries)
+        .expireAfter(Expiry.creating((String key, Entry entry) -> Duration.ofNanos(entry.ttlNanos())))
+        // prompt expiry instead of on the next access
+        .scheduler(Scheduler.systemScheduler())
+        // bookkeeping only: run it where the removal happens, no pool hop
+        .executor(Runnable::run)
+        .removalListener((String key, Entry entry, RemovalCause cause) -> {
+          if (entry != null) {
+            bytes.addAndGet(-entry.bytes());
+          }
+          if (cause == RemovalCause.EXPIRED) {
+            expirations.increment();
+          } else if (cause == RemovalCause.SIZE) {
+            evictions.increment();
+          }
+        })
+        .build();
+  }
+
+  Entry get(String key) {
+    return cache.getIfPresent(key);
+  }
+
+  /** Stores an entry; the caller guarantees no invalidation runs concurrently (NodeCache's lock). */
+  void put(String key, Entry entry) {
+    for (String tag : entry.tags()) {
+      tagIndex.computeIfAbsent(tag, t -> ConcurrentHashMap.newKeySet()).add(key);
+    }
+    bytes.addAndGet(entry.bytes());
+    cache.put(key, entry);
+  }
+
+  int removeKeys(Collection<String> keys) {
+    int n = 0;
+    for (String key : keys) {
+      if (cache.asMap().remove(key) != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  int removeMatching(String glob) {
+    Pattern regex = Glob.toRegex(glob);
+    int n = 0;
+    for (String key : cache.asMap().keySet()) {
+      if (regex.matcher(key).matches() && cache.asMap().remove(key) != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  int removeTagged(Collection<String> tags) {
+    int n = 0;
+    for (String tag : tags) {
+      Set<String> keys = tagIndex.remove(tag);
+      if (keys == null) {
+        continue;
+      }
+      for (String key : keys) {
+        // only if still tagged so: the key may have been refilled with other tags meanwhile
+        boolean[] removed = {false};
+        cache.asMap().computeIfPresent(key, (k, entry) -> {
+          if (entry.tags().contains(tag)) {
+            removed[0] = true;
+            return null;
+          }
+          return entry;
+        });
+        if (removed[0]) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Drops everything; returns how many entries there were. */
+  long clear() {
+    long n = cache.estimatedSize();
+    cache.invalidateAll();
+    tagIndex.clear();
+    return n;
+  }
+
+  /** Removes keys that are no longer cached from the tag index (periodic housekeeping). */
+  void pruneTagIndex() {
+    tagIndex.forEach((tag, keys) -> keys.removeIf(key -> {
+      Entry entry = cache.getIfPresent(key);
+      return entry == null || !entry.tags().contains(tag);
+    }));
+    tagIndex.entrySet().removeIf(e -> e.getValue().isEmpty());
+  }
+
+  long entries() {
+    return cache.estimatedSize();
+  }
+
+  long bytes() {
+    return Math.max(0, bytes.get());
+  }
+
+  long evictions() {
+    return evictions.sum();
+  }
+
+  long expirations() {
+    return expirations.sum();
+  }
+
+  int maxEntries() {
+    return maxEntries;
+  }
+
+  void cleanUp() {
+    cache.cleanUp();
+  }
+}

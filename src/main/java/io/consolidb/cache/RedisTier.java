@@ -1,0 +1,359 @@
+package io.consolidb.cache;
+
+import io.consolidb.config.CacheSettings;
+import io.consolidb.config.RedisSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared tier: vertx-redis-client's pooled client behind a timeout on every call and a
+ * circuit breaker. Thread-safe (the client is; the breaker state is atomic).
+ *
+ * <p>Breaker, written here rather than taken from vertx-circuit-breaker because recovery has to
+ * do more than a probe: it must first replay the invalidations Redis missed while it was
+ * unreachable, and only then let reads back in and drop the local tier.
+ * <ul>
+ *   <li>UP: calls go to Redis, each failing after {@code REDIS_TIMEOUT}. {@code failures}
+ *       consecutive failures, or one failed invalidation (Redis may now hold an entry that
+ *       should be gone), switch it DOWN.</li>
+ *   <li>DOWN: calls fail at once without touching Redis (reads fall back to the local tier and
+ *       PostgreSQL); invalidations are queued. Every {@code openSeconds} a probe PINGs Redis,
+ *       replays the queued invalidations (or, after more than {@value #MAX_PENDING}, drops every
+ *       key under the prefix), and switches UP; then the {@code onRecovered} callback runs.</li>
+ * </ul>
+ */
+final class RedisTier {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisTier.class);
+  static final int MAX_PENDING = 1000;
+  private static final int SCAN_COUNT = 1000;
+
+  /** Failure of a call refused by the open breaker (no Redis round trip happened). */
+  static final class Unavailable extends RuntimeException {
+    Unavailable() {
+      super("redis is unavailable (circuit open)", null, false, false);
+    }
+  }
+
+  private static final Unavailable UNAVAILABLE = new Unavailable();
+
+  private final Vertx vertx;
+  private final Redis redis;
+  private final String prefix;
+  private final String tagPrefix;
+  private final long timeoutMs;
+  private final int threshold;
+  private final long openMs;
+  private final Runnable onRecovered;
+  private final AtomicInteger consecutiveFailures = new AtomicInteger();
+  private final AtomicLong downSince = new AtomicLong(); // 0 = UP
+  private final LongAdder errors = new LongAdder();
+  private final LongAdder refused = new LongAdder();
+  private final Deque<Invalidation> pending = new ArrayDeque<>(); // guarded by this
+  private boolean pendingOverflow; // guarded by this
+  private volatile boolean probing;
+  private volatile boolean closed;
+
+  RedisTier(Vertx vertx, RedisSettings redisSettings, CacheSettings cacheSettings, Runnable onRecovered) {
+    this.vertx = vertx;
+    this.redis = Redis.createClient(vertx, redisSettings.redisOptions());
+    this.prefix = cacheSettings.keyPrefix();
+    this.tagPrefix = prefix + "#tag:";
+    this.timeoutMs = redisSettings.timeoutMs();
+    this.threshold = cacheSettings.breakerFailures();
+    this.openMs = cacheSettings.breakerOpenMs();
+    this.onRecovered = onRecovered;
+  }
+
+  boolean up() {
+    return downSince.get() == 0;
+  }
+
+  String prefix() {
+    return prefix;
+  }
+
+  long errors() {
+    return errors.sum();
+  }
+
+  long refused() {
+    return refused.sum();
+  }
+
+  /** The stored bytes of {@code key}, or null when absent. Fails fast while DOWN. */
+  Future<Buffer> get(String key) {
+    return call(() -> redis.send(Request.cmd(Command.GET).arg(prefix + key)))
+        .map(response -> response == null ? null : response.toBuffer());
+  }
+
+  /** Stores a value with its TTL and adds its key to its tags' sets, in one round trip. */
+  Future<Void> put(String key, Buffer stored, long ttlMs, List<String> tags) {
+    String redisKey = prefix + key;
+    List<Request> batch = new ArrayList<>(1 + 2 * tags.size());
+    batch.add(Request.cmd(Command.SET).arg(redisKey).arg(stored).arg("PX").arg(ttlMs));
+    for (String tag : tags) {
+      batch.add(Request.cmd(Command.SADD).arg(tagPrefix + tag).arg(redisKey));
+      // a tag set lives as long as its longest-lived member (GT: only ever extended)
+      batch.add(Request.cmd(Command.PEXPIRE).arg(tagPrefix + tag).arg(ttlMs).arg("GT"));
+      batch.add(Request.cmd(Command.PEXPIRE).arg(tagPrefix + tag).arg(ttlMs).arg("NX"));
+    }
+    return call(() -> redis.batch(batch)).mapEmpty();
+  }
+
+  /**
+   * Drops what the invalidation names: keys with UNLINK, a pattern with SCAN MATCH + UNLINK
+   * (never KEYS, which blocks Redis), tags through their sets. Returns how many keys went. While
+   * DOWN, or when it fails, the invalidation is queued for the recovery and the tier goes DOWN:
+   * reads must not trust Redis until it has caught up.
+   */
+  Future<Long> invalidate(Invalidation invalidation) {
+    if (!up()) {
+      queue(invalidation);
+      refused.increment();
+      return Future.failedFuture(UNAVAILABLE);
+    }
+    return apply(invalidation).onFailure(failure -> {
+      queue(invalidation);
+      goDown("an invalidation failed: " + failure.getMessage());
+    });
+  }
+
+  /** Drops every key under the prefix (SCAN + UNLINK). */
+  Future<Long> clear() {
+    return deletePattern("*");
+  }
+
+  private Future<Long> apply(Invalidation invalidation) {
+    Future<Long> total = Future.succeededFuture(0L);
+    if (!invalidation.keys().isEmpty()) {
+      List<String> keys = invalidation.keys().stream().map(k -> prefix + k).toList();
+      total = total.compose(n -> unlink(keys).map(m -> n + m));
+    }
+    if (invalidation.pattern() != null) {
+      total = total.compose(n -> deletePattern(invalidation.pattern()).map(m -> n + m));
+    }
+    for (String tag : invalidation.tags()) {
+      total = total.compose(n -> deleteTag(tag).map(m -> n + m));
+    }
+    return total;
+  }
+
+  private Future<Long> unlink(List<String> redisKeys) {
+    if (redisKeys.isEmpty()) {
+      return Future.succeededFuture(0L);
+    }
+    Request unlink = Request.cmd(Command.UNLINK);
+    redisKeys.forEach(unlink::arg);
+    return timed(() -> redis.send(unlink)).map(r -> r == null ? 0L : r.toLong());
+  }
+
+  private Future<Long> deletePattern(String glob) {
+    Promise<Long> done = Promise.promise();
+    scan("0", prefix + glob, 0, done);
+    return done.future();
+  }
+
+  private void scan(String cursor, String match, long deleted, Promise<Long> done) {
+    timed(() -> redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(match)
+        .arg("COUNT").arg(SCAN_COUNT)))
+        .compose(page -> {
+          String next = page.get(0).toString();
+          List<String> keys = new ArrayList<>();
+          for (Response key : page.get(1)) {
+            keys.add(key.toString());
+          }
+          return unlink(keys).map(n -> new Object[] {next, n});
+        })
+        .onSuccess(step -> {
+          String next = (String) step[0];
+          long total = deleted + (Long) step[1];
+          if ("0".equals(next)) {
+            done.complete(total);
+          } else {
+            scan(next, match, total, done);
+          }
+        })
+        .onFailure(done::fail);
+  }
+
+  /**
+   * SMEMBERS, then UNLINK those keys and SREM exactly those members: a key added to the set
+   * meanwhile (a fill racing this invalidation) keeps its membership, so a later invalidation of
+   * the tag still finds it.
+   */
+  private Future<Long> deleteTag(String tag) {
+    String setKey = tagPrefix + tag;
+    return timed(() -> redis.send(Request.cmd(Command.SMEMBERS).arg(setKey))).compose(members -> {
+      if (members == null || members.size() == 0) {
+        return Future.succeededFuture(0L);
+      }
+      List<Long> total = new ArrayList<>();
+      List<Request> batch = new ArrayList<>();
+      List<String> chunk = new ArrayList<>();
+      for (Response member : members) {
+        chunk.add(member.toString());
+        if (chunk.size() == 500) {
+          addChunk(batch, setKey, chunk);
+          chunk = new ArrayList<>();
+        }
+      }
+      if (!chunk.isEmpty()) {
+        addChunk(batch, setKey, chunk);
+      }
+      return timed(() -> redis.batch(batch)).map(replies -> {
+        long n = 0;
+        for (int i = 0; i < replies.size(); i += 2) { // UNLINK replies; SREM's in between
+          Response r = replies.get(i);
+          n += r == null ? 0 : r.toLong();
+        }
+        total.add(n);
+        return n;
+      });
+    });
+  }
+
+  private static void addChunk(List<Request> batch, String setKey, List<String> members) {
+    Request unlink = Request.cmd(Command.UNLINK);
+    Request srem = Request.cmd(Command.SREM).arg(setKey);
+    members.forEach(m -> {
+      unlink.arg(m);
+      srem.arg(m);
+    });
+    batch.add(unlink);
+    batch.add(srem);
+  }
+
+  /** A call through the breaker: refused at once while DOWN, else timed and counted. */
+  private <T> Future<T> call(Supplier<Future<T>> op) {
+    if (!up()) {
+      refused.increment();
+      return Future.failedFuture(UNAVAILABLE);
+    }
+    return timed(op).andThen(done -> {
+      if (done.succeeded()) {
+        consecutiveFailures.set(0);
+      } else if (consecutiveFailures.incrementAndGet() >= threshold) {
+        goDown(threshold + " consecutive failures, last: " + done.cause().getMessage());
+      }
+    });
+  }
+
+  /** Every Redis round trip has a deadline: the client has none and a paused Redis never answers. */
+  private <T> Future<T> timed(Supplier<Future<T>> op) {
+    Future<T> call;
+    try {
+      call = op.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return call.timeout(timeoutMs, TimeUnit.MILLISECONDS).onFailure(e -> errors.increment());
+  }
+
+  private void goDown(String reason) {
+    if (closed || !downSince.compareAndSet(0, System.currentTimeMillis())) {
+      return;
+    }
+    LOG.warn("cache: Redis unavailable ({}); serving from the local tier and PostgreSQL,"
+        + " probing again every {} ms", reason, openMs);
+    scheduleProbe();
+  }
+
+  private void scheduleProbe() {
+    if (!closed) {
+      vertx.setTimer(openMs, id -> probe());
+    }
+  }
+
+  /** PING, replay what Redis missed, then UP (half-open is this probe: nothing else gets through). */
+  private void probe() {
+    if (closed || probing) {
+      return;
+    }
+    probing = true;
+    timed(() -> redis.send(Request.cmd(Command.PING)))
+        .compose(pong -> replayPending())
+        .onComplete(done -> {
+          probing = false;
+          if (done.failed()) {
+            LOG.debug("cache: Redis probe failed: {}", done.cause().getMessage());
+            scheduleProbe();
+            return;
+          }
+          long since = downSince.getAndSet(0);
+          consecutiveFailures.set(0);
+          LOG.info("cache: Redis is back after {} ms", System.currentTimeMillis() - since);
+          onRecovered.run();
+        });
+  }
+
+  private Future<Void> replayPending() {
+    List<Invalidation> batch;
+    boolean overflow;
+    synchronized (this) {
+      batch = new ArrayList<>(pending);
+      overflow = pendingOverflow;
+    }
+    Future<Long> replay = Future.succeededFuture(0L);
+    if (overflow) {
+      replay = clear();
+    } else {
+      for (Invalidation invalidation : batch) {
+        replay = replay.compose(n -> apply(invalidation));
+      }
+    }
+    return replay.map(n -> {
+      synchronized (this) {
+        // only what was replayed; invalidations queued meanwhile wait for the next probe
+        for (int i = 0; i < batch.size() && !pending.isEmpty(); i++) {
+          pending.removeFirst();
+        }
+        if (overflow) {
+          pendingOverflow = false;
+          pending.clear();
+        }
+        if (!pending.isEmpty() || pendingOverflow) {
+          throw new IllegalStateException("more invalidations arrived during the replay");
+        }
+      }
+      if (overflow || !batch.isEmpty()) {
+        LOG.info("cache: replayed {} invalidation(s) Redis missed", overflow ? "all (dropped every key)" : batch.size());
+      }
+      return null;
+    });
+  }
+
+  private synchronized void queue(Invalidation invalidation) {
+    if (pendingOverflow) {
+      return;
+    }
+    if (pending.size() >= MAX_PENDING) {
+      pending.clear();
+      pendingOverflow = true;
+    } else {
+      pending.addLast(invalidation);
+    }
+  }
+
+  Future<Void> close() {
+    closed = true;
+    return redis.close();
+  }
+}

@@ -1,0 +1,121 @@
+package io.consolidb.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consolidb.http.TestNode;
+import io.consolidb.testsupport.TestServices;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** X-Cache on cached reads and the admin endpoints, over HTTP on a node with caching on. */
+class CacheHttpTest {
+
+  private static TestNode node;
+  private Vertx vertx;
+  private WebClient client;
+
+  @BeforeAll
+  static void migrate() {
+    node = TestNode.create("cache_http");
+  }
+
+  @AfterAll
+  static void drop() throws Exception {
+    node.close();
+  }
+
+  @BeforeEach
+  void deploy() {
+    node.reseed();
+    vertx = Vertx.vertx();
+    int port = TestNode.freePort();
+    JsonObject config = CacheTestKit.config(node, port, TestServices.redisUrl(), CacheTestKit.uniquePrefix());
+    CacheTestKit.deploy(vertx, config);
+    TestNode.deployHttp(vertx, config).await();
+    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+  }
+
+  @AfterEach
+  void close() {
+    NodeCache.of(vertx).invalidate(new Invalidation(null, "*", null)).await();
+    vertx.close().await();
+  }
+
+  @Test
+  @DisplayName("a cached read answers X-Cache: MISS, then HIT, with the same body and no marker in it")
+  void xCache_missThenHit() {
+    HttpResponse<Buffer> miss = get("/api/v1/restaurants?lat=40.758&lng=-73.9855&radius_km=3&limit=5");
+    HttpResponse<Buffer> hit = get("/api/v1/restaurants?lat=40.758&lng=-73.9855&radius_km=3&limit=5");
+    assertThat(miss.getHeader("X-Cache")).isEqualTo("MISS");
+    assertThat(hit.getHeader("X-Cache")).isEqualTo("HIT");
+    assertThat(hit.bodyAsJsonObject()).isEqualTo(miss.bodyAsJsonObject());
+    assertThat(hit.bodyAsJsonObject().containsKey("_cache")).isFalse();
+    assertThat(get("/api/v1/restaurants/1").getHeader("X-Cache")).isEqualTo("MISS");
+    assertThat(get("/api/v1/restaurants/1").getHeader("X-Cache")).isEqualTo("HIT");
+  }
+
+  @Test
+  @DisplayName("the admin endpoints need the admin bearer token")
+  void admin_requiresToken() {
+    assertThat(client.get("/admin/cache/stats").send().await().statusCode()).isEqualTo(401);
+    assertThat(client.get("/admin/cache/stats").bearerTokenAuthentication("test-token").send().await()
+        .statusCode()).isEqualTo(401);
+    assertThat(client.post("/admin/cache/invalidate").sendJsonObject(new JsonObject().put("pattern", "*"))
+        .await().statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("GET /admin/cache/stats reports hits, misses and hit rate per tier")
+  void admin_stats() {
+    get("/api/v1/restaurants/1");
+    get("/api/v1/restaurants/1");
+    HttpResponse<Buffer> response = client.get("/admin/cache/stats").bearerTokenAuthentication("admin-token")
+        .send().await();
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonObject stats = response.bodyAsJsonObject();
+    assertThat(stats.getDouble("hit_rate_percent")).isEqualTo(50.0);
+    assertThat(stats.getJsonObject("local").getLong("hits")).isEqualTo(1);
+    assertThat(stats.getJsonObject("redis").getString("state")).isEqualTo("up");
+    assertThat(stats.fieldNames()).contains("entries", "memory_bytes", "evictions", "expirations", "fallbacks",
+        "bytes_saved");
+  }
+
+  @Test
+  @DisplayName("POST /admin/cache/invalidate drops a pattern or tags and says how many entries went")
+  void admin_invalidate() {
+    get("/api/v1/restaurants/1");
+    get("/api/v1/restaurants/2");
+    get("/api/v1/restaurants/search?q=deli");
+    HttpResponse<Buffer> byPattern = client.post("/admin/cache/invalidate").bearerTokenAuthentication("admin-token")
+        .sendJsonObject(new JsonObject().put("pattern", "restaurants:id:*")).await();
+    assertThat(byPattern.statusCode()).isEqualTo(200);
+    assertThat(byPattern.bodyAsJsonObject().getLong("dropped")).isEqualTo(2);
+    assertThat(get("/api/v1/restaurants/1").getHeader("X-Cache")).isEqualTo("MISS");
+    assertThat(get("/api/v1/restaurants/search?q=deli").getHeader("X-Cache")).isEqualTo("HIT");
+
+    HttpResponse<Buffer> byTag = client.post("/admin/cache/invalidate").bearerTokenAuthentication("admin-token")
+        .sendJsonObject(new JsonObject().put("tags", new io.vertx.core.json.JsonArray().add("restaurants"))).await();
+    assertThat(byTag.bodyAsJsonObject().getLong("dropped")).isGreaterThanOrEqualTo(2);
+    assertThat(get("/api/v1/restaurants/search?q=deli").getHeader("X-Cache")).isEqualTo("MISS");
+
+    assertThat(client.post("/admin/cache/invalidate").bearerTokenAuthentication("admin-token")
+        .sendJsonObject(new JsonObject()).await().statusCode()).isEqualTo(400);
+  }
+
+  private HttpResponse<Buffer> get(String uri) {
+    HttpResponse<Buffer> response = client.get(uri).send().await();
+    assertThat(response.statusCode()).as(uri).isEqualTo(200);
+    return response;
+  }
+}

@@ -1,0 +1,195 @@
+package io.consolidb.cache;
+
+import io.consolidb.http.TestNode;
+import io.consolidb.query.QueryVerticle;
+import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.restaurant.RestaurantVerticle;
+import io.consolidb.schema.DemoDataGenerator;
+import io.consolidb.testsupport.TestServices;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The radius query (10 km around 40.7128,-74.0060, limit 20, over 100k demo restaurants) through
+ * the RestaurantService proxy, one request at a time, measured side by side in one run:
+ * uncached, from the local tier, and from Redis with the local tier off (with and without
+ * compression), plus the codec's own cost on that value. docs/CACHE.md records a run:
+ * <pre>./mvnw -B -o verify -Dtest.excludedGroups= -Dgroups=benchmark -Dtest=CacheLatencyBenchmark</pre>
+ */
+@Tag("benchmark")
+class CacheLatencyBenchmark {
+
+  private static final double LAT = 40.7128;
+  private static final double LNG = -74.0060;
+  private static final int ROWS = Integer.getInteger("bench.rows", 100_000);
+
+  @Test
+  void radiusQuery_uncachedVsLocalVsRedis() throws Exception {
+    try (TestNode node = TestNode.create("cache_bench")) {
+      seed(node);
+      String prefix = CacheTestKit.uniquePrefix();
+      StringBuilder report = new StringBuilder(String.format(Locale.ROOT,
+          "radius query, 10 km around %s,%s, limit 20, %d restaurants, through the RestaurantService proxy%n"
+              + "%-34s %10s %10s %10s %8s%n", LAT, LNG, ROWS, "variant", "p50 µs", "p90 µs", "p99 µs", "calls"));
+      double uncached = measure(report, "uncached (PostgreSQL)", node, null, 3_000);
+      JsonObject local = CacheTestKit.config(node, 0, TestServices.redisUrl(), prefix);
+      double localP50 = measure(report, "local tier (Caffeine)", node, local, 30_000);
+      JsonObject redis = CacheTestKit.config(node, 0, TestServices.redisUrl(), prefix);
+      redis.getJsonObject("cache").put("localEnabled", false);
+      double redisP50 = measure(report, "Redis, local tier off, LZ4", node, redis, 10_000);
+      JsonObject raw = CacheTestKit.config(node, 0, TestServices.redisUrl(), prefix + "raw:");
+      raw.getJsonObject("cache").put("localEnabled", false).put("compressThresholdBytes", 0);
+      measure(report, "Redis, local tier off, uncompressed", node, raw, 10_000);
+      report.append(String.format(Locale.ROOT, "speedup local %.1fx, Redis %.1fx%n", uncached / localP50,
+          uncached / redisP50));
+      report.append(codecCost(node));
+      System.out.println("\n" + report);
+      cleanUp(prefix);
+    }
+  }
+
+  private static void seed(TestNode node) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
+          .connectingTo(PgConnectOptions.fromUri(node.databaseUrl())).using(vertx).build();
+      DemoDataGenerator.seed(pool, ROWS, 1L).await(5, TimeUnit.MINUTES);
+      pool.query("ANALYZE restaurants").execute().await();
+      pool.close().await();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  /** p50 in µs of {@code calls} sequential near() calls after as many warm-up calls. */
+  private static double measure(StringBuilder report, String name, TestNode node, JsonObject cacheConfig, int calls)
+      throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      JsonObject config = cacheConfig != null ? cacheConfig : node.config(0, "");
+      DeploymentOptions options = new DeploymentOptions().setConfig(config);
+      vertx.deployVerticle(new QueryVerticle(), options).await();
+      if (cacheConfig != null) {
+        vertx.deployVerticle(new CacheVerticle(), options).await();
+      }
+      vertx.deployVerticle(new RestaurantVerticle(), options).await();
+      RestaurantService service = RestaurantService.createProxy(vertx, 10_000);
+      String expected = cacheConfig == null ? null : "HIT";
+      for (int i = 0; i < calls; i++) { // warm-up: JIT, pool, prepared statements, the cache entry
+        service.near(LAT, LNG, 10, 20).await(10, TimeUnit.SECONDS);
+      }
+      long[] nanos = new long[calls];
+      int notHits = 0;
+      for (int i = 0; i < calls; i++) {
+        long started = System.nanoTime();
+        JsonObject page = service.near(LAT, LNG, 10, 20).await(10, TimeUnit.SECONDS);
+        nanos[i] = System.nanoTime() - started;
+        if (expected != null && !expected.equals(page.getString("_cache"))) {
+          // legitimate now and then: e.g. the LISTEN connection was cut and the local tier dropped
+          notHits++;
+        }
+        if (page.getInteger("count") != 20) {
+          throw new AssertionError(name + ": expected 20 rows");
+        }
+      }
+      if (notHits > calls / 100) {
+        throw new AssertionError(name + ": " + notHits + " of " + calls + " calls were not cache hits");
+      }
+      Arrays.sort(nanos);
+      double p50 = nanos[calls / 2] / 1000.0;
+      report.append(String.format(Locale.ROOT, "%-34s %10.1f %10.1f %10.1f %8d%s%n", name, p50,
+          nanos[calls * 9 / 10] / 1000.0, nanos[calls * 99 / 100] / 1000.0, calls,
+          notHits > 0 ? " (" + notHits + " misses)" : ""));
+      return p50;
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  /** LZ4 on the radius query's cached value (its rows as the query layer caches them). */
+  private static String codecCost(TestNode node) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(node.databaseUrl())).using(vertx).build();
+      JsonArray rows = new JsonArray();
+      pool.preparedQuery(io.consolidb.schema.RestaurantQueries.NEAR)
+          .execute(io.vertx.sqlclient.Tuple.of(LAT, LNG, 10_000.0, 20)).await()
+          .forEach(row -> rows.add(row.toJson()));
+      pool.close().await();
+      Buffer json = rows.toBuffer();
+      ValueCodec codec = new ValueCodec(1024);
+      int n = 20_000;
+      ValueCodec.Encoded encoded = null;
+      for (int i = 0; i < n; i++) {
+        encoded = codec.encode(json);
+      }
+      long t0 = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        encoded = codec.encode(json);
+      }
+      long encodeNs = (System.nanoTime() - t0) / n;
+      for (int i = 0; i < n; i++) {
+        ValueCodec.decode(encoded.stored());
+      }
+      long t1 = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        ValueCodec.decode(encoded.stored());
+      }
+      long decodeNs = (System.nanoTime() - t1) / n;
+      ValueCodec.Encoded plain = new ValueCodec(0).encode(json);
+      for (int i = 0; i < n; i++) {
+        ValueCodec.decode(plain.stored());
+      }
+      long t2 = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        ValueCodec.decode(plain.stored());
+      }
+      long parseNs = (System.nanoTime() - t2) / n;
+      return String.format(Locale.ROOT,
+          "value: %d JSON bytes -> %d stored with LZ4 (%.0f%% saved); compress %.1f µs,"
+              + " decompress+parse %.1f µs, parse alone %.1f µs%n",
+          json.length(), encoded.stored().length(), 100.0 * encoded.saved() / json.length(),
+          encodeNs / 1000.0, decodeNs / 1000.0, parseNs / 1000.0);
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  private static void cleanUp(String prefix) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      io.vertx.redis.client.Redis redis = CacheTestKit.redis(vertx, TestServices.redisUrl());
+      String cursor = "0";
+      do {
+        io.vertx.redis.client.Response page = redis.send(io.vertx.redis.client.Request.cmd(
+            io.vertx.redis.client.Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + "*").arg("COUNT").arg(1000)).await();
+        cursor = page.get(0).toString();
+        io.vertx.redis.client.Request unlink = io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.UNLINK);
+        boolean any = false;
+        for (io.vertx.redis.client.Response key : page.get(1)) {
+          unlink.arg(key.toString());
+          any = true;
+        }
+        if (any) {
+          redis.send(unlink).await();
+        }
+      } while (!"0".equals(cursor));
+    } finally {
+      vertx.close().await();
+    }
+  }
+}

@@ -1,0 +1,244 @@
+package io.consolidb.cache;
+
+import static io.consolidb.http.KnownRestaurants.CENTRE_LAT;
+import static io.consolidb.http.KnownRestaurants.CENTRE_LNG;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consolidb.Addresses;
+import io.consolidb.http.TestNode;
+import io.consolidb.query.QueryClient;
+import io.consolidb.query.QueryResult;
+import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.testsupport.TestServices;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cache on the query path, against the real test PostgreSQL (a private schema) and the
+ * shared test Redis (a key prefix of its own): tiers, stampede protection, compression, TTL,
+ * and every way an entry is invalidated.
+ */
+class CachedQueryTest {
+
+  private static TestNode node;
+  private Vertx vertx;
+  private Redis redis;
+  private String prefix;
+  private RestaurantService service;
+  private QueryClient queries;
+
+  @BeforeAll
+  static void migrate() {
+    node = TestNode.create("cache_query");
+  }
+
+  @AfterAll
+  static void drop() throws Exception {
+    node.close();
+  }
+
+  @BeforeEach
+  void deploy() {
+    node.reseed();
+    vertx = Vertx.vertx();
+    prefix = CacheTestKit.uniquePrefix();
+    CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, TestServices.redisUrl(), prefix));
+    redis = CacheTestKit.redis(vertx, TestServices.redisUrl());
+    service = RestaurantService.createProxy(vertx, 5000);
+    queries = new QueryClient(vertx, 5000);
+  }
+
+  @AfterEach
+  void close() {
+    // only this test's keys; never a flush of the shared Redis
+    NodeCache.of(vertx).invalidate(new Invalidation(null, "*", null)).await();
+    vertx.close().await();
+  }
+
+  @Test
+  @DisplayName("a read is a MISS from PostgreSQL, then a HIT from the local tier")
+  void read_missThenLocalHit() {
+    JsonObject first = service.near(CENTRE_LAT, CENTRE_LNG, 3, 5).await();
+    JsonObject second = service.near(CENTRE_LAT, CENTRE_LNG, 3, 5).await();
+    assertThat(first.getString("_cache")).isEqualTo("MISS");
+    assertThat(second.getString("_cache")).isEqualTo("HIT");
+    first.remove("_cache");
+    second.remove("_cache");
+    assertThat(second).isEqualTo(first);
+    JsonObject stats = stats();
+    assertThat(stats.getJsonObject("local").getLong("hits")).isEqualTo(1);
+    assertThat(stats.getLong("misses")).isEqualTo(1);
+    assertThat(stats.getDouble("hit_rate_percent")).isEqualTo(50.0);
+    assertThat(redisExists("restaurants:near:" + CENTRE_LAT + ":" + CENTRE_LNG + ":3.0:5")).isTrue();
+  }
+
+  @Test
+  @DisplayName("100 concurrent identical misses run the query once")
+  void stampede_hundredConcurrentMisses_runOnce() throws Exception {
+    queries.write("test", "CREATE SEQUENCE executions", null).await();
+    CacheSpec spec = new CacheSpec(60, "stampede:executions", List.of("test"));
+    List<Future<QueryResult>> results = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      results.add(queries.readCached("test", "SELECT nextval('executions') AS n", null, spec));
+    }
+    Future.all(results).await(10, TimeUnit.SECONDS);
+    for (Future<QueryResult> result : results) {
+      assertThat(result.result().firstRow().getLong("n")).isEqualTo(1L);
+    }
+    long executions = queries.read("test", "SELECT last_value, is_called FROM executions", null).await()
+        .firstRow().getLong("last_value");
+    assertThat(executions).as("times the statement ran").isEqualTo(1);
+    assertThat(stats().getLong("stampede_joins")).isGreaterThan(0);
+  }
+
+  @Test
+  @DisplayName("a write through the service drops the cached reads before it answers")
+  void serviceWrite_noStaleRead() {
+    assertThat(service.get(1).await().getString("name")).isEqualTo("Times Square Deli");
+    assertThat(service.get(1).await().getString("_cache")).isEqualTo("HIT");
+    JsonObject near = service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await();
+    service.update(1, new JsonObject().put("name", "Renamed Deli")).await();
+    JsonObject after = service.get(1).await();
+    assertThat(after.getString("name")).isEqualTo("Renamed Deli");
+    assertThat(after.getString("_cache")).isEqualTo("MISS");
+    JsonObject nearAfter = service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await();
+    assertThat(nearAfter.getString("_cache")).isEqualTo("MISS");
+    assertThat(nearAfter.getJsonArray("items").stream().map(o -> ((JsonObject) o).getString("name")))
+        .contains("Renamed Deli");
+    service.delete(1).await();
+    assertThat(service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await().getInteger("count"))
+        .isEqualTo(near.getInteger("count") - 1);
+  }
+
+  @Test
+  @DisplayName("an UPDATE made with plain SQL elsewhere reaches the cache within one second")
+  void plainSqlUpdate_invalidatesThroughNotify() throws Exception {
+    service.get(2).await();
+    assertThat(service.get(2).await().getString("_cache")).isEqualTo("HIT");
+    PgConnection conn = PgConnection.connect(vertx, PgConnectOptions.fromUri(node.databaseUrl())).await();
+    try {
+      conn.query("UPDATE restaurants SET name = 'Changed Outside' WHERE id = 2").execute().await();
+    } finally {
+      conn.close().await();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    String name;
+    do {
+      name = service.get(2).await().getString("name");
+    } while (!"Changed Outside".equals(name) && System.nanoTime() < deadline);
+    assertThat(name).isEqualTo("Changed Outside");
+    assertThat(stats().getJsonObject("invalidations").getLong("notifications")).isGreaterThan(0);
+  }
+
+  @Test
+  @DisplayName("invalidation by key, by glob pattern and by tag empties both tiers")
+  void invalidate_keyPatternTag_bothTiers() {
+    service.get(1).await();
+    service.get(2).await();
+    service.near(CENTRE_LAT, CENTRE_LNG, 3, 5).await();
+    service.search("deli", 5).await();
+    assertThat(redisExists("restaurants:id:1")).isTrue();
+
+    JsonObject byKey = invalidate(new JsonObject().put("keys", JsonArray.of("restaurants:id:1")));
+    assertThat(byKey.getLong("local")).isEqualTo(1);
+    assertThat(byKey.getLong("redis")).isEqualTo(1);
+    assertThat(redisExists("restaurants:id:1")).isFalse();
+    assertThat(service.get(1).await().getString("_cache")).isEqualTo("MISS");
+    awaitRedis("restaurants:id:1"); // the fill's SET is sent after the reply
+
+    JsonObject byPattern = invalidate(new JsonObject().put("pattern", "restaurants:id:*"));
+    assertThat(byPattern.getLong("local")).isEqualTo(2);
+    assertThat(byPattern.getLong("redis")).isEqualTo(2);
+    assertThat(redisExists("restaurants:id:2")).isFalse();
+    assertThat(redisExists("restaurants:near:" + CENTRE_LAT + ":" + CENTRE_LNG + ":3.0:5")).isTrue();
+
+    JsonObject byTag = invalidate(new JsonObject().put("tags", JsonArray.of("restaurants")));
+    assertThat(byTag.getLong("local")).isEqualTo(2);
+    assertThat(byTag.getLong("redis")).isEqualTo(2);
+    assertThat(redisExists("restaurants:near:" + CENTRE_LAT + ":" + CENTRE_LNG + ":3.0:5")).isFalse();
+    assertThat(stats().getLong("entries")).isZero();
+  }
+
+  @Test
+  @DisplayName("a large value is stored LZ4-compressed in Redis and read back intact")
+  void largeValue_compressedInRedis() {
+    String sql = "SELECT g AS id, repeat('kosher deli ', 20) AS text FROM generate_series(1, 50) g";
+    CacheSpec spec = new CacheSpec(60, "big:value", List.of("test"));
+    QueryResult original = queries.readCached("test", sql, null, spec).await();
+    Response stored = redis.send(Request.cmd(Command.GET).arg(prefix + "big:value")).await();
+    assertThat(stored.toBuffer().getByte(0)).isEqualTo((byte) 'L');
+    JsonObject compression = stats().getJsonObject("compression");
+    assertThat(compression.getLong("compressed_values")).isEqualTo(1);
+    assertThat(stats().getLong("bytes_saved")).isGreaterThan(original.rows().encode().length() / 2);
+    // local tier dropped: the next read decodes the Redis copy
+    invalidateLocalOnly("big:value");
+    QueryResult fromRedis = queries.readCached("test", sql, null, spec).await();
+    assertThat(fromRedis.cached()).isTrue();
+    assertThat(fromRedis.rows()).isEqualTo(original.rows());
+    assertThat(stats().getJsonObject("redis").getLong("hits")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("an entry expires after its own TTL in both tiers")
+  void entry_expiresAfterTtl() throws Exception {
+    CacheSpec spec = new CacheSpec(1, "short:lived", List.of());
+    assertThat(queries.readCached("test", "SELECT 1 AS one", null, spec).await().cached()).isFalse();
+    assertThat(queries.readCached("test", "SELECT 1 AS one", null, spec).await().cached()).isTrue();
+    Thread.sleep(1500);
+    assertThat(redisExists("short:lived")).isFalse();
+    assertThat(queries.readCached("test", "SELECT 1 AS one", null, spec).await().cached()).isFalse();
+    assertThat(stats().getLong("expirations")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("without a key, an entry is keyed by its SQL and parameters")
+  void noKey_hashOfSqlAndParams() {
+    CacheSpec spec = new CacheSpec(null, null, List.of("restaurants"));
+    String sql = "SELECT name FROM restaurants WHERE id = $1";
+    assertThat(queries.readCached("t", sql, JsonArray.of(1), spec).await().cached()).isFalse();
+    assertThat(queries.readCached("t", sql, JsonArray.of(2), spec).await().cached()).isFalse();
+    QueryResult again = queries.readCached("t", sql, JsonArray.of(1), spec).await();
+    assertThat(again.cached()).isTrue();
+    assertThat(again.firstRow().getString("name")).isEqualTo("Times Square Deli");
+  }
+
+  private void invalidateLocalOnly(String key) {
+    NodeCache.of(vertx).invalidatedElsewhere(new Invalidation(List.of(key), null, null));
+  }
+
+  private void awaitRedis(String key) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (!redisExists(key) && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+  }
+
+  private boolean redisExists(String key) {
+    return redis.send(Request.cmd(Command.EXISTS).arg(prefix + key)).await().toInteger() == 1;
+  }
+
+  private JsonObject stats() {
+    return vertx.eventBus().<JsonObject>request(Addresses.CACHE_STATS, new JsonObject()).await().body();
+  }
+
+  private JsonObject invalidate(JsonObject request) {
+    return vertx.eventBus().<JsonObject>request(Addresses.CACHE_INVALIDATE, request).await().body();
+  }
+}

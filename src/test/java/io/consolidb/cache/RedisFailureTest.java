@@ -1,0 +1,167 @@
+package io.consolidb.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consolidb.Addresses;
+import io.consolidb.http.TestNode;
+import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.testsupport.RedisProcess;
+import io.consolidb.testsupport.TcpProxy;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real Redis faults against a redis-server of the test's own (stopped, paused with SIGSTOP,
+ * refusing or frozen behind a TCP proxy): reads keep answering from the local tier and
+ * PostgreSQL, each at most the Redis timeout (250 ms) slower; the breaker stops calling Redis,
+ * probes it, and the node goes back to Redis by itself, dropping its local tier and replaying
+ * the invalidations Redis missed, so no value older than the outage is ever served.
+ */
+class RedisFailureTest {
+
+  /** Redis timeout (250 ms) plus a generous allowance for the query itself on a busy machine. */
+  private static final long MAX_READ_MS = 250 + 400;
+
+  private static TestNode node;
+  private static RedisProcess redisServer;
+  private Vertx vertx;
+  private TcpProxy proxy;
+  private RestaurantService service;
+  private Redis redis;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.create("cache_redis_fault");
+    redisServer = RedisProcess.start("cache-faults");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    redisServer.close();
+    node.close();
+  }
+
+  @BeforeEach
+  void deploy() {
+    node.reseed();
+    redisServer.start();
+    vertx = Vertx.vertx();
+    proxy = TcpProxy.start(vertx, "127.0.0.1", redisServer.port()).await();
+    String url = "redis://127.0.0.1:" + proxy.port();
+    CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, url, "consolidb:"));
+    service = RestaurantService.createProxy(vertx, 5000);
+    redis = CacheTestKit.redis(vertx, redisServer.url());
+  }
+
+  @AfterEach
+  void close() {
+    redisServer.resume();
+    vertx.close().await();
+  }
+
+  @Test
+  @DisplayName("Redis stopped: reads answer from the local tier and PostgreSQL, then Redis is used again after a restart")
+  void redisStopped_fallsBackAndRecovers() {
+    service.get(1).await();
+    redisServer.stop();
+    assertThat(timedGet(1).getString("_cache")).isEqualTo("HIT"); // local tier
+    for (long id = 2; id <= 6; id++) {
+      assertThat(timedGet(id).getString("_cache")).isEqualTo("MISS"); // PostgreSQL, not an error
+    }
+    assertThat(stats().getJsonObject("redis").getString("state")).isEqualTo("down");
+    assertThat(stats().getLong("fallbacks")).isGreaterThan(0);
+
+    redisServer.start();
+    await(() -> "up".equals(stats().getJsonObject("redis").getString("state")), 5000);
+    assertThat(stats().getJsonObject("local").getLong("drops")).isGreaterThanOrEqualTo(1);
+    assertThat(timedGet(1).getString("_cache")).isEqualTo("MISS"); // the local tier was dropped
+    await(() -> redisHas("consolidb:restaurants:id:1"), 2000); // and Redis is filled again
+  }
+
+  @Test
+  @DisplayName("Redis paused (SIGSTOP): no read waits more than the timeout, a write made meanwhile is never served stale after it resumes")
+  void redisPaused_boundedLatencyAndNoStaleAfterResume() throws Exception {
+    assertThat(service.get(1).await().getString("name")).isEqualTo("Times Square Deli");
+    await(() -> redisHas("consolidb:restaurants:id:1"), 2000);
+    redisServer.pause();
+    for (long id = 2; id <= 6; id++) {
+      assertThat(timedGet(id).getString("_cache")).isEqualTo("MISS");
+    }
+    // the write's Redis invalidation cannot reach the paused Redis: it is queued
+    service.update(1, new JsonObject().put("name", "Renamed During Outage")).await(5, TimeUnit.SECONDS);
+    assertThat(timedGet(1).getString("name")).isEqualTo("Renamed During Outage");
+    assertThat(stats().getJsonObject("redis").getString("state")).isEqualTo("down");
+
+    redisServer.resume();
+    await(() -> "up".equals(stats().getJsonObject("redis").getString("state")), 5000);
+    assertThat(redisHas("consolidb:restaurants:id:1")).as("stale copy replayed away").isFalse();
+    assertThat(timedGet(1).getString("name")).isEqualTo("Renamed During Outage");
+  }
+
+  @Test
+  @DisplayName("Redis refusing connections: reads fall back at once and Redis is used again when it accepts")
+  void redisRefusing_fallsBackAndRecovers() {
+    proxy.refuse().await();
+    for (long id = 1; id <= 5; id++) {
+      assertThat(timedGet(id).getString("_cache")).isEqualTo("MISS");
+    }
+    assertThat(stats().getJsonObject("redis").getString("state")).isEqualTo("down");
+    proxy.accept().await();
+    await(() -> "up".equals(stats().getJsonObject("redis").getString("state")), 5000);
+    service.get(7).await();
+    await(() -> redisHas("consolidb:restaurants:id:7"), 2000);
+  }
+
+  @Test
+  @DisplayName("a frozen connection to Redis costs each read at most the timeout")
+  void redisFrozen_boundedLatency() {
+    service.get(1).await();
+    proxy.freeze();
+    for (long id = 2; id <= 6; id++) {
+      assertThat(timedGet(id).getString("_cache")).isEqualTo("MISS");
+    }
+    assertThat(timedGet(1).getString("_cache")).isEqualTo("HIT");
+    proxy.thaw();
+    await(() -> "up".equals(stats().getJsonObject("redis").getString("state")), 5000);
+  }
+
+  private JsonObject timedGet(long id) {
+    long started = System.nanoTime();
+    JsonObject row = service.get(id).await();
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    assertThat(ms).as("read of restaurant %d took %d ms", id, ms).isLessThan(MAX_READ_MS);
+    return row;
+  }
+
+  private boolean redisHas(String key) {
+    return redis.send(Request.cmd(Command.EXISTS).arg(key)).await().toInteger() == 1;
+  }
+
+  private JsonObject stats() {
+    return vertx.eventBus().<JsonObject>request(Addresses.CACHE_STATS, new JsonObject()).await().body();
+  }
+
+  private static void await(BooleanSupplier condition, long timeoutMs) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition not met within %d ms", timeoutMs).isLessThan(deadline);
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}
