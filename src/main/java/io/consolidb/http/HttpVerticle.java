@@ -15,9 +15,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -51,13 +48,11 @@ public class HttpVerticle extends VerticleBase {
   private static final Map<String, String> SAME_NAMES = Map.of();
 
   private static final String JSON = "application/json";
-  private static final String BEARER = "Bearer ";
-  private static final String CHALLENGE = "Bearer realm=\"consolidb\"";
 
   private HttpSettings settings;
   private RestaurantService restaurants;
-  /** SHA-256 of the API token, or null when none is configured (writes refused with 403). */
-  private byte[] apiTokenDigest;
+  /** The write guard (writes refused with 403 when no token is configured). */
+  private ApiToken apiToken;
 
   @Override
   public Future<?> start() {
@@ -67,14 +62,14 @@ public class HttpVerticle extends VerticleBase {
     // The proxy waits a second longer than a query may take, so a slow query is reported as the
     // service's own 504 rather than as an event-bus timeout.
     restaurants = RestaurantService.createProxy(vertx, queryTimeoutMs + 1000);
-    apiTokenDigest = settings.apiToken().isEmpty() ? null : sha256(settings.apiToken());
+    apiToken = new ApiToken(settings.apiToken());
 
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(settings.host())
         .setPort(settings.port()));
     return server.requestHandler(router()).listen()
         .onSuccess(s -> LOG.info("http: listening on {}:{}{}", settings.host(), s.actualPort(),
-            apiTokenDigest == null ? " (no API token configured: writes are refused)" : ""));
+            !apiToken.configured() ? " (no API token configured: writes are refused)" : ""));
   }
 
   private Router router() {
@@ -91,10 +86,10 @@ public class HttpVerticle extends VerticleBase {
     // Writes are checked (token, then media type) in a route of their own that runs before the
     // body is read: vertx-web wants the body handler first in a route, and an unauthenticated
     // client must not make the node buffer a body.
-    router.post(RESTAURANTS).handler(this::requireApiToken).handler(this::requireJsonBody);
+    router.post(RESTAURANTS).handler(apiToken::require).handler(HttpVerticle::requireJsonBody);
     router.route(RESTAURANT).method(HttpMethod.PUT).method(HttpMethod.PATCH)
-        .handler(this::requireApiToken).handler(this::requireJsonBody);
-    router.delete(RESTAURANT).handler(this::requireApiToken);
+        .handler(apiToken::require).handler(HttpVerticle::requireJsonBody);
+    router.delete(RESTAURANT).handler(apiToken::require);
 
     router.get(RESTAURANTS).handler(this::listRestaurants);
     router.post(RESTAURANTS).handler(body).handler(this::createRestaurant);
@@ -104,6 +99,8 @@ public class HttpVerticle extends VerticleBase {
         .handler(this::updateRestaurant);
     router.delete(RESTAURANT).handler(this::deleteRestaurant);
     allow(router, RESTAURANT, "GET, PUT, PATCH, DELETE");
+    new UserRoutes(vertx, config(), apiToken).mount(router);
+    new AnalyticsRoutes(vertx, config(), apiToken).mount(router);
 
     CacheAdminRoutes.mount(router, vertx, settings.adminToken(), settings.maxBodyBytes());
 
@@ -117,7 +114,7 @@ public class HttpVerticle extends VerticleBase {
   }
 
   /** After a path's routes: any other method on it gets 405 with the methods it does allow. */
-  private void allow(Router router, String path, String methods) {
+  static void allow(Router router, String path, String methods) {
     router.route(path).handler(ctx -> {
       ctx.response().putHeader(HttpHeaders.ALLOW, methods);
       Problems.send(ctx, 405, ctx.request().method().name() + " is not allowed here; allowed: " + methods);
@@ -208,34 +205,8 @@ public class HttpVerticle extends VerticleBase {
     }
   }
 
-  /**
-   * Writes need {@code Authorization: Bearer <http.apiToken>}: 403 when this node has no token
-   * (writes are off), 401 when the header is missing or the token wrong. Tokens are compared as
-   * SHA-256 digests with {@link MessageDigest#isEqual}, in time independent of where they differ
-   * and of the token's length.
-   */
-  private void requireApiToken(RoutingContext ctx) {
-    if (apiTokenDigest == null) {
-      Problems.send(ctx, 403, "writes are disabled: no API token is configured on this node");
-      return;
-    }
-    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      ctx.response().putHeader("WWW-Authenticate", CHALLENGE);
-      Problems.send(ctx, 401, "an Authorization: Bearer <token> header is required");
-      return;
-    }
-    String token = header.substring(BEARER.length()).strip();
-    if (!MessageDigest.isEqual(sha256(token), apiTokenDigest)) {
-      ctx.response().putHeader("WWW-Authenticate", CHALLENGE + ", error=\"invalid_token\"");
-      Problems.send(ctx, 401, "the bearer token is not valid");
-      return;
-    }
-    ctx.next();
-  }
-
   /** Refuses a body that is not JSON before reading it. */
-  private void requireJsonBody(RoutingContext ctx) {
+  static void requireJsonBody(RoutingContext ctx) {
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
     if (!media.equals(JSON) && !(media.startsWith("application/") && media.endsWith("+json"))) {
@@ -273,7 +244,7 @@ public class HttpVerticle extends VerticleBase {
   }
 
   /** Answers a service result; a read's cache mark becomes the {@code X-Cache} header. */
-  private static void respond(RoutingContext ctx, Future<JsonObject> result, int status, Map<String, String> names) {
+  static void respond(RoutingContext ctx, Future<JsonObject> result, int status, Map<String, String> names) {
     result.onSuccess(body -> {
           if (body != null && body.remove(RestaurantService.CACHE_MARK) instanceof String mark) {
             ctx.response().putHeader("X-Cache", mark);
@@ -283,7 +254,7 @@ public class HttpVerticle extends VerticleBase {
         .onFailure(failure -> Problems.send(ctx, failure, names));
   }
 
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
+  static void json(RoutingContext ctx, int status, JsonObject body) {
     if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }
@@ -292,13 +263,5 @@ public class HttpVerticle extends VerticleBase {
       return;
     }
     ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.toBuffer());
-  }
-
-  private static byte[] sha256(String value) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
   }
 }

@@ -14,11 +14,18 @@ final class Problem extends RuntimeException {
 
   private final int status;
   private final List<String> parameters;
+  /** Per-item errors of a refused batch ({@code [{index, parameter, reason}]}), or null. */
+  private final JsonArray errors;
 
   Problem(int status, String detail, List<String> parameters) {
+    this(status, detail, parameters, null);
+  }
+
+  Problem(int status, String detail, List<String> parameters, JsonArray errors) {
     super(detail, null, false, false);
     this.status = status;
     this.parameters = parameters == null ? List.of() : List.copyOf(parameters);
+    this.errors = errors;
   }
 
   static Problem badParameter(String parameter, String detail) {
@@ -44,7 +51,7 @@ final class Problem extends RuntimeException {
   /**
    * The body: {@code type} is {@code about:blank} (the status says it all), {@code title} the
    * status's reason phrase; {@code parameter} names the one input at fault, {@code parameters}
-   * lists them when several are.
+   * lists them when several are; {@code errors} lists each invalid item of a refused batch.
    */
   JsonObject toJson() {
     JsonObject json = new JsonObject()
@@ -56,6 +63,9 @@ final class Problem extends RuntimeException {
       json.put("parameter", parameters.get(0));
     } else if (!parameters.isEmpty()) {
       json.put("parameters", new JsonArray(List.copyOf(parameters)));
+    }
+    if (errors != null) {
+      json.put("errors", errors);
     }
     return json;
   }

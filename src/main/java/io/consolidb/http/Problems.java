@@ -55,7 +55,7 @@ final class Problems {
       if (FailureCodes.isDomainCode(code)) {
         List<String> parameters = code == FailureCodes.INVALID_INPUT
             ? parameters(reply, parameterNames) : List.of();
-        return new Problem(code, clip(renamed(reply, parameterNames)), parameters);
+        return new Problem(code, clip(renamed(reply, parameterNames)), parameters, errors(reply));
       }
     }
     if (failure instanceof ReplyException reply) {
@@ -106,6 +106,13 @@ final class Problems {
       }
     }
     return parameters;
+  }
+
+  /** A refused batch's per-item errors ({@code debugInfo.errors}): written by the service, safe to show. */
+  private static JsonArray errors(ReplyException reply) {
+    return reply.failureCode() == FailureCodes.INVALID_INPUT && reply instanceof ServiceException service
+        && service.getDebugInfo() != null && service.getDebugInfo().getValue("errors") instanceof JsonArray errors
+        ? errors : null;
   }
 
   /** "latitude must be …" reads "lat must be …" on a route whose parameter is called lat. */

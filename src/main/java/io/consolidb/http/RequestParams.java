@@ -68,6 +68,34 @@ final class RequestParams {
     return Long.parseLong(value);
   }
 
+  /** A positive integer path parameter, or a 400 naming it. */
+  static long pathId(RoutingContext ctx, String name) {
+    String value = ctx.pathParam(name);
+    if (value == null || !ID.matcher(value).matches()) {
+      throw Problem.badParameter(name, name + " must be a positive integer");
+    }
+    return Long.parseLong(value);
+  }
+
+  /** An optional text parameter: null when absent. */
+  static String optionalText(MultiMap params, String name) {
+    return single(params, name);
+  }
+
+  /** The body as any JSON value (object, array, …), or a 400 naming {@code body}. */
+  static Object jsonValue(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw Problem.badParameter("body", "a JSON body is required");
+    }
+    try {
+      return body.toJsonValue();
+    } catch (DecodeException e) {
+      // The parser's message quotes the input: never echo it
+      throw Problem.badParameter("body", "the body is not valid JSON");
+    }
+  }
+
   /** The body as a JSON object, or a 400 naming {@code body}. */
   static JsonObject jsonObject(RoutingContext ctx) {
     Buffer body = ctx.body().buffer();

@@ -1,6 +1,7 @@
 package io.consolidb.node;
 
 import io.consolidb.cache.CacheVerticle;
+import io.consolidb.analytics.AnalyticsVerticle;
 import io.consolidb.cluster.HazelcastClusterConfig;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.health.HealthVerticle;
@@ -9,6 +10,7 @@ import io.consolidb.metrics.Meters;
 import io.consolidb.metrics.MetricsVerticle;
 import io.consolidb.query.QueryVerticle;
 import io.consolidb.restaurant.RestaurantVerticle;
+import io.consolidb.user.UserVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class ConsolidbNode {
 
   /** What a node runs; tests deploy subsets (e.g. a cluster member without a restaurant service). */
-  public enum Component { QUERY, HEALTH, METRICS, SCHEMA, CACHE, RESTAURANTS, HTTP }
+  public enum Component { QUERY, HEALTH, METRICS, SCHEMA, CACHE, RESTAURANTS, USERS, ANALYTICS, HTTP }
 
   private static final Logger log = LoggerFactory.getLogger(ConsolidbNode.class);
 
@@ -85,6 +87,12 @@ public final class ConsolidbNode {
     }
     if (components.contains(Component.RESTAURANTS)) {
       chain = chain.compose(v -> node.deploy(new RestaurantVerticle(), options));
+    }
+    if (components.contains(Component.USERS)) {
+      chain = chain.compose(v -> node.deploy(new UserVerticle(), options));
+    }
+    if (components.contains(Component.ANALYTICS)) {
+      chain = chain.compose(v -> node.deploy(new AnalyticsVerticle(), options));
     }
     if (components.contains(Component.HTTP)) {
       chain = chain.compose(v -> node.deploy(new HttpVerticle(), options));

@@ -63,10 +63,14 @@ class OpenApiDocumentTest {
   void document_matchesRouter(VertxTestContext ctx) throws IOException {
     Map<String, Map<String, Object>> paths = documentedPaths();
     assertThat(paths.keySet()).containsExactlyInAnyOrder("/api/v1/restaurants", "/api/v1/restaurants/search",
-        "/api/v1/restaurants/{id}", "/health", "/health/live", "/health/ready", "/health/history");
+        "/api/v1/restaurants/{id}", "/health", "/health/live", "/health/ready", "/health/history",
+        "/api/v1/users", "/api/v1/users/{id}", "/api/v1/users/{id}/favorites",
+        "/api/v1/users/{id}/favorites/{restaurantId}", "/api/v1/analytics/events",
+        "/api/v1/analytics/events/counts", "/api/v1/analytics/restaurants/top",
+        "/api/v1/analytics/restaurants/{id}/views", "/api/v1/analytics/active-users");
     List<Future<?>> checks = new ArrayList<>();
     for (Map.Entry<String, Map<String, Object>> path : paths.entrySet()) {
-      String uri = path.getKey().replace("{id}", "1");
+      String uri = path.getKey().replace("{id}", "1").replace("{restaurantId}", "1");
       Set<String> documented = path.getValue().keySet();
       for (String method : METHODS) {
         boolean expected = documented.contains(method);

@@ -1,11 +1,13 @@
 package io.consolidb.http;
 
+import io.consolidb.analytics.AnalyticsVerticle;
 import io.consolidb.health.HealthVerticle;
 import io.consolidb.query.QueryVerticle;
 import io.consolidb.restaurant.RestaurantVerticle;
 import io.consolidb.schema.JdbcCoordinates;
 import io.consolidb.schema.SchemaMigrator;
 import io.consolidb.testsupport.TestServices;
+import io.consolidb.user.UserVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -83,11 +85,13 @@ public final class TestNode implements AutoCloseable {
         .put("cluster", new JsonObject().put("enabled", false));
   }
 
-  /** Deploys the query verticle and the restaurant service with this configuration. */
+  /** Deploys the query verticle and the restaurant, user and analytics services with this configuration. */
   public static Future<Void> deployServices(Vertx vertx, JsonObject config) {
     DeploymentOptions options = new DeploymentOptions().setConfig(config);
     return vertx.deployVerticle(new QueryVerticle(), options)
         .compose(id -> vertx.deployVerticle(new RestaurantVerticle(), new DeploymentOptions().setConfig(config)))
+        .compose(id -> vertx.deployVerticle(new UserVerticle(), new DeploymentOptions().setConfig(config)))
+        .compose(id -> vertx.deployVerticle(new AnalyticsVerticle(), new DeploymentOptions().setConfig(config)))
         .mapEmpty();
   }
 
@@ -136,7 +140,29 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
-  private Connection connection() throws SQLException {
+  /** Runs SQL statements in this node's schema (blocking). */
+  public void execute(String... statements) {
+    try (Connection c = connection(); Statement s = c.createStatement()) {
+      for (String sql : statements) {
+        s.execute(sql);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot run SQL in " + schema + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The first column of the first row of a query in this node's schema, as a long (blocking). */
+  public long queryLong(String sql) {
+    try (Connection c = connection(); Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot query " + schema + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A JDBC connection whose search_path puts this node's schema first; the caller closes it. */
+  public Connection connection() throws SQLException {
     Connection c = DriverManager.getConnection(jdbc.url(), jdbc.user(), jdbc.password());
     try (Statement s = c.createStatement()) {
       s.execute("SET search_path = \"" + schema + "\", public");

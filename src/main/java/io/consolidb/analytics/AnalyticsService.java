@@ -1,0 +1,84 @@
+package io.consolidb.analytics;
+
+import io.consolidb.Addresses;
+import io.vertx.codegen.annotations.Nullable;
+import io.vertx.codegen.annotations.ProxyGen;
+import io.vertx.codegen.annotations.VertxGen;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceProxyBuilder;
+
+/**
+ * Analytics events and the reports over them, served on the clustered address
+ * {@code consolidb.analytics}.
+ *
+ * <p>An event is {@code {"type", "user_id", "restaurant_id", "occurred_at", "properties"}}:
+ * {@code type} required (see {@link AnalyticsLimits#TYPE_PATTERN}: {@code view}, {@code search},
+ * {@code favorite}, {@code click}, …), {@code user_id} and {@code restaurant_id} optional positive
+ * integers ({@code restaurant_id} required for a {@code view}), {@code occurred_at} an ISO-8601
+ * instant with an offset (default: now), {@code properties} a small JSON object.
+ *
+ * <p>Report windows: {@code from} inclusive, {@code to} exclusive, each an ISO-8601 instant
+ * ({@code 2025-03-01T12:00:00Z}) or a date ({@code 2025-03-01}, midnight UTC); {@code to} defaults
+ * to the end of today (UTC), {@code from} to {@link AnalyticsLimits#DEFAULT_WINDOW_DAYS} days
+ * before {@code to}. Days are UTC days. Every report carries {@code from} and {@code to} as used.
+ * Reports are cached (TTL, invalidated when events arrive for a day the window covers).
+ *
+ * <p>Failures are {@code ServiceException}s with {@link io.consolidb.FailureCodes}: 400 for
+ * invalid input (an invalid event batch has debug info {@code {"errors": [{"index", "parameter",
+ * "reason"}]}}, one per invalid event), 413 for more than {@link AnalyticsLimits#MAX_BATCH_SIZE}
+ * events, 429/503/504 when the database is saturated, unavailable or slow.
+ */
+@ProxyGen
+@VertxGen
+public interface AnalyticsService {
+
+  /** A proxy over the event bus; {@code timeoutMs} longer than the query timeout. */
+  static AnalyticsService createProxy(Vertx vertx, long timeoutMs) {
+    return new ServiceProxyBuilder(vertx)
+        .setAddress(Addresses.ANALYTICS)
+        .setOptions(new DeliveryOptions().setSendTimeout(timeoutMs))
+        .build(AnalyticsService.class);
+  }
+
+  /** Records one event; the reply {@code {"recorded": 1}} means it is committed. */
+  Future<JsonObject> record(JsonObject event);
+
+  /**
+   * Records 1 to {@link AnalyticsLimits#MAX_BATCH_SIZE} events in one transaction, all or none:
+   * {@code {"recorded": n}} once committed. When any event is invalid nothing is stored and the
+   * failure (400) lists each invalid event's index and reason.
+   */
+  Future<JsonObject> recordBatch(JsonArray events);
+
+  /**
+   * The most viewed restaurants in the window: {@code {"items": [{"restaurant_id", "name",
+   * "views"}], "count", "from", "to"}}, most views first, ties by id; {@code name} is null for a
+   * restaurant deleted since.
+   *
+   * @param limit 1 to {@link AnalyticsLimits#MAX_TOP_LIMIT}
+   */
+  Future<JsonObject> topRestaurants(@Nullable String from, @Nullable String to, int limit);
+
+  /**
+   * Distinct users with at least one event, per UTC day of the window: {@code {"items":
+   * [{"day", "active_users"}], "count", "from", "to"}}, every day listed (0 when none).
+   */
+  Future<JsonObject> activeUsers(@Nullable String from, @Nullable String to);
+
+  /**
+   * Events per UTC day and type in the window, optionally of one type: {@code {"items":
+   * [{"day", "type", "count"}], "count", "total", "from", "to"}}, by day then type; days without
+   * events are left out.
+   */
+  Future<JsonObject> eventCounts(@Nullable String from, @Nullable String to, @Nullable String type);
+
+  /**
+   * A restaurant's views per UTC day of the window: {@code {"restaurant_id", "items": [{"day",
+   * "views"}], "count", "total", "from", "to"}}, every day listed (0 when none).
+   */
+  Future<JsonObject> restaurantViews(long restaurantId, @Nullable String from, @Nullable String to);
+}

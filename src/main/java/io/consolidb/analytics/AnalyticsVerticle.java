@@ -1,0 +1,69 @@
+package io.consolidb.analytics;
+
+import io.consolidb.Addresses;
+import io.consolidb.analytics.impl.AnalyticsServiceImpl;
+import io.consolidb.config.NodeSettings;
+import io.consolidb.query.QueryClient;
+import io.consolidb.schema.AnalyticsQueries;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceBinder;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves {@link AnalyticsService} on the clustered address {@code consolidb.analytics}; its
+ * queries go to this node's query verticle. It also keeps the monthly partitions of
+ * {@code analytics_events} ahead of time: at start and every few hours it makes sure the next
+ * {@value #MONTHS_AHEAD} months exist (idempotent, safe from every node at once), so events never
+ * land in the default partition. A failure there is logged and retried at the next round; it
+ * never stops the service.
+ */
+public class AnalyticsVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AnalyticsVerticle.class);
+  static final int MONTHS_AHEAD = 3;
+  private static final long MAINTENANCE_PERIOD_MS = TimeUnit.HOURS.toMillis(6);
+
+  private MessageConsumer<JsonObject> consumer;
+  private QueryClient queries;
+  private long timer = -1;
+
+  @Override
+  public Future<?> start() {
+    NodeSettings settings = NodeSettings.fromJson(config());
+    queries = new QueryClient(vertx, settings.database().queryTimeoutMs());
+    consumer = new ServiceBinder(vertx)
+        .setAddress(Addresses.ANALYTICS)
+        .register(AnalyticsService.class,
+            new AnalyticsServiceImpl(queries, settings.cache().ttlSeconds(), Clock.systemUTC()));
+    vertx.setTimer(1, id -> ensurePartitions());
+    timer = vertx.setPeriodic(MAINTENANCE_PERIOD_MS, id -> ensurePartitions());
+    return consumer.completion();
+  }
+
+  private void ensurePartitions() {
+    queries.write("analytics.ensure_partitions", AnalyticsQueries.ENSURE_PARTITIONS, JsonArray.of(MONTHS_AHEAD))
+        .onSuccess(result -> {
+          JsonObject row = result.firstRow();
+          if (row != null && row.getInteger("created", 0) > 0) {
+            LOG.info("analytics: created {} monthly event partitions", row.getInteger("created"));
+          }
+        })
+        .onFailure(failure -> LOG.warn("analytics: could not ensure the event partitions ({}); retrying later",
+            failure.getMessage()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+}

@@ -1,0 +1,195 @@
+package io.consolidb.analytics.impl;
+
+import static io.consolidb.analytics.AnalyticsLimits.MAX_TOP_LIMIT;
+
+import io.consolidb.FailureCodes;
+import io.consolidb.analytics.AnalyticsLimits;
+import io.consolidb.analytics.AnalyticsService;
+import io.consolidb.metrics.ServiceStats;
+import io.consolidb.query.QueryClient;
+import io.consolidb.query.QueryResult;
+import io.consolidb.schema.AnalyticsQueries;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+import java.time.Clock;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The analytics service over the query verticle.
+ *
+ * <p>Ingestion: a batch is validated as a whole, then inserted by one multi-row statement
+ * ({@code INSERT … SELECT FROM unnest(arrays)}) in one transaction through {@code consolidb.db.tx};
+ * the reply leaves only after the commit. The transaction carries {@code invalidate: {tags}} with
+ * the day and month tags of every day the batch touches.
+ *
+ * <p>Reports go through {@code consolidb.db.query} with {@code cache: {ttlSeconds, key, tags}}:
+ * the key encodes the report and its window, the tags name the days (or months) the window
+ * covers, so new events drop only the reports whose window includes their day.
+ */
+public final class AnalyticsServiceImpl implements AnalyticsService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AnalyticsServiceImpl.class);
+  private static final Pattern TYPE = Pattern.compile(AnalyticsLimits.TYPE_PATTERN);
+
+  private final QueryClient queries;
+  private final int cacheTtlSeconds;
+  private final Clock clock;
+  private final ServiceStats stats = new ServiceStats("analytics");
+
+  public AnalyticsServiceImpl(QueryClient queries, int cacheTtlSeconds, Clock clock) {
+    this.queries = queries;
+    this.cacheTtlSeconds = cacheTtlSeconds;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<JsonObject> record(JsonObject event) {
+    return call("record", () -> insert(JsonArray.of(event)));
+  }
+
+  @Override
+  public Future<JsonObject> recordBatch(JsonArray events) {
+    return call("recordBatch", () -> insert(events));
+  }
+
+  private Future<JsonObject> insert(JsonArray events) {
+    EventValidator.Batch batch = EventValidator.batch(events, clock.instant());
+    JsonArray statements = JsonArray.of(new JsonObject()
+        .put("sql", AnalyticsQueries.INSERT_BATCH)
+        .put("params", batch.params()));
+    JsonObject invalidate = new JsonObject().put("tags", ReportWindow.eventTags(batch.days()));
+    return queries.transaction("analytics.record", statements, invalidate)
+        .recover(failure -> translate("analytics.record", failure))
+        .map(results -> new JsonObject().put("recorded", batch.size()));
+  }
+
+  @Override
+  public Future<JsonObject> topRestaurants(String from, String to, int limit) {
+    return call("topRestaurants", () -> {
+      ReportWindow window = ReportWindow.parse(from, to, clock.instant());
+      if (limit < 1 || limit > MAX_TOP_LIMIT) {
+        throw EventValidator.invalid("limit", "limit must be between 1 and " + MAX_TOP_LIMIT + ", got " + limit);
+      }
+      return report("analytics.top_restaurants", AnalyticsQueries.TOP_RESTAURANTS,
+          JsonArray.of(window.fromText(), window.toText(), limit), window, window.cacheKey("top", limit))
+          .map(result -> list(result.rows(), window));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> activeUsers(String from, String to) {
+    return call("activeUsers", () -> {
+      ReportWindow window = ReportWindow.parse(from, to, clock.instant());
+      return report("analytics.active_users", AnalyticsQueries.DAILY_ACTIVE_USERS,
+          JsonArray.of(window.fromText(), window.toText(), window.firstDay().toString(), window.lastDay().toString()),
+          window, window.cacheKey("dau"))
+          .map(result -> list(result.rows(), window));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> eventCounts(String from, String to, String type) {
+    return call("eventCounts", () -> {
+      ReportWindow window = ReportWindow.parse(from, to, clock.instant());
+      boolean all = type == null || type.isBlank();
+      if (!all && !TYPE.matcher(type).matches()) {
+        throw EventValidator.invalid("type", "type must match " + AnalyticsLimits.TYPE_PATTERN);
+      }
+      Future<QueryResult> rows = all
+          ? report("analytics.event_counts", AnalyticsQueries.EVENT_COUNTS,
+              JsonArray.of(window.fromText(), window.toText()), window, window.cacheKey("counts", "*"))
+          : report("analytics.event_counts", AnalyticsQueries.EVENT_COUNTS_OF_TYPE,
+              JsonArray.of(window.fromText(), window.toText(), type), window, window.cacheKey("counts", type));
+      return rows.map(result -> list(result.rows(), window).put("total", sum(result.rows(), "count")));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> restaurantViews(long restaurantId, String from, String to) {
+    return call("restaurantViews", () -> {
+      if (restaurantId < 1) {
+        throw EventValidator.invalid("restaurantId", "restaurantId must be a positive integer, got " + restaurantId);
+      }
+      ReportWindow window = ReportWindow.parse(from, to, clock.instant());
+      return report("analytics.restaurant_views", AnalyticsQueries.RESTAURANT_DAILY_VIEWS,
+          JsonArray.of(restaurantId, window.fromText(), window.toText(), window.firstDay().toString(),
+              window.lastDay().toString()),
+          window, window.cacheKey("views", restaurantId))
+          .map(result -> list(result.rows(), window)
+              .put("restaurant_id", restaurantId)
+              .put("total", sum(result.rows(), "views")));
+    });
+  }
+
+  private Future<QueryResult> report(String operation, String sql, JsonArray params, ReportWindow window, String key) {
+    JsonObject request = new JsonObject()
+        .put("operation", operation)
+        .put("sql", sql)
+        .put("params", params)
+        .put("readOnly", true)
+        .put("cache", new JsonObject()
+            .put("ttlSeconds", cacheTtlSeconds)
+            .put("key", key)
+            .put("tags", window.cacheTags()));
+    return queries.query(request).recover(failure -> translate(operation, failure));
+  }
+
+  private static JsonObject list(JsonArray rows, ReportWindow window) {
+    return new JsonObject()
+        .put("items", rows)
+        .put("count", rows.size())
+        .put("from", window.fromText())
+        .put("to", window.toText());
+  }
+
+  private static long sum(JsonArray rows, String column) {
+    long total = 0;
+    for (int i = 0; i < rows.size(); i++) {
+      Object value = rows.getJsonObject(i).getValue(column);
+      if (value instanceof Number n) {
+        total += n.longValue();
+      }
+    }
+    return total;
+  }
+
+  private Future<JsonObject> call(String method, Supplier<Future<JsonObject>> body) {
+    return stats.track(method, () -> {
+      try {
+        return body.get();
+      } catch (ServiceException e) {
+        return Future.failedFuture(e);
+      } catch (RuntimeException e) {
+        LOG.error("analytics service: unexpected failure in {}", method, e);
+        return Future.failedFuture(new ServiceException(-1, "unexpected failure in the analytics service"));
+      }
+    });
+  }
+
+  /** Keeps the query layer's code, replaces its message (it may quote values). */
+  private static <T> Future<T> translate(String operation, Throwable failure) {
+    int code = failure instanceof ServiceException e ? e.failureCode() : -1;
+    String message = switch (code) {
+      case FailureCodes.INVALID_INPUT -> "the database refused the values; nothing was recorded";
+      case FailureCodes.CONFLICT -> "the change conflicts with a concurrent one, retry";
+      case FailureCodes.BUSY -> "the database is busy, retry shortly";
+      case FailureCodes.UNAVAILABLE -> "the database is unavailable";
+      case FailureCodes.TIMED_OUT -> "the database did not answer in time";
+      default -> null;
+    };
+    if (code == FailureCodes.INVALID_INPUT) {
+      LOG.warn("analytics service: {} refused by the database: {}", operation,
+          io.consolidb.config.SecretMasker.maskText(failure.getMessage()));
+    }
+    if (message == null) {
+      LOG.error("analytics service: {} failed unexpectedly", operation, failure);
+      return Future.failedFuture(new ServiceException(-1, "unexpected failure in the analytics service"));
+    }
+    return Future.failedFuture(new ServiceException(code, message));
+  }
+}

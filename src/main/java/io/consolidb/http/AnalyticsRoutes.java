@@ -1,0 +1,112 @@
+package io.consolidb.http;
+
+import io.consolidb.analytics.AnalyticsLimits;
+import io.consolidb.analytics.AnalyticsService;
+import io.consolidb.config.NodeSettings;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Map;
+
+/**
+ * The analytics routes under {@code /api/v1/analytics}, over the {@link AnalyticsService} proxy:
+ * the event batch endpoint (API token) and the reports.
+ */
+final class AnalyticsRoutes {
+
+  static final String ANALYTICS = "/api/v1/analytics";
+  static final String EVENTS = ANALYTICS + "/events";
+  static final String COUNTS = EVENTS + "/counts";
+  static final String TOP = ANALYTICS + "/restaurants/top";
+  static final String VIEWS = ANALYTICS + "/restaurants/:id/views";
+  static final String ACTIVE_USERS = ANALYTICS + "/active-users";
+
+  private static final Map<String, String> NAMES = Map.of("restaurantId", "id");
+
+  private final AnalyticsService analytics;
+  private final ApiToken apiToken;
+  private final int maxBodyBytes;
+
+  AnalyticsRoutes(Vertx vertx, JsonObject config, ApiToken apiToken) {
+    NodeSettings node = NodeSettings.fromJson(config);
+    this.analytics = AnalyticsService.createProxy(vertx, node.database().queryTimeoutMs() + 1000);
+    this.apiToken = apiToken;
+    // A full batch must fit even when the node's general body limit is small.
+    this.maxBodyBytes = Math.max(node.http().maxBodyBytes(), AnalyticsLimits.MAX_BATCH_BODY_BYTES);
+  }
+
+  void mount(Router router) {
+    router.get(COUNTS).handler(this::counts);
+    HttpVerticle.allow(router, COUNTS, "GET");
+    router.post(EVENTS).handler(apiToken::require).handler(HttpVerticle::requireJsonBody);
+    router.post(EVENTS).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::record);
+    HttpVerticle.allow(router, EVENTS, "POST");
+    router.get(TOP).handler(this::top);
+    HttpVerticle.allow(router, TOP, "GET");
+    router.get(VIEWS).handler(this::views);
+    HttpVerticle.allow(router, VIEWS, "GET");
+    router.get(ACTIVE_USERS).handler(this::activeUsers);
+    HttpVerticle.allow(router, ACTIVE_USERS, "GET");
+  }
+
+  /** A JSON array of events (one batch, all or nothing) or a single event object: 201 {recorded}. */
+  private void record(RoutingContext ctx) {
+    try {
+      Object body = RequestParams.jsonValue(ctx);
+      if (body instanceof JsonArray events) {
+        HttpVerticle.respond(ctx, analytics.recordBatch(events), 201, NAMES);
+      } else if (body instanceof JsonObject event) {
+        HttpVerticle.respond(ctx, analytics.record(event), 201, NAMES);
+      } else {
+        throw Problem.badParameter("body", "the body must be a JSON array of events (or one event object)");
+      }
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void top(RoutingContext ctx) {
+    try {
+      MultiMap query = ctx.queryParams();
+      HttpVerticle.respond(ctx, analytics.topRestaurants(RequestParams.optionalText(query, "from"),
+          RequestParams.optionalText(query, "to"),
+          RequestParams.integer(query, "limit", AnalyticsLimits.DEFAULT_TOP_LIMIT)), 200, NAMES);
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void activeUsers(RoutingContext ctx) {
+    try {
+      MultiMap query = ctx.queryParams();
+      HttpVerticle.respond(ctx, analytics.activeUsers(RequestParams.optionalText(query, "from"),
+          RequestParams.optionalText(query, "to")), 200, NAMES);
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void counts(RoutingContext ctx) {
+    try {
+      MultiMap query = ctx.queryParams();
+      HttpVerticle.respond(ctx, analytics.eventCounts(RequestParams.optionalText(query, "from"),
+          RequestParams.optionalText(query, "to"), RequestParams.optionalText(query, "type")), 200, NAMES);
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void views(RoutingContext ctx) {
+    try {
+      MultiMap query = ctx.queryParams();
+      HttpVerticle.respond(ctx, analytics.restaurantViews(RequestParams.id(ctx),
+          RequestParams.optionalText(query, "from"), RequestParams.optionalText(query, "to")), 200, NAMES);
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+}

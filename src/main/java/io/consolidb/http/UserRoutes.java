@@ -1,0 +1,142 @@
+package io.consolidb.http;
+
+import io.consolidb.config.NodeSettings;
+import io.consolidb.user.UserService;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Map;
+
+/**
+ * The user routes under {@code /api/v1/users}, over the {@link UserService} proxy: create, read,
+ * patch and delete a user; add, remove and list favourites. Writes need the API token.
+ */
+final class UserRoutes {
+
+  static final String USERS = "/api/v1/users";
+  static final String USER = USERS + "/:id";
+  static final String FAVORITES = USER + "/favorites";
+  static final String FAVORITE = FAVORITES + "/:restaurantId";
+
+  /** The service's parameter names as these routes call them. */
+  private static final Map<String, String> NAMES =
+      Map.of("user", "body", "changes", "body", "userId", "id");
+
+  private final UserService users;
+  private final ApiToken apiToken;
+  private final int maxBodyBytes;
+
+  UserRoutes(Vertx vertx, JsonObject config, ApiToken apiToken) {
+    NodeSettings node = NodeSettings.fromJson(config);
+    this.users = UserService.createProxy(vertx, node.database().queryTimeoutMs() + 1000);
+    this.apiToken = apiToken;
+    this.maxBodyBytes = node.http().maxBodyBytes();
+  }
+
+  void mount(Router router) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    // Token, then media type, in a route of their own before the body is read (vertx-web wants
+    // the body handler first in a route; an unauthenticated client must not make us buffer).
+    router.post(USERS).handler(apiToken::require).handler(HttpVerticle::requireJsonBody);
+    router.post(USERS).handler(body).handler(this::create);
+    HttpVerticle.allow(router, USERS, "POST");
+
+    router.get(USER).handler(this::get);
+    router.patch(USER).handler(apiToken::require).handler(HttpVerticle::requireJsonBody);
+    router.patch(USER).handler(body).handler(this::update);
+    router.delete(USER).handler(apiToken::require).handler(this::delete);
+    HttpVerticle.allow(router, USER, "GET, PATCH, DELETE");
+
+    router.get(FAVORITES).handler(this::favorites);
+    HttpVerticle.allow(router, FAVORITES, "GET");
+
+    router.put(FAVORITE).handler(apiToken::require).handler(this::addFavorite);
+    router.delete(FAVORITE).handler(apiToken::require).handler(this::removeFavorite);
+    HttpVerticle.allow(router, FAVORITE, "PUT, DELETE");
+  }
+
+  private void create(RoutingContext ctx) {
+    try {
+      users.create(RequestParams.jsonObject(ctx))
+          .onSuccess(created -> {
+            if (created != null) {
+              ctx.response().putHeader(HttpHeaders.LOCATION, USERS + "/" + created.getValue("id"));
+            }
+            HttpVerticle.json(ctx, 201, created);
+          })
+          .onFailure(failure -> Problems.send(ctx, failure, NAMES));
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void get(RoutingContext ctx) {
+    try {
+      HttpVerticle.respond(ctx, users.get(RequestParams.id(ctx)), 200, NAMES);
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void update(RoutingContext ctx) {
+    try {
+      long id = RequestParams.id(ctx);
+      HttpVerticle.respond(ctx, users.update(id, RequestParams.jsonObject(ctx)), 200, NAMES);
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void delete(RoutingContext ctx) {
+    try {
+      users.delete(RequestParams.id(ctx))
+          .onSuccess(deleted -> noContent(ctx))
+          .onFailure(failure -> Problems.send(ctx, failure, NAMES));
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void favorites(RoutingContext ctx) {
+    try {
+      HttpVerticle.respond(ctx, users.favorites(RequestParams.id(ctx)), 200, NAMES);
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  /** PUT is idempotent: 201 when the favourite was added, 200 when it already was one. */
+  private void addFavorite(RoutingContext ctx) {
+    try {
+      long id = RequestParams.id(ctx);
+      long restaurantId = RequestParams.pathId(ctx, "restaurantId");
+      users.addFavorite(id, restaurantId)
+          .onSuccess(result -> HttpVerticle.json(ctx, result.getBoolean("added", false) ? 201 : 200, result))
+          .onFailure(failure -> Problems.send(ctx, failure, NAMES));
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  /** DELETE is idempotent: 204 whether or not it was a favourite; 404 only for an unknown user. */
+  private void removeFavorite(RoutingContext ctx) {
+    try {
+      long id = RequestParams.id(ctx);
+      long restaurantId = RequestParams.pathId(ctx, "restaurantId");
+      users.removeFavorite(id, restaurantId)
+          .onSuccess(result -> noContent(ctx))
+          .onFailure(failure -> Problems.send(ctx, failure, NAMES));
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private static void noContent(RoutingContext ctx) {
+    if (!ctx.response().ended() && !ctx.response().closed()) {
+      ctx.response().setStatusCode(204).end();
+    }
+  }
+}

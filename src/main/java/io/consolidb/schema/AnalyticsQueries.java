@@ -1,0 +1,114 @@
+package io.consolidb.schema;
+
+import java.util.List;
+
+/**
+ * The SQL the analytics service runs, next to the migrations it relies on
+ * ({@code V3__analytics_events.sql}: monthly range partitions on {@code occurred_at};
+ * {@code V5__analytics_report_indexes.sql}: one index per report). Every report restricts
+ * {@code occurred_at} to a half-open window ({@code >= from AND < to}), so PostgreSQL scans only
+ * the months the window covers (partition pruning, at plan time or, for generic plans, at
+ * executor start), and reads each month through an index. {@code AnalyticsQueryPlanTest} runs
+ * {@code EXPLAIN} of each report over a million events and fails on a sequential scan or a
+ * partition outside the window.
+ *
+ * <p>Days are UTC days: {@code (occurred_at AT TIME ZONE 'UTC')::date}, whatever the session's
+ * time zone.
+ */
+public final class AnalyticsQueries {
+
+  /** The columns an event insert fills, in the order of {@link #INSERT_BATCH}'s arrays. */
+  public static final List<String> INSERT_COLUMNS =
+      List.of("type", "user_id", "restaurant_id", "occurred_at", "properties");
+
+  /**
+   * Inserts a batch in one statement, one round trip and one plan: {@code $1} types text[],
+   * {@code $2} user ids int8[], {@code $3} restaurant ids int8[], {@code $4} times
+   * timestamptz[], {@code $5} properties text[] (JSON objects as text, null for none); element
+   * {@code i} of each array is event {@code i}. The rows go to their monthly partitions.
+   */
+  public static final String INSERT_BATCH =
+      "INSERT INTO analytics_events (type, user_id, restaurant_id, occurred_at, properties)"
+          + " SELECT type, user_id, restaurant_id, occurred_at, COALESCE(properties::jsonb, '{}'::jsonb)"
+          + " FROM unnest($1::text[], $2::int8[], $3::int8[], $4::timestamptz[], $5::text[])"
+          + " AS e(type, user_id, restaurant_id, occurred_at, properties)";
+
+  /**
+   * Top restaurants by views: {@code $1} from, {@code $2} to (timestamptz), {@code $3} limit.
+   * Counts in {@code analytics_events_type_time_restaurant_idx} (index-only), then names the few
+   * winners. Returns {@code restaurant_id, name, views}.
+   */
+  public static final String TOP_RESTAURANTS =
+      "SELECT v.restaurant_id, r.name, v.views"
+          + " FROM (SELECT restaurant_id, count(*) AS views"
+          + " FROM analytics_events"
+          + " WHERE type = 'view' AND occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz"
+          + " AND restaurant_id IS NOT NULL"
+          + " GROUP BY restaurant_id"
+          + " ORDER BY views DESC, restaurant_id"
+          + " LIMIT $3) v"
+          + " LEFT JOIN restaurants r ON r.id = v.restaurant_id"
+          + " ORDER BY v.views DESC, v.restaurant_id";
+
+  /**
+   * Daily active users: {@code $1} from, {@code $2} to (timestamptz), {@code $3} first day,
+   * {@code $4} last day (date). One row per day from {@code $3} to {@code $4}:
+   * {@code day, active_users} (0 when nobody was active). Reads
+   * {@code analytics_events_time_type_user_idx}.
+   */
+  public static final String DAILY_ACTIVE_USERS =
+      "SELECT d.day::date AS day, COALESCE(a.active_users, 0) AS active_users"
+          + " FROM generate_series($3::date, $4::date, interval '1 day') AS d(day)"
+          + " LEFT JOIN (SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day,"
+          + " count(DISTINCT user_id) AS active_users"
+          + " FROM analytics_events"
+          + " WHERE occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz AND user_id IS NOT NULL"
+          + " GROUP BY 1) a ON a.day = d.day::date"
+          + " ORDER BY d.day";
+
+  /**
+   * Events per day and type, all types: {@code $1} from, {@code $2} to. Returns
+   * {@code day, type, count} by day then type. Reads {@code analytics_events_time_type_user_idx}.
+   */
+  public static final String EVENT_COUNTS =
+      "SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, type, count(*) AS count"
+          + " FROM analytics_events"
+          + " WHERE occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz"
+          + " GROUP BY 1, 2 ORDER BY 1, 2";
+
+  /**
+   * Events per day of one type: {@code $1} from, {@code $2} to, {@code $3} type. A statement of
+   * its own rather than {@code ($3 IS NULL OR type = $3)}, which a generic plan could not serve
+   * from the {@code (type, occurred_at, …)} index.
+   */
+  public static final String EVENT_COUNTS_OF_TYPE =
+      "SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, type, count(*) AS count"
+          + " FROM analytics_events"
+          + " WHERE type = $3::text AND occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz"
+          + " GROUP BY 1, 2 ORDER BY 1, 2";
+
+  /**
+   * One restaurant's views per day: {@code $1} restaurant id, {@code $2} from, {@code $3} to,
+   * {@code $4} first day, {@code $5} last day. One row per day: {@code day, views}. Reads the
+   * partial {@code analytics_events_restaurant_views_idx}.
+   */
+  public static final String RESTAURANT_DAILY_VIEWS =
+      "SELECT d.day::date AS day, COALESCE(v.views, 0) AS views"
+          + " FROM generate_series($4::date, $5::date, interval '1 day') AS d(day)"
+          + " LEFT JOIN (SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, count(*) AS views"
+          + " FROM analytics_events"
+          + " WHERE restaurant_id = $1::int8 AND type = 'view'"
+          + " AND occurred_at >= $2::timestamptz AND occurred_at < $3::timestamptz"
+          + " GROUP BY 1) v ON v.day = d.day::date"
+          + " ORDER BY d.day";
+
+  /**
+   * Creates the monthly partitions from the current month to {@code $1} months ahead that do
+   * not exist yet; returns how many it created.
+   */
+  public static final String ENSURE_PARTITIONS =
+      "SELECT ensure_analytics_partitions((now() AT TIME ZONE 'UTC')::date, $1::int) AS created";
+
+  private AnalyticsQueries() {
+  }
+}

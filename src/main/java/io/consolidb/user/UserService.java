@@ -1,0 +1,87 @@
+package io.consolidb.user;
+
+import io.consolidb.Addresses;
+import io.vertx.codegen.annotations.ProxyGen;
+import io.vertx.codegen.annotations.VertxGen;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceProxyBuilder;
+
+/**
+ * Users and their favourite restaurants, served on the clustered address {@code consolidb.users}.
+ *
+ * <p>A user is a JSON object with snake_case keys: {@code id, email, display_name, home_city,
+ * preferences} (an object: {@code kosher_category}, {@code price_range}), {@code created_at,
+ * updated_at} (ISO-8601). E-mail addresses are unique whatever their case. There are no
+ * passwords: authentication is not this layer's job.
+ *
+ * <p>Every method fails with a {@code ServiceException} whose {@code failureCode()} is one of
+ * {@link io.consolidb.FailureCodes}: 400 when an argument is invalid ({@code getDebugInfo()} is
+ * {@code {"parameter": name}} or {@code {"parameters": [names]}}), 404 when the user (or, when
+ * adding a favourite, the restaurant) does not exist, 409 when the e-mail address is taken or a
+ * concurrent change conflicts, 429/503/504 when the database is saturated, unavailable or slow.
+ * The bounds are in {@link UserLimits}.
+ */
+@ProxyGen
+@VertxGen
+public interface UserService {
+
+  /**
+   * A proxy that calls the service over the event bus, wherever in the cluster it is deployed.
+   *
+   * @param timeoutMs how long a call waits for the reply; make it longer than the query timeout
+   */
+  static UserService createProxy(Vertx vertx, long timeoutMs) {
+    return new ServiceProxyBuilder(vertx)
+        .setAddress(Addresses.USERS)
+        .setOptions(new DeliveryOptions().setSendTimeout(timeoutMs))
+        .build(UserService.class);
+  }
+
+  /**
+   * Creates a user and returns it as stored. {@code email} is required; {@code display_name},
+   * {@code home_city} and {@code preferences} are optional; unknown or read-only fields are
+   * refused (400). 409 when another user has the same address in any case.
+   */
+  Future<JsonObject> create(JsonObject user);
+
+  /** The user with this id, or 404. */
+  Future<JsonObject> get(long id);
+
+  /**
+   * Changes the given fields (JSON merge patch: {@code null} clears an optional field; within
+   * {@code preferences} a key set to {@code null} is removed, and {@code "preferences": null}
+   * clears them all) and returns the user as stored, or 404; 409 when the new e-mail address is
+   * taken.
+   */
+  Future<JsonObject> update(long id, JsonObject changes);
+
+  /**
+   * Deletes a user and, in the same transaction, their favourites: {@code {"id": id, "deleted":
+   * true}}, or 404.
+   */
+  Future<JsonObject> delete(long id);
+
+  /**
+   * Marks a restaurant as a favourite of the user; idempotent: {@code {"user_id", "restaurant_id",
+   * "added"}} where {@code added} is false when it already was one. 404 when the user or the
+   * restaurant does not exist (the debug info names {@code userId} or {@code restaurantId}).
+   */
+  Future<JsonObject> addFavorite(long userId, long restaurantId);
+
+  /**
+   * Removes a favourite; idempotent: {@code {"user_id", "restaurant_id", "removed"}} where
+   * {@code removed} is false when it was not one. 404 when the user does not exist.
+   */
+  Future<JsonObject> removeFavorite(long userId, long restaurantId);
+
+  /**
+   * The user's favourites, most recently added first, at most
+   * {@link UserLimits#MAX_FAVORITES_LISTED}: {@code {"items": [{"restaurant_id", "added_at",
+   * "restaurant": {"id", "name", "city", "address", "kosher_category", "price_range", "rating",
+   * "status"}}], "count": n}}. 404 when the user does not exist.
+   */
+  Future<JsonObject> favorites(long userId);
+}

@@ -1,0 +1,213 @@
+package io.consolidb.user.impl;
+
+import io.consolidb.FailureCodes;
+import io.consolidb.metrics.ServiceStats;
+import io.consolidb.query.QueryClient;
+import io.consolidb.query.QueryResult;
+import io.consolidb.schema.UserQueries;
+import io.consolidb.user.UserLimits;
+import io.consolidb.user.UserService;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The user service over the query verticle. Arguments are validated before any SQL runs; every
+ * failure leaves as a {@link ServiceException} with a {@link FailureCodes} code and a message
+ * written here. E-mail addresses never reach a log line or a metric: failures are logged with
+ * the operation name and code only (the database's text could quote the address).
+ */
+public final class UserServiceImpl implements UserService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(UserServiceImpl.class);
+  private static final String EMAIL_TAKEN = "a user with this email address already exists";
+
+  private final QueryClient queries;
+  private final ServiceStats stats = new ServiceStats("users");
+
+  public UserServiceImpl(QueryClient queries) {
+    this.queries = queries;
+  }
+
+  @Override
+  public Future<JsonObject> create(JsonObject user) {
+    return call("create", () -> {
+      JsonArray params = UserValidator.newUser(user);
+      return queries.write("users.create", UserQueries.INSERT, params)
+          .recover(failure -> translate("users.create", failure, EMAIL_TAKEN))
+          .compose(result -> result.firstRow() != null
+              ? Future.succeededFuture(result.firstRow())
+              : Future.failedFuture(FailureCodes.unavailable("the user could not be stored")));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> get(long id) {
+    return call("get", () -> {
+      UserValidator.id("id", id);
+      return queries.read("users.get", UserQueries.BY_ID, JsonArray.of(id))
+          .recover(failure -> translate("users.get", failure, null))
+          .compose(result -> found(result, id));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> update(long id, JsonObject changes) {
+    return call("update", () -> {
+      UserValidator.id("id", id);
+      JsonObject patch = UserValidator.changes(changes);
+      return queries.write("users.update", UserQueries.UPDATE, JsonArray.of(id, patch))
+          .recover(failure -> translate("users.update", failure, EMAIL_TAKEN))
+          .compose(result -> found(result, id));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> delete(long id) {
+    return call("delete", () -> {
+      UserValidator.id("id", id);
+      // One transaction: the favourites and the user go together or not at all.
+      JsonArray statements = JsonArray.of(
+          new JsonObject().put("sql", UserQueries.DELETE_FAVORITES_OF_USER).put("params", JsonArray.of(id)),
+          new JsonObject().put("sql", UserQueries.DELETE).put("params", JsonArray.of(id)));
+      return queries.transaction("users.delete", statements, null)
+          .recover(failure -> translate("users.delete", failure, "the user is referenced elsewhere"))
+          .compose(results -> results.getJsonObject(1).getJsonArray("rows").isEmpty()
+              ? Future.failedFuture(userNotFound(id))
+              : Future.succeededFuture(new JsonObject().put("id", id).put("deleted", true)));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> addFavorite(long userId, long restaurantId) {
+    return call("addFavorite", () -> {
+      UserValidator.id("userId", userId);
+      UserValidator.id("restaurantId", restaurantId);
+      return queries.write("users.add_favorite", UserQueries.ADD_FAVORITE, JsonArray.of(userId, restaurantId))
+          .recover(failure -> translate("users.add_favorite", failure,
+              "the favourite conflicts with a concurrent change, retry"))
+          .compose(result -> {
+            JsonObject row = result.firstRow();
+            if (row == null || !row.getBoolean("user_exists", false)) {
+              return Future.failedFuture(userNotFound(userId));
+            }
+            if (!row.getBoolean("restaurant_exists", false)) {
+              return Future.failedFuture(new ServiceException(FailureCodes.NOT_FOUND,
+                  "restaurant " + restaurantId + " not found", new JsonObject().put("parameter", "restaurantId")));
+            }
+            return Future.succeededFuture(new JsonObject().put("user_id", userId)
+                .put("restaurant_id", restaurantId).put("added", row.getBoolean("added", false)));
+          });
+    });
+  }
+
+  @Override
+  public Future<JsonObject> removeFavorite(long userId, long restaurantId) {
+    return call("removeFavorite", () -> {
+      UserValidator.id("userId", userId);
+      UserValidator.id("restaurantId", restaurantId);
+      return queries.write("users.remove_favorite", UserQueries.REMOVE_FAVORITE, JsonArray.of(userId, restaurantId))
+          .recover(failure -> translate("users.remove_favorite", failure, null))
+          .compose(result -> {
+            JsonObject row = result.firstRow();
+            if (row == null || !row.getBoolean("user_exists", false)) {
+              return Future.failedFuture(userNotFound(userId));
+            }
+            return Future.succeededFuture(new JsonObject().put("user_id", userId)
+                .put("restaurant_id", restaurantId).put("removed", row.getBoolean("removed", false)));
+          });
+    });
+  }
+
+  @Override
+  public Future<JsonObject> favorites(long userId) {
+    return call("favorites", () -> {
+      UserValidator.id("userId", userId);
+      return queries.read("users.favorites", UserQueries.FAVORITES,
+              JsonArray.of(userId, UserLimits.MAX_FAVORITES_LISTED))
+          .recover(failure -> translate("users.favorites", failure, null))
+          .compose(result -> {
+            if (result.rows().isEmpty()) {
+              return Future.failedFuture(userNotFound(userId));
+            }
+            JsonArray items = new JsonArray();
+            for (int i = 0; i < result.rows().size(); i++) {
+              JsonObject row = result.rows().getJsonObject(i);
+              if (row.getValue("restaurant_id") == null) {
+                continue; // the user exists and has no favourites
+              }
+              items.add(new JsonObject()
+                  .put("restaurant_id", row.getValue("restaurant_id"))
+                  .put("added_at", row.getValue("added_at"))
+                  .put("restaurant", new JsonObject()
+                      .put("id", row.getValue("restaurant_id"))
+                      .put("name", row.getValue("name"))
+                      .put("city", row.getValue("city"))
+                      .put("address", row.getValue("address"))
+                      .put("kosher_category", row.getValue("kosher_category"))
+                      .put("price_range", row.getValue("price_range"))
+                      .put("rating", row.getValue("rating"))
+                      .put("status", row.getValue("status"))));
+            }
+            return Future.succeededFuture(new JsonObject().put("items", items).put("count", items.size()));
+          });
+    });
+  }
+
+  /**
+   * Runs a method body under the service's statistics, turning a validation failure (or any bug)
+   * thrown while building the query into a failed future: an exception escaping a service method
+   * would reach the caller as code 500.
+   */
+  private Future<JsonObject> call(String method, Supplier<Future<JsonObject>> body) {
+    return stats.track(method, () -> {
+      try {
+        return body.get();
+      } catch (ServiceException e) {
+        return Future.failedFuture(e);
+      } catch (RuntimeException e) {
+        LOG.error("user service: unexpected failure in {}", method, e);
+        return Future.failedFuture(new ServiceException(-1, "unexpected failure in the user service"));
+      }
+    });
+  }
+
+  private static Future<JsonObject> found(QueryResult result, long id) {
+    JsonObject row = result.firstRow();
+    return row != null ? Future.succeededFuture(row) : Future.failedFuture(userNotFound(id));
+  }
+
+  private static ServiceException userNotFound(long id) {
+    return new ServiceException(FailureCodes.NOT_FOUND, "user " + id + " not found");
+  }
+
+  /**
+   * Keeps the code of a query-layer failure, replaces its message (the database's text may quote
+   * an e-mail address, SQL or stored values) and logs nothing but the operation and the code.
+   */
+  private static <T> Future<T> translate(String operation, Throwable failure, String conflictMessage) {
+    int code = failure instanceof ServiceException e ? e.failureCode() : -1;
+    String message = switch (code) {
+      case FailureCodes.INVALID_INPUT -> "the database refused the values";
+      case FailureCodes.NOT_FOUND -> "not found";
+      case FailureCodes.CONFLICT -> conflictMessage != null ? conflictMessage : "the change conflicts with stored data";
+      case FailureCodes.BUSY -> "the database is busy, retry shortly";
+      case FailureCodes.UNAVAILABLE -> "the database is unavailable";
+      case FailureCodes.TIMED_OUT -> "the database did not answer in time";
+      default -> null;
+    };
+    if (code == FailureCodes.INVALID_INPUT) {
+      LOG.warn("user service: {} refused by the database (validation should have caught it)", operation);
+    }
+    if (message == null) {
+      LOG.error("user service: {} failed unexpectedly ({})", operation,
+          failure == null ? "no cause" : failure.getClass().getSimpleName());
+      return Future.failedFuture(new ServiceException(-1, "unexpected failure in the user service"));
+    }
+    return Future.failedFuture(new ServiceException(code, message));
+  }
+}
