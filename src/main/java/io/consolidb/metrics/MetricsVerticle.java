@@ -117,6 +117,7 @@ public final class MetricsVerticle extends VerticleBase {
         .put("cache_stats", cacheStats())
         .put("connection_pool", pool)
         .put("slowest_queries", stats.slowQueries().toJson(SUMMARY_SLOWEST, Instant.now()))
+        .put("services", ServiceStats.summary(registry))
         .put("generated_at", Instant.now().toString()));
   }
 

@@ -5,9 +5,11 @@ import static io.consolidb.analytics.AnalyticsLimits.MAX_TOP_LIMIT;
 import io.consolidb.FailureCodes;
 import io.consolidb.analytics.AnalyticsLimits;
 import io.consolidb.analytics.AnalyticsService;
+import io.consolidb.cache.CacheSpec;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
+import io.consolidb.restaurant.RestaurantService;
 import io.consolidb.schema.AnalyticsQueries;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -77,7 +79,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
       }
       return report("analytics.top_restaurants", AnalyticsQueries.TOP_RESTAURANTS,
           JsonArray.of(window.fromText(), window.toText(), limit), window, window.cacheKey("top", limit))
-          .map(result -> list(result.rows(), window));
+          .map(result -> marked(list(result.rows(), window), result));
     });
   }
 
@@ -88,7 +90,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
       return report("analytics.active_users", AnalyticsQueries.DAILY_ACTIVE_USERS,
           JsonArray.of(window.fromText(), window.toText(), window.firstDay().toString(), window.lastDay().toString()),
           window, window.cacheKey("dau"))
-          .map(result -> list(result.rows(), window));
+          .map(result -> marked(list(result.rows(), window), result));
     });
   }
 
@@ -105,7 +107,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
               JsonArray.of(window.fromText(), window.toText()), window, window.cacheKey("counts", "*"))
           : report("analytics.event_counts", AnalyticsQueries.EVENT_COUNTS_OF_TYPE,
               JsonArray.of(window.fromText(), window.toText(), type), window, window.cacheKey("counts", type));
-      return rows.map(result -> list(result.rows(), window).put("total", sum(result.rows(), "count")));
+      return rows.map(result -> marked(list(result.rows(), window).put("total", sum(result.rows(), "count")), result));
     });
   }
 
@@ -120,23 +122,24 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
           JsonArray.of(restaurantId, window.fromText(), window.toText(), window.firstDay().toString(),
               window.lastDay().toString()),
           window, window.cacheKey("views", restaurantId))
-          .map(result -> list(result.rows(), window)
+          .map(result -> marked(list(result.rows(), window)
               .put("restaurant_id", restaurantId)
-              .put("total", sum(result.rows(), "views")));
+              .put("total", sum(result.rows(), "views")), result));
     });
   }
 
+  /**
+   * A report through the cache: a local-tier hit is read in-process (no event-bus hop), anything
+   * else goes to the query verticle, which tries Redis and then PostgreSQL.
+   */
   private Future<QueryResult> report(String operation, String sql, JsonArray params, ReportWindow window, String key) {
-    JsonObject request = new JsonObject()
-        .put("operation", operation)
-        .put("sql", sql)
-        .put("params", params)
-        .put("readOnly", true)
-        .put("cache", new JsonObject()
-            .put("ttlSeconds", cacheTtlSeconds)
-            .put("key", key)
-            .put("tags", window.cacheTags()));
-    return queries.query(request).recover(failure -> translate(operation, failure));
+    CacheSpec cache = new CacheSpec(cacheTtlSeconds, key, window.cacheTags().stream().map(String::valueOf).toList());
+    return queries.readCached(operation, sql, params, cache).recover(failure -> translate(operation, failure));
+  }
+
+  /** Adds the HIT/MISS mark the HTTP API turns into {@code X-Cache}, when this node caches. */
+  private JsonObject marked(JsonObject report, QueryResult from) {
+    return queries.caching() ? report.put(RestaurantService.CACHE_MARK, from.cached() ? "HIT" : "MISS") : report;
   }
 
   private static JsonObject list(JsonArray rows, ReportWindow window) {

@@ -1,0 +1,105 @@
+package io.consolidb.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consolidb.config.NodeSettings;
+import io.consolidb.http.TestNode;
+import io.consolidb.node.ConsolidbNode;
+import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.testsupport.TestServices;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.EnumSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reports through the real cache tiers (Caffeine and Redis): a repeated report is served from the
+ * cache, and new events drop only the reports whose window covers their day.
+ */
+class AnalyticsReportCachingTest {
+
+  private static final String MARCH_FROM = "2025-03-01";
+  private static final String MARCH_TO = "2025-03-08";
+  private static final String APRIL_FROM = "2025-04-01";
+  private static final String APRIL_TO = "2025-04-08";
+
+  private TestNode schema;
+  private Vertx vertx;
+  private AnalyticsService analytics;
+
+  @BeforeEach
+  void start() throws Exception {
+    schema = TestNode.create("analytics_cache");
+    schema.reseed();
+    JsonObject config = schema.config(0, "")
+        .put("cache", new JsonObject().put("enabled", true).put("ttlSeconds", 300)
+            .put("keyPrefix", "consolidb-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ":"))
+        .put("redis", new JsonObject().put("enabled", true).put("url", TestServices.redisUrl()));
+    vertx = Vertx.vertx();
+    ConsolidbNode.deploy(vertx, NodeSettings.fromJson(config),
+        EnumSet.of(Component.QUERY, Component.CACHE, Component.ANALYTICS)).await(30, TimeUnit.SECONDS);
+    analytics = AnalyticsService.createProxy(vertx, 5000);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().await(30, TimeUnit.SECONDS);
+    schema.close();
+  }
+
+  private void views(long restaurant, String at, int count) throws Exception {
+    JsonArray batch = new JsonArray();
+    for (int i = 0; i < count; i++) {
+      batch.add(new JsonObject().put("type", "view").put("user_id", 100 + i).put("restaurant_id", restaurant)
+          .put("occurred_at", at));
+    }
+    analytics.recordBatch(batch).await(10, TimeUnit.SECONDS);
+  }
+
+  private JsonObject top(String from, String to) throws Exception {
+    return analytics.topRestaurants(from, to, 5).await(10, TimeUnit.SECONDS);
+  }
+
+  private static long viewsOf(JsonObject report, long restaurant) {
+    return report.getJsonArray("items").stream().map(JsonObject.class::cast)
+        .filter(item -> item.getLong("restaurant_id") == restaurant)
+        .mapToLong(item -> item.getLong("views")).findFirst().orElse(0);
+  }
+
+  @Test
+  @DisplayName("a repeated report is a cache hit; new events drop only the reports whose window covers their day")
+  void reports_cachedAndInvalidatedByWindow() throws Exception {
+    views(1, "2025-03-02T10:00:00Z", 3);
+    views(2, "2025-04-03T10:00:00Z", 1);
+
+    JsonObject march = top(MARCH_FROM, MARCH_TO);
+    assertThat(march.getString(RestaurantService.CACHE_MARK)).isEqualTo("MISS");
+    assertThat(viewsOf(march, 1)).isEqualTo(3);
+    JsonObject marchAgain = top(MARCH_FROM, MARCH_TO);
+    assertThat(marchAgain.getString(RestaurantService.CACHE_MARK)).isEqualTo("HIT");
+    assertThat(marchAgain.getJsonArray("items")).isEqualTo(march.getJsonArray("items"));
+    assertThat(top(APRIL_FROM, APRIL_TO).getString(RestaurantService.CACHE_MARK)).isEqualTo("MISS");
+    assertThat(top(APRIL_FROM, APRIL_TO).getString(RestaurantService.CACHE_MARK)).isEqualTo("HIT");
+
+    // An April event leaves the March report cached and refreshes April's.
+    views(2, "2025-04-05T12:00:00Z", 2);
+    assertThat(top(MARCH_FROM, MARCH_TO).getString(RestaurantService.CACHE_MARK)).isEqualTo("HIT");
+    JsonObject april = top(APRIL_FROM, APRIL_TO);
+    assertThat(april.getString(RestaurantService.CACHE_MARK)).isEqualTo("MISS");
+    assertThat(viewsOf(april, 2)).isEqualTo(3);
+
+    // A March event does the opposite.
+    views(2, "2025-03-04T08:00:00Z", 4);
+    JsonObject marchAfter = top(MARCH_FROM, MARCH_TO);
+    assertThat(marchAfter.getString(RestaurantService.CACHE_MARK)).isEqualTo("MISS");
+    assertThat(viewsOf(marchAfter, 2)).isEqualTo(4);
+    assertThat(top(APRIL_FROM, APRIL_TO).getString(RestaurantService.CACHE_MARK)).isEqualTo("HIT");
+  }
+}
