@@ -29,8 +29,17 @@ final class ExternalTools {
 
   /** Requests per second of {@code wrk -t2 -c<connections> -d<seconds>s url}. */
   static double wrk(String url, int connections, int seconds) throws Exception {
-    String out = run(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency", url),
-        Map.of(), seconds + 30);
+    return wrk(url, connections, seconds, null);
+  }
+
+  /** The same with a Lua script ({@code -s}) that writes each request, or none when null. */
+  static double wrk(String url, int connections, int seconds, java.nio.file.Path script) throws Exception {
+    List<String> command = new ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency"));
+    if (script != null) {
+      command.addAll(List.of("-s", script.toString()));
+    }
+    command.add(url);
+    String out = run(command, Map.of(), seconds + 30);
     if (out.contains("Non-2xx or 3xx responses")) {
       throw new IllegalStateException("wrk saw error responses from " + url + ":\n" + out);
     }
