@@ -252,62 +252,85 @@ public final class BenchHarness {
   private static final String CACHED_PATH = "/api/v1/restaurants/42";
 
   /**
-   * The radius query around a point that moves with every request, so that no two requests share
-   * a cache key, in this run or any other (each run uses a fresh Redis prefix): latitude
-   * 40.60 + k × 10⁻⁷ with k from {@code offset}; wrk's two threads use offsets 0 and 500,000,
-   * the open-loop run 1,000,000, the MISS probes 1,900,000.
+   * The radius query (2 km, limit 20) around a point that moves with every request, so that no two
+   * requests share a cache key (in this run or any other: each run has a fresh Redis prefix).
+   * Request {@code n} of stream {@code s} asks latitude 40.60 + (n mod 20000) × 10⁻⁵ (the same
+   * 0.2° band for every stream, so all streams cost PostgreSQL alike) and a longitude shifted by
+   * (1000 s + n div 20000) × 10⁻⁷ (under 40 m) that keeps the keys distinct. Streams: 0 and 1 the
+   * two wrk threads of the maximum-throughput run, 2 and 3 those of the latency run, 4 the
+   * open-loop run, 5 the MISS probes.
    */
-  static String movingPointPath(long k) {
+  static String movingPointPath(int stream, long n) {
     return String.format(java.util.Locale.ROOT,
-        "/api/v1/restaurants?lat=%.7f&lng=-74.0060&radius_km=2&limit=20", 40.60 + k * 1e-7);
+        "/api/v1/restaurants?lat=%.7f&lng=%.7f&radius_km=2&limit=20", 40.60 + (n % 20_000) * 1e-5,
+        -74.0060 - (1000L * stream + n / 20_000) * 1e-7);
   }
 
-  private static final String MOVING_POINT_WRK = """
-      -- each wrk thread walks its own range of points: no two requests share a cache key
-      local threads = 0
-      function setup(thread)
-        thread:set("offset", threads * 500000)
-        threads = threads + 1
-      end
-      local n = 0
-      function request()
-        n = (n + 1) % 500000
-        local lat = 40.60 + (offset + n) * 0.0000001
-        return wrk.format("GET", string.format("/api/v1/restaurants?lat=%.7f&lng=-74.0060&radius_km=2&limit=20", lat))
-      end
-      """;
+  /** movingPointPath in Lua: each wrk thread is one stream, from {@code firstStream} on. */
+  private static String movingPointWrk(int firstStream) {
+    return """
+        local threads = 0
+        function setup(thread)
+          thread:set("stream", %d + threads)
+          threads = threads + 1
+        end
+        local n = 0
+        function request()
+          n = n + 1
+          local lat = 40.60 + (n %% 20000) * 0.00001
+          local lng = -74.0060 - (1000 * stream + math.floor(n / 20000)) * 0.0000001
+          return wrk.format("GET", string.format("/api/v1/restaurants?lat=%%.7f&lng=%%.7f&radius_km=2&limit=20", lat, lng))
+        end
+        """.formatted(firstStream);
+  }
 
   /**
    * p50/p99 of cached reads (the hot restaurant, a local-tier hit) and uncached reads (the moving
    * point: a sample is checked to answer {@code X-Cache: MISS}, and the node's cache counters must
-   * show no hit while they run) at half of the throughput wrk measured for each.
+   * show no hit while they run) at half of the throughput wrk measured for each. The latencies are
+   * wrk's, every connection pacing itself to offer half the maximum: wrk is the same light client
+   * that measured the maximum. The open-loop Java client (no coordinated omission, but several
+   * times wrk's CPU per request on the two cores the node also needs) is kept beside it in the
+   * details as {@code open_loop_java_client}.
    */
   private static void latencyAtHalfMaximum(Mode mode, Report report, NodeProcess node, Path out) throws Exception {
     URI base = URI.create(node.url("/"));
     int seconds = Math.max(3, mode.roundSeconds());
     double cachedMax = ExternalTools.wrk(node.url(CACHED_PATH), WRK_CONNECTIONS, mode.roundSeconds());
-    double[] cached = OpenLoop.latencies(base.getHost(), base.getPort(), (int) (cachedMax / 2), seconds,
+    ExternalTools.WrkResult cached = ExternalTools.wrkAtRate(node.url(CACHED_PATH), WRK_CONNECTIONS, seconds,
+        cachedMax / 2, null, out.resolve("paced-cached.lua"));
+    double[] cachedOpen = OpenLoop.latencies(base.getHost(), base.getPort(), (int) (cachedMax / 2), seconds,
         i -> CACHED_PATH);
-    report.latency("cached_read", cached[0], cached[1]);
+    report.latency("cached_read", cached.p50Ms(), cached.p99Ms());
 
     // The moving point misses; the same point asked again hits (so a MISS means something).
-    for (long k = 1_900_000; k < 1_900_003; k++) {
-      node.expectCacheMark(movingPointPath(k), "MISS");
+    for (long n = 0; n < 3; n++) {
+      node.expectCacheMark(movingPointPath(5, n), "MISS");
     }
-    node.expectCacheMark(movingPointPath(1_900_000), "HIT");
+    node.expectCacheMark(movingPointPath(5, 0), "HIT");
     Path script = out.resolve("moving-point.lua");
-    Files.writeString(script, MOVING_POINT_WRK);
+    Files.writeString(script, movingPointWrk(0));
     JsonObject before = node.cacheCounters();
-    double uncachedMax = ExternalTools.wrk(node.url(movingPointPath(0)), WRK_CONNECTIONS, mode.roundSeconds(), script);
-    double[] uncached = OpenLoop.latencies(base.getHost(), base.getPort(), (int) Math.max(1, uncachedMax / 2),
-        seconds, i -> movingPointPath(1_000_000 + i));
+    String uncachedUrl = node.url(movingPointPath(0, 0));
+    double uncachedMax = ExternalTools.wrk(uncachedUrl, WRK_CONNECTIONS, mode.roundSeconds(), script);
+    ExternalTools.WrkResult uncached = ExternalTools.wrkAtRate(uncachedUrl, WRK_CONNECTIONS, seconds,
+        uncachedMax / 2, movingPointWrk(2), out.resolve("paced-moving-point.lua"));
+    double[] uncachedOpen = OpenLoop.latencies(base.getHost(), base.getPort(), (int) Math.max(1, uncachedMax / 2),
+        seconds, i -> movingPointPath(4, i));
     JsonObject during = NodeProcess.delta(before, node.cacheCounters());
     if (during.getLong("hits") > during.getLong("misses") / 100) {
       throw new IllegalStateException("the uncached scenario was served from the cache: " + during);
     }
-    report.latency("uncached_read", uncached[0], uncached[1]);
-    report.detail("latency_rates", new JsonObject().put("cached_rps", (int) (cachedMax / 2))
-        .put("uncached_rps", (int) Math.max(1, uncachedMax / 2)));
+    report.latency("uncached_read", uncached.p50Ms(), uncached.p99Ms());
+    report.detail("latency_rates", new JsonObject()
+        .put("cached_max_rps", Samples.round(cachedMax)).put("cached_offered_rps", Samples.round(cachedMax / 2))
+        .put("cached_achieved_rps", Samples.round(cached.requestsPerSecond()))
+        .put("uncached_max_rps", Samples.round(uncachedMax)).put("uncached_offered_rps", Samples.round(uncachedMax / 2))
+        .put("uncached_achieved_rps", Samples.round(uncached.requestsPerSecond())));
+    report.detail("open_loop_java_client", new JsonObject()
+        .put("cached_read_ms", new JsonObject().put("p50", Samples.round(cachedOpen[0])).put("p99", Samples.round(cachedOpen[1])))
+        .put("uncached_read_ms", new JsonObject().put("p50", Samples.round(uncachedOpen[0]))
+            .put("p99", Samples.round(uncachedOpen[1]))));
     report.detail("uncached_read_cache_check", new JsonObject().put("x_cache_sample", "MISS")
         .put("cache_counters_during_runs", during));
   }
