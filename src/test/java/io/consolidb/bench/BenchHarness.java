@@ -14,11 +14,12 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.util.function.LongFunction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.UUID;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -70,9 +71,12 @@ public final class BenchHarness {
     Report report = new Report(mode.name(), jvmFlags);
     Files.createDirectories(out);
 
+    // Every Redis key of this run lives under its own prefix (Redis is shared: no FLUSH, ever),
+    // deleted at the end; a fresh prefix also means no value cached by an earlier run is served.
+    String redisPrefix = "consolidb-bench:" + UUID.randomUUID().toString().substring(0, 8) + ":";
     Map<String, String> nodeEnv = new HashMap<>(Map.of("CONSOLIDB_ENV", "staging", "DATABASE_URL", databaseUrl,
         "REDIS_URL", redisUrl, "DB_POOL_SIZE", Integer.toString(POOL_SIZE), "DB_ECHO", "false",
-        "DB_SEED_DEMO_DATA", "false", "DB_MIGRATE", "false"));
+        "DB_SEED_DEMO_DATA", "false", "DB_MIGRATE", "false", "DB_CACHE_KEY_PREFIX", redisPrefix));
 
     Vertx vertx = Vertx.vertx();
     Pool direct = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(POOL_SIZE).setName("bench-direct"))
@@ -85,16 +89,18 @@ public final class BenchHarness {
         ExternalTools.pgbenchInit(pg, mode.name().equals("smoke") ? 1 : 10);
       }
       inJvmScenarios(mode, report, nodeEnv, direct, pg, pgbench);
+      cacheScenarios(mode, report, nodeEnv);
+      metricsScenario(mode, report, nodeEnv);
       httpScenarios(mode, report, nodeEnv, jar, out);
     } finally {
       direct.close();
       vertx.close().await(30, TimeUnit.SECONDS);
+      RadiusLatency.deleteKeys(redisUrl, redisPrefix);
     }
-    report.notMeasured("cache_speedup_local", "the cache tier (issue 3) is not on main yet");
-    report.notMeasured("cache_speedup_report", "the cache tier (issue 3) and analytics reports (issue 6) are not on main yet");
-    report.notMeasured("cache_speedup_redis", "the cache tier (issue 3) is not on main yet");
-    report.notMeasured("ingest_http_vs_direct", "the analytics batch endpoint (issue 6) is not on main yet");
-    report.notMeasured("metrics_on_vs_off", "query metrics (issue 5) are not on main yet");
+    report.notMeasured("cache_speedup_report",
+        "needs the analytics top-restaurants report (issue 6): not in this build yet (scenario not written)");
+    report.notMeasured("ingest_http_vs_direct",
+        "needs the analytics batch endpoint (issue 6): not in this build yet (scenario not written)");
     report.write(out);
     return report;
   }
@@ -133,7 +139,86 @@ public final class BenchHarness {
     }
   }
 
-  /** wrk against the node process: a restaurant by id vs the liveness probe of the same node. */
+  /**
+   * The radius query at one request in flight through the service proxy, on three in-JVM nodes
+   * alive side by side and measured in rotating rounds: caching off (every call runs the query on
+   * PostgreSQL; the same point each time, so PostgreSQL's own buffers are warm, as they would be
+   * for a popular query), local tier on (every call a local hit), and local tier off with Redis
+   * (every call a Redis hit). Each round takes the p50 of a batch of calls; every answer's cache
+   * mark is checked (none / HIT / HIT). The ratios are uncached ÷ cached of the median p50s.
+   */
+  private static void cacheScenarios(Mode mode, Report report, Map<String, String> nodeEnv) throws Exception {
+    Map<String, String> uncached = new HashMap<>(nodeEnv);
+    uncached.put("DB_CACHE_ENABLED", "false");
+    Map<String, String> local = new HashMap<>(nodeEnv);
+    local.put("DB_CACHE_ENABLED", "true");
+    local.put("DB_CACHE_LOCAL_ENABLED", "true");
+    Map<String, String> redis = new HashMap<>(local);
+    redis.put("DB_CACHE_LOCAL_ENABLED", "false");
+    int uncachedCalls = 250 * mode.roundSeconds();
+    int localCalls = 2500 * mode.roundSeconds();
+    int redisCalls = 1000 * mode.roundSeconds();
+    Vertx uncachedNode = null;
+    Vertx localNode = null;
+    Vertx redisNode = null;
+    try {
+      uncachedNode = RadiusLatency.start(ConfigLoader.loadBlocking(uncached));
+      localNode = RadiusLatency.start(ConfigLoader.loadBlocking(local));
+      redisNode = RadiusLatency.start(ConfigLoader.loadBlocking(redis));
+      RestaurantService uncachedProxy = RestaurantService.createProxy(uncachedNode, 10_000);
+      RestaurantService localProxy = RestaurantService.createProxy(localNode, 10_000);
+      RestaurantService redisProxy = RestaurantService.createProxy(redisNode, 10_000);
+      // The first call on each caching node is the one miss that fills the cache (and Redis).
+      localProxy.near(RadiusLatency.LAT, RadiusLatency.LNG, RadiusLatency.RADIUS_KM, RadiusLatency.LIMIT)
+          .await(10, TimeUnit.SECONDS);
+      redisProxy.near(RadiusLatency.LAT, RadiusLatency.LNG, RadiusLatency.RADIUS_KM, RadiusLatency.LIMIT)
+          .await(10, TimeUnit.SECONDS);
+      JsonObject p99 = new JsonObject();
+      Map<String, java.util.concurrent.Callable<Double>> sides = new LinkedHashMap<>();
+      sides.put("uncached", () -> p50(RadiusLatency.measure(uncachedProxy, uncachedCalls, null), "uncached", p99));
+      sides.put("local_tier", () -> p50(RadiusLatency.measure(localProxy, localCalls, "HIT"), "local_tier", p99));
+      sides.put("redis", () -> p50(RadiusLatency.measure(redisProxy, redisCalls, "HIT"), "redis", p99));
+      Map<String, Samples> samples = Comparison.alternate(sides, mode.rounds());
+      Comparison localSpeedup = Comparison.of("cache_speedup_local", "µs p50", "uncached", samples.get("uncached"),
+          "local_tier", samples.get("local_tier"));
+      Comparison redisSpeedup = Comparison.of("cache_speedup_redis", "µs p50", "uncached", samples.get("uncached"),
+          "redis", samples.get("redis"));
+      report.ratio("cache_speedup_local", localSpeedup);
+      report.ratio("cache_speedup_redis", redisSpeedup);
+      report.detail("cache_radius_query", new JsonObject()
+          .put("query", "near(" + RadiusLatency.LAT + ", " + RadiusLatency.LNG + ", " + RadiusLatency.RADIUS_KM
+              + " km, limit " + RadiusLatency.LIMIT + ")")
+          .put("calls_per_round", new JsonObject().put("uncached", uncachedCalls).put("local_tier", localCalls)
+              .put("redis", redisCalls))
+          .put("last_round_p99_us", p99));
+    } finally {
+      for (Vertx node : new Vertx[] {uncachedNode, localNode, redisNode}) {
+        if (node != null) {
+          node.close().await(30, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  private static double p50(RadiusLatency.Latencies latencies, String side, JsonObject p99) {
+    p99.put(side, Samples.round(latencies.micros(99)));
+    return latencies.micros(50);
+  }
+
+  /** Uncached get-by-id throughput through the service proxy, metrics on ÷ off (MetricsOverhead). */
+  private static void metricsScenario(Mode mode, Report report, Map<String, String> nodeEnv) throws Exception {
+    Map<String, String> variables = new HashMap<>(nodeEnv);
+    variables.put("HTTP_PORT", "0");
+    Comparison comparison = MetricsOverhead.compare(ConfigLoader.loadBlocking(variables), CONCURRENCY,
+        mode.roundSeconds() * 1000L, mode.rounds(), mode.restaurants());
+    report.ratio("metrics_on_vs_off", comparison);
+  }
+
+  /**
+   * wrk against the node process: a restaurant by id, served from the node's local cache tier
+   * (warmed first and checked: {@code X-Cache: HIT}, and the node's own cache counters show local
+   * hits and no misses during the rounds) vs the liveness probe of the same node.
+   */
   private static void httpScenarios(Mode mode, Report report, Map<String, String> nodeEnv, Path jar, Path out)
       throws Exception {
     if (!mode.externalNode() || !Files.exists(jar)) {
@@ -144,39 +229,111 @@ public final class BenchHarness {
       if (!ExternalTools.available("wrk")) {
         report.notMeasured("http_cached_vs_live", "wrk not installed");
       } else {
-        String restaurant = node.url("/api/v1/restaurants/42");
+        String restaurant = node.url(CACHED_PATH);
+        node.expectCacheMark(CACHED_PATH, null); // the first read fills the cache
+        node.expectCacheMark(CACHED_PATH, "HIT");
+        JsonObject before = node.cacheCounters();
         Comparison http = Comparison.run("http_cached_vs_live", "requests/s",
             "restaurant_by_id", () -> ExternalTools.wrk(restaurant, WRK_CONNECTIONS, mode.roundSeconds()),
             "health_live", () -> ExternalTools.wrk(node.url("/health/live"), WRK_CONNECTIONS, mode.roundSeconds()),
             mode.rounds());
+        JsonObject during = NodeProcess.delta(before, node.cacheCounters());
+        if (during.getLong("local_misses") > 0 || during.getLong("local_hits") == 0) {
+          throw new IllegalStateException("the cached route was not served from the local tier: " + during);
+        }
         report.ratio("http_cached_vs_live", http);
-        latencyAtHalfMaximum(mode, report, node);
+        report.detail("http_cache_check", new JsonObject().put("restaurant_by_id",
+            new JsonObject().put("x_cache", "HIT").put("cache_counters_during_rounds", during)));
+        latencyAtHalfMaximum(mode, report, node, out);
       }
       report.rss(node.peakRssMib());
     }
   }
 
+  private static final String CACHED_PATH = "/api/v1/restaurants/42";
+
   /**
-   * p50/p99 of cached reads (one hot restaurant) and uncached reads (the radius query around a
-   * point that moves with every request, so no two requests share a cache key) at half of the
-   * throughput wrk measured for each.
+   * The radius query (2 km, limit 20) around a point that moves with every request, so that no two
+   * requests share a cache key (in this run or any other: each run has a fresh Redis prefix).
+   * Request {@code n} of stream {@code s} asks latitude 40.60 + (n mod 20000) × 10⁻⁵ (the same
+   * 0.2° band for every stream, so all streams cost PostgreSQL alike) and a longitude shifted by
+   * (1000 s + n div 20000) × 10⁻⁷ (under 40 m) that keeps the keys distinct. Streams: 0 and 1 the
+   * two wrk threads of the maximum-throughput run, 2 and 3 those of the latency run, 4 the
+   * open-loop run, 5 the MISS probes.
    */
-  private static void latencyAtHalfMaximum(Mode mode, Report report, NodeProcess node) throws Exception {
+  static String movingPointPath(int stream, long n) {
+    return String.format(java.util.Locale.ROOT,
+        "/api/v1/restaurants?lat=%.7f&lng=%.7f&radius_km=2&limit=20", 40.60 + (n % 20_000) * 1e-5,
+        -74.0060 - (1000L * stream + n / 20_000) * 1e-7);
+  }
+
+  /** movingPointPath in Lua: each wrk thread is one stream, from {@code firstStream} on. */
+  private static String movingPointWrk(int firstStream) {
+    return """
+        local threads = 0
+        function setup(thread)
+          thread:set("stream", %d + threads)
+          threads = threads + 1
+        end
+        local n = 0
+        function request()
+          n = n + 1
+          local lat = 40.60 + (n %% 20000) * 0.00001
+          local lng = -74.0060 - (1000 * stream + math.floor(n / 20000)) * 0.0000001
+          return wrk.format("GET", string.format("/api/v1/restaurants?lat=%%.7f&lng=%%.7f&radius_km=2&limit=20", lat, lng))
+        end
+        """.formatted(firstStream);
+  }
+
+  /**
+   * p50/p99 of cached reads (the hot restaurant, a local-tier hit) and uncached reads (the moving
+   * point: a sample is checked to answer {@code X-Cache: MISS}, and the node's cache counters must
+   * show no hit while they run) at half of the throughput wrk measured for each. The latencies are
+   * wrk's, every connection pacing itself to offer half the maximum: wrk is the same light client
+   * that measured the maximum. The open-loop Java client (no coordinated omission, but several
+   * times wrk's CPU per request on the two cores the node also needs) is kept beside it in the
+   * details as {@code open_loop_java_client}.
+   */
+  private static void latencyAtHalfMaximum(Mode mode, Report report, NodeProcess node, Path out) throws Exception {
     URI base = URI.create(node.url("/"));
     int seconds = Math.max(3, mode.roundSeconds());
-    double cachedMax = ExternalTools.wrk(node.url("/api/v1/restaurants/42"), WRK_CONNECTIONS, mode.roundSeconds());
-    double[] cached = OpenLoop.latencies(base.getHost(), base.getPort(), (int) (cachedMax / 2), seconds,
-        i -> "/api/v1/restaurants/42");
-    report.latency("cached_read", cached[0], cached[1]);
-    LongFunction<String> uncachedPath = i -> String.format(java.util.Locale.ROOT,
-        "/api/v1/restaurants?lat=%.5f&lng=-74.0060&radius_km=2&limit=20", 40.60 + (i % 20_000) * 0.00001);
-    String probe = node.url(uncachedPath.apply(0));
-    double uncachedMax = ExternalTools.wrk(probe, WRK_CONNECTIONS, mode.roundSeconds());
-    double[] uncached = OpenLoop.latencies(base.getHost(), base.getPort(), (int) Math.max(1, uncachedMax / 2),
-        seconds, uncachedPath);
-    report.latency("uncached_read", uncached[0], uncached[1]);
-    report.detail("latency_rates", new JsonObject().put("cached_rps", (int) (cachedMax / 2))
-        .put("uncached_rps", (int) Math.max(1, uncachedMax / 2)));
+    double cachedMax = ExternalTools.wrk(node.url(CACHED_PATH), WRK_CONNECTIONS, mode.roundSeconds());
+    ExternalTools.WrkResult cached = ExternalTools.wrkAtRate(node.url(CACHED_PATH), WRK_CONNECTIONS, seconds,
+        cachedMax / 2, null, out.resolve("paced-cached.lua"));
+    double[] cachedOpen = OpenLoop.latencies(base.getHost(), base.getPort(), (int) (cachedMax / 2), seconds,
+        i -> CACHED_PATH);
+    report.latency("cached_read", cached.p50Ms(), cached.p99Ms());
+
+    // The moving point misses; the same point asked again hits (so a MISS means something).
+    for (long n = 0; n < 3; n++) {
+      node.expectCacheMark(movingPointPath(5, n), "MISS");
+    }
+    node.expectCacheMark(movingPointPath(5, 0), "HIT");
+    Path script = out.resolve("moving-point.lua");
+    Files.writeString(script, movingPointWrk(0));
+    JsonObject before = node.cacheCounters();
+    String uncachedUrl = node.url(movingPointPath(0, 0));
+    double uncachedMax = ExternalTools.wrk(uncachedUrl, WRK_CONNECTIONS, mode.roundSeconds(), script);
+    ExternalTools.WrkResult uncached = ExternalTools.wrkAtRate(uncachedUrl, WRK_CONNECTIONS, seconds,
+        uncachedMax / 2, movingPointWrk(2), out.resolve("paced-moving-point.lua"));
+    double[] uncachedOpen = OpenLoop.latencies(base.getHost(), base.getPort(), (int) Math.max(1, uncachedMax / 2),
+        seconds, i -> movingPointPath(4, i));
+    JsonObject during = NodeProcess.delta(before, node.cacheCounters());
+    if (during.getLong("hits") > during.getLong("misses") / 100) {
+      throw new IllegalStateException("the uncached scenario was served from the cache: " + during);
+    }
+    report.latency("uncached_read", uncached.p50Ms(), uncached.p99Ms());
+    report.detail("latency_rates", new JsonObject()
+        .put("cached_max_rps", Samples.round(cachedMax)).put("cached_offered_rps", Samples.round(cachedMax / 2))
+        .put("cached_achieved_rps", Samples.round(cached.requestsPerSecond()))
+        .put("uncached_max_rps", Samples.round(uncachedMax)).put("uncached_offered_rps", Samples.round(uncachedMax / 2))
+        .put("uncached_achieved_rps", Samples.round(uncached.requestsPerSecond())));
+    report.detail("open_loop_java_client", new JsonObject()
+        .put("cached_read_ms", new JsonObject().put("p50", Samples.round(cachedOpen[0])).put("p99", Samples.round(cachedOpen[1])))
+        .put("uncached_read_ms", new JsonObject().put("p50", Samples.round(uncachedOpen[0]))
+            .put("p99", Samples.round(uncachedOpen[1]))));
+    report.detail("uncached_read_cache_check", new JsonObject().put("x_cache_sample", "MISS")
+        .put("cache_counters_during_runs", during));
   }
 
   /** The JVM flags the Kubernetes Deployment gives the node (one source of truth). */

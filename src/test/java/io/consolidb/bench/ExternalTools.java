@@ -29,12 +29,64 @@ final class ExternalTools {
 
   /** Requests per second of {@code wrk -t2 -c<connections> -d<seconds>s url}. */
   static double wrk(String url, int connections, int seconds) throws Exception {
-    String out = run(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency", url),
-        Map.of(), seconds + 30);
+    return wrk(url, connections, seconds, null);
+  }
+
+  /** The same with a Lua script ({@code -s}) that writes each request, or none when null. */
+  static double wrk(String url, int connections, int seconds, java.nio.file.Path script) throws Exception {
+    List<String> command = new ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency"));
+    if (script != null) {
+      command.addAll(List.of("-s", script.toString()));
+    }
+    command.add(url);
+    String out = run(command, Map.of(), seconds + 30);
     if (out.contains("Non-2xx or 3xx responses")) {
       throw new IllegalStateException("wrk saw error responses from " + url + ":\n" + out);
     }
     return parse(WRK_RPS, out, "wrk");
+  }
+
+  /** What one wrk run measured: requests/s and the latency percentiles it printed, in ms. */
+  record WrkResult(double requestsPerSecond, double p50Ms, double p99Ms) {
+  }
+
+  private static final Pattern WRK_PERCENTILE = Pattern.compile("^\\s*(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$",
+      Pattern.MULTILINE);
+
+  /**
+   * {@code wrk} with every connection pacing itself ({@code delay()} in the script) so that the
+   * {@code connections} together offer about {@code rate} requests/s; the latencies are wrk's own
+   * (from each request's send). {@code requestScript} is Lua that may define {@code request()}.
+   */
+  static WrkResult wrkAtRate(String url, int connections, int seconds, double rate, String requestScript,
+      java.nio.file.Path scriptFile) throws Exception {
+    long delayMs = Math.max(1, Math.round(connections * 1000.0 / rate));
+    java.nio.file.Files.writeString(scriptFile, (requestScript == null ? "" : requestScript)
+        + "\nfunction delay()\n  return " + delayMs + "\nend\n");
+    String out = run(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency", "-s",
+        scriptFile.toString(), url), Map.of(), seconds + 30);
+    if (out.contains("Non-2xx or 3xx responses")) {
+      throw new IllegalStateException("wrk saw error responses from " + url + ":\n" + out);
+    }
+    double p50 = Double.NaN;
+    double p99 = Double.NaN;
+    Matcher m = WRK_PERCENTILE.matcher(out);
+    while (m.find()) {
+      double value = Double.parseDouble(m.group(2)) * switch (m.group(3)) {
+        case "us" -> 0.001;
+        case "s" -> 1000.0;
+        default -> 1.0;
+      };
+      if (m.group(1).equals("50")) {
+        p50 = value;
+      } else {
+        p99 = value;
+      }
+    }
+    if (Double.isNaN(p50) || Double.isNaN(p99)) {
+      throw new IllegalStateException("wrk printed no latency distribution:\n" + out);
+    }
+    return new WrkResult(parse(WRK_RPS, out, "wrk"), p50, p99);
   }
 
   /** Transactions per second of {@code pgbench -S -M prepared} primary-key selects. */

@@ -10,13 +10,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /** Closed-loop load inside one JVM: a fixed number of requests in flight, each replaced as it ends. */
-final class Load {
+public final class Load {
 
   private Load() {
   }
 
   /** Completed operations per second with {@code concurrency} in flight for {@code millis}. */
-  static double throughput(Vertx vertx, int concurrency, long millis, Supplier<Future<?>> operation)
+  public static double throughput(Vertx vertx, int concurrency, long millis, Supplier<Future<?>> operation)
       throws Exception {
     Context context = vertx.getOrCreateContext();
     Promise<Long> done = Promise.promise();

@@ -1,5 +1,6 @@
 package io.consolidb.bench;
 
+import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -66,6 +67,44 @@ final class NodeProcess implements AutoCloseable {
       Thread.sleep(250);
     }
     throw new IllegalStateException("node not ready within " + timeout);
+  }
+
+  /**
+   * GETs {@code path} (must answer 200) and checks its {@code X-Cache} header equals
+   * {@code expected} (not checked when null).
+   */
+  void expectCacheMark(String path, String expected) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url(path)))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    String mark = response.headers().firstValue("X-Cache").orElse(null);
+    if (response.statusCode() != 200 || (expected != null && !expected.equals(mark))) {
+      throw new IllegalStateException("GET " + path + " answered " + response.statusCode() + " with X-Cache "
+          + mark + ", expected 200 with " + expected);
+    }
+  }
+
+  /**
+   * The node's cache counters from {@code GET /metrics/summary}: {@code hits}, {@code misses}
+   * (a request counts once, at whichever tier answered) and per tier ({@code local_hits}, …).
+   */
+  JsonObject cacheCounters() throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create(url("/metrics/summary"))).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    JsonObject stats = new JsonObject(response.body()).getJsonObject("cache_stats");
+    JsonObject counters = new JsonObject().put("hits", stats.getLong("hits")).put("misses", stats.getLong("misses"));
+    for (String tier : new String[] {"local", "redis"}) {
+      JsonObject t = stats.getJsonObject("tiers", new JsonObject()).getJsonObject(tier, new JsonObject());
+      counters.put(tier + "_hits", t.getLong("hits", 0L)).put(tier + "_misses", t.getLong("misses", 0L));
+    }
+    return counters;
+  }
+
+  /** after − before, field by field. */
+  static JsonObject delta(JsonObject before, JsonObject after) {
+    JsonObject delta = new JsonObject();
+    after.fieldNames().forEach(k -> delta.put(k, after.getLong(k) - before.getLong(k, 0L)));
+    return delta;
   }
 
   String url(String path) {

@@ -1,12 +1,11 @@
 package io.consolidb.cache;
 
+import io.consolidb.bench.RadiusLatency;
+import io.consolidb.config.NodeSettings;
 import io.consolidb.http.TestNode;
-import io.consolidb.query.QueryVerticle;
 import io.consolidb.restaurant.RestaurantService;
-import io.consolidb.restaurant.RestaurantVerticle;
 import io.consolidb.schema.DemoDataGenerator;
 import io.consolidb.testsupport.TestServices;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -15,7 +14,6 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -25,14 +23,16 @@ import org.junit.jupiter.api.Test;
  * The radius query (10 km around 40.7128,-74.0060, limit 20, over 100k demo restaurants) through
  * the RestaurantService proxy, one request at a time, measured side by side in one run:
  * uncached, from the local tier, and from Redis with the local tier off (with and without
- * compression), plus the codec's own cost on that value. docs/CACHE.md records a run:
+ * compression), plus the codec's own cost on that value. The node and the measurement are
+ * {@link RadiusLatency}'s, the same the benchmark harness uses for {@code cache_speedup_local}
+ * and {@code cache_speedup_redis}; metrics are off here, on in the harness (as deployed). docs/CACHE.md records a run:
  * <pre>./mvnw -B -o verify -Dtest.excludedGroups= -Dgroups=benchmark -Dtest=CacheLatencyBenchmark</pre>
  */
 @Tag("benchmark")
 class CacheLatencyBenchmark {
 
-  private static final double LAT = 40.7128;
-  private static final double LNG = -74.0060;
+  private static final double LAT = RadiusLatency.LAT;
+  private static final double LNG = RadiusLatency.LNG;
   private static final int ROWS = Integer.getInteger("bench.rows", 100_000);
 
   @Test
@@ -78,42 +78,20 @@ class CacheLatencyBenchmark {
   /** p50 in µs of {@code calls} sequential near() calls after as many warm-up calls. */
   private static double measure(StringBuilder report, String name, TestNode node, JsonObject cacheConfig, int calls)
       throws Exception {
-    Vertx vertx = Vertx.vertx();
+    JsonObject config = (cacheConfig != null ? cacheConfig : node.config(0, "")).copy()
+        .put("metrics", new JsonObject().put("enabled", false));
+    Vertx vertx = RadiusLatency.start(NodeSettings.fromJson(config));
     try {
-      JsonObject config = cacheConfig != null ? cacheConfig : node.config(0, "");
-      DeploymentOptions options = new DeploymentOptions().setConfig(config);
-      vertx.deployVerticle(new QueryVerticle(), options).await();
-      if (cacheConfig != null) {
-        vertx.deployVerticle(new CacheVerticle(), options).await();
-      }
-      vertx.deployVerticle(new RestaurantVerticle(), options).await();
       RestaurantService service = RestaurantService.createProxy(vertx, 10_000);
       String expected = cacheConfig == null ? null : "HIT";
-      for (int i = 0; i < calls; i++) { // warm-up: JIT, pool, prepared statements, the cache entry
-        service.near(LAT, LNG, 10, 20).await(10, TimeUnit.SECONDS);
-      }
-      long[] nanos = new long[calls];
-      int notHits = 0;
-      for (int i = 0; i < calls; i++) {
-        long started = System.nanoTime();
-        JsonObject page = service.near(LAT, LNG, 10, 20).await(10, TimeUnit.SECONDS);
-        nanos[i] = System.nanoTime() - started;
-        if (expected != null && !expected.equals(page.getString("_cache"))) {
-          // legitimate now and then: e.g. the LISTEN connection was cut and the local tier dropped
-          notHits++;
-        }
-        if (page.getInteger("count") != 20) {
-          throw new AssertionError(name + ": expected 20 rows");
-        }
-      }
-      if (notHits > calls / 100) {
-        throw new AssertionError(name + ": " + notHits + " of " + calls + " calls were not cache hits");
-      }
-      Arrays.sort(nanos);
-      double p50 = nanos[calls / 2] / 1000.0;
+      // warm-up: JIT, pool, prepared statements, the cache entry (its first call is the one miss)
+      service.near(LAT, LNG, 10, 20).await(10, TimeUnit.SECONDS);
+      RadiusLatency.measure(service, calls, expected);
+      RadiusLatency.Latencies latencies = RadiusLatency.measure(service, calls, expected);
+      double p50 = latencies.micros(50);
       report.append(String.format(Locale.ROOT, "%-34s %10.1f %10.1f %10.1f %8d%s%n", name, p50,
-          nanos[calls * 9 / 10] / 1000.0, nanos[calls * 99 / 100] / 1000.0, calls,
-          notHits > 0 ? " (" + notHits + " misses)" : ""));
+          latencies.micros(90), latencies.micros(99), calls,
+          latencies.unexpected() > 0 ? " (" + latencies.unexpected() + " misses)" : ""));
       return p50;
     } finally {
       vertx.close().await();
@@ -170,26 +148,6 @@ class CacheLatencyBenchmark {
   }
 
   private static void cleanUp(String prefix) {
-    Vertx vertx = Vertx.vertx();
-    try {
-      io.vertx.redis.client.Redis redis = CacheTestKit.redis(vertx, TestServices.redisUrl());
-      String cursor = "0";
-      do {
-        io.vertx.redis.client.Response page = redis.send(io.vertx.redis.client.Request.cmd(
-            io.vertx.redis.client.Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + "*").arg("COUNT").arg(1000)).await();
-        cursor = page.get(0).toString();
-        io.vertx.redis.client.Request unlink = io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.UNLINK);
-        boolean any = false;
-        for (io.vertx.redis.client.Response key : page.get(1)) {
-          unlink.arg(key.toString());
-          any = true;
-        }
-        if (any) {
-          redis.send(unlink).await();
-        }
-      } while (!"0".equals(cursor));
-    } finally {
-      vertx.close().await();
-    }
+    RadiusLatency.deleteKeys(TestServices.redisUrl(), prefix);
   }
 }

@@ -1,0 +1,82 @@
+package io.consolidb.bench;
+
+import io.consolidb.config.NodeSettings;
+import io.consolidb.metrics.Meters;
+import io.consolidb.node.ConsolidbNode;
+import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.restaurant.RestaurantService;
+import io.micrometer.core.instrument.Counter;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.EnumSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What recording metrics costs on the query path, shared by the harness ({@code metrics_on_vs_off})
+ * and {@code MetricsOverheadBenchmark}: two nodes in this JVM from the same settings, one with
+ * metrics on (all Vert.x built-ins plus consolidb's meters, {@code Meters.registry(vertx)} per
+ * instance) and one with metrics off, each with the query verticle, the metrics verticle and the
+ * restaurant service, caching off. Closed-loop uncached get-by-id through the service proxy on
+ * each, in alternating rounds; the ratio is on ÷ off.
+ */
+public final class MetricsOverhead {
+
+  private MetricsOverhead() {
+  }
+
+  /**
+   * Runs the comparison over restaurant ids 1..{@code ids} with {@code concurrency} requests in
+   * flight for {@code millis} per round. Fails if the "on" node recorded no query or the "off"
+   * node recorded anything: then the ratio would not mean what it says.
+   */
+  public static Comparison compare(NodeSettings settings, int concurrency, long millis, int rounds, int ids)
+      throws Exception {
+    Vertx on = start(settings, true);
+    Vertx off = null;
+    try {
+      off = start(settings, false);
+      RestaurantService onProxy = RestaurantService.createProxy(on, 10_000);
+      RestaurantService offProxy = RestaurantService.createProxy(off, 10_000);
+      Vertx offVertx = off;
+      Comparison comparison = Comparison.run("metrics_on_vs_off", "lookups/s",
+          "metrics_on", () -> Load.throughput(on, concurrency, millis, () -> onProxy.get(randomId(ids))),
+          "metrics_off", () -> Load.throughput(offVertx, concurrency, millis, () -> offProxy.get(randomId(ids))),
+          rounds);
+      if (!Meters.recording(Meters.registry(on)) || Meters.recording(Meters.registry(off))) {
+        throw new IllegalStateException("metrics were not on for one node and off for the other");
+      }
+      Counter queries = Meters.registry(on).find("consolidb.db.queries").tag("operation", "restaurants.get")
+          .tag("outcome", "success").counter();
+      if (queries == null || queries.count() == 0) {
+        throw new IllegalStateException("the node with metrics on recorded no restaurants.get query");
+      }
+      return comparison;
+    } finally {
+      on.close().await(30, TimeUnit.SECONDS);
+      if (off != null) {
+        off.close().await(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static Vertx start(NodeSettings settings, boolean metrics) throws Exception {
+    JsonObject json = settings.json().copy();
+    json.put("metrics", json.getJsonObject("metrics", new JsonObject()).copy().put("enabled", metrics));
+    json.put("cache", json.getJsonObject("cache", new JsonObject()).copy().put("enabled", false));
+    NodeSettings node = NodeSettings.fromJson(settings.environment(), json);
+    Vertx vertx = ConsolidbNode.createVertx(node).await(60, TimeUnit.SECONDS);
+    try {
+      ConsolidbNode.deploy(vertx, node, EnumSet.of(Component.QUERY, Component.METRICS, Component.RESTAURANTS))
+          .await(60, TimeUnit.SECONDS);
+      return vertx;
+    } catch (Exception e) {
+      vertx.close().await(30, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  private static long randomId(int ids) {
+    return 1 + ThreadLocalRandom.current().nextInt(ids);
+  }
+}
