@@ -12,13 +12,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
- * The cache's admin endpoints, both requiring {@code Authorization: Bearer <ADMIN_TOKEN>} (403
- * when the node has no admin token, 401 without the header or with a wrong token):
+ * The cache's admin endpoints, both requiring {@code Authorization: Bearer <ADMIN_TOKEN>}
+ * ({@link ApiToken#admin}: 403 when the node has no admin token, 401 without the header or with a
+ * wrong token):
  * <ul>
  *   <li>{@code GET /admin/cache/stats}: hits and misses per tier, {@code hit_rate_percent},
  *       entries, memory, evictions, expirations, fallbacks, bytes saved by compression;</li>
@@ -32,42 +30,25 @@ final class CacheAdminRoutes {
 
   static final String STATS = "/admin/cache/stats";
   static final String INVALIDATE = "/admin/cache/invalidate";
-  private static final String BEARER = "Bearer ";
   private static final DeliveryOptions DELIVERY = new DeliveryOptions().setSendTimeout(5_000);
 
   private final Vertx vertx;
-  /** SHA-256 of the admin token, or null when none is configured. */
-  private final byte[] tokenDigest;
 
-  private CacheAdminRoutes(Vertx vertx, String adminToken) {
+  private CacheAdminRoutes(Vertx vertx) {
     this.vertx = vertx;
-    this.tokenDigest = adminToken == null || adminToken.isEmpty() ? null : sha256(adminToken);
   }
 
   /** Adds the routes to {@code router}. */
-  static void mount(Router router, Vertx vertx, String adminToken, int maxBodyBytes) {
-    CacheAdminRoutes routes = new CacheAdminRoutes(vertx, adminToken);
-    router.get(STATS).handler(routes::requireAdmin).handler(routes::stats);
+  static void mount(Router router, Vertx vertx, ApiToken adminToken, int maxBodyBytes) {
+    CacheAdminRoutes routes = new CacheAdminRoutes(vertx);
+    router.get(STATS).handler(adminToken::require).handler(routes::stats);
+    HttpVerticle.allow(router, STATS, "GET");
     // vertx-web wants the body handler first in its route: the token is checked in a route of
     // its own, before any body is read
-    router.post(INVALIDATE).handler(routes::requireAdmin);
+    router.post(INVALIDATE).handler(adminToken::require);
     router.post(INVALIDATE).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
         .handler(routes::invalidate);
-  }
-
-  private void requireAdmin(RoutingContext ctx) {
-    if (tokenDigest == null) {
-      Problems.send(ctx, 403, "admin endpoints are disabled: no admin token is configured on this node");
-      return;
-    }
-    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())
-        || !MessageDigest.isEqual(sha256(header.substring(BEARER.length()).strip()), tokenDigest)) {
-      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"consolidb-admin\"");
-      Problems.send(ctx, 401, "a valid Authorization: Bearer <admin token> header is required");
-      return;
-    }
-    ctx.next();
+    HttpVerticle.allow(router, INVALIDATE, "POST");
   }
 
   private void stats(RoutingContext ctx) {
@@ -107,14 +88,6 @@ final class CacheAdminRoutes {
     if (!ctx.response().ended() && !ctx.response().closed()) {
       ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").end(body.toBuffer());
-    }
-  }
-
-  private static byte[] sha256(String value) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
   }
 }

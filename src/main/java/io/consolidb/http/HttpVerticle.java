@@ -53,6 +53,8 @@ public class HttpVerticle extends VerticleBase {
   private RestaurantService restaurants;
   /** The write guard (writes refused with 403 when no token is configured). */
   private ApiToken apiToken;
+  /** The guard of the admin routes (refused with 403 when no admin token is configured). */
+  private ApiToken adminToken;
 
   @Override
   public Future<?> start() {
@@ -63,6 +65,7 @@ public class HttpVerticle extends VerticleBase {
     // service's own 504 rather than as an event-bus timeout.
     restaurants = RestaurantService.createProxy(vertx, queryTimeoutMs + 1000);
     apiToken = new ApiToken(settings.apiToken());
+    adminToken = ApiToken.admin(settings.adminToken());
 
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(settings.host())
@@ -78,7 +81,7 @@ public class HttpVerticle extends VerticleBase {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes());
 
     new HealthRoutes(vertx).mount(router);
-    MetricsRoutes.mount(vertx, router, settings, config());
+    MetricsRoutes.mount(vertx, router, adminToken, config());
 
     // /search before /:id, or "search" would be read as an id.
     router.get(SEARCH).handler(this::searchRestaurants);
@@ -102,7 +105,7 @@ public class HttpVerticle extends VerticleBase {
     new UserRoutes(vertx, config(), apiToken).mount(router);
     new AnalyticsRoutes(vertx, config(), apiToken).mount(router);
 
-    CacheAdminRoutes.mount(router, vertx, settings.adminToken(), settings.maxBodyBytes());
+    CacheAdminRoutes.mount(router, vertx, adminToken, settings.maxBodyBytes());
 
     // Failures raised inside routes (413 from the body handler, undecodable query strings, bugs)
     router.route().failureHandler(this::routeFailed);

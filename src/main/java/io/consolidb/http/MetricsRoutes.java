@@ -1,7 +1,6 @@
 package io.consolidb.http;
 
 import io.consolidb.Addresses;
-import io.consolidb.config.HttpSettings;
 import io.consolidb.config.MetricsSettings;
 import io.consolidb.metrics.Meters;
 import io.vertx.core.Vertx;
@@ -11,9 +10,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 
 /**
@@ -24,8 +20,8 @@ import java.util.Map;
  *       a port of its own (the metrics verticle serves it there); absent when metrics are off;
  *   <li>{@code GET /metrics/summary}: the performance summary JSON;
  *   <li>{@code GET /admin/queries/slow}: the slowest recent statements with their plans and hints,
- *       for {@code Authorization: Bearer <ADMIN_TOKEN>} only (403 when no admin token is
- *       configured, 401 when the header is missing or wrong).
+ *       for {@code Authorization: Bearer <ADMIN_TOKEN>} only ({@link ApiToken#admin}: 403 when no
+ *       admin token is configured, 401 when the header is missing or wrong).
  * </ul>
  */
 final class MetricsRoutes {
@@ -36,26 +32,25 @@ final class MetricsRoutes {
 
   /** EXPLAINs run one after another within their own timeouts; the report may take a while. */
   private static final long SLOW_REPORT_TIMEOUT_MS = 30_000;
-  private static final String BEARER = "Bearer ";
-  private static final String CHALLENGE = "Bearer realm=\"consolidb-admin\"";
 
   private final Vertx vertx;
-  /** SHA-256 of the admin token, or null when none is configured. */
-  private final byte[] adminTokenDigest;
 
-  private MetricsRoutes(Vertx vertx, HttpSettings http) {
+  private MetricsRoutes(Vertx vertx) {
     this.vertx = vertx;
-    this.adminTokenDigest = http.adminToken().isEmpty() ? null : sha256(http.adminToken());
   }
 
   /** Adds the routes to {@code router}; {@code config} is the node's settings JSON. */
-  static void mount(Vertx vertx, Router router, HttpSettings http, JsonObject config) {
-    MetricsRoutes routes = new MetricsRoutes(vertx, http);
+  static void mount(Vertx vertx, Router router, ApiToken adminToken, JsonObject config) {
+    MetricsRoutes routes = new MetricsRoutes(vertx);
+    // Where /metrics is not served (metrics off, or on a port of its own) the path stays unknown: 404.
     if (vertx.isMetricsEnabled() && !MetricsSettings.fromJson(config).separatePort()) {
       router.get(METRICS).handler(PrometheusScrapingHandler.create(Meters.REGISTRY_NAME));
+      HttpVerticle.allow(router, METRICS, "GET");
     }
     router.get(SUMMARY).handler(routes::summary);
-    router.get(SLOW_QUERIES).handler(routes::requireAdminToken).handler(routes::slowQueries);
+    HttpVerticle.allow(router, SUMMARY, "GET");
+    router.get(SLOW_QUERIES).handler(adminToken::require).handler(routes::slowQueries);
+    HttpVerticle.allow(router, SLOW_QUERIES, "GET");
   }
 
   private void summary(RoutingContext ctx) {
@@ -77,34 +72,5 @@ final class MetricsRoutes {
           }
         })
         .onFailure(failure -> Problems.send(ctx, failure, Map.of()));
-  }
-
-  /** As the API token guards writes, with its own token and realm; compared as SHA-256 digests. */
-  private void requireAdminToken(RoutingContext ctx) {
-    if (adminTokenDigest == null) {
-      Problems.send(ctx, 403, "admin endpoints are disabled: no admin token is configured on this node");
-      return;
-    }
-    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      ctx.response().putHeader("WWW-Authenticate", CHALLENGE);
-      Problems.send(ctx, 401, "an Authorization: Bearer <admin token> header is required");
-      return;
-    }
-    String token = header.substring(BEARER.length()).strip();
-    if (!MessageDigest.isEqual(sha256(token), adminTokenDigest)) {
-      ctx.response().putHeader("WWW-Authenticate", CHALLENGE + ", error=\"invalid_token\"");
-      Problems.send(ctx, 401, "the bearer token is not valid");
-      return;
-    }
-    ctx.next();
-  }
-
-  private static byte[] sha256(String value) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
   }
 }

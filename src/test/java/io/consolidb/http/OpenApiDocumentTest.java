@@ -2,8 +2,10 @@ package io.consolidb.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consolidb.metrics.Meters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -19,6 +21,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -27,8 +32,11 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * docs/openapi.yaml and the router agree: every documented operation has a route (it never
- * answers "no such resource" or 405), and every other method on a documented path answers 405.
- * Runs without a database: the routes answer 4xx/503, which is enough to prove they exist.
+ * answers "no such resource" or 405), and every other method on a documented path answers 405
+ * with an {@code Allow} header naming the documented methods. Runs without a database, cache or
+ * metrics verticle: the routes answer 4xx/503, which is enough to prove they exist. The node's
+ * Vert.x runs with metrics on, as a node does by default, since {@code GET /metrics} is only
+ * served on the API port then.
  */
 @ExtendWith(VertxExtension.class)
 class OpenApiDocumentTest {
@@ -36,10 +44,12 @@ class OpenApiDocumentTest {
   private static final Path DOCUMENT = Path.of("docs/openapi.yaml");
   private static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch");
 
+  private Vertx vertx;
   private WebClient client;
 
   @BeforeEach
-  void deploy(Vertx vertx, VertxTestContext ctx) {
+  void deploy(VertxTestContext ctx) {
+    vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(Meters.vertxOptions())).build();
     int port = TestNode.freePort();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     JsonObject config = new JsonObject()
@@ -47,6 +57,11 @@ class OpenApiDocumentTest {
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port))
         .put("database", new JsonObject().put("url", "postgresql://u:p@127.0.0.1:5432/db").put("queryTimeoutMs", 200));
     TestNode.deployHttp(vertx, config).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   @SuppressWarnings("unchecked")
@@ -67,11 +82,14 @@ class OpenApiDocumentTest {
         "/api/v1/users", "/api/v1/users/{id}", "/api/v1/users/{id}/favorites",
         "/api/v1/users/{id}/favorites/{restaurantId}", "/api/v1/analytics/events",
         "/api/v1/analytics/events/counts", "/api/v1/analytics/restaurants/top",
-        "/api/v1/analytics/restaurants/{id}/views", "/api/v1/analytics/active-users");
+        "/api/v1/analytics/restaurants/{id}/views", "/api/v1/analytics/active-users",
+        "/metrics", "/metrics/summary", "/admin/queries/slow", "/admin/cache/stats", "/admin/cache/invalidate");
     List<Future<?>> checks = new ArrayList<>();
     for (Map.Entry<String, Map<String, Object>> path : paths.entrySet()) {
       String uri = path.getKey().replace("{id}", "1").replace("{restaurantId}", "1");
       Set<String> documented = path.getValue().keySet();
+      Set<String> allowed = METHODS.stream().filter(documented::contains)
+          .map(method -> method.toUpperCase(Locale.ROOT)).collect(Collectors.toSet());
       for (String method : METHODS) {
         boolean expected = documented.contains(method);
         checks.add(client.request(HttpMethod.valueOf(method.toUpperCase(Locale.ROOT)), uri)
@@ -85,6 +103,9 @@ class OpenApiDocumentTest {
                   assertThat(response.bodyAsString()).as(what).doesNotContain("no such resource");
                 } else {
                   assertThat(response.statusCode()).as(what).isEqualTo(405);
+                  assertThat(response.getHeader("Allow")).as(what + ": Allow").isNotNull();
+                  assertThat(Set.of(response.getHeader("Allow").split(",\\s*"))).as(what + ": Allow")
+                      .isEqualTo(allowed);
                 }
               });
               return response;
