@@ -46,8 +46,9 @@ public final class RestaurantQueries {
    */
   public static final String NEAR =
       "SELECT " + COLUMNS + ","
-          + " earth_distance(restaurant_earth($1::float8, $2::float8),"
-          + " restaurant_earth(latitude, longitude)) / 1000.0 AS distance_km"
+          // rounded to the metre here, so callers hand rows out unchanged (no per-row copy)
+          + " round((earth_distance(restaurant_earth($1::float8, $2::float8),"
+          + " restaurant_earth(latitude, longitude)) / 1000.0)::numeric, 3)::float8 AS distance_km"
           + " FROM restaurants"
           + " WHERE earth_box(restaurant_earth($1::float8, $2::float8), $3::float8)"
           + " @> restaurant_earth(latitude, longitude)"

@@ -72,7 +72,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
       String key = "restaurants:near:" + latitude + ":" + longitude + ":" + radiusKm + ":" + limit;
       return queries.readCached("restaurants.near", RestaurantQueries.NEAR, params, cache(key))
           .recover(failure -> translate("restaurants.near", failure))
-          .map(result -> mark(list(result.rows(), RestaurantServiceImpl::roundDistance), result));
+          .map(result -> mark(items(result.rows()), result));
     });
   }
 
@@ -91,7 +91,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
             JsonArray rows = result.rows();
             boolean more = rows.size() > size;
             JsonArray items = more ? new JsonArray(rows.getList().subList(0, size)) : rows;
-            return mark(list(items, row -> row)
+            return mark(items(items)
                 .put("page", page)
                 .put("size", size)
                 .put("has_more", more), result);
@@ -173,24 +173,20 @@ public final class RestaurantServiceImpl implements RestaurantService {
         : Future.failedFuture(FailureCodes.notFound("restaurant " + id + " not found"));
   }
 
+  /**
+   * The rows as they are: they may be a shared cached value, handed out without a copy because
+   * nobody changes them (the event bus copies the reply for the proxy's caller anyway).
+   */
+  private static JsonObject items(JsonArray rows) {
+    return new JsonObject().put("items", rows).put("count", rows.size());
+  }
+
   private static JsonObject list(JsonArray rows, UnaryOperator<JsonObject> item) {
     JsonArray items = new JsonArray();
     for (int i = 0; i < rows.size(); i++) {
       items.add(item.apply(rows.getJsonObject(i)));
     }
     return new JsonObject().put("items", items).put("count", items.size());
-  }
-
-  /** Metre precision is what a great-circle distance on a spherical earth is worth. */
-  private static JsonObject roundDistance(JsonObject row) {
-    Object distance = row.getValue("distance_km");
-    if (distance instanceof Number n) {
-      // a copy: the row may be a shared cached value. Shallow is enough, only this key changes.
-      JsonObject item = shallowCopy(row);
-      item.put("distance_km", Math.round(n.doubleValue() * 1000.0) / 1000.0);
-      return item;
-    }
-    return row;
   }
 
   /** A copy whose top-level keys may change; nested values stay shared (and unchanged). */
