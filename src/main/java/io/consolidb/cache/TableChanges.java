@@ -42,6 +42,9 @@ final class TableChanges {
     this.cache = cache;
   }
 
+  /** Set on the event loop once the LISTEN connection has answered; read there too. */
+  private volatile String schema;
+
   boolean listening() {
     return listening;
   }
@@ -78,6 +81,7 @@ final class TableChanges {
 
   private void subscribed() {
     listening = true;
+    learnSchema();
     if (everSubscribed) {
       long dropped = cache.dropLocalTier();
       LOG.warn("cache: LISTEN connection re-established; table changes made meanwhile may have been"
@@ -88,17 +92,39 @@ final class TableChanges {
     }
   }
 
+  /**
+   * The schema this node's tables resolve to (the first of its search_path). Until it is known,
+   * every notification counts: dropping too much is safe, too little is not.
+   */
+  private void learnSchema() {
+    PgConnection conn = subscriber.actualConnection();
+    if (conn == null) {
+      return;
+    }
+    conn.query("SELECT current_schema() AS s").execute()
+        .onSuccess(rows -> schema = rows.iterator().next().getString("s"))
+        .onFailure(failure -> LOG.debug("cache: current schema unknown ({})", failure.getMessage()));
+  }
+
   private void onNotification(String payload) {
     LOG.debug("cache: table change {}", payload);
     String table;
+    String from;
     try {
-      table = new JsonObject(payload).getString("table");
+      JsonObject change = new JsonObject(payload);
+      table = change.getString("table");
+      from = change.getString("schema");
     } catch (RuntimeException malformed) {
       table = null;
+      from = null;
     }
     if (table == null || table.isBlank()) {
       LOG.warn("cache: ignoring a malformed table-change notification");
       return;
+    }
+    String own = schema;
+    if (from != null && own != null && !from.equals(own)) {
+      return; // another deployment sharing this database
     }
     cache.tableChanged(table);
   }

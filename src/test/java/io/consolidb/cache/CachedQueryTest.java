@@ -148,6 +148,20 @@ class CachedQueryTest {
   }
 
   @Test
+  @DisplayName("a change to the same table in another schema of the database leaves this node's entries alone")
+  void otherSchemaChange_ignored() throws Exception {
+    service.get(3).await();
+    assertThat(service.get(3).await().getString("_cache")).isEqualTo("HIT");
+    long before = stats().getJsonObject("invalidations").getLong("notifications", 0L);
+    try (TestNode other = TestNode.create("cache_other")) {
+      other.reseed(); // inserts into restaurants of another schema: notifications on the same channel
+      Thread.sleep(500);
+      assertThat(service.get(3).await().getString("_cache")).isEqualTo("HIT");
+      assertThat(stats().getJsonObject("invalidations").getLong("notifications", 0L)).isEqualTo(before);
+    }
+  }
+
+  @Test
   @DisplayName("invalidation by key, by glob pattern and by tag empties both tiers")
   void invalidate_keyPatternTag_bothTiers() {
     service.get(1).await();
