@@ -1,5 +1,6 @@
 package io.consolidb.bench;
 
+import io.consolidb.analytics.AnalyticsService;
 import io.consolidb.config.ConfigLoader;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.node.ConsolidbNode;
@@ -7,7 +8,11 @@ import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.restaurant.RestaurantService;
 import io.consolidb.schema.RestaurantQueries;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -16,6 +21,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -77,6 +83,9 @@ public final class BenchHarness {
     Map<String, String> nodeEnv = new HashMap<>(Map.of("CONSOLIDB_ENV", "staging", "DATABASE_URL", databaseUrl,
         "REDIS_URL", redisUrl, "DB_POOL_SIZE", Integer.toString(POOL_SIZE), "DB_ECHO", "false",
         "DB_SEED_DEMO_DATA", "false", "DB_MIGRATE", "false", "DB_CACHE_KEY_PREFIX", redisPrefix));
+    // Writes (the ingestion scenario's POSTs) need a token; a fresh one per run.
+    String apiToken = "bench-" + UUID.randomUUID();
+    nodeEnv.put("API_TOKEN", apiToken);
 
     Vertx vertx = Vertx.vertx();
     Pool direct = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(POOL_SIZE).setName("bench-direct"))
@@ -90,17 +99,20 @@ public final class BenchHarness {
       }
       inJvmScenarios(mode, report, nodeEnv, direct, pg, pgbench);
       cacheScenarios(mode, report, nodeEnv);
+      reportCacheScenario(mode, report, nodeEnv, direct);
       metricsScenario(mode, report, nodeEnv);
-      httpScenarios(mode, report, nodeEnv, jar, out);
+      httpScenarios(mode, report, nodeEnv, jar, out, vertx, direct, pg, pgbench, apiToken);
     } finally {
+      // Whatever an interrupted ingestion round left behind goes, so the event count stays the data set's.
+      try {
+        Ingestion.cleanUp(direct);
+      } catch (Exception e) {
+        System.err.println("could not remove the ingestion window's events: " + e);
+      }
       direct.close();
       vertx.close().await(30, TimeUnit.SECONDS);
-      RadiusLatency.deleteKeys(redisUrl, redisPrefix);
+      ServiceLatency.deleteKeys(redisUrl, redisPrefix);
     }
-    report.notMeasured("cache_speedup_report",
-        "needs the analytics top-restaurants report (issue 6): not in this build yet (scenario not written)");
-    report.notMeasured("ingest_http_vs_direct",
-        "needs the analytics batch endpoint (issue 6): not in this build yet (scenario not written)");
     report.write(out);
     return report;
   }
@@ -200,7 +212,109 @@ public final class BenchHarness {
     }
   }
 
-  private static double p50(RadiusLatency.Latencies latencies, String side, JsonObject p99) {
+  /**
+   * The analytics top-restaurants report (limit {@value #TOP_LIMIT}) over a 7-day window of the
+   * loaded events, at one request in flight through the {@code AnalyticsService} proxy: a node with
+   * caching off (every call runs the report on PostgreSQL, same window each time, so its buffers
+   * are warm) vs a node with the local tier on (every call a local hit, checked: {@code _cache}
+   * is {@code HIT}), in alternating rounds, each round the p50 of a batch of calls.
+   */
+  private static void reportCacheScenario(Mode mode, Report report, Map<String, String> nodeEnv, Pool db)
+      throws Exception {
+    // The window ends a week before the newest loaded event: inside the 60 loaded days, whenever they were loaded.
+    LocalDate newest = db.query("SELECT (max(occurred_at) AT TIME ZONE 'UTC')::date AS d FROM analytics_events")
+        .execute().map(rows -> rows.iterator().next().getLocalDate("d")).await(1, TimeUnit.MINUTES);
+    String from = newest.minusDays(14).toString();
+    String to = newest.minusDays(7).toString();
+    Map<String, String> uncached = new HashMap<>(nodeEnv);
+    uncached.put("DB_CACHE_ENABLED", "false");
+    Map<String, String> local = new HashMap<>(nodeEnv);
+    local.put("DB_CACHE_ENABLED", "true");
+    local.put("DB_CACHE_LOCAL_ENABLED", "true");
+    int uncachedCalls = 25 * mode.roundSeconds();
+    int cachedCalls = 2500 * mode.roundSeconds();
+    EnumSet<Component> components = EnumSet.of(Component.QUERY, Component.CACHE, Component.ANALYTICS);
+    java.util.function.Consumer<JsonObject> check = answer -> {
+      if (answer.getInteger("count") != TOP_LIMIT) {
+        throw new IllegalStateException("the top-restaurants report returned " + answer.getInteger("count")
+            + " rows, not " + TOP_LIMIT);
+      }
+    };
+    Vertx uncachedNode = null;
+    Vertx localNode = null;
+    try {
+      uncachedNode = ServiceLatency.start(ConfigLoader.loadBlocking(uncached), components);
+      localNode = ServiceLatency.start(ConfigLoader.loadBlocking(local), components);
+      AnalyticsService uncachedProxy = AnalyticsService.createProxy(uncachedNode, 10_000);
+      AnalyticsService localProxy = AnalyticsService.createProxy(localNode, 10_000);
+      // The first call on the caching node is the one miss that fills the cache.
+      localProxy.topRestaurants(from, to, TOP_LIMIT).await(10, TimeUnit.SECONDS);
+      JsonObject p99 = new JsonObject();
+      Comparison speedup = Comparison.run("cache_speedup_report", "µs p50",
+          "uncached", () -> p50(ServiceLatency.measure(() -> uncachedProxy.topRestaurants(from, to, TOP_LIMIT),
+              uncachedCalls, null, check), "uncached", p99),
+          "local_tier", () -> p50(ServiceLatency.measure(() -> localProxy.topRestaurants(from, to, TOP_LIMIT),
+              cachedCalls, "HIT", check), "local_tier", p99),
+          mode.rounds());
+      report.ratio("cache_speedup_report", speedup);
+      report.detail("cache_top_report", new JsonObject()
+          .put("query", "topRestaurants(" + from + ", " + to + ", " + TOP_LIMIT + ")")
+          .put("events", mode.events())
+          .put("calls_per_round", new JsonObject().put("uncached", uncachedCalls).put("local_tier", cachedCalls))
+          .put("last_round_p99_us", p99));
+    } finally {
+      for (Vertx node : new Vertx[] {uncachedNode, localNode}) {
+        if (node != null) {
+          node.close().await(30, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  static final int TOP_LIMIT = 10;
+  static final int INGEST_CLIENTS = 4;
+
+  /**
+   * Committed analytics events/s through the node process's {@code POST /api/v1/analytics/events}
+   * ({@value #INGEST_CLIENTS} clients, batches of 1000) vs {@code pgbench -n -f} running the same
+   * rows as one multi-row INSERT with as many clients, alternating ({@link Ingestion}). Every
+   * round's rows are removed after it, so the table stays the data set's.
+   */
+  private static void ingestScenario(Mode mode, Report report, NodeProcess node, Vertx vertx, Pool db,
+      ExternalTools.PgTarget pg, String apiToken, Path out) throws Exception {
+    JsonArray events = Ingestion.batch();
+    Buffer body = events.toBuffer();
+    Path script = out.resolve("ingest-multirow.sql");
+    Files.writeString(script, Ingestion.multiRowInsert(events));
+    URI base = URI.create(node.url("/"));
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost(base.getHost())
+        .setDefaultPort(base.getPort()));
+    PgConnectOptions target = new PgConnectOptions().setHost(pg.host()).setPort(pg.port()).setUser(pg.user())
+        .setPassword(pg.password()).setDatabase(pg.database());
+    try {
+      Comparison ingest = Comparison.run("ingest_http_vs_direct", "events/s",
+          "http_batch", () -> {
+            try {
+              return Ingestion.http(client, apiToken, body, INGEST_CLIENTS, mode.roundSeconds());
+            } finally {
+              Ingestion.cleanUp(db);
+            }
+          },
+          "pgbench_multirow", () -> {
+            try {
+              return Ingestion.pgbench(target, null, script, INGEST_CLIENTS, mode.roundSeconds());
+            } finally {
+              Ingestion.cleanUp(db);
+            }
+          },
+          mode.rounds());
+      report.ratio("ingest_http_vs_direct", ingest);
+    } finally {
+      client.close();
+    }
+  }
+
+  private static double p50(ServiceLatency.Latencies latencies, String side, JsonObject p99) {
     p99.put(side, Samples.round(latencies.micros(99)));
     return latencies.micros(50);
   }
@@ -219,10 +333,12 @@ public final class BenchHarness {
    * (warmed first and checked: {@code X-Cache: HIT}, and the node's own cache counters show local
    * hits and no misses during the rounds) vs the liveness probe of the same node.
    */
-  private static void httpScenarios(Mode mode, Report report, Map<String, String> nodeEnv, Path jar, Path out)
-      throws Exception {
+  private static void httpScenarios(Mode mode, Report report, Map<String, String> nodeEnv, Path jar, Path out,
+      Vertx vertx, Pool db, ExternalTools.PgTarget pg, boolean pgbench, String apiToken) throws Exception {
     if (!mode.externalNode() || !Files.exists(jar)) {
-      report.notMeasured("http_cached_vs_live", mode.externalNode() ? "no jar at " + jar : "smoke mode runs no node process");
+      String reason = mode.externalNode() ? "no jar at " + jar : "smoke mode runs no node process";
+      report.notMeasured("http_cached_vs_live", reason);
+      report.notMeasured("ingest_http_vs_direct", reason);
       return;
     }
     try (NodeProcess node = NodeProcess.start(jar, manifestJvmFlags(), freePort(), nodeEnv, out.resolve("node.log"))) {
@@ -245,6 +361,11 @@ public final class BenchHarness {
         report.detail("http_cache_check", new JsonObject().put("restaurant_by_id",
             new JsonObject().put("x_cache", "HIT").put("cache_counters_during_rounds", during)));
         latencyAtHalfMaximum(mode, report, node, out);
+      }
+      if (pgbench) {
+        ingestScenario(mode, report, node, vertx, db, pg, apiToken, out);
+      } else {
+        report.notMeasured("ingest_http_vs_direct", "pgbench not installed");
       }
       report.rss(node.peakRssMib());
     }

@@ -37,7 +37,7 @@ class BenchReportTest {
     }
     // Measured even in smoke mode (in-JVM nodes): the in-process scenarios must really run.
     for (String name : new String[] {"proxy_vs_direct", "cache_speedup_local", "cache_speedup_redis",
-        "metrics_on_vs_off"}) {
+        "cache_speedup_report", "metrics_on_vs_off"}) {
       assertThat(ratios.getDouble(name)).as(name).isPositive();
     }
     JsonObject details = report.getJsonObject("details");
@@ -45,10 +45,13 @@ class BenchReportTest {
     assertThat(details.getJsonObject("cache_speedup_local").getJsonObject("uncached").getJsonArray("rounds"))
         .hasSize(1);
     assertThat(ratios.getDouble("cache_speedup_local")).as("local tier vs PostgreSQL").isGreaterThan(1.0);
+    assertThat(ratios.getDouble("cache_speedup_report")).as("cached report vs PostgreSQL").isGreaterThan(1.0);
+    assertThat(details.getJsonObject("cache_top_report").getString("query")).startsWith("topRestaurants(");
     assertThat(details.getJsonObject("metrics_on_vs_off").getJsonObject("metrics_on").getDouble("median"))
         .isPositive();
-    // Needs the node process (not in smoke mode) or the analytics service: a reason, not a number.
+    // Need the node process (not in smoke mode): a reason, not a number.
     assertThat(notMeasured.getString("http_cached_vs_live")).contains("smoke");
+    assertThat(notMeasured.getString("ingest_http_vs_direct")).contains("smoke");
     assertThat(Files.readString(out.resolve("report.md"))).contains("| proxy_vs_direct |", "JVM flags");
   }
 }

@@ -1,27 +1,18 @@
 package io.consolidb.bench;
 
 import io.consolidb.config.NodeSettings;
-import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.restaurant.RestaurantService;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
-import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The cache-speedup scenario, shared by the harness ({@code cache_speedup_local},
  * {@code cache_speedup_redis}) and {@code CacheLatencyBenchmark}: the radius query 10 km around
  * 40.7128,-74.0060 with limit 20, called through the {@link RestaurantService} proxy one call at a
  * time from a plain (non-Vert.x) thread, on an in-JVM node whose cache settings decide where the
- * answer comes from. Every call is checked: 20 rows, and the cache mark the node must give.
+ * answer comes from. Every call is checked: 20 rows, and the cache mark the node must give
+ * ({@link ServiceLatency} does the measuring).
  */
 public final class RadiusLatency {
 
@@ -35,86 +26,19 @@ public final class RadiusLatency {
 
   /** A node (query verticle, cache verticle, restaurant service) with these settings, on its own Vert.x. */
   public static Vertx start(NodeSettings settings) throws Exception {
-    Vertx vertx = ConsolidbNode.createVertx(settings).await(60, TimeUnit.SECONDS);
-    try {
-      // The cache verticle answers "off" by itself when settings.cache().enabled() is false.
-      ConsolidbNode.deploy(vertx, settings, EnumSet.of(Component.QUERY, Component.CACHE, Component.RESTAURANTS))
-          .await(60, TimeUnit.SECONDS);
-      return vertx;
-    } catch (Exception e) {
-      vertx.close().await(30, TimeUnit.SECONDS);
-      throw e;
-    }
+    return ServiceLatency.start(settings, EnumSet.of(Component.QUERY, Component.CACHE, Component.RESTAURANTS));
   }
 
   /**
-   * {@code calls} sequential near() calls through {@code service}. {@code expectedMark} is the
-   * cache mark every answer must carry ({@code HIT}, {@code MISS}, or null for a node without a
-   * cache); more than 1% of answers with another mark fails the measurement (a few are legitimate:
-   * e.g. the LISTEN connection was cut and the local tier dropped).
+   * {@code calls} sequential near() calls through {@code service}, each answer checked for 20 rows
+   * and the cache mark {@code expectedMark} (see {@link ServiceLatency#measure}).
    */
-  public static Latencies measure(RestaurantService service, int calls, String expectedMark) throws Exception {
-    long[] nanos = new long[calls];
-    int unexpected = 0;
-    for (int i = 0; i < calls; i++) {
-      long started = System.nanoTime();
-      JsonObject page = service.near(LAT, LNG, RADIUS_KM, LIMIT).await(10, TimeUnit.SECONDS);
-      nanos[i] = System.nanoTime() - started;
-      if (!Objects.equals(expectedMark, page.getString(RestaurantService.CACHE_MARK))) {
-        unexpected++;
-      }
+  public static ServiceLatency.Latencies measure(RestaurantService service, int calls, String expectedMark)
+      throws Exception {
+    return ServiceLatency.measure(() -> service.near(LAT, LNG, RADIUS_KM, LIMIT), calls, expectedMark, page -> {
       if (page.getInteger("count") != LIMIT) {
         throw new IllegalStateException("the radius query returned " + page.getInteger("count") + " rows, not " + LIMIT);
       }
-    }
-    if (unexpected > calls / 100) {
-      throw new IllegalStateException(unexpected + " of " + calls + " answers were not marked " + expectedMark);
-    }
-    Arrays.sort(nanos);
-    return new Latencies(nanos, unexpected);
-  }
-
-  /** Deletes every key under {@code prefix} (SCAN + UNLINK; never FLUSH: Redis is shared). */
-  public static void deleteKeys(String redisUrl, String prefix) {
-    if (prefix == null || prefix.isEmpty() || prefix.equals("*")) {
-      throw new IllegalArgumentException("refusing to delete without a key prefix");
-    }
-    Vertx vertx = Vertx.vertx();
-    try {
-      Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(redisUrl));
-      String cursor = "0";
-      do {
-        Response page = redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + "*")
-            .arg("COUNT").arg(1000)).await(30, TimeUnit.SECONDS);
-        cursor = page.get(0).toString();
-        Request unlink = Request.cmd(Command.UNLINK);
-        boolean any = false;
-        for (Response key : page.get(1)) {
-          unlink.arg(key.toString());
-          any = true;
-        }
-        if (any) {
-          redis.send(unlink).await(30, TimeUnit.SECONDS);
-        }
-      } while (!"0".equals(cursor));
-    } catch (Exception e) {
-      throw new IllegalStateException("could not delete the keys under " + prefix, e);
-    } finally {
-      vertx.close().await();
-    }
-  }
-
-  /** Sorted latencies of one measurement and how many answers had an unexpected cache mark. */
-  public record Latencies(long[] sortedNanos, int unexpected) {
-
-    /** The {@code p}th percentile in microseconds (nearest rank). */
-    public double micros(double p) {
-      int index = (int) Math.ceil(p / 100.0 * sortedNanos.length) - 1;
-      return sortedNanos[Math.max(0, Math.min(sortedNanos.length - 1, index))] / 1000.0;
-    }
-
-    public int calls() {
-      return sortedNanos.length;
-    }
+    });
   }
 }

@@ -1,6 +1,7 @@
 package io.consolidb.cache;
 
 import io.consolidb.bench.RadiusLatency;
+import io.consolidb.bench.ServiceLatency;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.http.TestNode;
 import io.consolidb.restaurant.RestaurantService;
@@ -87,7 +88,7 @@ class CacheLatencyBenchmark {
       // warm-up: JIT, pool, prepared statements, the cache entry (its first call is the one miss)
       service.near(LAT, LNG, 10, 20).await(10, TimeUnit.SECONDS);
       RadiusLatency.measure(service, calls, expected);
-      RadiusLatency.Latencies latencies = RadiusLatency.measure(service, calls, expected);
+      ServiceLatency.Latencies latencies = RadiusLatency.measure(service, calls, expected);
       double p50 = latencies.micros(50);
       report.append(String.format(Locale.ROOT, "%-34s %10.1f %10.1f %10.1f %8d%s%n", name, p50,
           latencies.micros(90), latencies.micros(99), calls,
@@ -148,6 +149,6 @@ class CacheLatencyBenchmark {
   }
 
   private static void cleanUp(String prefix) {
-    RadiusLatency.deleteKeys(TestServices.redisUrl(), prefix);
+    ServiceLatency.deleteKeys(TestServices.redisUrl(), prefix);
   }
 }
