@@ -9,6 +9,8 @@ import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.restaurant.RestaurantService;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.EnumSet;
 import java.util.Map;
@@ -60,7 +62,20 @@ class ClusterProxyTest {
   @DisplayName("a proxy call made on a node without RestaurantService is served by the other node")
   void proxyCall_servedByOtherNode() throws Exception {
     assertThat(asking.isClustered()).isTrue();
-    JsonObject found = RestaurantService.createProxy(asking, 5000).get(restaurantId).await(10, TimeUnit.SECONDS);
+    RestaurantService proxy = RestaurantService.createProxy(asking, 5000);
+    // The other node's registration reaches this one through Hazelcast: allow it a few seconds.
+    JsonObject found = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (found == null) {
+      try {
+        found = proxy.get(restaurantId).await(10, TimeUnit.SECONDS);
+      } catch (ReplyException e) {
+        if (e.failureType() != ReplyFailure.NO_HANDLERS || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
     assertThat(found.getString("name")).isEqualTo("Cluster Deli");
     assertThat(found.getString("city")).isEqualTo("Teaneck");
   }
