@@ -37,9 +37,23 @@ final class LocalTier {
   private final int maxEntries;
 
   LocalTier(int maxEntries) {
+    this(maxEntries, Long.MAX_VALUE);
+  }
+
+  /**
+   * Bounded both by count and by size: every entry weighs its encoded size but at least
+   * {@code maxBytes / maxEntries}, so neither more than {@code maxEntries} entries nor more than
+   * {@code maxBytes} bytes fit. A count alone let large values (a 20-row result is ~12 KB of JSON
+   * and several times that parsed) exhaust a small heap.
+   */
+  LocalTier(int maxEntries, long maxBytes) {
     this.maxEntries = maxEntries;
+    long weightLimit = maxBytes == Long.MAX_VALUE ? maxEntries : maxBytes;
+    int floor = maxBytes == Long.MAX_VALUE ? 1 : (int) Math.max(1, maxBytes / maxEntries);
+    boolean byCount = maxBytes == Long.MAX_VALUE;
     this.cache = Caffeine.newBuilder()
-        .maximumSize(maxEntries)
+        .maximumWeight(weightLimit)
+        .weigher((String key, Entry entry) -> byCount ? 1 : Math.max(floor, entry.bytes()))
         .expireAfter(Expiry.creating((String key, Entry entry) -> Duration.ofNanos(entry.ttlNanos())))
         // prompt expiry instead of on the next access
         .scheduler(Scheduler.systemScheduler())

@@ -81,7 +81,7 @@ public final class NodeCache implements Shareable {
   NodeCache(Vertx vertx, CacheSettings settings, RedisSettings redisSettings) {
     this.vertx = vertx;
     this.settings = settings;
-    this.local = settings.localEnabled() ? new LocalTier(settings.maxEntries()) : null;
+    this.local = settings.localEnabled() ? new LocalTier(settings.maxEntries(), settings.maxLocalBytes()) : null;
     this.redis = redisSettings.enabled() ? new RedisTier(vertx, redisSettings, settings, this::redisRecovered) : null;
     this.codec = new ValueCodec(settings.compressThresholdBytes());
     MeterRegistry registry = Meters.registry();

@@ -14,9 +14,14 @@ package io.consolidb.config;
  *                                 the cache can share a Redis with other applications
  * @param breakerFailures          consecutive failed Redis calls that open the circuit breaker
  * @param breakerOpenSeconds       how long the breaker stays open before it probes Redis again
+ * @param maxLocalBytes            {@code DB_CACHE_LOCAL_MAX_BYTES}: the node-local tier's size in
+ *                                 bytes of encoded JSON (parsed values take several times that in
+ *                                 the heap); whichever of this and {@code maxEntries} is reached
+ *                                 first bounds the tier
  */
 public record CacheSettings(boolean enabled, int ttlSeconds, int maxEntries, boolean localEnabled,
-    int compressThresholdBytes, String keyPrefix, int breakerFailures, double breakerOpenSeconds) {
+    int compressThresholdBytes, String keyPrefix, int breakerFailures, double breakerOpenSeconds,
+    int maxLocalBytes) {
 
   static CacheSettings fromJson(ConfigSection cache) {
     String prefix = cache.string("keyPrefix", "consolidb:");
@@ -28,7 +33,8 @@ public record CacheSettings(boolean enabled, int ttlSeconds, int maxEntries, boo
     return new CacheSettings(cache.bool("enabled", true), cache.integer("ttlSeconds", 60, 1),
         cache.integer("maxEntries", 10_000, 1), cache.bool("localEnabled", true),
         cache.integer("compressThresholdBytes", 1024, 0), prefix,
-        breaker.integer("failures", 3, 1), breaker.positive("openSeconds", 5));
+        breaker.integer("failures", 3, 1), breaker.positive("openSeconds", 5),
+        cache.integer("maxLocalBytes", 16 << 20, 1024));
   }
 
   public long breakerOpenMs() {

@@ -40,6 +40,7 @@ public record ConfigVariable(String name, String key, Type type) {
       new ConfigVariable("DB_CACHE_ENABLED", "cache.enabled", Type.BOOLEAN),
       new ConfigVariable("DB_CACHE_TTL", "cache.ttlSeconds", Type.INT),
       new ConfigVariable("DB_CACHE_MAX_MEMORY", "cache.maxEntries", Type.INT),
+      new ConfigVariable("DB_CACHE_LOCAL_MAX_BYTES", "cache.maxLocalBytes", Type.INT),
       new ConfigVariable("DB_CACHE_LOCAL_ENABLED", "cache.localEnabled", Type.BOOLEAN),
       new ConfigVariable("DB_CACHE_COMPRESSION_THRESHOLD", "cache.compressThresholdBytes", Type.INT),
       new ConfigVariable("DB_CACHE_KEY_PREFIX", "cache.keyPrefix", Type.STRING),

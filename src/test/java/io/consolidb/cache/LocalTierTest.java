@@ -1,0 +1,48 @@
+package io.consolidb.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class LocalTierTest {
+
+  private static final long TTL = TimeUnit.MINUTES.toNanos(5);
+
+  private static LocalTier.Entry entry(int bytes) {
+    return new LocalTier.Entry(new Object(), bytes, List.of("t"), TTL);
+  }
+
+  @Test
+  void put_largeValues_boundedByBytes() {
+    LocalTier tier = new LocalTier(10_000, 100_000);
+    for (int i = 0; i < 200; i++) {
+      tier.put("k" + i, entry(10_000));
+    }
+    tier.cleanUp();
+    assertThat(tier.bytes()).isLessThanOrEqualTo(100_000);
+    assertThat(tier.entries()).isLessThanOrEqualTo(10);
+    assertThat(tier.evictions()).isGreaterThanOrEqualTo(190);
+  }
+
+  @Test
+  void put_smallValues_boundedByCount() {
+    LocalTier tier = new LocalTier(50, 1_000_000);
+    for (int i = 0; i < 500; i++) {
+      tier.put("k" + i, entry(10));
+    }
+    tier.cleanUp();
+    assertThat(tier.entries()).isLessThanOrEqualTo(50);
+  }
+
+  @Test
+  void put_countOnly_whenNoByteLimit() {
+    LocalTier tier = new LocalTier(20);
+    for (int i = 0; i < 100; i++) {
+      tier.put("k" + i, entry(1_000_000));
+    }
+    tier.cleanUp();
+    assertThat(tier.entries()).isLessThanOrEqualTo(20);
+  }
+}
