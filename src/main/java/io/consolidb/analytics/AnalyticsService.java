@@ -1,6 +1,7 @@
 package io.consolidb.analytics;
 
 import io.consolidb.Addresses;
+import io.consolidb.InProcessServices;
 import io.vertx.codegen.annotations.Nullable;
 import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;
@@ -36,8 +37,18 @@ import io.vertx.serviceproxy.ServiceProxyBuilder;
 @VertxGen
 public interface AnalyticsService {
 
-  /** A proxy over the event bus; {@code timeoutMs} longer than the query timeout. */
+  /**
+   * The way to call the service: in-process while this node serves it (no event-bus hop and no
+   * copy, see {@link InProcessServices}: results are read-only), over the event bus otherwise,
+   * wherever in the cluster it is deployed. {@code timeoutMs}, longer than the query timeout,
+   * bounds an event-bus call.
+   */
   static AnalyticsService createProxy(Vertx vertx, long timeoutMs) {
+    return InProcessServices.client(vertx, AnalyticsService.class, Addresses.ANALYTICS, createEventBusProxy(vertx, timeoutMs));
+  }
+
+  /** A proxy that always calls over the event bus, even on a node that serves the service. */
+  static AnalyticsService createEventBusProxy(Vertx vertx, long timeoutMs) {
     return new ServiceProxyBuilder(vertx)
         .setAddress(Addresses.ANALYTICS)
         .setOptions(new DeliveryOptions().setSendTimeout(timeoutMs))

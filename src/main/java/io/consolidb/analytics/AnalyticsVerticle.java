@@ -1,23 +1,22 @@
 package io.consolidb.analytics;
 
 import io.consolidb.Addresses;
+import io.consolidb.ServiceEndpoint;
 import io.consolidb.analytics.impl.AnalyticsServiceImpl;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.query.QueryClient;
 import io.consolidb.schema.AnalyticsQueries;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.serviceproxy.ServiceBinder;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves {@link AnalyticsService} on the clustered address {@code consolidb.analytics}; its
+ * Serves {@link AnalyticsService} on the clustered address {@code consolidb.analytics} (and in-process on this node); its
  * queries go to this node's query verticle. It also keeps the monthly partitions of
  * {@code analytics_events} ahead of time: at start and every few hours it makes sure the next
  * {@value #MONTHS_AHEAD} months exist (idempotent, safe from every node at once), so events never
@@ -30,7 +29,7 @@ public class AnalyticsVerticle extends VerticleBase {
   static final int MONTHS_AHEAD = 3;
   private static final long MAINTENANCE_PERIOD_MS = TimeUnit.HOURS.toMillis(6);
 
-  private MessageConsumer<JsonObject> consumer;
+  private ServiceEndpoint endpoint;
   private QueryClient queries;
   private long timer = -1;
 
@@ -38,13 +37,11 @@ public class AnalyticsVerticle extends VerticleBase {
   public Future<?> start() {
     NodeSettings settings = NodeSettings.fromJson(config());
     queries = new QueryClient(vertx, settings.database().queryTimeoutMs());
-    consumer = new ServiceBinder(vertx)
-        .setAddress(Addresses.ANALYTICS)
-        .register(AnalyticsService.class,
-            new AnalyticsServiceImpl(queries, settings.cache().ttlSeconds(), Clock.systemUTC()));
     vertx.setTimer(1, id -> ensurePartitions());
     timer = vertx.setPeriodic(MAINTENANCE_PERIOD_MS, id -> ensurePartitions());
-    return consumer.completion();
+    return ServiceEndpoint.publish(vertx, Addresses.ANALYTICS, AnalyticsService.class,
+            new AnalyticsServiceImpl(queries, settings.cache().ttlSeconds(), Clock.systemUTC()))
+        .onSuccess(published -> endpoint = published);
   }
 
   private void ensurePartitions() {
@@ -64,6 +61,6 @@ public class AnalyticsVerticle extends VerticleBase {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return endpoint == null ? Future.succeededFuture() : endpoint.close();
   }
 }

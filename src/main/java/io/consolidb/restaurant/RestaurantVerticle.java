@@ -1,37 +1,32 @@
 package io.consolidb.restaurant;
 
 import io.consolidb.Addresses;
+import io.consolidb.ServiceEndpoint;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.query.QueryClient;
 import io.consolidb.restaurant.impl.RestaurantServiceImpl;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
-import io.vertx.serviceproxy.ServiceBinder;
 
 /**
  * Serves {@link RestaurantService} on the clustered address {@code consolidb.restaurants}, so a
- * proxy on any node of the cluster reaches it. Its queries go to this node's query verticle.
+ * proxy on any node of the cluster reaches it, and in-process to callers on this node. Its queries go to this node's query verticle.
  * Deployment config: the node's settings ({@link NodeSettings#json()}).
  */
 public class RestaurantVerticle extends VerticleBase {
 
-  private MessageConsumer<JsonObject> consumer;
+  private ServiceEndpoint endpoint;
 
   @Override
   public Future<?> start() {
     NodeSettings settings = NodeSettings.fromJson(config());
     QueryClient queries = new QueryClient(vertx, settings.database().queryTimeoutMs());
-    consumer = new ServiceBinder(vertx)
-        .setAddress(Addresses.RESTAURANTS)
-        .register(RestaurantService.class, new RestaurantServiceImpl(queries));
-    // Completes once the registration has reached the cluster: callers elsewhere can find it.
-    return consumer.completion();
+    return ServiceEndpoint.publish(vertx, Addresses.RESTAURANTS, RestaurantService.class,
+        new RestaurantServiceImpl(queries)).onSuccess(published -> endpoint = published);
   }
 
   @Override
   public Future<?> stop() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return endpoint == null ? Future.succeededFuture() : endpoint.close();
   }
 }

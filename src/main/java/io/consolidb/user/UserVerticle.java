@@ -1,35 +1,31 @@
 package io.consolidb.user;
 
 import io.consolidb.Addresses;
+import io.consolidb.ServiceEndpoint;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.query.QueryClient;
 import io.consolidb.user.impl.UserServiceImpl;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
-import io.vertx.serviceproxy.ServiceBinder;
 
 /**
- * Serves {@link UserService} on the clustered address {@code consolidb.users}; its queries go to
+ * Serves {@link UserService} on the clustered address {@code consolidb.users} (and in-process on this node); its queries go to
  * this node's query verticle. Deployment config: the node's settings ({@link NodeSettings#json()}).
  */
 public class UserVerticle extends VerticleBase {
 
-  private MessageConsumer<JsonObject> consumer;
+  private ServiceEndpoint endpoint;
 
   @Override
   public Future<?> start() {
     NodeSettings settings = NodeSettings.fromJson(config());
     QueryClient queries = new QueryClient(vertx, settings.database().queryTimeoutMs());
-    consumer = new ServiceBinder(vertx)
-        .setAddress(Addresses.USERS)
-        .register(UserService.class, new UserServiceImpl(queries));
-    return consumer.completion();
+    return ServiceEndpoint.publish(vertx, Addresses.USERS, UserService.class, new UserServiceImpl(queries))
+        .onSuccess(published -> endpoint = published);
   }
 
   @Override
   public Future<?> stop() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return endpoint == null ? Future.succeededFuture() : endpoint.close();
   }
 }

@@ -1,0 +1,45 @@
+package io.consolidb;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceBinder;
+
+/**
+ * A service implementation published the two ways callers reach it: on its clustered event-bus
+ * address (proxies on any node) and in-process for callers on this node ({@link InProcessServices}).
+ * Service verticles publish in {@code start()} and close in {@code stop()}.
+ */
+public final class ServiceEndpoint {
+
+  private final Vertx vertx;
+  private final String address;
+  private final Object implementation;
+  private final MessageConsumer<JsonObject> consumer;
+
+  private ServiceEndpoint(Vertx vertx, String address, Object implementation, MessageConsumer<JsonObject> consumer) {
+    this.vertx = vertx;
+    this.address = address;
+    this.implementation = implementation;
+    this.consumer = consumer;
+  }
+
+  /**
+   * Registers {@code implementation} at {@code address}; completes once the registration has
+   * reached the cluster (callers elsewhere can find it), and only then binds it in-process.
+   */
+  public static <T> Future<ServiceEndpoint> publish(Vertx vertx, String address, Class<T> type, T implementation) {
+    MessageConsumer<JsonObject> consumer = new ServiceBinder(vertx).setAddress(address).register(type, implementation);
+    return consumer.completion().map(v -> {
+      InProcessServices.bind(vertx, address, implementation);
+      return new ServiceEndpoint(vertx, address, implementation, consumer);
+    });
+  }
+
+  /** Stops taking calls: in-process callers fall back to the event bus at once. */
+  public Future<Void> close() {
+    InProcessServices.unbind(vertx, address, implementation);
+    return consumer.unregister();
+  }
+}

@@ -1,0 +1,153 @@
+package io.consolidb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consolidb.restaurant.RestaurantService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceBinder;
+import io.vertx.serviceproxy.ServiceException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The same-node path of a service client: a fake {@link RestaurantService} (no database: the
+ * mechanism is under test, not the service) published with {@link ServiceEndpoint}, called through
+ * {@link RestaurantService#createProxy} and, for comparison, {@link RestaurantService#createEventBusProxy}.
+ */
+class InProcessServicesTest {
+
+  private final JsonObject answer = new JsonObject().put("id", 7).put("name", "Kosher Deli");
+  private final AtomicReference<Thread> calledOn = new AtomicReference<>();
+  private Vertx vertx;
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("on the serving node a call runs on the caller's thread and the result is not copied")
+  void callsInProcess() throws Exception {
+    ServiceEndpoint.publish(vertx, Addresses.RESTAURANTS, RestaurantService.class, new Fake())
+        .await(10, TimeUnit.SECONDS);
+
+    JsonObject result = RestaurantService.createProxy(vertx, 2000).get(7).await(10, TimeUnit.SECONDS);
+
+    assertThat(result).isSameAs(answer);
+    assertThat(calledOn.get()).isSameAs(Thread.currentThread());
+    assertThat(InProcessServices.bound(vertx, Addresses.RESTAURANTS)).isTrue();
+  }
+
+  @Test
+  @DisplayName("failures reach an in-process caller with the codes the event bus gives")
+  void failuresMatchTheEventBus() throws Exception {
+    ServiceEndpoint.publish(vertx, Addresses.RESTAURANTS, RestaurantService.class, new Fake())
+        .await(10, TimeUnit.SECONDS);
+    RestaurantService inProcess = RestaurantService.createProxy(vertx, 2000);
+    RestaurantService bus = RestaurantService.createEventBusProxy(vertx, 2000);
+
+    for (RestaurantService client : new RestaurantService[] {inProcess, bus}) {
+      ServiceException notFound = failure(client.get(404));
+      assertThat(notFound.failureCode()).isEqualTo(FailureCodes.NOT_FOUND);
+      assertThat(notFound.getMessage()).isEqualTo("restaurant 404 not found");
+      assertThat(notFound.getDebugInfo()).isEqualTo(new JsonObject().put("parameter", "id"));
+      ServiceException unexpected = failure(client.get(1));
+      assertThat(unexpected.failureCode()).isEqualTo(-1);
+      assertThat(unexpected.getMessage()).isEqualTo("boom");
+      ServiceException thrown = failure(client.get(2));
+      assertThat(thrown.failureCode()).isEqualTo(500);
+      assertThat(thrown.getMessage()).isEqualTo("thrown");
+    }
+  }
+
+  @Test
+  @DisplayName("once the endpoint closes, the client goes over the event bus to whoever serves the address")
+  void fallsBackToTheEventBus() throws Exception {
+    ServiceEndpoint endpoint = ServiceEndpoint.publish(vertx, Addresses.RESTAURANTS, RestaurantService.class,
+        new Fake()).await(10, TimeUnit.SECONDS);
+    RestaurantService client = RestaurantService.createProxy(vertx, 2000);
+    endpoint.close().await(10, TimeUnit.SECONDS);
+
+    assertThat(InProcessServices.bound(vertx, Addresses.RESTAURANTS)).isFalse();
+    Throwable none = client.get(7).toCompletionStage().handle((ok, failure) -> failure)
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(none).isInstanceOf(ReplyException.class);
+    assertThat(((ReplyException) none).failureType()).isEqualTo(ReplyFailure.NO_HANDLERS);
+
+    // served elsewhere (here: only on the event bus): reached, as a copy, on an event loop
+    new ServiceBinder(vertx).setAddress(Addresses.RESTAURANTS).register(RestaurantService.class, new Fake())
+        .completion().await(10, TimeUnit.SECONDS);
+    JsonObject result = client.get(7).await(10, TimeUnit.SECONDS);
+    assertThat(result).isEqualTo(answer).isNotSameAs(answer);
+    assertThat(calledOn.get()).isNotSameAs(Thread.currentThread());
+  }
+
+  private static ServiceException failure(Future<JsonObject> call) throws Exception {
+    Throwable failure = call.toCompletionStage().handle((ok, f) -> f).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(failure).isInstanceOf(ServiceException.class);
+    return (ServiceException) failure;
+  }
+
+  /** get(7) answers; 404 is a domain failure, 1 an unexpected one, 2 throws. */
+  private final class Fake implements RestaurantService {
+
+    @Override
+    public Future<JsonObject> get(long id) {
+      calledOn.set(Thread.currentThread());
+      if (id == 404) {
+        return Future.failedFuture(new ServiceException(404, "restaurant 404 not found",
+            new JsonObject().put("parameter", "id")));
+      }
+      if (id == 1) {
+        return Future.failedFuture(new IllegalStateException("boom"));
+      }
+      if (id == 2) {
+        throw new IllegalArgumentException("thrown");
+      }
+      return Future.succeededFuture(answer);
+    }
+
+    @Override
+    public Future<JsonObject> near(double latitude, double longitude, double radiusKm, int limit) {
+      return Future.failedFuture("unused");
+    }
+
+    @Override
+    public Future<JsonObject> byCity(String city, int page, int size) {
+      return Future.failedFuture("unused");
+    }
+
+    @Override
+    public Future<JsonObject> search(String query, int limit) {
+      return Future.failedFuture("unused");
+    }
+
+    @Override
+    public Future<JsonObject> create(JsonObject restaurant) {
+      return Future.failedFuture("unused");
+    }
+
+    @Override
+    public Future<JsonObject> update(long id, JsonObject changes) {
+      return Future.failedFuture("unused");
+    }
+
+    @Override
+    public Future<JsonObject> delete(long id) {
+      return Future.failedFuture("unused");
+    }
+  }
+}
