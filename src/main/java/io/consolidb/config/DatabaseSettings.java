@@ -19,6 +19,7 @@ public record DatabaseSettings(
     double poolTimeoutSeconds,
     int recycleSeconds,
     int maxWaitQueue,
+    int pipelinedConnections,
     int queryTimeoutMs,
     int statementTimeoutMs,
     double slowQueryThresholdSeconds,
@@ -32,6 +33,9 @@ public record DatabaseSettings(
 
   /** The name of the node's one pool: the {@code pool_name} label of the Vert.x pool metrics. */
   public static final String POOL_NAME = "consolidb";
+  /** The {@code pool_name} of the pipelined lookup client. */
+  public static final String PIPELINED_NAME = "consolidb-lookups";
+  static final int PIPELINING_LIMIT = 256;
 
   static DatabaseSettings fromJson(ConfigSection db) {
     ConfigSection pool = db.section("pool");
@@ -48,6 +52,7 @@ public record DatabaseSettings(
         pool.positive("timeoutSeconds", 10),
         pool.integer("recycleSeconds", 1800, 0),
         pool.integer("maxWaitQueue", 512, 0),
+        pool.integer("pipelined", 2, 0),
         db.integer("queryTimeoutMs", 5000, 1),
         db.integer("statementTimeoutMs", 30000, 0),
         db.positive("slowQueryThresholdSeconds", 0.5),
@@ -122,6 +127,25 @@ public record DatabaseSettings(
       options.setMaxLifetime(recycleSeconds).setMaxLifetimeUnit(TimeUnit.SECONDS);
     }
     return options;
+  }
+
+  /**
+   * The client for lookups (short reads: a row by its key), pipelined over
+   * {@link #pipelinedConnections} connections of their own: up to {@value #PIPELINING_LIMIT}
+   * statements in flight on each instead of one. Named {@value #PIPELINED_NAME} in the pool metrics.
+   */
+  public PoolOptions pipelinedOptions() {
+    return new PoolOptions()
+        .setName(PIPELINED_NAME)
+        .setMaxSize(pipelinedConnections)
+        .setMaxWaitQueueSize(maxWaitQueue)
+        .setConnectionTimeout((int) Math.ceil(poolTimeoutSeconds * 1000))
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
+  }
+
+  /** Connect options of the lookup client: as {@link #connectOptions()}, pipelined. */
+  public PgConnectOptions pipelinedConnectOptions() {
+    return connectOptions().setPipeliningLimit(PIPELINING_LIMIT);
   }
 
   public long slowQueryThresholdMs() {

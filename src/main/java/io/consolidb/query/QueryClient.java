@@ -55,6 +55,28 @@ public final class QueryClient {
     return send(request(operation, sql, params).put("readOnly", true).put("cache", cache.toJson()));
   }
 
+  /** {@link #read} for a lookup (see {@link #lookupCached}). */
+  public Future<QueryResult> lookup(String operation, String sql, Object params) {
+    return query(request(operation, sql, params).put("readOnly", true).put("lookup", true));
+  }
+
+  /**
+   * {@link #readCached} for a lookup: a short read the caller knows to be cheap (a row by its
+   * key), which the query verticle may pipeline on connections shared with other lookups. Never
+   * mark a statement that can run long: it would hold up the lookups queued behind it.
+   */
+  public Future<QueryResult> lookupCached(String operation, String sql, Object params, CacheSpec cache) {
+    NodeCache node = NodeCache.of(vertx);
+    JsonObject request = request(operation, sql, params).put("readOnly", true).put("lookup", true);
+    if (node == null) {
+      return query(request);
+    }
+    if (node.getLocal(cache.keyFor(sql, params)) instanceof JsonArray rows) {
+      return Future.succeededFuture(new QueryResult(rows, rows.size(), true, 0));
+    }
+    return send(request.put("cache", cache.toJson()));
+  }
+
   /** Runs a statement that may write; never retried. */
   public Future<QueryResult> write(String operation, String sql, Object params) {
     return query(request(operation, sql, params).put("readOnly", false));

@@ -47,11 +47,14 @@ final class QueryExecutor {
   private final long slowThresholdNanos;
   private final long cancelGraceMs;
   private final QueryObserver observer;
+  /** Null when lookups use the pool ({@code DB_POOL_PIPELINED=0}). */
+  private final PipelinedLookups lookups;
   private boolean unavailable;
 
-  QueryExecutor(Vertx vertx, Pool pool, DatabaseSettings settings, long cancelGraceMs) {
+  QueryExecutor(Vertx vertx, Pool pool, PipelinedLookups lookups, DatabaseSettings settings, long cancelGraceMs) {
     this.vertx = vertx;
     this.pool = pool;
+    this.lookups = lookups;
     this.settings = settings;
     this.cancelGraceMs = cancelGraceMs;
     this.state = new PoolState(settings.poolOptions().getMaxSize(),
@@ -64,17 +67,24 @@ final class QueryExecutor {
     return state.toJson(pool);
   }
 
-  /** {@code {sql, params, operation?, timeoutMs?, readOnly?, idempotent?, cache?}} → {@code {rows, rowCount, cached, durationMs}}. */
+  /**
+   * {@code {sql, params, operation?, timeoutMs?, readOnly?, idempotent?, lookup?, cache?}} →
+   * {@code {rows, rowCount, cached, durationMs}}. A read marked {@code lookup} is pipelined
+   * ({@link PipelinedLookups}).
+   */
   Future<JsonObject> query(JsonObject body) {
     long started = System.nanoTime();
     Statements.Statement statement;
     long timeoutMs;
     boolean retryable;
+    boolean pipelined;
     String operation;
     try {
       statement = statements.parse(body, "");
       timeoutMs = timeoutMs(body);
-      retryable = flag(body, "readOnly") || flag(body, "idempotent");
+      boolean readOnly = flag(body, "readOnly");
+      retryable = readOnly || flag(body, "idempotent");
+      pipelined = flag(body, "lookup") && readOnly && lookups != null;
       operation = operation(body, QueryObserver.UNNAMED);
       optionalObject(body, "cache"); // served by QueryVerticle before it gets here
     } catch (QueryFailure invalid) {
@@ -84,8 +94,10 @@ final class QueryExecutor {
       LOG.info("[{}] {}", operation, statements.normalized(statement.sql()));
     }
     return withRetries(started + TimeUnit.MILLISECONDS.toNanos(timeoutMs), retryable, statement.names(),
-        remainingMs -> new ConnectionTask<RowSet<Row>>(vertx, pool, state, remainingMs, cancelGraceMs)
-            .run(conn -> conn.preparedQuery(statement.pgSql()).execute(statement.args())))
+        remainingMs -> pipelined
+            ? lookups.run(statement.pgSql(), statement.args(), remainingMs)
+            : new ConnectionTask<RowSet<Row>>(vertx, pool, state, remainingMs, cancelGraceMs)
+                .run(conn -> conn.preparedQuery(statement.pgSql()).execute(statement.args())))
         .map(rows -> new JsonObject()
             .put("rows", RowMapper.rows(rows))
             .put("rowCount", rows.rowCount())

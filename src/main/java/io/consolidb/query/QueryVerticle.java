@@ -37,6 +37,7 @@ public final class QueryVerticle extends VerticleBase {
   private static final DeliveryOptions REPLY = new DeliveryOptions().setCodecName(ReplyCodec.NAME);
 
   private Pool pool;
+  private PipelinedLookups lookups;
   private QueryExecutor executor;
   /** Loads in flight by cache key; event-loop confined. */
   private final Map<String, Future<JsonObject>> loading = new HashMap<>();
@@ -55,15 +56,25 @@ public final class QueryVerticle extends VerticleBase {
         .connectingTo(settings.connectOptions())
         .using(vertx)
         .build();
-    executor = new QueryExecutor(vertx, pool, settings, QueryExecutor.CANCEL_GRACE_MS);
+    if (settings.pipelinedConnections() > 0) {
+      DatabaseSettings db = settings;
+      lookups = new PipelinedLookups(vertx, () -> PgBuilder.client()
+          .with(db.pipelinedOptions())
+          .with(db.netClientOptions())
+          .connectingTo(db.pipelinedConnectOptions())
+          .using(vertx)
+          .build(), Math.round(settings.poolTimeoutSeconds() * 1000));
+    }
+    executor = new QueryExecutor(vertx, pool, lookups, settings, QueryExecutor.CANCEL_GRACE_MS);
     EventBus bus = vertx.eventBus();
     try {
       bus.registerCodec(new ReplyCodec());
     } catch (IllegalStateException alreadyRegistered) {
       // a previous deployment on this Vert.x registered it; it stays, stateless, for late replies
     }
-    LOG.info("query service: pool {} of up to {} connections to {}", DatabaseSettings.POOL_NAME,
-        settings.poolOptions().getMaxSize(), settings.maskedUrl());
+    LOG.info("query service: pool {} of up to {} connections, {} more pipelined for lookups, to {}",
+        DatabaseSettings.POOL_NAME, settings.poolOptions().getMaxSize(), settings.pipelinedConnections(),
+        settings.maskedUrl());
     return Future.all(
         bus.localConsumer(Addresses.DB_QUERY, this::onQuery).completion(),
         bus.localConsumer(Addresses.DB_TX, this::onTransaction).completion(),
@@ -72,7 +83,8 @@ public final class QueryVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    Future<Void> lookupsClosed = lookups == null ? Future.succeededFuture() : lookups.close();
+    return pool == null ? lookupsClosed : Future.join(lookupsClosed, pool.close());
   }
 
   private void onQuery(Message<Object> message) {

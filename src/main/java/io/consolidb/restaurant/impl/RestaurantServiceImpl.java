@@ -55,7 +55,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
   public Future<JsonObject> get(long id) {
     return guarded(() -> {
       RestaurantValidator.id(id);
-      return queries.readCached("restaurants.get", RestaurantQueries.BY_ID, JsonArray.of(id),
+      return queries.lookupCached("restaurants.get", RestaurantQueries.BY_ID, JsonArray.of(id),
               cache("restaurants:id:" + id))
           .recover(failure -> translate("restaurants.get", failure))
           .compose(result -> found(result, id).map(row -> queries.caching() ? mark(shallowCopy(row), result) : row));

@@ -49,7 +49,7 @@ public final class UserServiceImpl implements UserService {
   public Future<JsonObject> get(long id) {
     return call("get", () -> {
       UserValidator.id("id", id);
-      return queries.read("users.get", UserQueries.BY_ID, JsonArray.of(id))
+      return queries.lookup("users.get", UserQueries.BY_ID, JsonArray.of(id))
           .recover(failure -> translate("users.get", failure, null))
           .compose(result -> found(result, id));
     });
