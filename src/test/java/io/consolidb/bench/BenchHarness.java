@@ -26,6 +26,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.UUID;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,7 @@ public final class BenchHarness {
 
   static final int CONCURRENCY = 32;
   static final int POOL_SIZE = 8;
+  static final int PIPELINED = 2;
   static final int WRK_CONNECTIONS = 64;
 
   private BenchHarness() {
@@ -98,11 +100,21 @@ public final class BenchHarness {
       if (pgbench) {
         ExternalTools.pgbenchInit(pg, mode.name().equals("smoke") ? 1 : 10);
       }
-      inJvmScenarios(mode, report, nodeEnv, direct, pg, pgbench);
-      cacheScenarios(mode, report, nodeEnv);
-      reportCacheScenario(mode, report, nodeEnv, direct);
-      metricsScenario(mode, report, nodeEnv);
-      httpScenarios(mode, report, nodeEnv, jar, out, vertx, direct, pg, pgbench, apiToken);
+      if (selected("in_jvm")) {
+        inJvmScenarios(mode, report, nodeEnv, direct, pg, pgbench);
+      }
+      if (selected("cache")) {
+        cacheScenarios(mode, report, nodeEnv);
+      }
+      if (selected("report")) {
+        reportCacheScenario(mode, report, nodeEnv, direct);
+      }
+      if (selected("metrics")) {
+        metricsScenario(mode, report, nodeEnv);
+      }
+      if (selected("http")) {
+        httpScenarios(mode, report, nodeEnv, jar, out, vertx, direct, pg, pgbench, apiToken);
+      }
     } finally {
       // Whatever an interrupted ingestion round left behind goes, so the event count stays the data set's.
       try {
@@ -118,12 +130,27 @@ public final class BenchHarness {
     return report;
   }
 
-  /** Uncached get-by-id: through the service proxy and query verticle vs a plain pool vs pgbench. */
+  /**
+   * Whether a group of scenarios runs: all by default; {@code BENCH_ONLY=in_jvm,cache,report,metrics,http}
+   * (a comma list) runs those alone, for working on one ratio. The report then lacks the others.
+   */
+  private static boolean selected(String group) {
+    String only = System.getenv("BENCH_ONLY");
+    return only == null || only.isBlank() || List.of(only.split(",")).contains(group);
+  }
+
+  /**
+   * Uncached get-by-id: through the service proxy and query verticle vs a plain pool vs pgbench.
+   * The node has as many connections as the plain pool: {@value #POOL_SIZE} − {@value #PIPELINED}
+   * pooled and {@value #PIPELINED} for its pipelined lookups (get-by-id is one).
+   */
   private static void inJvmScenarios(Mode mode, Report report, Map<String, String> nodeEnv, Pool direct,
       ExternalTools.PgTarget pg, boolean pgbench) throws Exception {
     Map<String, String> variables = new HashMap<>(nodeEnv);
     variables.put("DB_CACHE_ENABLED", "false");
     variables.put("HTTP_PORT", "0");
+    variables.put("DB_POOL_SIZE", Integer.toString(POOL_SIZE - PIPELINED));
+    variables.put("DB_POOL_PIPELINED", Integer.toString(PIPELINED));
     NodeSettings settings = ConfigLoader.loadBlocking(variables);
     Vertx node = ConsolidbNode.createVertx(settings).await(60, TimeUnit.SECONDS);
     try {
