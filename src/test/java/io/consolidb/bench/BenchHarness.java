@@ -25,6 +25,7 @@ import java.time.LocalDate;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.UUID;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * The benchmark harness behind {@code scripts/bench.sh}: loads the fixed data set, starts the node
@@ -78,6 +80,7 @@ public final class BenchHarness {
     String redisUrl = env.getOrDefault("REDIS_URL", "redis://127.0.0.1:6379");
     String jvmFlags = manifestJvmFlags();
     Report report = new Report(mode.name(), jvmFlags);
+    report.detail("node_env_from_manifest", new JsonObject(new LinkedHashMap<>(manifestEnv())));
     Files.createDirectories(out);
 
     // Every Redis key of this run lives under its own prefix (Redis is shared: no FLUSH, ever),
@@ -369,7 +372,10 @@ public final class BenchHarness {
       report.notMeasured("ingest_http_vs_direct", reason);
       return;
     }
-    try (NodeProcess node = NodeProcess.start(jar, manifestJvmFlags(), freePort(), nodeEnv, out.resolve("node.log"))) {
+    // The manifest's environment first (MALLOC_ARENA_MAX shapes the node's memory), then this run's.
+    Map<String, String> processEnv = new HashMap<>(manifestEnv());
+    processEnv.putAll(nodeEnv);
+    try (NodeProcess node = NodeProcess.start(jar, manifestJvmFlags(), freePort(), processEnv, out.resolve("node.log"))) {
       if (!ExternalTools.available("wrk")) {
         report.notMeasured("http_cached_vs_live", "wrk not installed");
       } else {
@@ -504,6 +510,27 @@ public final class BenchHarness {
       throw new IllegalStateException("k8s/deployment.yaml has no JAVA_TOOL_OPTIONS for the node container");
     }
     return m.group(1);
+  }
+
+  /**
+   * The node container's other literal environment variables in k8s/deployment.yaml (not
+   * JAVA_TOOL_OPTIONS, which {@link #manifestJvmFlags} gives as arguments; not the ones taken from
+   * the pod, like CLUSTER_HOST), so the node process runs with what the Deployment sets.
+   */
+  @SuppressWarnings("unchecked")
+  static Map<String, String> manifestEnv() throws Exception {
+    Map<String, Object> deployment = new Yaml().load(Files.readString(Path.of("k8s", "deployment.yaml")));
+    Map<String, Object> template = (Map<String, Object>) ((Map<String, Object>) deployment.get("spec")).get("template");
+    List<Map<String, Object>> containers = (List<Map<String, Object>>) ((Map<String, Object>) template.get("spec"))
+        .get("containers");
+    Map<String, String> env = new LinkedHashMap<>();
+    for (Map<String, Object> entry : (List<Map<String, Object>>) containers.get(0).getOrDefault("env", List.of())) {
+      Object value = entry.get("value");
+      if (value != null && !"JAVA_TOOL_OPTIONS".equals(entry.get("name"))) {
+        env.put(entry.get("name").toString(), value.toString());
+      }
+    }
+    return env;
   }
 
   private static long randomId(int n) {

@@ -57,4 +57,16 @@ class KubernetesManifestsTest {
         .map(e -> e.get("value").toString()).findFirst().orElseThrow();
     assertThat(jvm).contains("-Xmx256m");
   }
+
+  @Test
+  @DisplayName("the node's memory settings: the flags line starts with -Xms (scripts/bench.sh reads it) and malloc arenas are capped")
+  void deployment_memorySettings() throws IOException {
+    Map<String, Object> container = at(documents("deployment.yaml").get(0), "spec", "template", "spec", "containers", "0");
+    List<Map<String, Object>> env = at(container, "env");
+    Map<String, String> values = env.stream().filter(e -> e.get("value") != null)
+        .collect(Collectors.toMap(e -> e.get("name").toString(), e -> e.get("value").toString()));
+    assertThat(values.get("JAVA_TOOL_OPTIONS")).startsWith("-Xms").contains("-Xmx256m");
+    // Without it glibc keeps up to 8 arenas per core: ~80 MiB resident beyond the heap under load.
+    assertThat(values).containsEntry("MALLOC_ARENA_MAX", "2");
+  }
 }
