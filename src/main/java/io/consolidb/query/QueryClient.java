@@ -44,15 +44,7 @@ public final class QueryClient {
    * result are shared with other readers: never mutate them.
    */
   public Future<QueryResult> readCached(String operation, String sql, Object params, CacheSpec cache) {
-    NodeCache node = NodeCache.of(vertx);
-    if (node == null) {
-      return read(operation, sql, params);
-    }
-    // in-process local-tier read, see localHit
-    if (node.getLocal(cache.keyFor(sql, params)) instanceof JsonArray rows) {
-      return Future.succeededFuture(new QueryResult(rows, rows.size(), true, 0));
-    }
-    return send(request(operation, sql, params).put("readOnly", true).put("cache", cache.toJson()));
+    return cached(request(operation, sql, params).put("readOnly", true), sql, params, cache);
   }
 
   /** {@link #read} for a lookup (see {@link #lookupCached}). */
@@ -66,15 +58,29 @@ public final class QueryClient {
    * mark a statement that can run long: it would hold up the lookups queued behind it.
    */
   public Future<QueryResult> lookupCached(String operation, String sql, Object params, CacheSpec cache) {
+    return cached(request(operation, sql, params).put("readOnly", true).put("lookup", true), sql, params, cache);
+  }
+
+  /**
+   * The node-local tier, then Redis, both read in-process (the tiers are thread-safe; this saves
+   * the event-bus hop to the query verticle on every hit), then the query verticle, told that
+   * Redis was asked already ({@code remoteChecked}) so a miss costs one Redis round trip, not two.
+   * The query verticle still joins concurrent loads of one key into one execution.
+   */
+  private Future<QueryResult> cached(JsonObject request, String sql, Object params, CacheSpec cache) {
     NodeCache node = NodeCache.of(vertx);
-    JsonObject request = request(operation, sql, params).put("readOnly", true).put("lookup", true);
     if (node == null) {
       return query(request);
     }
-    if (node.getLocal(cache.keyFor(sql, params)) instanceof JsonArray rows) {
+    String key = cache.keyFor(sql, params);
+    if (node.getLocal(key) instanceof JsonArray rows) {
       return Future.succeededFuture(new QueryResult(rows, rows.size(), true, 0));
     }
-    return send(request.put("cache", cache.toJson()));
+    request.put("cache", cache.toJson());
+    int ttl = cache.ttlSeconds() == null ? node.defaultTtlSeconds() : cache.ttlSeconds();
+    return node.getRemote(key, ttl, cache.tags()).compose(remote -> remote instanceof JsonArray rows
+        ? Future.succeededFuture(new QueryResult(rows, rows.size(), true, 0))
+        : send(request.put("remoteChecked", true)));
   }
 
   /** Runs a statement that may write; never retried. */

@@ -124,7 +124,8 @@ public final class QueryVerticle extends VerticleBase {
   }
 
   /**
-   * Local tier, a load of the same key already in flight, Redis, then the database. The reply of
+   * Local tier, a load of the same key already in flight, Redis (unless the request says the
+   * caller asked it already), then the database. The reply of
    * a hit shares the cached rows (pass-through codec): nobody may mutate them.
    */
   private Future<JsonObject> cached(JsonObject body, CacheSpec spec, NodeCache cache) {
@@ -141,8 +142,11 @@ public final class QueryVerticle extends VerticleBase {
     // read before Redis and the database: an invalidation after this point voids the fill
     long generation = cache.generation();
     int ttl = spec.ttlSeconds() == null ? cache.defaultTtlSeconds() : spec.ttlSeconds();
-    Future<JsonObject> load = cache.getRemote(key, ttl, spec.tags()).compose(remote -> {
-      if (remote instanceof JsonArray rows) {
+    // the caller's QueryClient may have asked Redis already (remoteChecked): once is enough
+    Future<Object> remote = Boolean.TRUE.equals(body.getValue("remoteChecked"))
+        ? Future.succeededFuture() : cache.getRemote(key, ttl, spec.tags());
+    Future<JsonObject> load = remote.compose(value -> {
+      if (value instanceof JsonArray rows) {
         return Future.succeededFuture(hit(rows, started));
       }
       cache.recordMiss();

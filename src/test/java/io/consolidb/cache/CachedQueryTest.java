@@ -23,6 +23,7 @@ import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -86,17 +87,19 @@ class CachedQueryTest {
     assertThat(stats.getJsonObject("local").getLong("hits")).isEqualTo(1);
     assertThat(stats.getLong("misses")).isEqualTo(1);
     assertThat(stats.getDouble("hit_rate_percent")).isEqualTo(50.0);
+    awaitRedis("restaurants:near:" + CENTRE_LAT + ":" + CENTRE_LNG + ":3.0:5"); // the fill's SET follows the reply
     assertThat(redisExists("restaurants:near:" + CENTRE_LAT + ":" + CENTRE_LNG + ":3.0:5")).isTrue();
   }
 
   @Test
-  @DisplayName("100 concurrent identical misses run the query once")
+  @DisplayName("100 concurrent identical misses run the query once, the others joining it")
   void stampede_hundredConcurrentMisses_runOnce() throws Exception {
     queries.write("test", "CREATE SEQUENCE executions", null).await();
     CacheSpec spec = new CacheSpec(60, "stampede:executions", List.of("test"));
     List<Future<QueryResult>> results = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
-      results.add(queries.readCached("test", "SELECT nextval('executions') AS n", null, spec));
+      // long enough for every caller's Redis miss to reach the query verticle while the first load runs
+      results.add(queries.readCached("test", "SELECT nextval('executions') AS n, pg_sleep(0.3) AS s", null, spec));
     }
     Future.all(results).await(10, TimeUnit.SECONDS);
     for (Future<QueryResult> result : results) {
@@ -105,7 +108,7 @@ class CachedQueryTest {
     long executions = queries.read("test", "SELECT last_value, is_called FROM executions", null).await()
         .firstRow().getLong("last_value");
     assertThat(executions).as("times the statement ran").isEqualTo(1);
-    assertThat(stats().getLong("stampede_joins")).isGreaterThan(0);
+    assertThat(stats().getLong("stampede_joins")).isEqualTo(99);
   }
 
   @Test
@@ -168,6 +171,10 @@ class CachedQueryTest {
     service.get(2).await();
     service.near(CENTRE_LAT, CENTRE_LNG, 3, 5).await();
     service.search("deli", 5).await();
+    for (String key : List.of("restaurants:id:1", "restaurants:id:2", "restaurants:near:" + CENTRE_LAT + ":"
+        + CENTRE_LNG + ":3.0:5", "restaurants:search:deli:5")) {
+      awaitRedis(key); // the fill's SET follows the reply
+    }
     assertThat(redisExists("restaurants:id:1")).isTrue();
 
     JsonObject byKey = invalidate(new JsonObject().put("keys", JsonArray.of("restaurants:id:1")));
@@ -191,11 +198,38 @@ class CachedQueryTest {
   }
 
   @Test
+  @DisplayName("a Redis hit is read in-process, without the query verticle, and a miss asks Redis once")
+  void redisHit_inProcess_missAsksOnce() {
+    AtomicInteger toQueryVerticle = new AtomicInteger();
+    vertx.eventBus().addOutboundInterceptor(delivery -> {
+      if (Addresses.DB_QUERY.equals(delivery.message().address())) {
+        toQueryVerticle.incrementAndGet();
+      }
+      delivery.next();
+    });
+    CacheSpec spec = new CacheSpec(60, "redis:in-process", List.of("test"));
+    long redisMisses = stats().getJsonObject("redis").getLong("misses");
+
+    assertThat(queries.readCached("test", "SELECT 42 AS n", null, spec).await().cached()).isFalse();
+    assertThat(toQueryVerticle.get()).as("messages to the query verticle for the miss").isEqualTo(1);
+    assertThat(stats().getJsonObject("redis").getLong("misses") - redisMisses).as("Redis lookups for the miss")
+        .isEqualTo(1);
+
+    awaitRedis("redis:in-process");
+    invalidateLocalOnly("redis:in-process");
+    QueryResult fromRedis = queries.readCached("test", "SELECT 42 AS n", null, spec).await();
+    assertThat(fromRedis.cached()).isTrue();
+    assertThat(fromRedis.firstRow().getInteger("n")).isEqualTo(42);
+    assertThat(toQueryVerticle.get()).as("messages to the query verticle after the Redis hit").isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("a large value is stored LZ4-compressed in Redis and read back intact")
   void largeValue_compressedInRedis() {
     String sql = "SELECT g AS id, repeat('kosher deli ', 20) AS text FROM generate_series(1, 50) g";
     CacheSpec spec = new CacheSpec(60, "big:value", List.of("test"));
     QueryResult original = queries.readCached("test", sql, null, spec).await();
+    awaitRedis("big:value"); // the fill's SET follows the reply
     Response stored = redis.send(Request.cmd(Command.GET).arg(prefix + "big:value")).await();
     assertThat(stored.toBuffer().getByte(0)).isEqualTo((byte) 'L');
     JsonObject compression = stats().getJsonObject("compression");
@@ -242,6 +276,7 @@ class CachedQueryTest {
     while (!redisExists(key) && System.nanoTime() < deadline) {
       Thread.onSpinWait();
     }
+    assertThat(redisExists(key)).as("%s in Redis", key).isTrue();
   }
 
   private boolean redisExists(String key) {
