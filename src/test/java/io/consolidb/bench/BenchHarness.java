@@ -211,6 +211,8 @@ public final class BenchHarness {
       RestaurantService uncachedProxy = RestaurantService.createProxy(uncachedNode, 10_000);
       RestaurantService localProxy = RestaurantService.createProxy(localNode, 10_000);
       RestaurantService redisProxy = RestaurantService.createProxy(redisNode, 10_000);
+      // what a caller on another event loop or thread of the node pays when it insists on the event bus
+      RestaurantService localOverBus = RestaurantService.createEventBusProxy(localNode, 10_000);
       // The first call on each caching node is the one miss that fills the cache (and Redis).
       localProxy.near(RadiusLatency.LAT, RadiusLatency.LNG, RadiusLatency.RADIUS_KM, RadiusLatency.LIMIT)
           .await(10, TimeUnit.SECONDS);
@@ -221,6 +223,8 @@ public final class BenchHarness {
       sides.put("uncached", () -> p50(RadiusLatency.measure(uncachedProxy, uncachedCalls, null), "uncached", p99));
       sides.put("local_tier", () -> p50(RadiusLatency.measure(localProxy, localCalls, "HIT"), "local_tier", p99));
       sides.put("redis", () -> p50(RadiusLatency.measure(redisProxy, redisCalls, "HIT"), "redis", p99));
+      sides.put("local_tier_event_bus",
+          () -> p50(RadiusLatency.measure(localOverBus, redisCalls, "HIT"), "local_tier_event_bus", p99));
       Map<String, Samples> samples = Comparison.alternate(sides, mode.rounds());
       Comparison localSpeedup = Comparison.of("cache_speedup_local", "µs p50", "uncached", samples.get("uncached"),
           "local_tier", samples.get("local_tier"));
@@ -228,11 +232,13 @@ public final class BenchHarness {
           "redis", samples.get("redis"));
       report.ratio("cache_speedup_local", localSpeedup);
       report.ratio("cache_speedup_redis", redisSpeedup);
+      report.detail("cache_speedup_local_event_bus", Comparison.of("cache_speedup_local_event_bus", "µs p50",
+          "uncached", samples.get("uncached"), "local_tier_event_bus", samples.get("local_tier_event_bus")).toJson());
       report.detail("cache_radius_query", new JsonObject()
           .put("query", "near(" + RadiusLatency.LAT + ", " + RadiusLatency.LNG + ", " + RadiusLatency.RADIUS_KM
               + " km, limit " + RadiusLatency.LIMIT + ")")
           .put("calls_per_round", new JsonObject().put("uncached", uncachedCalls).put("local_tier", localCalls)
-              .put("redis", redisCalls))
+              .put("redis", redisCalls).put("local_tier_event_bus", redisCalls))
           .put("last_round_p99_us", p99));
     } finally {
       for (Vertx node : new Vertx[] {uncachedNode, localNode, redisNode}) {
