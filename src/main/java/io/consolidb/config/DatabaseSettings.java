@@ -31,7 +31,7 @@ public record DatabaseSettings(
     boolean seedDemoData,
     int demoRestaurants) {
 
-  /** The name of the node's one pool: the {@code pool_name} label of the Vert.x pool metrics. */
+  /** The name of the node's pool: the {@code pool_name} label of the Vert.x pool metrics. */
   public static final String POOL_NAME = "consolidb";
   /** The {@code pool_name} of the pipelined lookup client. */
   public static final String PIPELINED_NAME = "consolidb-lookups";
@@ -135,12 +135,16 @@ public record DatabaseSettings(
    * statements in flight on each instead of one. Named {@value #PIPELINED_NAME} in the pool metrics.
    */
   public PoolOptions pipelinedOptions() {
-    return new PoolOptions()
+    PoolOptions options = new PoolOptions()
         .setName(PIPELINED_NAME)
         .setMaxSize(pipelinedConnections)
         .setMaxWaitQueueSize(maxWaitQueue)
         .setConnectionTimeout((int) Math.ceil(poolTimeoutSeconds * 1000))
         .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
+    if (recycleSeconds > 0) {
+      options.setMaxLifetime(recycleSeconds).setMaxLifetimeUnit(TimeUnit.SECONDS);
+    }
+    return options;
   }
 
   /** Connect options of the lookup client: as {@link #connectOptions()}, pipelined. */

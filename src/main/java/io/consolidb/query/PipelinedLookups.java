@@ -1,13 +1,15 @@
 package io.consolidb.query;
 
+import static io.consolidb.FailureCodes.UNAVAILABLE;
+
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
-import io.vertx.core.http.ConnectionPoolTooBusyException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,10 +22,13 @@ import org.slf4j.LoggerFactory;
  * report never queues in front of a lookup.
  *
  * <p>A pipelined statement has no connection of its own to cancel. The deadline answers the
- * caller (504) and, as the statement may be stuck on a hung connection with the rest of the
- * pipeline behind it, replaces the client: its connections close (what is still in flight on them
- * fails as a lost connection, which a read retries on the new client within its deadline) and new
- * ones open on demand. The server-side {@code statement_timeout} remains the backstop.
+ * caller (504). If, in addition, the client has finished nothing since that statement was sent,
+ * a connection is stuck (a hung server or network) with the rest of the pipeline behind it: the
+ * client is replaced. New lookups go to the new client at once; the old one is closed, and what
+ * was still queued on it fails as a lost connection, which a read retries on the new client
+ * within its deadline. A deadline missed under mere overload (other lookups still completing)
+ * replaces nothing, so overload cannot snowball into reconnects. The server-side
+ * {@code statement_timeout} remains the backstop for the statement itself.
  *
  * <p>Confined to the query verticle's event loop.
  */
@@ -35,6 +40,8 @@ final class PipelinedLookups {
   private final Supplier<SqlClient> factory;
   private final long acquireTimeoutMs;
   private SqlClient client;
+  /** When the current client last finished a statement (succeeded or failed). */
+  private long lastFinishedNanos = System.nanoTime();
 
   PipelinedLookups(Vertx vertx, Supplier<SqlClient> factory, long acquireTimeoutMs) {
     this.vertx = vertx;
@@ -46,30 +53,43 @@ final class PipelinedLookups {
   Future<RowSet<Row>> run(String pgSql, Tuple args, long timeoutMs) {
     Promise<RowSet<Row>> result = Promise.promise();
     SqlClient used = client;
+    long sent = System.nanoTime();
     long timer = vertx.setTimer(timeoutMs, id -> {
-      if (result.tryFail(SqlFailures.timedOut(timeoutMs))) {
-        replace(used, timeoutMs);
+      if (result.tryFail(SqlFailures.lookupTimedOut(timeoutMs)) && used == client && lastFinishedNanos - sent < 0) {
+        replace(timeoutMs);
       }
     });
     used.preparedQuery(pgSql).execute(args).onComplete(done -> {
       vertx.cancelTimer(timer);
+      if (used == client) {
+        lastFinishedNanos = System.nanoTime();
+      }
       if (done.succeeded()) {
         result.tryComplete(done.result());
       } else {
-        Throwable failure = done.cause();
-        result.tryFail(failure instanceof ConnectionPoolTooBusyException || "Timeout".equals(failure.getMessage())
-            ? SqlFailures.acquire(failure, acquireTimeoutMs) : failure);
+        result.tryFail(failure(done.cause(), used));
       }
     });
     return result.future();
   }
 
-  private void replace(SqlClient stuck, long timeoutMs) {
-    if (stuck != client) {
-      return; // an earlier timeout already replaced it
+  private Throwable failure(Throwable failure, SqlClient used) {
+    if (used != client) {
+      // closed under it because it was stuck: as good as a lost connection, and as retryable
+      return new QueryFailure(UNAVAILABLE, "lookup connection replaced", true);
     }
-    LOG.warn("a pipelined lookup did not answer within {} ms: replacing the lookup connections", timeoutMs);
+    if (failure instanceof ConnectionPoolTooBusyException || "Timeout".equals(failure.getMessage())) {
+      return SqlFailures.acquire(failure, acquireTimeoutMs);
+    }
+    return failure;
+  }
+
+  private void replace(long timeoutMs) {
+    LOG.warn("a pipelined lookup did not answer within {} ms and nothing else finished meanwhile:"
+        + " replacing the lookup connections", timeoutMs);
+    SqlClient stuck = client;
     client = factory.get();
+    lastFinishedNanos = System.nanoTime();
     stuck.close();
   }
 

@@ -73,7 +73,8 @@ public final class QueryClient {
       return query(request);
     }
     String key = cache.keyFor(sql, params);
-    if (node.getLocal(key) instanceof JsonArray rows) {
+    // counts the local miss here: the query verticle will not count it again (remoteChecked)
+    if (node.lookupLocal(key) instanceof JsonArray rows) {
       return Future.succeededFuture(new QueryResult(rows, rows.size(), true, 0));
     }
     request.put("cache", cache.toJson());

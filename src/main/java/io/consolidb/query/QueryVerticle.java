@@ -131,7 +131,10 @@ public final class QueryVerticle extends VerticleBase {
   private Future<JsonObject> cached(JsonObject body, CacheSpec spec, NodeCache cache) {
     long started = System.nanoTime();
     String key = spec.keyFor(body.getString("sql"), body.getValue("params"));
-    if (cache.lookupLocal(key) instanceof JsonArray rows) {
+    // remoteChecked: the caller's QueryClient asked the local tier and Redis, and counted the miss
+    boolean remoteChecked = Boolean.TRUE.equals(body.getValue("remoteChecked"));
+    Object local = remoteChecked ? cache.getLocal(key) : cache.lookupLocal(key);
+    if (local instanceof JsonArray rows) {
       return Future.succeededFuture(hit(rows, started));
     }
     Future<JsonObject> running = loading.get(key);
@@ -142,9 +145,7 @@ public final class QueryVerticle extends VerticleBase {
     // read before Redis and the database: an invalidation after this point voids the fill
     long generation = cache.generation();
     int ttl = spec.ttlSeconds() == null ? cache.defaultTtlSeconds() : spec.ttlSeconds();
-    // the caller's QueryClient may have asked Redis already (remoteChecked): once is enough
-    Future<Object> remote = Boolean.TRUE.equals(body.getValue("remoteChecked"))
-        ? Future.succeededFuture() : cache.getRemote(key, ttl, spec.tags());
+    Future<Object> remote = remoteChecked ? Future.succeededFuture() : cache.getRemote(key, ttl, spec.tags());
     Future<JsonObject> load = remote.compose(value -> {
       if (value instanceof JsonArray rows) {
         return Future.succeededFuture(hit(rows, started));

@@ -48,6 +48,11 @@ final class SqlFailures {
     return new QueryFailure(TIMED_OUT, "query timed out after " + timeoutMs + " ms (statement cancelled)");
   }
 
+  /** A pipelined lookup's deadline fired (it cannot be cancelled alone; see PipelinedLookups). */
+  static QueryFailure lookupTimedOut(long timeoutMs) {
+    return new QueryFailure(TIMED_OUT, "lookup timed out after " + timeoutMs + " ms");
+  }
+
   /** The query's own deadline fired before the pool handed it a connection. */
   static QueryFailure timedOutWaiting(long timeoutMs) {
     return new QueryFailure(TIMED_OUT, "query timed out after " + timeoutMs + " ms waiting for a connection");

@@ -65,6 +65,25 @@ class PipelinedLookupsTest {
   }
 
   @Test
+  @DisplayName("a lookup that misses its deadline while others still finish replaces nothing")
+  void overloadReplacesNothing(Vertx vertx) {
+    QueryTestKit.deploy(vertx, QueryTestKit.config(pools(1, 1)));
+    QueryClient client = QueryTestKit.client(vertx);
+    client.lookup("warm", "SELECT 1", null).await();
+
+    // on the one pipelined connection: the first finishes after the second was sent, before its deadline
+    Future<QueryResult> earlier = client.query(lookup("SELECT pg_sleep(0.15)", 2000));
+    Future<QueryResult> late = client.query(lookup("SELECT pg_sleep(0.3)", 200));
+    assertThat(earlier.await().rows()).hasSize(1);
+    assertFailsWith(FailureCodes.TIMED_OUT, late::await);
+
+    // not replaced: the next lookup still queues behind the late one (~0.45 s after the start)
+    long started = System.nanoTime();
+    client.query(lookup("SELECT 1 AS one", 2000)).await();
+    assertThat(elapsedMs(started)).as("ms for a lookup behind a slow but live one").isGreaterThanOrEqualTo(150);
+  }
+
+  @Test
   @DisplayName("a long statement on the pool does not hold up a lookup")
   void poolWorkDoesNotBlockLookups(Vertx vertx) {
     QueryTestKit.deploy(vertx, QueryTestKit.config(pools(1, 1)));
