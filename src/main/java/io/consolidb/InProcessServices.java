@@ -10,6 +10,8 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Same-node calls to a service without the event bus. A service verticle binds its
@@ -30,6 +32,7 @@ import java.util.Objects;
  */
 public final class InProcessServices {
 
+  private static final Logger LOG = LoggerFactory.getLogger(InProcessServices.class);
   private static final String MAP = "consolidb.in-process-services";
 
   private InProcessServices() {
@@ -61,7 +64,14 @@ public final class InProcessServices {
         return objectMethod(proxy, method, args, type, address);
       }
       Binding binding = bindings.get(address);
-      return binding == null ? method.invoke(eventBusProxy, args) : call(binding.implementation(), method, args);
+      if (binding != null) {
+        return call(binding.implementation(), method, args);
+      }
+      try {
+        return method.invoke(eventBusProxy, args);
+      } catch (InvocationTargetException thrown) {
+        throw thrown.getCause(); // as a direct call on the event-bus proxy would
+      }
     };
     return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
   }
@@ -72,7 +82,8 @@ public final class InProcessServices {
       result = method.invoke(implementation, args);
     } catch (InvocationTargetException thrown) {
       // over the event bus an exception thrown by the method reaches the caller as code 500
-      return Future.failedFuture(new ServiceException(500, String.valueOf(thrown.getCause().getMessage())));
+      LOG.error("{}: unexpected exception", method, thrown.getCause());
+      return Future.failedFuture(new ServiceException(500, thrown.getCause().getMessage()));
     } catch (IllegalAccessException e) {
       throw new IllegalStateException("cannot call " + method, e);
     }
@@ -81,7 +92,7 @@ public final class InProcessServices {
     }
     return future.recover(failure -> Future.failedFuture(failure instanceof ServiceException
         ? failure
-        : new ServiceException(-1, String.valueOf(failure.getMessage()))));
+        : new ServiceException(-1, failure.getMessage())));
   }
 
   private static Object objectMethod(Object proxy, Method method, Object[] args, Class<?> type, String address) {

@@ -129,8 +129,8 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   }
 
   /**
-   * A report through the cache: a local-tier hit is read in-process (no event-bus hop), anything
-   * else goes to the query verticle, which tries Redis and then PostgreSQL.
+   * A report through the cache: the local tier and Redis are read in-process (no event-bus hop),
+   * a miss goes to the query verticle and PostgreSQL.
    */
   private Future<QueryResult> report(String operation, String sql, JsonArray params, ReportWindow window, String key) {
     CacheSpec cache = new CacheSpec(cacheTtlSeconds, key, window.cacheTags().stream().map(String::valueOf).toList());

@@ -175,7 +175,8 @@ public final class RestaurantServiceImpl implements RestaurantService {
 
   /**
    * The rows as they are: they may be a shared cached value, handed out without a copy because
-   * nobody changes them (the event bus copies the reply for the proxy's caller anyway).
+   * nobody changes them (callers get results read-only: copied by the event bus, or shared with
+   * an in-process caller, see InProcessServices).
    */
   private static JsonObject items(JsonArray rows) {
     return new JsonObject().put("items", rows).put("count", rows.size());
