@@ -27,7 +27,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.UUID;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -143,7 +142,8 @@ public final class BenchHarness {
   }
 
   /**
-   * Uncached get-by-id: through the service proxy and query verticle vs a plain pool vs pgbench.
+   * Uncached get-by-id: through {@code createProxy} (the service in-process on its node) and the
+   * query verticle's pipelined lookups vs a plain pool vs pgbench.
    * The node has as many connections as the plain pool: {@value #POOL_SIZE} − {@value #PIPELINED}
    * pooled and {@value #PIPELINED} for its pipelined lookups (get-by-id is one).
    */
@@ -183,12 +183,14 @@ public final class BenchHarness {
   }
 
   /**
-   * The radius query at one request in flight through the service proxy, on three in-JVM nodes
-   * alive side by side and measured in rotating rounds: caching off (every call runs the query on
+   * The radius query at one request in flight through {@code createProxy} (in-process on the
+   * serving node), on three in-JVM nodes alive side by side and measured in rotating rounds: caching off (every call runs the query on
    * PostgreSQL; the same point each time, so PostgreSQL's own buffers are warm, as they would be
    * for a popular query), local tier on (every call a local hit), and local tier off with Redis
-   * (every call a Redis hit). Each round takes the p50 of a batch of calls; every answer's cache
-   * mark is checked (none / HIT / HIT). The ratios are uncached ÷ cached of the median p50s.
+   * (every call a Redis hit), plus the local-tier node through {@code createEventBusProxy} (the
+   * event-bus hop, reported as a detail). Each round takes the p50 of a batch of calls; every
+   * answer's cache mark is checked (none / HIT / HIT / HIT). The ratios are uncached ÷ cached of
+   * the median p50s.
    */
   private static void cacheScenarios(Mode mode, Report report, Map<String, String> nodeEnv) throws Exception {
     Map<String, String> uncached = new HashMap<>(nodeEnv);
@@ -208,6 +210,9 @@ public final class BenchHarness {
       uncachedNode = RadiusLatency.start(ConfigLoader.loadBlocking(uncached));
       localNode = RadiusLatency.start(ConfigLoader.loadBlocking(local));
       redisNode = RadiusLatency.start(ConfigLoader.loadBlocking(redis));
+      Vertx uncachedVertx = uncachedNode;
+      Vertx localVertx = localNode;
+      Vertx redisVertx = redisNode;
       RestaurantService uncachedProxy = RestaurantService.createProxy(uncachedNode, 10_000);
       RestaurantService localProxy = RestaurantService.createProxy(localNode, 10_000);
       RestaurantService redisProxy = RestaurantService.createProxy(redisNode, 10_000);
@@ -220,11 +225,11 @@ public final class BenchHarness {
           .await(10, TimeUnit.SECONDS);
       JsonObject p99 = new JsonObject();
       Map<String, java.util.concurrent.Callable<Double>> sides = new LinkedHashMap<>();
-      sides.put("uncached", () -> p50(RadiusLatency.measure(uncachedProxy, uncachedCalls, null), "uncached", p99));
-      sides.put("local_tier", () -> p50(RadiusLatency.measure(localProxy, localCalls, "HIT"), "local_tier", p99));
-      sides.put("redis", () -> p50(RadiusLatency.measure(redisProxy, redisCalls, "HIT"), "redis", p99));
+      sides.put("uncached", () -> p50(RadiusLatency.measure(uncachedVertx, uncachedProxy, uncachedCalls, null), "uncached", p99));
+      sides.put("local_tier", () -> p50(RadiusLatency.measure(localVertx, localProxy, localCalls, "HIT"), "local_tier", p99));
+      sides.put("redis", () -> p50(RadiusLatency.measure(redisVertx, redisProxy, redisCalls, "HIT"), "redis", p99));
       sides.put("local_tier_event_bus",
-          () -> p50(RadiusLatency.measure(localOverBus, redisCalls, "HIT"), "local_tier_event_bus", p99));
+          () -> p50(RadiusLatency.measure(localVertx, localOverBus, redisCalls, "HIT"), "local_tier_event_bus", p99));
       Map<String, Samples> samples = Comparison.alternate(sides, mode.rounds());
       Comparison localSpeedup = Comparison.of("cache_speedup_local", "µs p50", "uncached", samples.get("uncached"),
           "local_tier", samples.get("local_tier"));
@@ -251,7 +256,7 @@ public final class BenchHarness {
 
   /**
    * The analytics top-restaurants report (limit {@value #TOP_LIMIT}) over a 7-day window of the
-   * loaded events, at one request in flight through the {@code AnalyticsService} proxy: a node with
+   * loaded events, at one request in flight through {@code AnalyticsService.createProxy}: a node with
    * caching off (every call runs the report on PostgreSQL, same window each time, so its buffers
    * are warm) vs a node with the local tier on (every call a local hit, checked: {@code _cache}
    * is {@code HIT}), in alternating rounds, each round the p50 of a batch of calls.
@@ -282,15 +287,17 @@ public final class BenchHarness {
     try {
       uncachedNode = ServiceLatency.start(ConfigLoader.loadBlocking(uncached), components);
       localNode = ServiceLatency.start(ConfigLoader.loadBlocking(local), components);
+      Vertx uncachedVertx = uncachedNode;
+      Vertx localVertx = localNode;
       AnalyticsService uncachedProxy = AnalyticsService.createProxy(uncachedNode, 10_000);
       AnalyticsService localProxy = AnalyticsService.createProxy(localNode, 10_000);
       // The first call on the caching node is the one miss that fills the cache.
       localProxy.topRestaurants(from, to, TOP_LIMIT).await(10, TimeUnit.SECONDS);
       JsonObject p99 = new JsonObject();
       Comparison speedup = Comparison.run("cache_speedup_report", "µs p50",
-          "uncached", () -> p50(ServiceLatency.measure(() -> uncachedProxy.topRestaurants(from, to, TOP_LIMIT),
+          "uncached", () -> p50(ServiceLatency.measure(uncachedVertx, () -> uncachedProxy.topRestaurants(from, to, TOP_LIMIT),
               uncachedCalls, null, check), "uncached", p99),
-          "local_tier", () -> p50(ServiceLatency.measure(() -> localProxy.topRestaurants(from, to, TOP_LIMIT),
+          "local_tier", () -> p50(ServiceLatency.measure(localVertx, () -> localProxy.topRestaurants(from, to, TOP_LIMIT),
               cachedCalls, "HIT", check), "local_tier", p99),
           mode.rounds());
       report.ratio("cache_speedup_report", speedup);

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * and {@code MetricsOverheadBenchmark}: two nodes in this JVM from the same settings, one with
  * metrics on (all Vert.x built-ins plus consolidb's meters, {@code Meters.registry(vertx)} per
  * instance) and one with metrics off, each with the query verticle, the metrics verticle and the
- * restaurant service, caching off. Closed-loop uncached get-by-id through the service proxy on
+ * restaurant service, caching off. Closed-loop uncached get-by-id through {@code createProxy} on
  * each, in alternating rounds; the ratio is on ÷ off.
  */
 public final class MetricsOverhead {

@@ -9,9 +9,10 @@ import java.util.EnumSet;
 /**
  * The cache-speedup scenario, shared by the harness ({@code cache_speedup_local},
  * {@code cache_speedup_redis}) and {@code CacheLatencyBenchmark}: the radius query 10 km around
- * 40.7128,-74.0060 with limit 20, called through the {@link RestaurantService} proxy one call at a
- * time from a plain (non-Vert.x) thread, on an in-JVM node whose cache settings decide where the
- * answer comes from. Every call is checked: 20 rows, and the cache mark the node must give
+ * 40.7128,-74.0060 with limit 20, called through a {@link RestaurantService} client (the harness
+ * uses {@code createProxy}, in-process on the serving node, and {@code createEventBusProxy} for
+ * comparison) one call at a time from an event loop of the node (as a verticle calling the service
+ * would), on an in-JVM node whose cache settings decide where the answer comes from. Every call is checked: 20 rows, and the cache mark the node must give
  * ({@link ServiceLatency} does the measuring).
  */
 public final class RadiusLatency {
@@ -33,9 +34,9 @@ public final class RadiusLatency {
    * {@code calls} sequential near() calls through {@code service}, each answer checked for 20 rows
    * and the cache mark {@code expectedMark} (see {@link ServiceLatency#measure}).
    */
-  public static ServiceLatency.Latencies measure(RestaurantService service, int calls, String expectedMark)
-      throws Exception {
-    return ServiceLatency.measure(() -> service.near(LAT, LNG, RADIUS_KM, LIMIT), calls, expectedMark, page -> {
+  public static ServiceLatency.Latencies measure(Vertx vertx, RestaurantService service, int calls,
+      String expectedMark) throws Exception {
+    return ServiceLatency.measure(vertx, () -> service.near(LAT, LNG, RADIUS_KM, LIMIT), calls, expectedMark, page -> {
       if (page.getInteger("count") != LIMIT) {
         throw new IllegalStateException("the radius query returned " + page.getInteger("count") + " rows, not " + LIMIT);
       }

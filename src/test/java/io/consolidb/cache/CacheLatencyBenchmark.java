@@ -87,8 +87,8 @@ class CacheLatencyBenchmark {
       String expected = cacheConfig == null ? null : "HIT";
       // warm-up: JIT, pool, prepared statements, the cache entry (its first call is the one miss)
       service.near(LAT, LNG, 10, 20).await(10, TimeUnit.SECONDS);
-      RadiusLatency.measure(service, calls, expected);
-      ServiceLatency.Latencies latencies = RadiusLatency.measure(service, calls, expected);
+      RadiusLatency.measure(vertx, service, calls, expected);
+      ServiceLatency.Latencies latencies = RadiusLatency.measure(vertx, service, calls, expected);
       double p50 = latencies.micros(50);
       report.append(String.format(Locale.ROOT, "%-34s %10.1f %10.1f %10.1f %8d%s%n", name, p50,
           latencies.micros(90), latencies.micros(99), calls,
