@@ -100,7 +100,9 @@ class RedisFailureTest {
     }
     // the write's Redis invalidation cannot reach the paused Redis: it is queued
     service.update(1, new JsonObject().put("name", "Renamed During Outage")).await(5, TimeUnit.SECONDS);
-    assertThat(timedGet(1).getString("name")).isEqualTo("Renamed During Outage");
+    JsonObject afterUpdate = timedGet(1);
+    assertThat(afterUpdate.getString("name")).as("name read after the update (cache mark %s)", afterUpdate.getString("_cache"))
+        .isEqualTo("Renamed During Outage");
     assertThat(stats().getJsonObject("redis").getString("state")).isEqualTo("down");
 
     redisServer.resume();

@@ -62,7 +62,10 @@ class SchemaMigratorTest {
         // get() rethrows a node's failure, which fails the test with its cause
         MigrateResult r = result.get(60, TimeUnit.SECONDS);
         assertThat(r.success).isTrue();
-        assertThat(r.targetSchemaVersion).isIn(null, LATEST);
+        // a node that ran only the first migrations before another took over reports where it stopped
+        if (r.targetSchemaVersion != null) {
+          assertThat(r.targetSchemaVersion).isIn(VERSIONS);
+        }
         executed += r.migrationsExecuted;
       }
       // the nodes may share the work (Flyway locks per migration), but nothing runs twice
