@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why: a call over the event bus to a verticle on another event loop costs two thread
  * hand-offs and a deep copy of the reply (the built-in JSON codec copies on local delivery), about
- * 50 µs on two cores. For a read served from the node-local cache that is nearly all the cost
+ * 35–60 µs on two cores. For a read served from the node-local cache that is nearly all the cost
  * (docs/BENCHMARKS.md). The service implementations are stateless apart from thread-safe
  * collaborators (the query client, the cache, meters), so any thread may call them.
  *

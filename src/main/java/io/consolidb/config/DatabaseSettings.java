@@ -117,16 +117,7 @@ public record DatabaseSettings(
   }
 
   public PoolOptions poolOptions() {
-    PoolOptions options = new PoolOptions()
-        .setName(POOL_NAME)
-        .setMaxSize(poolSize + maxOverflow)
-        .setMaxWaitQueueSize(maxWaitQueue)
-        .setConnectionTimeout((int) Math.ceil(poolTimeoutSeconds * 1000))
-        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
-    if (recycleSeconds > 0) {
-      options.setMaxLifetime(recycleSeconds).setMaxLifetimeUnit(TimeUnit.SECONDS);
-    }
-    return options;
+    return poolOptions(POOL_NAME, poolSize + maxOverflow);
   }
 
   /**
@@ -135,9 +126,14 @@ public record DatabaseSettings(
    * statements in flight on each instead of one. Named {@value #PIPELINED_NAME} in the pool metrics.
    */
   public PoolOptions pipelinedOptions() {
+    return poolOptions(PIPELINED_NAME, pipelinedConnections);
+  }
+
+  /** Same wait queue, acquire timeout and recycling for the pool and the lookup client. */
+  private PoolOptions poolOptions(String name, int maxSize) {
     PoolOptions options = new PoolOptions()
-        .setName(PIPELINED_NAME)
-        .setMaxSize(pipelinedConnections)
+        .setName(name)
+        .setMaxSize(maxSize)
         .setMaxWaitQueueSize(maxWaitQueue)
         .setConnectionTimeout((int) Math.ceil(poolTimeoutSeconds * 1000))
         .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
