@@ -2,9 +2,11 @@ package io.consolidb;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 import io.vertx.serviceproxy.ServiceException;
+import io.vertx.serviceproxy.ServiceProxyBuilder;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -55,9 +57,21 @@ public final class InProcessServices {
 
   /**
    * A {@code type} that calls the implementation bound at {@code address} on this node, looked
-   * up at every call, and {@code eventBusProxy} when none is bound.
+   * up at every call, and the event-bus proxy ({@link #eventBusProxy}) when none is bound.
    */
-  public static <T> T client(Vertx vertx, Class<T> type, String address, T eventBusProxy) {
+  public static <T> T client(Vertx vertx, Class<T> type, String address, long timeoutMs) {
+    return client(vertx, type, address, eventBusProxy(vertx, type, address, timeoutMs));
+  }
+
+  /** The generated event-bus proxy of {@code type} at {@code address}, each call bounded by {@code timeoutMs}. */
+  public static <T> T eventBusProxy(Vertx vertx, Class<T> type, String address, long timeoutMs) {
+    return new ServiceProxyBuilder(vertx)
+        .setAddress(address)
+        .setOptions(new DeliveryOptions().setSendTimeout(timeoutMs))
+        .build(type);
+  }
+
+  static <T> T client(Vertx vertx, Class<T> type, String address, T eventBusProxy) {
     LocalMap<String, Binding> bindings = map(vertx);
     InvocationHandler handler = (proxy, method, args) -> {
       if (method.getDeclaringClass() == Object.class) {

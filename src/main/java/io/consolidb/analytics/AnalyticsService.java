@@ -7,10 +7,8 @@ import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.serviceproxy.ServiceProxyBuilder;
 
 /**
  * Analytics events and the reports over them, served on the clustered address
@@ -44,15 +42,12 @@ public interface AnalyticsService {
    * bounds an event-bus call.
    */
   static AnalyticsService createProxy(Vertx vertx, long timeoutMs) {
-    return InProcessServices.client(vertx, AnalyticsService.class, Addresses.ANALYTICS, createEventBusProxy(vertx, timeoutMs));
+    return InProcessServices.client(vertx, AnalyticsService.class, Addresses.ANALYTICS, timeoutMs);
   }
 
   /** A proxy that always calls over the event bus, even on a node that serves the service. */
   static AnalyticsService createEventBusProxy(Vertx vertx, long timeoutMs) {
-    return new ServiceProxyBuilder(vertx)
-        .setAddress(Addresses.ANALYTICS)
-        .setOptions(new DeliveryOptions().setSendTimeout(timeoutMs))
-        .build(AnalyticsService.class);
+    return InProcessServices.eventBusProxy(vertx, AnalyticsService.class, Addresses.ANALYTICS, timeoutMs);
   }
 
   /** Records one event; the reply {@code {"recorded": 1}} means it is committed. */

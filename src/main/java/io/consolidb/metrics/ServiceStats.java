@@ -12,6 +12,7 @@ import io.vertx.serviceproxy.ServiceException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -37,6 +38,13 @@ public final class ServiceStats {
 
   private final String service;
   private final MeterRegistry registry;
+  /**
+   * Meters by method (and outcome), built once: a builder's register() is a registry lookup with
+   * its own allocations on every call, on the event loop. Methods are constants, so these stay
+   * small; concurrent because in-process callers record from their own threads.
+   */
+  private final Map<String, Counter> calls = new ConcurrentHashMap<>();
+  private final Map<String, Timer> durations = new ConcurrentHashMap<>();
 
   /** Statistics of one service, recorded into the node's registry. */
   public ServiceStats(String service) {
@@ -57,19 +65,18 @@ public final class ServiceStats {
 
   /** Records one completed call ({@code failure} null when it succeeded). */
   public void record(String method, Throwable failure, long nanos) {
-    Counter.builder(CALLS)
+    String outcome = outcome(failure);
+    calls.computeIfAbsent(method + '\n' + outcome, key -> Counter.builder(CALLS)
         .description("Service calls by service, method and outcome")
-        .tags("service", service, "method", method, "outcome", outcome(failure))
-        .register(registry)
-        .increment();
-    Timer.builder(DURATION)
+        .tags("service", service, "method", method, "outcome", outcome)
+        .register(registry)).increment();
+    durations.computeIfAbsent(method, key -> Timer.builder(DURATION)
         .description("Service call latency")
         .tags("service", service, "method", method)
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** {@code success}, {@code rejected} for a caller's mistake, {@code failed} otherwise. */

@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The caller's side of the query verticle's event-bus contract. Services use it instead of
@@ -44,7 +45,7 @@ public final class QueryClient {
    * result are shared with other readers: never mutate them.
    */
   public Future<QueryResult> readCached(String operation, String sql, Object params, CacheSpec cache) {
-    return cached(request(operation, sql, params).put("readOnly", true), sql, params, cache);
+    return cached(operation, sql, params, cache, false);
   }
 
   /** {@link #read} for a lookup (see {@link #lookupCached}). */
@@ -58,30 +59,37 @@ public final class QueryClient {
    * mark a statement that can run long: it would hold up the lookups queued behind it.
    */
   public Future<QueryResult> lookupCached(String operation, String sql, Object params, CacheSpec cache) {
-    return cached(request(operation, sql, params).put("readOnly", true).put("lookup", true), sql, params, cache);
+    return cached(operation, sql, params, cache, true);
+  }
+
+  private Future<QueryResult> cached(String operation, String sql, Object params, CacheSpec cache, boolean lookup) {
+    NodeCache node = NodeCache.of(vertx);
+    if (node == null) {
+      JsonObject request = request(operation, sql, params).put("readOnly", true);
+      return send(lookup ? request.put("lookup", true) : request);
+    }
+    return throughTiers(node, cache.keyFor(sql, params), cache, () -> {
+      JsonObject request = request(operation, sql, params).put("readOnly", true).put("cache", cache.toJson());
+      return lookup ? request.put("lookup", true) : request;
+    });
   }
 
   /**
    * The node-local tier, then Redis, both read in-process (the tiers are thread-safe; this saves
    * the event-bus hop to the query verticle on every hit), then the query verticle, told that
    * Redis was asked already ({@code remoteChecked}) so a miss costs one Redis round trip, not two.
-   * The query verticle still joins concurrent loads of one key into one execution.
+   * The query verticle still joins concurrent loads of one key into one execution. The request is
+   * built only for a miss.
    */
-  private Future<QueryResult> cached(JsonObject request, String sql, Object params, CacheSpec cache) {
-    NodeCache node = NodeCache.of(vertx);
-    if (node == null) {
-      return query(request);
-    }
-    String key = cache.keyFor(sql, params);
+  private Future<QueryResult> throughTiers(NodeCache node, String key, CacheSpec cache, Supplier<JsonObject> request) {
     // counts the local miss here: the query verticle will not count it again (remoteChecked)
     if (node.lookupLocal(key) instanceof JsonArray rows) {
       return Future.succeededFuture(new QueryResult(rows, rows.size(), true, 0));
     }
-    request.put("cache", cache.toJson());
     int ttl = cache.ttlSeconds() == null ? node.defaultTtlSeconds() : cache.ttlSeconds();
     return node.getRemote(key, ttl, cache.tags()).compose(remote -> remote instanceof JsonArray rows
         ? Future.succeededFuture(new QueryResult(rows, rows.size(), true, 0))
-        : send(request.put("remoteChecked", true)));
+        : send(request.get().put("remoteChecked", true)));
   }
 
   /** Runs a statement that may write; never retried. */
@@ -104,12 +112,24 @@ public final class QueryClient {
   }
 
   /**
-   * Sends a full request: {@code {sql, params, operation?, timeoutMs?, readOnly?, cache?}} as the
-   * design's contract describes.
+   * Sends a full request: {@code {sql, params, operation?, timeoutMs?, readOnly?, lookup?, cache?}}
+   * as the design's contract describes; one with a valid {@code cache} goes through the tiers
+   * first, as {@link #readCached} does.
    */
   public Future<QueryResult> query(JsonObject request) {
-    QueryResult local = localHit(request);
-    return local != null ? Future.succeededFuture(local) : send(request);
+    NodeCache node = NodeCache.of(vertx);
+    if (node == null || !(request.getValue("cache") instanceof JsonObject json)) {
+      return send(request);
+    }
+    String key;
+    CacheSpec spec;
+    try {
+      spec = CacheSpec.fromJson(json);
+      key = spec.keyFor(request.getString("sql"), request.getValue("params"));
+    } catch (RuntimeException invalid) {
+      return send(request); // the query verticle rejects it with a proper 400
+    }
+    return throughTiers(node, key, spec, () -> request);
   }
 
   private Future<QueryResult> send(JsonObject request) {
@@ -133,30 +153,6 @@ public final class QueryClient {
     return vertx.eventBus().<JsonObject>request(Addresses.DB_TX, request, delivery(defaultTimeoutMs))
         .recover(QueryClient::asServiceException)
         .map(reply -> reply.body().getJsonArray("results"));
-  }
-
-  /**
-   * A hit in the node-local tier, read in-process: the tier belongs to the cache verticle but is
-   * thread-safe, and this saves the event-bus hop to the query verticle on the hottest path
-   * (DESIGN.md §1). Anything else (a miss, an invalid request) goes to the query verticle.
-   */
-  private QueryResult localHit(JsonObject request) {
-    if (!(request.getValue("cache") instanceof JsonObject json)) {
-      return null;
-    }
-    NodeCache cache = NodeCache.of(vertx);
-    if (cache == null) {
-      return null;
-    }
-    try {
-      CacheSpec spec = CacheSpec.fromJson(json);
-      if (cache.getLocal(spec.keyFor(request.getString("sql"), request.getValue("params"))) instanceof JsonArray rows) {
-        return new QueryResult(rows, rows.size(), true, 0);
-      }
-    } catch (RuntimeException invalid) {
-      // the query verticle rejects it with a proper 400
-    }
-    return null;
   }
 
   private static JsonObject request(String operation, String sql, Object params) {

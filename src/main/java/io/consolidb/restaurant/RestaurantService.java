@@ -6,9 +6,7 @@ import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.serviceproxy.ServiceProxyBuilder;
 
 /**
  * The restaurant directory, served on the clustered address {@code consolidb.restaurants}.
@@ -46,15 +44,12 @@ public interface RestaurantService {
    *     is reported by the service itself (504) rather than by the event bus
    */
   static RestaurantService createProxy(Vertx vertx, long timeoutMs) {
-    return InProcessServices.client(vertx, RestaurantService.class, Addresses.RESTAURANTS, createEventBusProxy(vertx, timeoutMs));
+    return InProcessServices.client(vertx, RestaurantService.class, Addresses.RESTAURANTS, timeoutMs);
   }
 
   /** A proxy that always calls over the event bus, even on a node that serves the service. */
   static RestaurantService createEventBusProxy(Vertx vertx, long timeoutMs) {
-    return new ServiceProxyBuilder(vertx)
-        .setAddress(Addresses.RESTAURANTS)
-        .setOptions(new DeliveryOptions().setSendTimeout(timeoutMs))
-        .build(RestaurantService.class);
+    return InProcessServices.eventBusProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS, timeoutMs);
   }
 
   /** The restaurant with this id, or 404. */

@@ -6,9 +6,7 @@ import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.serviceproxy.ServiceProxyBuilder;
 
 /**
  * Users and their favourite restaurants, served on the clustered address {@code consolidb.users}.
@@ -39,15 +37,12 @@ public interface UserService {
    *     is reported by the service itself (504) rather than by the event bus
    */
   static UserService createProxy(Vertx vertx, long timeoutMs) {
-    return InProcessServices.client(vertx, UserService.class, Addresses.USERS, createEventBusProxy(vertx, timeoutMs));
+    return InProcessServices.client(vertx, UserService.class, Addresses.USERS, timeoutMs);
   }
 
   /** A proxy that always calls over the event bus, even on a node that serves the service. */
   static UserService createEventBusProxy(Vertx vertx, long timeoutMs) {
-    return new ServiceProxyBuilder(vertx)
-        .setAddress(Addresses.USERS)
-        .setOptions(new DeliveryOptions().setSendTimeout(timeoutMs))
-        .build(UserService.class);
+    return InProcessServices.eventBusProxy(vertx, UserService.class, Addresses.USERS, timeoutMs);
   }
 
   /**
