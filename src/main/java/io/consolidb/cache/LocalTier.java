@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * {@link NodeCache}).
  *
  * <p>The tag index may hold keys that are no longer cached (evicted or expired); that only costs
- * a no-op removal at invalidation time, and {@link #pruneTagIndex()} trims it. It never misses a
+ * a no-op removal at invalidation time, and {@link #pruneTag} trims it. It never misses a
  * cached key: a key joins its tags' sets before its entry becomes visible.
  */
 final class LocalTier {
@@ -139,13 +139,20 @@ final class LocalTier {
     return n;
   }
 
-  /** Removes keys that are no longer cached from the tag index (periodic housekeeping). */
-  void pruneTagIndex() {
-    tagIndex.forEach((tag, keys) -> keys.removeIf(key -> {
-      Entry entry = cache.getIfPresent(key);
-      return entry == null || !entry.tags().contains(tag);
-    }));
-    tagIndex.entrySet().removeIf(e -> e.getValue().isEmpty());
+  /** The tags the index holds now (a snapshot), for {@link #pruneTag} one at a time. */
+  List<String> indexedTags() {
+    return List.copyOf(tagIndex.keySet());
+  }
+
+  /** Removes keys of {@code tag} that are no longer cached under it (periodic housekeeping). */
+  void pruneTag(String tag) {
+    tagIndex.computeIfPresent(tag, (t, keys) -> {
+      keys.removeIf(key -> {
+        Entry entry = cache.getIfPresent(key);
+        return entry == null || !entry.tags().contains(tag);
+      });
+      return keys.isEmpty() ? null : keys;
+    });
   }
 
   long entries() {

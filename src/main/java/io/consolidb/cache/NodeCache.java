@@ -260,17 +260,6 @@ public final class NodeCache implements Shareable {
     }
   }
 
-  /** Fences off fills that started before this moment (they will not be stored). */
-  private void bumpGeneration() {
-    ReentrantReadWriteLock.WriteLock lock = fillLock.writeLock();
-    lock.lock();
-    try {
-      generation.incrementAndGet();
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /**
    * Drops what {@code invalidation} names from both tiers, publishes it to the other nodes and
    * answers {@code {dropped, local, redis}} (redis is null when Redis could not be reached: the
@@ -278,18 +267,31 @@ public final class NodeCache implements Shareable {
    */
   public Future<JsonObject> invalidate(Invalidation invalidation) {
     invalidationsLocal.increment();
+    return invalidate(invalidation, true);
+  }
+
+  /**
+   * {@code announce}: publish to the other nodes and repeat the Redis delete after a second. Not
+   * for a table notification: every node receives it itself, so announcing it would multiply the
+   * work by the number of nodes.
+   */
+  private Future<JsonObject> invalidate(Invalidation invalidation, boolean announce) {
     // Local first (and fence in-flight fills), then Redis, then local once more: a read that
     // found the old value in Redis before it was deleted must not leave it in the local tier.
     int dropped = dropLocal(invalidation);
     if (redis == null) {
-      publish(invalidation);
+      if (announce) {
+        publish(invalidation);
+      }
       return Future.succeededFuture(result(dropped, null));
     }
     return redis.invalidate(invalidation).transform(done -> {
       int again = dropLocal(invalidation);
       // only now: another node that drops its local entry and reads again must find Redis clean
-      publish(invalidation);
-      if (done.succeeded() && (!invalidation.keys().isEmpty() || !invalidation.tags().isEmpty())) {
+      if (announce) {
+        publish(invalidation);
+      }
+      if (announce && done.succeeded() && (!invalidation.keys().isEmpty() || !invalidation.tags().isEmpty())) {
         // closes the window in which another node's fill, sent before it heard of this
         // invalidation, reaches Redis after it
         vertx.setTimer(REPEAT_INVALIDATION_MS, id -> {
@@ -315,26 +317,45 @@ public final class NodeCache implements Shareable {
   /** A table changed (LISTEN/NOTIFY): every entry tagged with it goes, on both tiers. */
   Future<JsonObject> tableChanged(String table) {
     notifications.increment();
-    return invalidate(Invalidation.ofTags(List.of(table)));
+    return invalidate(Invalidation.ofTags(List.of(table)), false);
   }
 
+  /**
+   * Fences in-flight fills and removes, under the write lock as a whole: a fill that started after
+   * the fence must not slip its key into a tag set that is being detached (it would stay cached but
+   * out of the tag index, missed by the next invalidation of that tag).
+   */
   private int dropLocal(Invalidation invalidation) {
-    bumpGeneration();
-    if (local == null) {
-      return 0;
-    }
-    int n = local.removeKeys(invalidation.keys());
-    if (invalidation.pattern() != null) {
-      n += local.removeMatching(invalidation.pattern());
-    }
-    return n + local.removeTagged(invalidation.tags());
+    return underWriteLock(() -> {
+      generation.incrementAndGet();
+      if (local == null) {
+        return 0;
+      }
+      int n = local.removeKeys(invalidation.keys());
+      if (invalidation.pattern() != null) {
+        n += local.removeMatching(invalidation.pattern());
+      }
+      return n + local.removeTagged(invalidation.tags());
+    });
   }
 
   /** Drops the whole local tier (and fences in-flight fills); returns how many entries went. */
   long dropLocalTier() {
-    bumpGeneration();
     localDrops.increment();
-    return local == null ? 0 : local.clear();
+    return underWriteLock(() -> {
+      generation.incrementAndGet();
+      return local == null ? 0L : local.clear();
+    });
+  }
+
+  private <T> T underWriteLock(java.util.function.Supplier<T> work) {
+    ReentrantReadWriteLock.WriteLock lock = fillLock.writeLock();
+    lock.lock();
+    try {
+      return work.get();
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void redisRecovered() {
@@ -343,19 +364,22 @@ public final class NodeCache implements Shareable {
         + " survives", dropped);
   }
 
-  /** Trims the tag index; exclusive with fills, which add to it. */
+  /**
+   * Trims the tag index, one tag at a time under the write lock (exclusive with fills, which add
+   * to it): a whole pass under one lock would stall the fills of every event loop meanwhile.
+   */
   void housekeeping() {
     if (local == null) {
       return;
     }
-    ReentrantReadWriteLock.WriteLock lock = fillLock.writeLock();
-    lock.lock();
-    try {
-      local.pruneTagIndex();
-    } finally {
-      lock.unlock();
+    for (String tag : local.indexedTags()) {
+      underWriteLock(() -> {
+        local.pruneTag(tag);
+        return null;
+      });
     }
   }
+
 
   private static JsonObject result(long local, Long redis) {
     return new JsonObject().put("dropped", Math.max(local, redis == null ? 0 : redis))

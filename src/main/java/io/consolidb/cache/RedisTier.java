@@ -125,10 +125,13 @@ final class RedisTier {
    * reads must not trust Redis until it has caught up.
    */
   Future<Long> invalidate(Invalidation invalidation) {
-    if (!up()) {
-      queue(invalidation);
-      refused.increment();
-      return Future.failedFuture(UNAVAILABLE);
+    synchronized (this) {
+      // checked and queued under the lock the recovery switches UP under: none can fall in between
+      if (!up()) {
+        queue(invalidation);
+        refused.increment();
+        return Future.failedFuture(UNAVAILABLE);
+      }
     }
     return apply(invalidation).onFailure(failure -> {
       queue(invalidation);
@@ -288,6 +291,7 @@ final class RedisTier {
       return;
     }
     probing = true;
+    long since = downSince.get();
     timed(() -> redis.send(Request.cmd(Command.PING)))
         .compose(pong -> replayPending())
         .onComplete(done -> {
@@ -297,17 +301,25 @@ final class RedisTier {
             scheduleProbe();
             return;
           }
-          long since = downSince.getAndSet(0);
           consecutiveFailures.set(0);
           LOG.info("cache: Redis is back after {} ms", System.currentTimeMillis() - since);
           onRecovered.run();
         });
   }
 
+  /**
+   * Replays the queued invalidations, again and again while more arrive, and switches UP in the
+   * same locked step that finds the queue empty (so steady writes during an outage cannot keep the
+   * tier down, and none queued at the last moment is left unreplayed).
+   */
   private Future<Void> replayPending() {
     List<Invalidation> batch;
     boolean overflow;
     synchronized (this) {
+      if (pending.isEmpty() && !pendingOverflow) {
+        downSince.set(0);
+        return Future.succeededFuture();
+      }
       batch = new ArrayList<>(pending);
       overflow = pendingOverflow;
     }
@@ -319,24 +331,20 @@ final class RedisTier {
         replay = replay.compose(n -> apply(invalidation));
       }
     }
-    return replay.map(n -> {
+    return replay.compose(n -> {
       synchronized (this) {
-        // only what was replayed; invalidations queued meanwhile wait for the next probe
-        for (int i = 0; i < batch.size() && !pending.isEmpty(); i++) {
-          pending.removeFirst();
-        }
         if (overflow) {
+          // every key went: what was queued meanwhile (nothing is written to Redis while DOWN) too
           pendingOverflow = false;
           pending.clear();
-        }
-        if (!pending.isEmpty() || pendingOverflow) {
-          throw new IllegalStateException("more invalidations arrived during the replay");
+        } else {
+          for (int i = 0; i < batch.size() && !pending.isEmpty(); i++) {
+            pending.removeFirst();
+          }
         }
       }
-      if (overflow || !batch.isEmpty()) {
-        LOG.info("cache: replayed {} invalidation(s) Redis missed", overflow ? "all (dropped every key)" : batch.size());
-      }
-      return null;
+      LOG.info("cache: replayed {} invalidation(s) Redis missed", overflow ? "all (dropped every key)" : batch.size());
+      return replayPending();
     });
   }
 

@@ -118,8 +118,9 @@ public final class QueryClient {
    */
   public Future<QueryResult> query(JsonObject request) {
     NodeCache node = NodeCache.of(vertx);
-    if (node == null || !(request.getValue("cache") instanceof JsonObject json)) {
-      return send(request);
+    if (node == null || !(request.getValue("cache") instanceof JsonObject json)
+        || !Boolean.TRUE.equals(request.getValue("readOnly"))) {
+      return send(request); // a cache on a write is the query verticle's to refuse (400)
     }
     String key;
     CacheSpec spec;

@@ -101,6 +101,11 @@ public final class QueryVerticle extends VerticleBase {
       message.fail(FailureCodes.INVALID_INPUT, invalid.getMessage());
       return;
     }
+    if (spec != null && !Boolean.TRUE.equals(body.getValue("readOnly"))) {
+      // a cached statement may be joined with another caller's, or not run at all
+      message.fail(FailureCodes.INVALID_INPUT, "cache is for reads: a request with cache must be readOnly");
+      return;
+    }
     NodeCache cache = NodeCache.of(vertx);
     Future<JsonObject> result = spec != null && cache != null ? cached(body, spec, cache) : executor.query(body);
     invalidateAfter(result, invalidation, cache)

@@ -224,6 +224,22 @@ class CachedQueryTest {
   }
 
   @Test
+  @DisplayName("a write that asks for the cache is refused with 400 and does not run")
+  void cacheOnWrite_refused() {
+    queries.write("test", "CREATE TABLE written (n int)", null).await();
+    CacheSpec spec = new CacheSpec(60, "write:refused", List.of("test"));
+    for (int i = 0; i < 2; i++) {
+      Throwable refused = queries.query(new JsonObject().put("sql", "INSERT INTO written VALUES (1)")
+          .put("cache", spec.toJson())).transform(done -> Future.succeededFuture(done.cause()))
+          .await();
+      assertThat(refused).isInstanceOf(io.vertx.serviceproxy.ServiceException.class);
+      assertThat(((io.vertx.serviceproxy.ServiceException) refused).failureCode()).isEqualTo(400);
+    }
+    assertThat(queries.read("test", "SELECT count(*) AS n FROM written", null).await().firstRow().getLong("n"))
+        .isZero();
+  }
+
+  @Test
   @DisplayName("a large value is stored LZ4-compressed in Redis and read back intact")
   void largeValue_compressedInRedis() {
     String sql = "SELECT g AS id, repeat('kosher deli ', 20) AS text FROM generate_series(1, 50) g";

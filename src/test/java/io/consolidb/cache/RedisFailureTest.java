@@ -112,6 +112,31 @@ class RedisFailureTest {
   }
 
   @Test
+  @DisplayName("Redis comes back while invalidations keep arriving: the replay catches up and reads use Redis again")
+  void redisRecovers_underSteadyInvalidations() {
+    NodeCache cache = NodeCache.of(vertx);
+    redisServer.pause();
+    for (int i = 0; i < 3; i++) {
+      cache.invalidate(new Invalidation(java.util.List.of("steady:" + i), null, null)).await(); // opens the breaker
+    }
+    assertThat(stats().getJsonObject("redis").getString("state")).isEqualTo("down");
+
+    // one invalidation every 2 ms from now on, through the recovery
+    long[] sent = {0};
+    long timer = vertx.setPeriodic(2, id -> cache.invalidate(
+        new Invalidation(java.util.List.of("steady:" + (sent[0]++ % 50)), null, null)));
+    try {
+      redisServer.resume();
+      await(() -> "up".equals(stats().getJsonObject("redis").getString("state")), 5000);
+    } finally {
+      vertx.cancelTimer(timer);
+    }
+    assertThat(sent[0]).as("invalidations sent during the recovery").isPositive();
+    service.get(7).await();
+    await(() -> redisHas("consolidb:restaurants:id:7"), 2000);
+  }
+
+  @Test
   @DisplayName("Redis refusing connections: reads fall back at once and Redis is used again when it accepts")
   void redisRefusing_fallsBackAndRecovers() {
     proxy.refuse().await();
