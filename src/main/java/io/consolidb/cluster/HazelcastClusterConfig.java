@@ -38,7 +38,10 @@ public final class HazelcastClusterConfig {
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     if (!settings.kubernetesServiceDns().isBlank()) {
-      join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", settings.kubernetesServiceDns());
+      // DNS lookup dials every address it finds on service-port, which defaults to Hazelcast's 5701:
+      // without it the pods, listening on ours, never find each other
+      join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", settings.kubernetesServiceDns())
+          .setProperty("service-port", Integer.toString(settings.port()));
     } else {
       network.getInterfaces().setEnabled(true).addInterface(settings.host());
       join.getTcpIpConfig().setEnabled(true).setMembers(settings.members());
