@@ -52,7 +52,7 @@ public record HealthSettings(
     }
     String url = settings.webhookUrl;
     if (!url.isEmpty() && !url.startsWith("http://") && !url.startsWith("https://")) {
-      throw webhook.invalid("url", SecretMasker.maskText(url), "must be empty or start with http:// or https://");
+      throw webhook.invalid("url", SecretMasker.origin(url), "must be empty or start with http:// or https://");
     }
     return settings;
   }
@@ -73,7 +73,7 @@ public record HealthSettings(
         + ", poolUtilizationPercent=" + poolUtilizationPercent + ", criticalAfterFailures=" + criticalAfterFailures
         + ", databaseTimeoutMs=" + databaseTimeoutMs + ", redisTimeoutMs=" + redisTimeoutMs
         + ", checkTimeoutMs=" + checkTimeoutMs + ", eventLoopDelayMs=" + eventLoopDelayMs
-        + ", historySize=" + historySize + ", webhookUrl=" + SecretMasker.maskText(webhookUrl)
+        + ", historySize=" + historySize + ", webhookUrl=" + SecretMasker.origin(webhookUrl)
         + ", webhookTimeoutMs=" + webhookTimeoutMs + "]";
   }
 }

@@ -2,6 +2,8 @@ package io.consolidb.config;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -39,29 +41,59 @@ public final class SecretMasker {
     return KEY_VALUE_SECRET.matcher(maskUri(text)).replaceAll("$1" + MASK);
   }
 
-  /** A deep copy of {@code config} with every secret-looking value masked. */
+  /**
+   * Only the origin of a URL whose path or query may be a credential (webhooks: Slack- and
+   * Teams-style hooks carry their token in the path): {@code https://hooks.example.com/****}.
+   */
+  public static String origin(String url) {
+    if (url == null || url.isBlank()) {
+      return url;
+    }
+    try {
+      URI uri = new URI(url);
+      if (uri.getScheme() == null || uri.getHost() == null) {
+        return MASK;
+      }
+      boolean more = (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/"))
+          || uri.getRawQuery() != null;
+      return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "")
+          + (more ? "/" + MASK : "");
+    } catch (URISyntaxException e) {
+      return MASK;
+    }
+  }
+
+  /** A deep copy of {@code config} with every secret-looking value masked (webhook URLs: origin only). */
   public static JsonObject mask(JsonObject config) {
+    return mask(config, false);
+  }
+
+  private static JsonObject mask(JsonObject config, boolean webhook) {
     JsonObject copy = new JsonObject();
     for (Map.Entry<String, Object> entry : config) {
-      copy.put(entry.getKey(), maskValue(entry.getKey(), entry.getValue()));
+      copy.put(entry.getKey(), maskValue(entry.getKey(), entry.getValue(), webhook));
     }
     return copy;
   }
 
-  private static Object maskValue(String key, Object value) {
+  private static Object maskValue(String key, Object value, boolean webhook) {
+    boolean inWebhook = webhook || key.toLowerCase(Locale.ROOT).contains("webhook");
     if (value instanceof JsonObject json) {
-      return mask(json);
+      return mask(json, inWebhook);
     }
     if (value instanceof JsonArray array) {
       JsonArray copy = new JsonArray();
-      array.forEach(item -> copy.add(maskValue(key, item)));
+      array.forEach(item -> copy.add(maskValue(key, item, inWebhook)));
       return copy;
     }
     if (value instanceof String text) {
       if (isSecretKey(key)) {
         return text.isEmpty() ? "" : MASK;
       }
-      return text.contains("://") ? maskUri(text) : text;
+      if (!text.contains("://")) {
+        return text;
+      }
+      return inWebhook ? origin(text) : maskUri(text);
     }
     return value;
   }

@@ -44,14 +44,14 @@ final class AlertWebhook {
           .compose(response -> response.body().map(body -> response.statusCode()))
           .andThen(done -> {
             if (done.failed()) {
-              LOG.warn("health: alert webhook {} failed: {}", SecretMasker.maskText(url),
+              LOG.warn("health: alert webhook {} failed: {}", SecretMasker.origin(url),
                   SecretMasker.maskText(String.valueOf(done.cause().getMessage())));
             } else if (done.result() >= 300) {
-              LOG.warn("health: alert webhook {} answered {}", SecretMasker.maskText(url), done.result());
+              LOG.warn("health: alert webhook {} answered {}", SecretMasker.origin(url), done.result());
             }
           });
     } catch (RuntimeException e) {
-      LOG.warn("health: alert webhook {} cannot be called: {}", SecretMasker.maskText(url), e.getMessage());
+      LOG.warn("health: alert webhook {} cannot be called: {}", SecretMasker.origin(url), e.getMessage());
       return Future.failedFuture(e);
     }
   }

@@ -40,4 +40,21 @@ class SecretMaskerTest {
     assertThat(SecretMasker.maskText(null)).isNull();
     assertThat(SecretMasker.maskText("syntax error at or near \"SELECT\"")).isEqualTo("syntax error at or near \"SELECT\"");
   }
+
+  @Test
+  void origin_keepsOnlySchemeHostAndPort() {
+    assertThat(SecretMasker.origin("https://hooks.slack.com/services/T00/B00/XXXXsecret"))
+        .isEqualTo("https://hooks.slack.com/****");
+    assertThat(SecretMasker.origin("http://alerts.internal:9000/hook?token=abc")).isEqualTo("http://alerts.internal:9000/****");
+    assertThat(SecretMasker.origin("https://alerts.example.com")).isEqualTo("https://alerts.example.com");
+    assertThat(SecretMasker.origin("not a url")).isEqualTo(SecretMasker.MASK);
+  }
+
+  @Test
+  void mask_webhookUrlShowsOnlyItsOrigin() {
+    JsonObject masked = SecretMasker.mask(new JsonObject().put("health", new JsonObject()
+        .put("webhook", new JsonObject().put("url", "https://hooks.example.com/T00/B00/secretpath?token=abc"))));
+    assertThat(masked.getJsonObject("health").getJsonObject("webhook").getString("url"))
+        .isEqualTo("https://hooks.example.com/****");
+  }
 }
