@@ -71,6 +71,11 @@ public final class BenchHarness {
     Report report = run(Mode.of(options.getOrDefault("mode", "quick")), Path.of(options.getOrDefault("out", "target/bench")),
         Path.of(options.getOrDefault("jar", "target/consolidb.jar")), System.getenv());
     System.out.println(report.markdown());
+    List<String> problems = Report.problems(report.toJson());
+    if (!problems.isEmpty()) {
+      System.err.println("the report is malformed:\n  " + String.join("\n  ", problems));
+      System.exit(1);
+    }
     System.exit(0);
   }
 

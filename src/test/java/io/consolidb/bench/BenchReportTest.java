@@ -23,6 +23,7 @@ class BenchReportTest {
         Map.of("BENCH_DATABASE_URL", database, "REDIS_URL", TestServices.redisUrl()));
 
     JsonObject report = BenchHarness.readReport(out);
+    assertThat(Report.problems(report)).isEmpty();
     assertThat(report.getString("jvm_flags")).contains("-Xmx256m");
     JsonObject ratios = report.getJsonObject("ratios");
     JsonObject notMeasured = report.getJsonObject("not_measured");
@@ -53,5 +54,37 @@ class BenchReportTest {
     assertThat(notMeasured.getString("http_cached_vs_live")).contains("smoke");
     assertThat(notMeasured.getString("ingest_http_vs_direct")).contains("smoke");
     assertThat(Files.readString(out.resolve("report.md"))).contains("| proxy_vs_direct |", "JVM flags");
+  }
+
+  @Test
+  @DisplayName("the report of a real --quick run (2026-11-27, kept as a fixture) passes the check every run applies")
+  void quickRunReport_wellFormed() throws Exception {
+    JsonObject quick = quickReport();
+    assertThat(quick.getString("mode")).isEqualTo("quick");
+    assertThat(Report.problems(quick)).isEmpty();
+    assertThat(quick.getJsonObject("ratios").fieldNames()).containsAll(Report.GOALS.keySet());
+  }
+
+  @Test
+  @DisplayName("the check refuses a quick report with a ratio, a latency or the RSS missing")
+  void problems_malformedQuickReport() throws Exception {
+    JsonObject noRatio = quickReport();
+    noRatio.getJsonObject("ratios").putNull("proxy_vs_pgbench");
+    noRatio.getJsonObject("not_measured").put("proxy_vs_pgbench", "pgbench not installed");
+    assertThat(Report.problems(noRatio)).singleElement().asString().contains("proxy_vs_pgbench");
+
+    JsonObject noLatency = quickReport();
+    noLatency.getJsonObject("latency_ms").remove("uncached_read");
+    assertThat(Report.problems(noLatency)).singleElement().asString().contains("uncached_read");
+
+    JsonObject noRss = quickReport();
+    noRss.remove("rss_mib");
+    assertThat(Report.problems(noRss)).containsExactly("rss_mib missing");
+  }
+
+  private static JsonObject quickReport() throws Exception {
+    try (var in = BenchReportTest.class.getResourceAsStream("/bench/report-quick-2026-11-27.json")) {
+      return new JsonObject(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    }
   }
 }

@@ -3,7 +3,9 @@ package io.consolidb.bench;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** report.json and report.md: every required ratio, measured or with the reason it is not. */
@@ -66,6 +68,52 @@ final class Report {
   JsonObject toJson() {
     return json.copy().put("ratios", ratios).put("not_measured", missing).put("latency_ms", latency)
         .put("goals", new JsonObject(new LinkedHashMap<>(GOALS))).put("details", details);
+  }
+
+  /**
+   * What makes {@code report} (report.json) malformed, empty when nothing: the JVM flags; every
+   * ratio of {@link #GOALS} a positive number, or null with the reason under {@code not_measured};
+   * and for a run with the node process (quick, full) every ratio measured, the latency of cached
+   * and uncached reads (0 < p50 ≤ p99) and the peak RSS. The harness checks its own report with
+   * this (a quick or full run fails on a malformed one), and so does {@code BenchReportTest}.
+   */
+  static List<String> problems(JsonObject report) {
+    List<String> problems = new ArrayList<>();
+    if (!(report.getValue("jvm_flags") instanceof String flags) || !flags.contains("-Xmx")) {
+      problems.add("jvm_flags missing or without -Xmx");
+    }
+    boolean nodeRun = !"smoke".equals(report.getString("mode"));
+    JsonObject ratios = report.getValue("ratios") instanceof JsonObject r ? r : new JsonObject();
+    JsonObject reasons = report.getValue("not_measured") instanceof JsonObject n ? n : new JsonObject();
+    for (String name : GOALS.keySet()) {
+      Object value = ratios.getValue(name);
+      if (value instanceof Number number) {
+        if (!(number.doubleValue() > 0)) {
+          problems.add("ratios." + name + " is not positive: " + number);
+        }
+      } else if (!ratios.containsKey(name)) {
+        problems.add("ratios." + name + " missing");
+      } else if (nodeRun) {
+        problems.add("ratios." + name + " not measured: " + reasons.getString(name));
+      } else if (reasons.getString(name, "").isBlank()) {
+        problems.add("ratios." + name + " is null without a reason under not_measured");
+      }
+    }
+    if (nodeRun) {
+      JsonObject latency = report.getValue("latency_ms") instanceof JsonObject l ? l : new JsonObject();
+      for (String read : List.of("cached_read", "uncached_read")) {
+        JsonObject p = latency.getValue(read) instanceof JsonObject o ? o : new JsonObject();
+        double p50 = p.getValue("p50") instanceof Number n ? n.doubleValue() : -1;
+        double p99 = p.getValue("p99") instanceof Number n ? n.doubleValue() : -1;
+        if (!(p50 > 0 && p99 >= p50)) {
+          problems.add("latency_ms." + read + " needs 0 < p50 <= p99: " + p.encode());
+        }
+      }
+      if (!(report.getValue("rss_mib") instanceof Number rss && rss.doubleValue() > 0)) {
+        problems.add("rss_mib missing");
+      }
+    }
+    return problems;
   }
 
   void write(Path dir) throws Exception {
