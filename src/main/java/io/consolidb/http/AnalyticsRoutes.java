@@ -42,7 +42,10 @@ final class AnalyticsRoutes {
   void mount(Router router) {
     router.get(COUNTS).handler(this::counts);
     HttpVerticle.allow(router, COUNTS, "GET");
-    router.post(EVENTS).handler(apiToken::require).handler(HttpVerticle::requireJsonBody);
+    router.post(EVENTS).handler(ctx -> {
+      ctx.put(HttpVerticle.BODY_LIMIT, maxBodyBytes); // the 413 message names this route's limit
+      ctx.next();
+    }).handler(apiToken::require).handler(HttpVerticle::requireJsonBody);
     router.post(EVENTS).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::record);
     HttpVerticle.allow(router, EVENTS, "POST");
     router.get(TOP).handler(this::top);

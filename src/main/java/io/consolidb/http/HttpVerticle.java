@@ -33,6 +33,8 @@ public class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
 
   static final String RESTAURANTS = "/api/v1/restaurants";
+  /** Routing-context key of a route's own body limit when it differs from the node's (413 text). */
+  static final String BODY_LIMIT = "consolidb.bodyLimit";
   static final String RESTAURANT = RESTAURANTS + "/:id";
   static final String SEARCH = RESTAURANTS + "/search";
 
@@ -227,7 +229,9 @@ public class HttpVerticle extends VerticleBase {
     if (status == 413) {
       // The client may still be sending: close after answering rather than reading megabytes.
       ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-      Problems.send(ctx, 413, "the request body is larger than " + settings.maxBodyBytes() + " bytes");
+      Object limit = ctx.get(BODY_LIMIT);
+      Problems.send(ctx, 413, "the request body is larger than "
+          + (limit != null ? limit : settings.maxBodyBytes()) + " bytes");
     } else if (failure instanceof Problem problem) {
       Problems.send(ctx, problem);
     } else if (status >= 400 && status < 500) {

@@ -66,10 +66,10 @@ public final class RestaurantQueries {
    * or punctuation) matches nothing.
    */
   public static final String SEARCH =
-      "SELECT " + COLUMNS + ", ts_rank(search_document, query) AS rank"
+      "SELECT " + COLUMNS
           + " FROM restaurants, websearch_to_tsquery('english', $1::text) AS query"
           + " WHERE search_document @@ query"
-          + " ORDER BY rank DESC, id"
+          + " ORDER BY ts_rank(search_document, query) DESC, id"
           + " LIMIT $2 OFFSET $3";
 
   /**

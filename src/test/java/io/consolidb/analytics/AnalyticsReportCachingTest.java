@@ -102,4 +102,24 @@ class AnalyticsReportCachingTest {
     assertThat(viewsOf(marchAfter, 2)).isEqualTo(4);
     assertThat(top(APRIL_FROM, APRIL_TO).getString(RestaurantService.CACHE_MARK)).isEqualTo("HIT");
   }
+
+  @Test
+  @DisplayName("renaming a restaurant drops the cached top-restaurants report that shows its name")
+  void topReport_invalidatedByRestaurantChange() throws Exception {
+    views(1, "2025-03-02T10:00:00Z", 3);
+    top(MARCH_FROM, MARCH_TO);
+    assertThat(top(MARCH_FROM, MARCH_TO).getString(RestaurantService.CACHE_MARK)).isEqualTo("HIT");
+
+    // plain SQL, as another application would: the table notification is what invalidates
+    new io.consolidb.query.QueryClient(vertx, 5000)
+        .write("test.rename", "UPDATE restaurants SET name = 'Renamed Deli' WHERE id = 1", null).await();
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    String name;
+    do {
+      Thread.sleep(50);
+      name = top(MARCH_FROM, MARCH_TO).getJsonArray("items").getJsonObject(0).getString("name");
+    } while (!"Renamed Deli".equals(name) && System.nanoTime() < deadline);
+    assertThat(name).isEqualTo("Renamed Deli");
+  }
 }

@@ -238,6 +238,20 @@ class UserAnalyticsApiTest {
   // ---- analytics
 
   @Test
+  @DisplayName("an events body over the route's own 4 MiB limit answers 413 naming that limit")
+  void events_tooLarge(VertxTestContext ctx) {
+    io.vertx.core.buffer.Buffer huge = io.vertx.core.buffer.Buffer.buffer(
+        "[{\"type\": \"view\", \"x\": \"" + "x".repeat(5 * 1024 * 1024) + "\"}]");
+    auth(client.post("/api/v1/analytics/events")).putHeader("Content-Type", "application/json").sendBuffer(huge)
+        .onComplete(ctx.succeeding(response -> ctx.verify(() -> {
+          assertThat(response.statusCode()).isEqualTo(413);
+          assertThat(response.bodyAsJsonObject().getString("detail"))
+              .contains(Integer.toString(io.consolidb.analytics.AnalyticsLimits.MAX_BATCH_BODY_BYTES));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   @DisplayName("POST /api/v1/analytics/events records a batch (201) and the reports answer the exact numbers")
   void events_thenReports(VertxTestContext ctx) {
     auth(client.post("/api/v1/analytics/events")).sendJson(KnownEvents.all())

@@ -16,6 +16,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
 import java.time.Clock;
+import java.util.List;
+import java.util.ArrayList;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -42,6 +44,8 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   private final int cacheTtlSeconds;
   private final Clock clock;
   private final ServiceStats stats = new ServiceStats("analytics");
+  /** The top-restaurants report shows names from {@code restaurants}: a rename must reach it. */
+  private static final List<String> REPORT_NAMES_RESTAURANTS = List.of("restaurants");
 
   public AnalyticsServiceImpl(QueryClient queries, int cacheTtlSeconds, Clock clock) {
     this.queries = queries;
@@ -78,7 +82,8 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
         throw EventValidator.invalid("limit", "limit must be between 1 and " + MAX_TOP_LIMIT + ", got " + limit);
       }
       return report("analytics.top_restaurants", AnalyticsQueries.TOP_RESTAURANTS,
-          JsonArray.of(window.fromText(), window.toText(), limit), window, window.cacheKey("top", limit))
+          JsonArray.of(window.fromText(), window.toText(), limit), window, window.cacheKey("top", limit),
+          REPORT_NAMES_RESTAURANTS)
           .map(result -> marked(list(result.rows(), window), result));
     });
   }
@@ -133,7 +138,15 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
    * a miss goes to the query verticle and PostgreSQL.
    */
   private Future<QueryResult> report(String operation, String sql, JsonArray params, ReportWindow window, String key) {
-    CacheSpec cache = new CacheSpec(cacheTtlSeconds, key, window.cacheTags().stream().map(String::valueOf).toList());
+    return report(operation, sql, params, window, key, List.of());
+  }
+
+  /** {@code alsoTags}: tables the report reads beside the events (their changes invalidate it too). */
+  private Future<QueryResult> report(String operation, String sql, JsonArray params, ReportWindow window, String key,
+      List<String> alsoTags) {
+    List<String> tags = new ArrayList<>(window.cacheTags().stream().map(String::valueOf).toList());
+    tags.addAll(alsoTags);
+    CacheSpec cache = new CacheSpec(cacheTtlSeconds, key, tags);
     return queries.readCached(operation, sql, params, cache).recover(failure -> translate(operation, failure));
   }
 

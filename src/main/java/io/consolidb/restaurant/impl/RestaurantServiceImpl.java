@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,12 +105,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
       String key = "restaurants:search:" + encode(params.getString(0)) + ":" + limit;
       return queries.readCached("restaurants.search", RestaurantQueries.SEARCH, params, cache(key))
           .recover(failure -> translate("restaurants.search", failure))
-          // rank orders the rows; it is not part of a restaurant
-          .map(result -> mark(list(result.rows(), row -> {
-            JsonObject item = shallowCopy(row);
-            item.remove("rank");
-            return item;
-          }), result));
+          .map(result -> mark(items(result.rows()), result));
     });
   }
 
@@ -180,14 +174,6 @@ public final class RestaurantServiceImpl implements RestaurantService {
    */
   private static JsonObject items(JsonArray rows) {
     return new JsonObject().put("items", rows).put("count", rows.size());
-  }
-
-  private static JsonObject list(JsonArray rows, UnaryOperator<JsonObject> item) {
-    JsonArray items = new JsonArray();
-    for (int i = 0; i < rows.size(); i++) {
-      items.add(item.apply(rows.getJsonObject(i)));
-    }
-    return new JsonObject().put("items", items).put("count", items.size());
   }
 
   /** A copy whose top-level keys may change; nested values stay shared (and unchanged). */
