@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * was still queued on it fails as a lost connection, which a read retries on the new client
  * within its deadline. A deadline missed under mere overload (other lookups still completing)
  * replaces nothing, so overload cannot snowball into reconnects. The server-side
- * {@code statement_timeout} remains the backstop for the statement itself.
+ * {@code statement_timeout} remains the backstop for the statement itself. Known limit: progress
+ * is tracked per client, not per connection, so with several lookup connections one hung while
+ * the others keep answering is not replaced; the lookups queued on it answer 504 until the
+ * statement timeout or TCP keepalive ends it (the client gives no access to its connections).
  *
  * <p>Confined to the query verticle's event loop.
  */
