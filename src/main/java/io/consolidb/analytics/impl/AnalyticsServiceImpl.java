@@ -1,8 +1,8 @@
 package io.consolidb.analytics.impl;
 
+import io.consolidb.ServiceFailures;
 import static io.consolidb.analytics.AnalyticsLimits.MAX_TOP_LIMIT;
 
-import io.consolidb.FailureCodes;
 import io.consolidb.analytics.AnalyticsLimits;
 import io.consolidb.analytics.AnalyticsService;
 import io.consolidb.cache.CacheSpec;
@@ -14,7 +14,6 @@ import io.consolidb.schema.AnalyticsQueries;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.serviceproxy.ServiceException;
 import java.time.Clock;
 import java.util.List;
 import java.util.ArrayList;
@@ -44,6 +43,8 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   private final int cacheTtlSeconds;
   private final Clock clock;
   private final ServiceStats stats = new ServiceStats("analytics");
+  private final ServiceFailures failures = new ServiceFailures("analytics service", LOG,
+      "the database refused the values; nothing was recorded", "the change conflicts with a concurrent one, retry");
   /** The top-restaurants report shows names from {@code restaurants}: a rename must reach it. */
   private static final List<String> REPORT_NAMES_RESTAURANTS = List.of("restaurants");
 
@@ -70,7 +71,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
         .put("params", batch.params()));
     JsonObject invalidate = new JsonObject().put("tags", ReportWindow.eventTags(batch.days()));
     return queries.transaction("analytics.record", statements, invalidate)
-        .recover(failure -> translate("analytics.record", failure))
+        .recover(failure -> failures.fromQuery("analytics.record", failure))
         .map(results -> new JsonObject().put("recorded", batch.size()));
   }
 
@@ -147,7 +148,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
     List<String> tags = new ArrayList<>(window.cacheTags().stream().map(String::valueOf).toList());
     tags.addAll(alsoTags);
     CacheSpec cache = new CacheSpec(cacheTtlSeconds, key, tags);
-    return queries.readCached(operation, sql, params, cache).recover(failure -> translate(operation, failure));
+    return queries.readCached(operation, sql, params, cache).recover(failure -> failures.fromQuery(operation, failure));
   }
 
   /** Adds the HIT/MISS mark the HTTP API turns into {@code X-Cache}, when this node caches. */
@@ -174,38 +175,9 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
     return total;
   }
 
-  private Future<JsonObject> call(String method, Supplier<Future<JsonObject>> body) {
-    return stats.track(method, () -> {
-      try {
-        return body.get();
-      } catch (ServiceException e) {
-        return Future.failedFuture(e);
-      } catch (RuntimeException e) {
-        LOG.error("analytics service: unexpected failure in {}", method, e);
-        return Future.failedFuture(new ServiceException(-1, "unexpected failure in the analytics service"));
-      }
-    });
-  }
 
-  /** Keeps the query layer's code, replaces its message (it may quote values). */
-  private static <T> Future<T> translate(String operation, Throwable failure) {
-    int code = failure instanceof ServiceException e ? e.failureCode() : -1;
-    String message = switch (code) {
-      case FailureCodes.INVALID_INPUT -> "the database refused the values; nothing was recorded";
-      case FailureCodes.CONFLICT -> "the change conflicts with a concurrent one, retry";
-      case FailureCodes.BUSY -> "the database is busy, retry shortly";
-      case FailureCodes.UNAVAILABLE -> "the database is unavailable";
-      case FailureCodes.TIMED_OUT -> "the database did not answer in time";
-      default -> null;
-    };
-    if (code == FailureCodes.INVALID_INPUT) {
-      LOG.warn("analytics service: {} refused by the database: {}", operation,
-          io.consolidb.config.SecretMasker.maskText(failure.getMessage()));
-    }
-    if (message == null) {
-      LOG.error("analytics service: {} failed unexpectedly", operation, failure);
-      return Future.failedFuture(new ServiceException(-1, "unexpected failure in the analytics service"));
-    }
-    return Future.failedFuture(new ServiceException(code, message));
+  /** A method body under the service's statistics, failing as {@link ServiceFailures#guarded} says. */
+  private Future<JsonObject> call(String method, Supplier<Future<JsonObject>> body) {
+    return stats.track(method, () -> failures.guarded(method, body));
   }
 }

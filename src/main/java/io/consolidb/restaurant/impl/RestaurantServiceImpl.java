@@ -1,6 +1,7 @@
 package io.consolidb.restaurant.impl;
 
 import io.consolidb.FailureCodes;
+import io.consolidb.ServiceFailures;
 import io.consolidb.cache.CacheSpec;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
@@ -14,7 +15,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.LinkedHashMap;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +45,8 @@ public final class RestaurantServiceImpl implements RestaurantService {
   public static final String CACHE_MARK = RestaurantService.CACHE_MARK;
 
   private final QueryClient queries;
+  private final ServiceFailures failures = new ServiceFailures("restaurant service", LOG,
+      "the database refused the values", "the change conflicts with the stored restaurants");
 
   public RestaurantServiceImpl(QueryClient queries) {
     this.queries = queries;
@@ -52,32 +54,32 @@ public final class RestaurantServiceImpl implements RestaurantService {
 
   @Override
   public Future<JsonObject> get(long id) {
-    return guarded(() -> {
+    return failures.guarded("get", () -> {
       RestaurantValidator.id(id);
       return queries.lookupCached("restaurants.get", RestaurantQueries.BY_ID, JsonArray.of(id),
               cache("restaurants:id:" + id))
-          .recover(failure -> translate("restaurants.get", failure))
+          .recover(failure -> failures.fromQuery("restaurants.get", failure))
           .compose(result -> found(result, id).map(row -> queries.caching() ? mark(shallowCopy(row), result) : row));
     });
   }
 
   @Override
   public Future<JsonObject> near(double latitude, double longitude, double radiusKm, int limit) {
-    return guarded(() -> {
+    return failures.guarded("near", () -> {
       JsonArray params = JsonArray.of(RestaurantValidator.latitude(latitude),
           RestaurantValidator.longitude(longitude), RestaurantValidator.radiusKm(radiusKm) * 1000.0,
           RestaurantValidator.limit(limit));
       // Double.toString: exact, so two different points never share an entry
       String key = "restaurants:near:" + latitude + ":" + longitude + ":" + radiusKm + ":" + limit;
       return queries.readCached("restaurants.near", RestaurantQueries.NEAR, params, cache(key))
-          .recover(failure -> translate("restaurants.near", failure))
+          .recover(failure -> failures.fromQuery("restaurants.near", failure))
           .map(result -> mark(items(result.rows()), result));
     });
   }
 
   @Override
   public Future<JsonObject> byCity(String city, int page, int size) {
-    return guarded(() -> {
+    return failures.guarded("byCity", () -> {
       String name = RestaurantValidator.city(city);
       RestaurantValidator.page(page);
       RestaurantValidator.size(size);
@@ -85,7 +87,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
       JsonArray params = JsonArray.of(name, size + 1, (page - 1) * size);
       String key = "restaurants:city:" + encode(name) + ":p" + page + ":s" + size;
       return queries.readCached("restaurants.by_city", RestaurantQueries.BY_CITY, params, cache(key))
-          .recover(failure -> translate("restaurants.by_city", failure))
+          .recover(failure -> failures.fromQuery("restaurants.by_city", failure))
           .map(result -> {
             JsonArray rows = result.rows();
             boolean more = rows.size() > size;
@@ -100,21 +102,21 @@ public final class RestaurantServiceImpl implements RestaurantService {
 
   @Override
   public Future<JsonObject> search(String query, int limit) {
-    return guarded(() -> {
+    return failures.guarded("search", () -> {
       JsonArray params = JsonArray.of(RestaurantValidator.query(query), RestaurantValidator.limit(limit), 0);
       String key = "restaurants:search:" + encode(params.getString(0)) + ":" + limit;
       return queries.readCached("restaurants.search", RestaurantQueries.SEARCH, params, cache(key))
-          .recover(failure -> translate("restaurants.search", failure))
+          .recover(failure -> failures.fromQuery("restaurants.search", failure))
           .map(result -> mark(items(result.rows()), result));
     });
   }
 
   @Override
   public Future<JsonObject> create(JsonObject restaurant) {
-    return guarded(() -> {
+    return failures.guarded("create", () -> {
       JsonArray params = RestaurantValidator.newRestaurant(restaurant);
       return queries.write("restaurants.create", RestaurantQueries.INSERT, params, TAGS)
-          .recover(failure -> translate("restaurants.create", failure))
+          .recover(failure -> failures.fromQuery("restaurants.create", failure))
           .compose(result -> result.firstRow() != null
               ? Future.succeededFuture(result.firstRow())
               // INSERT … RETURNING always returns the row; without one nothing can be promised
@@ -124,40 +126,24 @@ public final class RestaurantServiceImpl implements RestaurantService {
 
   @Override
   public Future<JsonObject> update(long id, JsonObject changes) {
-    return guarded(() -> {
+    return failures.guarded("update", () -> {
       RestaurantValidator.id(id);
       JsonObject patch = RestaurantValidator.changes(changes);
       return queries.write("restaurants.update", RestaurantQueries.UPDATE, JsonArray.of(id, patch), TAGS)
-          .recover(failure -> translate("restaurants.update", failure))
+          .recover(failure -> failures.fromQuery("restaurants.update", failure))
           .compose(result -> found(result, id));
     });
   }
 
   @Override
   public Future<JsonObject> delete(long id) {
-    return guarded(() -> {
+    return failures.guarded("delete", () -> {
       RestaurantValidator.id(id);
       return queries.write("restaurants.delete", RestaurantQueries.DELETE, JsonArray.of(id), TAGS)
-          .recover(failure -> translate("restaurants.delete", failure))
+          .recover(failure -> failures.fromQuery("restaurants.delete", failure))
           .compose(result -> found(result, id))
           .map(row -> new JsonObject().put("id", id).put("deleted", true));
     });
-  }
-
-  /**
-   * Runs a method body, turning a validation failure (or any bug) thrown while building the query
-   * into a failed future: an exception escaping a service method would reach the caller as code
-   * 500 with its message.
-   */
-  private static Future<JsonObject> guarded(Supplier<Future<JsonObject>> body) {
-    try {
-      return body.get();
-    } catch (ServiceException e) {
-      return Future.failedFuture(e);
-    } catch (RuntimeException e) {
-      LOG.error("restaurant service: unexpected failure", e);
-      return Future.failedFuture(new ServiceException(-1, "unexpected failure in the restaurant service"));
-    }
   }
 
   private static Future<JsonObject> found(QueryResult result, long id) {
@@ -195,30 +181,4 @@ public final class RestaurantServiceImpl implements RestaurantService {
     return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("*", "%2A");
   }
 
-  /**
-   * Keeps the code of a query-layer failure but replaces its message: the database's text may
-   * quote SQL or stored values, and callers (HTTP clients among them) see this message.
-   */
-  private static <T> Future<T> translate(String operation, Throwable failure) {
-    int code = failure instanceof ServiceException e ? e.failureCode() : -1;
-    String message = switch (code) {
-      case FailureCodes.INVALID_INPUT -> "the database refused the values";
-      case FailureCodes.NOT_FOUND -> "not found";
-      case FailureCodes.CONFLICT -> "the change conflicts with the stored restaurants";
-      case FailureCodes.BUSY -> "the database is busy, retry shortly";
-      case FailureCodes.UNAVAILABLE -> "the database is unavailable";
-      case FailureCodes.TIMED_OUT -> "the database did not answer in time";
-      default -> null;
-    };
-    if (code == FailureCodes.INVALID_INPUT) {
-      // Validation here should have caught it first: worth a look, once, at the place it is handled.
-      LOG.warn("restaurant service: {} refused by the database: {}", operation,
-          io.consolidb.config.SecretMasker.maskText(failure.getMessage()));
-    }
-    if (message == null) {
-      LOG.error("restaurant service: {} failed unexpectedly", operation, failure);
-      return Future.failedFuture(new ServiceException(-1, "unexpected failure in the restaurant service"));
-    }
-    return Future.failedFuture(new ServiceException(code, message));
-  }
 }

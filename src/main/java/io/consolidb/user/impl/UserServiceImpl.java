@@ -1,6 +1,7 @@
 package io.consolidb.user.impl;
 
 import io.consolidb.FailureCodes;
+import io.consolidb.ServiceFailures;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
@@ -28,6 +29,8 @@ public final class UserServiceImpl implements UserService {
 
   private final QueryClient queries;
   private final ServiceStats stats = new ServiceStats("users");
+  private final ServiceFailures failures = new ServiceFailures("user service", LOG,
+      "the database refused the values", "the change conflicts with stored data");
 
   public UserServiceImpl(QueryClient queries) {
     this.queries = queries;
@@ -38,7 +41,7 @@ public final class UserServiceImpl implements UserService {
     return call("create", () -> {
       JsonArray params = UserValidator.newUser(user);
       return queries.write("users.create", UserQueries.INSERT, params)
-          .recover(failure -> translate("users.create", failure, EMAIL_TAKEN))
+          .recover(failure -> failures.fromQuery("users.create", failure, EMAIL_TAKEN))
           .compose(result -> result.firstRow() != null
               ? Future.succeededFuture(result.firstRow())
               : Future.failedFuture(FailureCodes.unavailable("the user could not be stored")));
@@ -50,7 +53,7 @@ public final class UserServiceImpl implements UserService {
     return call("get", () -> {
       UserValidator.id("id", id);
       return queries.lookup("users.get", UserQueries.BY_ID, JsonArray.of(id))
-          .recover(failure -> translate("users.get", failure, null))
+          .recover(failure -> failures.fromQuery("users.get", failure))
           .compose(result -> found(result, id));
     });
   }
@@ -61,7 +64,7 @@ public final class UserServiceImpl implements UserService {
       UserValidator.id("id", id);
       JsonObject patch = UserValidator.changes(changes);
       return queries.write("users.update", UserQueries.UPDATE, JsonArray.of(id, patch))
-          .recover(failure -> translate("users.update", failure, EMAIL_TAKEN))
+          .recover(failure -> failures.fromQuery("users.update", failure, EMAIL_TAKEN))
           .compose(result -> found(result, id));
     });
   }
@@ -75,7 +78,7 @@ public final class UserServiceImpl implements UserService {
           new JsonObject().put("sql", UserQueries.DELETE_FAVORITES_OF_USER).put("params", JsonArray.of(id)),
           new JsonObject().put("sql", UserQueries.DELETE).put("params", JsonArray.of(id)));
       return queries.transaction("users.delete", statements, null)
-          .recover(failure -> translate("users.delete", failure, "the user is referenced elsewhere"))
+          .recover(failure -> failures.fromQuery("users.delete", failure, "the user is referenced elsewhere"))
           .compose(results -> results.getJsonObject(1).getJsonArray("rows").isEmpty()
               ? Future.failedFuture(userNotFound(id))
               : Future.succeededFuture(new JsonObject().put("id", id).put("deleted", true)));
@@ -88,7 +91,7 @@ public final class UserServiceImpl implements UserService {
       UserValidator.id("userId", userId);
       UserValidator.id("restaurantId", restaurantId);
       return queries.write("users.add_favorite", UserQueries.ADD_FAVORITE, JsonArray.of(userId, restaurantId))
-          .recover(failure -> translate("users.add_favorite", failure,
+          .recover(failure -> failures.fromQuery("users.add_favorite", failure,
               "the favourite conflicts with a concurrent change, retry"))
           .compose(result -> {
             JsonObject row = result.firstRow();
@@ -111,7 +114,7 @@ public final class UserServiceImpl implements UserService {
       UserValidator.id("userId", userId);
       UserValidator.id("restaurantId", restaurantId);
       return queries.write("users.remove_favorite", UserQueries.REMOVE_FAVORITE, JsonArray.of(userId, restaurantId))
-          .recover(failure -> translate("users.remove_favorite", failure, null))
+          .recover(failure -> failures.fromQuery("users.remove_favorite", failure))
           .compose(result -> {
             JsonObject row = result.firstRow();
             if (row == null || !row.getBoolean("user_exists", false)) {
@@ -129,7 +132,7 @@ public final class UserServiceImpl implements UserService {
       UserValidator.id("userId", userId);
       return queries.read("users.favorites", UserQueries.FAVORITES,
               JsonArray.of(userId, UserLimits.MAX_FAVORITES_LISTED))
-          .recover(failure -> translate("users.favorites", failure, null))
+          .recover(failure -> failures.fromQuery("users.favorites", failure))
           .compose(result -> {
             if (result.rows().isEmpty()) {
               return Future.failedFuture(userNotFound(userId));
@@ -158,24 +161,6 @@ public final class UserServiceImpl implements UserService {
     });
   }
 
-  /**
-   * Runs a method body under the service's statistics, turning a validation failure (or any bug)
-   * thrown while building the query into a failed future: an exception escaping a service method
-   * would reach the caller as code 500.
-   */
-  private Future<JsonObject> call(String method, Supplier<Future<JsonObject>> body) {
-    return stats.track(method, () -> {
-      try {
-        return body.get();
-      } catch (ServiceException e) {
-        return Future.failedFuture(e);
-      } catch (RuntimeException e) {
-        LOG.error("user service: unexpected failure in {}", method, e);
-        return Future.failedFuture(new ServiceException(-1, "unexpected failure in the user service"));
-      }
-    });
-  }
-
   private static Future<JsonObject> found(QueryResult result, long id) {
     JsonObject row = result.firstRow();
     return row != null ? Future.succeededFuture(row) : Future.failedFuture(userNotFound(id));
@@ -185,29 +170,9 @@ public final class UserServiceImpl implements UserService {
     return new ServiceException(FailureCodes.NOT_FOUND, "user " + id + " not found");
   }
 
-  /**
-   * Keeps the code of a query-layer failure, replaces its message (the database's text may quote
-   * an e-mail address, SQL or stored values) and logs nothing but the operation and the code.
-   */
-  private static <T> Future<T> translate(String operation, Throwable failure, String conflictMessage) {
-    int code = failure instanceof ServiceException e ? e.failureCode() : -1;
-    String message = switch (code) {
-      case FailureCodes.INVALID_INPUT -> "the database refused the values";
-      case FailureCodes.NOT_FOUND -> "not found";
-      case FailureCodes.CONFLICT -> conflictMessage != null ? conflictMessage : "the change conflicts with stored data";
-      case FailureCodes.BUSY -> "the database is busy, retry shortly";
-      case FailureCodes.UNAVAILABLE -> "the database is unavailable";
-      case FailureCodes.TIMED_OUT -> "the database did not answer in time";
-      default -> null;
-    };
-    if (code == FailureCodes.INVALID_INPUT) {
-      LOG.warn("user service: {} refused by the database (validation should have caught it)", operation);
-    }
-    if (message == null) {
-      LOG.error("user service: {} failed unexpectedly ({})", operation,
-          failure == null ? "no cause" : failure.getClass().getSimpleName());
-      return Future.failedFuture(new ServiceException(-1, "unexpected failure in the user service"));
-    }
-    return Future.failedFuture(new ServiceException(code, message));
+
+  /** A method body under the service's statistics, failing as {@link ServiceFailures#guarded} says. */
+  private Future<JsonObject> call(String method, Supplier<Future<JsonObject>> body) {
+    return stats.track(method, () -> failures.guarded(method, body));
   }
 }
