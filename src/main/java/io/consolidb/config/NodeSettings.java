@@ -19,14 +19,20 @@ public record NodeSettings(
 
   /** Validates every section; throws {@link InvalidConfigException} naming the first bad key. */
   public static NodeSettings fromJson(Environment environment, JsonObject json) {
+    HttpSettings http = HttpSettings.fromJson(ConfigSection.of(json, "http"));
+    // validated here too, not only where the metrics verticle reads it: a bad port must stop the start
+    MetricsSettings metrics = MetricsSettings.fromJson(json);
+    if (metrics.separatePort() && metrics.port() == http.port()) {
+      throw ConfigSection.of(json, "metrics").invalid("port", metrics.port(), "must differ from http.port");
+    }
     return new NodeSettings(
         environment,
-        HttpSettings.fromJson(ConfigSection.of(json, "http")),
+        http,
         DatabaseSettings.fromJson(ConfigSection.of(json, "database")),
         RedisSettings.fromJson(ConfigSection.of(json, "redis")),
         CacheSettings.fromJson(ConfigSection.of(json, "cache")),
         HealthSettings.fromJson(ConfigSection.of(json, "health")),
-        ConfigSection.of(json, "metrics").bool("enabled", true),
+        metrics.enabled(),
         ClusterSettings.fromJson(ConfigSection.of(json, "cluster")),
         json.copy());
   }

@@ -90,6 +90,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("a metrics port out of range, or equal to the HTTP port, is refused at load")
+  void load_badMetricsPort(Vertx vertx) {
+    assertThat(failure(vertx, vars("METRICS_PORT", "70000")))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("metrics.port (METRICS_PORT) = 70000");
+    assertThat(failure(vertx, vars("METRICS_PORT", "8080", "HTTP_PORT", "8080")))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("must differ from http.port");
+  }
+
+  @Test
   @DisplayName("a pool size of 0 is refused with a message naming the key, variable and value")
   void load_poolSizeZero(Vertx vertx) {
     assertThat(failure(vertx, vars("DB_POOL_SIZE", "0")))
