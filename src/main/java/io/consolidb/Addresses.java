@@ -7,11 +7,9 @@ public final class Addresses {
   public static final String DB_QUERY = "consolidb.db.query";
   /** Node-local: run several statements in one transaction. */
   public static final String DB_TX = "consolidb.db.tx";
-  /** Node-local: the pool's state {@code {size, active, idle, waiting, maxSize}} (health, metrics). */
+  /** Node-local: the pool's state {@code {size, active, idle, waiting, max_size}} (health, metrics). */
   public static final String DB_POOL_STATE = "consolidb.db.pool";
 
-  public static final String CACHE_GET = "consolidb.cache.get";
-  public static final String CACHE_PUT = "consolidb.cache.put";
   public static final String CACHE_INVALIDATE = "consolidb.cache.invalidate";
   public static final String CACHE_STATS = "consolidb.cache.stats";
   /** Cluster-wide publish: every node drops the named entries from its local tier. */

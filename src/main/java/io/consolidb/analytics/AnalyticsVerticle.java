@@ -3,7 +3,7 @@ package io.consolidb.analytics;
 import io.consolidb.Addresses;
 import io.consolidb.ServiceEndpoint;
 import io.consolidb.analytics.impl.AnalyticsServiceImpl;
-import io.consolidb.config.NodeSettings;
+import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.schema.AnalyticsQueries;
 import io.vertx.core.Future;
@@ -29,18 +29,25 @@ public class AnalyticsVerticle extends VerticleBase {
   static final int MONTHS_AHEAD = 3;
   private static final long MAINTENANCE_PERIOD_MS = TimeUnit.HOURS.toMillis(6);
 
+  private final QueryClient queries;
+  private final ServiceStats stats;
+  private final int cacheTtlSeconds;
   private ServiceEndpoint endpoint;
-  private QueryClient queries;
   private long timer = -1;
+
+  /** @param cacheTtlSeconds how long a report stays cached ({@code DB_CACHE_TTL}) */
+  public AnalyticsVerticle(QueryClient queries, ServiceStats stats, int cacheTtlSeconds) {
+    this.queries = queries;
+    this.stats = stats;
+    this.cacheTtlSeconds = cacheTtlSeconds;
+  }
 
   @Override
   public Future<?> start() {
-    NodeSettings settings = NodeSettings.fromJson(config());
-    queries = new QueryClient(vertx, settings.database().queryTimeoutMs());
     vertx.setTimer(1, id -> ensurePartitions());
     timer = vertx.setPeriodic(MAINTENANCE_PERIOD_MS, id -> ensurePartitions());
     return ServiceEndpoint.publish(vertx, Addresses.ANALYTICS, AnalyticsService.class,
-            new AnalyticsServiceImpl(queries, settings.cache().ttlSeconds(), Clock.systemUTC()))
+            new AnalyticsServiceImpl(queries, stats, cacheTtlSeconds, Clock.systemUTC()))
         .onSuccess(published -> endpoint = published);
   }
 

@@ -3,50 +3,65 @@ package io.consolidb.cache;
 import io.consolidb.Addresses;
 import io.consolidb.config.CacheSettings;
 import io.consolidb.config.RedisSettings;
-import io.consolidb.metrics.Meters;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.LocalMap;
-import io.vertx.core.shareddata.Shareable;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One node's query-result cache: the local tier (Caffeine), the shared tier (Redis) and the
- * bookkeeping that keeps them correct. Created and owned by {@link CacheVerticle}, which
- * publishes it in a node-local map so that the query path can use it in-process
- * ({@link #of(Vertx)}): a cache hit then costs no event-bus hop (DESIGN.md §1). Every method is
- * thread-safe.
+ * bookkeeping that keeps them correct. Built once by the node and handed to whoever reads or
+ * invalidates through it; {@link CacheVerticle} owns its lifecycle (LISTEN, housekeeping,
+ * close). Every method is thread-safe: the read path runs on the caller's thread, so a hit costs
+ * no event-bus hop (docs/CACHE.md, "Where a read goes").
  *
- * <p><b>Values are shared, never copied.</b> A value handed out by {@link #getLocal} or stored by
- * {@link #fill} is the same {@link JsonArray}/{@link JsonObject} instance for every reader on the
- * node; nobody may mutate it after it has been stored or returned (copy it first).
+ * <p><b>One read-through path.</b> {@link #readThrough}: local tier → Redis → one coalesced load
+ * per key → fill. Callers hand it a {@link Loader}; nothing else in the code base reads the tiers
+ * on behalf of a request.
+ *
+ * <p><b>Values are shared, never copied.</b> A value handed out or stored is the same
+ * {@link JsonArray} instance for every reader on the node; nobody may mutate it.
  *
  * <p><b>No stale fill.</b> Every invalidation first bumps a generation under a write lock; a
  * fill carries the generation it started with and is stored, under the read lock, only if the
  * generation has not moved. A read that raced a write therefore never puts the old value back
  * after the write's invalidation (on this node; for other nodes see docs/CACHE.md).
  */
-public final class NodeCache implements Shareable {
+public final class NodeCache {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeCache.class);
-  private static final String MAP = "consolidb.cache";
-  private static final String INSTANCE = "instance";
   /** A writer's Redis invalidation is repeated once after this delay (see docs/CACHE.md). */
   static final long REPEAT_INVALIDATION_MS = 1000;
+
+  /**
+   * What a read through the cache loads on a miss, and how its result and the cached rows map
+   * onto each other. {@link #load} runs at most once for concurrent misses of one key.
+   */
+  public interface Loader<T> {
+    /** Reads from the source of truth (the database). */
+    Future<T> load();
+
+    /** The rows of a loaded result, to keep; they must not be mutated afterwards. */
+    JsonArray rows(T loaded);
+
+    /** The result of a read answered from a tier, {@code nanos} after it started. */
+    T hit(JsonArray rows, long nanos);
+  }
 
   private final Vertx vertx;
   private final CacheSettings settings;
@@ -54,42 +69,20 @@ public final class NodeCache implements Shareable {
   private final LocalTier local;
   private final RedisTier redis;
   private final ValueCodec codec;
+  private final CacheMeters meters;
   private final ReentrantReadWriteLock fillLock = new ReentrantReadWriteLock();
   private final AtomicLong generation = new AtomicLong();
+  /** Loads in flight by key: concurrent misses of one key join the first one's load. */
+  private final ConcurrentHashMap<String, Future<?>> loading = new ConcurrentHashMap<>();
 
-  private final LongAdder localHits = new LongAdder();
-  private final LongAdder localMisses = new LongAdder();
-  private final LongAdder redisHits = new LongAdder();
-  private final LongAdder redisMisses = new LongAdder();
-  private final LongAdder redisErrors = new LongAdder();
-  private final LongAdder fallbacks = new LongAdder();
-  private final LongAdder dbMisses = new LongAdder();
-  private final LongAdder stampedeJoins = new LongAdder();
-  private final LongAdder compressedValues = new LongAdder();
-  private final LongAdder bytesSaved = new LongAdder();
-  private final LongAdder invalidationsLocal = new LongAdder();
-  private final LongAdder invalidationsRemote = new LongAdder();
-  private final LongAdder notifications = new LongAdder();
-  private final LongAdder localDrops = new LongAdder();
-
-  private final Counter localHit;
-  private final Counter localMiss;
-  private final Counter redisHit;
-  private final Counter redisMiss;
-  private final Counter redisError;
-
-  NodeCache(Vertx vertx, CacheSettings settings, RedisSettings redisSettings) {
+  public NodeCache(Vertx vertx, CacheSettings settings, RedisSettings redisSettings, MeterRegistry registry) {
     this.vertx = vertx;
     this.settings = settings;
+    this.meters = new CacheMeters(registry);
     this.local = settings.localEnabled() ? new LocalTier(settings.maxEntries(), settings.maxLocalBytes()) : null;
-    this.redis = redisSettings.enabled() ? new RedisTier(vertx, redisSettings, settings, this::redisRecovered) : null;
+    this.redis = redisSettings.enabled()
+        ? new RedisTier(vertx, redisSettings, settings, meters, this::redisRecovered) : null;
     this.codec = new ValueCodec(settings.compressThresholdBytes());
-    MeterRegistry registry = Meters.registry();
-    localHit = requests(registry, "local", "hit");
-    localMiss = requests(registry, "local", "miss");
-    redisHit = requests(registry, "redis", "hit");
-    redisMiss = requests(registry, "redis", "miss");
-    redisError = requests(registry, "redis", "error");
     Gauge.builder("consolidb.cache.entries", this, c -> c.local == null ? 0 : c.local.entries())
         .tag("tier", "local").description("entries in the node-local cache tier").register(registry);
     Gauge.builder("consolidb.cache.bytes", this, c -> c.local == null ? 0 : c.local.bytes())
@@ -97,91 +90,119 @@ public final class NodeCache implements Shareable {
         .register(registry);
   }
 
-  private static Counter requests(MeterRegistry registry, String tier, String result) {
-    return Counter.builder("consolidb.cache.requests").tag("tier", tier).tag("result", result)
-        .description("cache lookups by tier and outcome").register(registry);
-  }
-
-  /** This node's cache, or null when caching is off or the cache verticle is not deployed. */
-  public static NodeCache of(Vertx vertx) {
-    return (NodeCache) map(vertx).get(INSTANCE);
-  }
-
-  void register() {
-    map(vertx).put(INSTANCE, this);
-  }
-
-  void unregister() {
-    map(vertx).remove(INSTANCE, this);
-  }
-
-  private static LocalMap<String, Object> map(Vertx vertx) {
-    return vertx.sharedData().getLocalMap(MAP);
-  }
-
   /** Identifies this node's cache on the cluster invalidation address. */
   String origin() {
     return origin;
   }
 
-  public int defaultTtlSeconds() {
-    return settings.ttlSeconds();
+  /**
+   * Reads {@code key} through the tiers: the local tier, then Redis (a hit there lands in the
+   * local tier too), then {@code loader} — once for all concurrent misses of the key — whose rows
+   * are stored in both tiers with the spec's TTL and tags unless an invalidation ran meanwhile. A
+   * read never fails because of the cache: a Redis that is down or slow is skipped. The returned
+   * future completes on the caller's context, even when it joined a load started elsewhere.
+   */
+  @SuppressWarnings("unchecked")
+  public <T> Future<T> readThrough(String key, CacheSpec spec, Loader<T> loader) {
+    long started = System.nanoTime();
+    JsonArray cached = localRows(key);
+    if (cached != null) {
+      return Future.succeededFuture(loader.hit(cached, System.nanoTime() - started));
+    }
+    Future<T> running = (Future<T>) loading.get(key);
+    if (running != null) {
+      meters.stampedeJoins.increment();
+      return onCallerContext(running);
+    }
+    Promise<T> promise = Promise.promise();
+    Future<T> load = promise.future();
+    running = (Future<T>) loading.putIfAbsent(key, load);
+    if (running != null) {
+      meters.stampedeJoins.increment();
+      return onCallerContext(running);
+    }
+    // read before Redis and the database: an invalidation after this point voids the fill
+    long fence = generation.get();
+    int ttl = spec.ttlSeconds() == null ? settings.ttlSeconds() : spec.ttlSeconds();
+    remoteRows(key, ttl, spec.tags(), fence)
+        .compose(remote -> {
+          if (remote != null) {
+            return Future.succeededFuture(loader.hit(remote, System.nanoTime() - started));
+          }
+          meters.loads.increment();
+          return loader.load().andThen(done -> {
+            if (done.succeeded()) {
+              fill(key, loader.rows(done.result()), ttl, spec.tags(), fence);
+            }
+          });
+        })
+        .onComplete(done -> {
+          loading.remove(key, load);
+          promise.handle(done);
+        });
+    return load;
   }
 
   /**
-   * The locally cached value of {@code key}, counted as a local hit when found; a miss is not
-   * counted here (the caller goes on to {@link #lookupLocal}, which counts it). Null when absent.
+   * A joiner's continuation runs where the joiner is (a load completes on the context of the
+   * caller that started it; another event loop must not run this caller's code).
    */
-  public Object getLocal(String key) {
+  private <T> Future<T> onCallerContext(Future<T> running) {
+    Context caller = Vertx.currentContext();
+    if (caller == null) {
+      return running;
+    }
+    Promise<T> here = Promise.promise();
+    running.onComplete(done -> {
+      if (Vertx.currentContext() == caller) {
+        here.handle(done);
+      } else {
+        caller.runOnContext(v -> here.handle(done));
+      }
+    });
+    return here.future();
+  }
+
+  /** The rows held by the local tier under {@code key}, counted as a local hit or miss; else null. */
+  private JsonArray localRows(String key) {
     if (local == null) {
       return null;
     }
     LocalTier.Entry entry = local.get(key);
-    if (entry == null) {
-      return null;
+    if (entry != null && entry.value() instanceof JsonArray rows) {
+      meters.localHit.increment();
+      return rows;
     }
-    localHits.increment();
-    localHit.increment();
-    return entry.value();
+    meters.localMiss.increment();
+    return null;
   }
 
-  /** Like {@link #getLocal} but counts the miss too: the first tier of a full read. */
-  public Object lookupLocal(String key) {
-    if (local == null) {
-      return null;
-    }
-    Object value = getLocal(key);
-    if (value == null) {
-      localMisses.increment();
-      localMiss.increment();
-    }
-    return value;
+  /** The local tier's value of {@code key} (not counted): for tests and tools. */
+  Object peekLocal(String key) {
+    LocalTier.Entry entry = local == null ? null : local.get(key);
+    return entry == null ? null : entry.value();
   }
 
   /**
-   * The value from Redis, or null when Redis does not have it, is off, down or too slow (a read
-   * never fails because of the cache: it falls back to the database). A Redis hit lands in the
-   * local tier too, unless an invalidation happened meanwhile.
+   * The rows from Redis, or null when Redis does not have them, is off, down or too slow. A
+   * Redis hit lands in the local tier too, unless an invalidation happened since {@code fence}.
    */
-  public Future<Object> getRemote(String key, int ttlSeconds, List<String> tags) {
+  private Future<JsonArray> remoteRows(String key, int ttlSeconds, List<String> tags, long fence) {
     if (redis == null) {
       return Future.succeededFuture();
     }
     if (!redis.up()) {
-      fallbacks.increment();
+      meters.fallbacks.increment();
       return Future.succeededFuture();
     }
-    long started = generation.get();
     return redis.get(key).transform(done -> {
       if (done.failed()) {
-        redisErrors.increment();
-        redisError.increment();
-        fallbacks.increment();
+        meters.redisError.increment();
+        meters.fallbacks.increment();
         return Future.succeededFuture();
       }
       if (done.result() == null) {
-        redisMisses.increment();
-        redisMiss.increment();
+        meters.redisMiss.increment();
         return Future.succeededFuture();
       }
       ValueCodec.Decoded decoded;
@@ -189,66 +210,51 @@ public final class NodeCache implements Shareable {
         decoded = ValueCodec.decode(done.result());
       } catch (RuntimeException corrupt) {
         LOG.warn("cache: dropping an unreadable Redis value for {}: {}", key, corrupt.getMessage());
-        redisErrors.increment();
-        redisError.increment();
+        meters.redisError.increment();
         return Future.succeededFuture();
       }
-      redisHits.increment();
-      redisHit.increment();
-      putLocal(key, decoded.value(), decoded.jsonBytes(), ttlSeconds, tags, started);
-      return Future.succeededFuture(decoded.value());
+      if (!(decoded.value() instanceof JsonArray rows)) {
+        meters.redisMiss.increment(); // another kind of value under this key: not ours to serve
+        return Future.succeededFuture();
+      }
+      meters.redisHit.increment();
+      putLocal(key, rows, decoded.jsonBytes(), ttlSeconds, tags, fence);
+      return Future.succeededFuture(rows);
     });
-  }
-
-  /** The generation a fill must carry: read it before asking Redis or the database. */
-  public long generation() {
-    return generation.get();
-  }
-
-  /** Counts a read that had to go to the database. */
-  public void recordMiss() {
-    dbMisses.increment();
-  }
-
-  public void recordStampedeJoin() {
-    stampedeJoins.increment();
   }
 
   /**
    * Stores a value read from the database in both tiers, unless an invalidation happened since
-   * {@code startedGeneration}. The value must not be mutated afterwards by anyone.
+   * {@code fence}. The value must not be mutated afterwards by anyone.
    */
-  public void fill(String key, Object value, Integer ttlSeconds, List<String> tags, long startedGeneration) {
-    int ttl = ttlSeconds == null ? settings.ttlSeconds() : ttlSeconds;
+  private void fill(String key, JsonArray value, int ttlSeconds, List<String> tags, long fence) {
     Buffer json = Json.encodeToBuffer(value);
-    if (!putLocal(key, value, json.length(), ttl, tags, startedGeneration)) {
+    if (!putLocal(key, value, json.length(), ttlSeconds, tags, fence)) {
       return;
     }
     if (redis != null && redis.up()) {
       ValueCodec.Encoded encoded = codec.encode(json);
       if (encoded.compressed()) {
-        compressedValues.increment();
-        bytesSaved.add(encoded.saved());
+        meters.compressedValues.increment();
+        meters.bytesSaved.increment(encoded.saved());
       }
-      redis.put(key, encoded.stored(), TimeUnit.SECONDS.toMillis(ttl), tags).onComplete(done -> {
-        if (done.succeeded() && generation.get() != startedGeneration) {
+      redis.put(key, encoded.stored(), TimeUnit.SECONDS.toMillis(ttlSeconds), tags).onComplete(done -> {
+        if (done.succeeded() && generation.get() != fence) {
           // an invalidation ran while the SET was on its way and may have been executed before
           // it: take the value back out (the invalidation also repeats itself, see invalidate)
           redis.invalidate(new Invalidation(List.of(key), null, null));
         } else if (done.failed()) {
-          redisErrors.increment();
-          redisError.increment();
+          meters.redisError.increment();
         }
       });
     }
   }
 
-  private boolean putLocal(String key, Object value, int bytes, int ttlSeconds, List<String> tags,
-      long startedGeneration) {
+  private boolean putLocal(String key, Object value, int bytes, int ttlSeconds, List<String> tags, long fence) {
     ReentrantReadWriteLock.ReadLock lock = fillLock.readLock();
     lock.lock();
     try {
-      if (generation.get() != startedGeneration) {
+      if (generation.get() != fence) {
         return false;
       }
       if (local != null) {
@@ -266,7 +272,7 @@ public final class NodeCache implements Shareable {
    * invalidation is then replayed when Redis is back). Never fails.
    */
   public Future<JsonObject> invalidate(Invalidation invalidation) {
-    invalidationsLocal.increment();
+    meters.invalidationsLocal.increment();
     return invalidate(invalidation, true);
   }
 
@@ -310,45 +316,45 @@ public final class NodeCache implements Shareable {
 
   /** An invalidation another node published: only the local tier is concerned. */
   void invalidatedElsewhere(Invalidation invalidation) {
-    invalidationsRemote.increment();
+    meters.invalidationsRemote.increment();
     dropLocal(invalidation);
   }
 
   /** A table changed (LISTEN/NOTIFY): every entry tagged with it goes, on both tiers. */
   Future<JsonObject> tableChanged(String table) {
-    notifications.increment();
+    meters.notifications.increment();
     return invalidate(Invalidation.ofTags(List.of(table)), false);
   }
 
   /**
-   * Fences in-flight fills and removes, under the write lock as a whole: a fill that started after
-   * the fence must not slip its key into a tag set that is being detached (it would stay cached but
-   * out of the tag index, missed by the next invalidation of that tag).
+   * Fences in-flight fills and removes keys and tags under the write lock as a whole: a fill that
+   * started after the fence must not slip its key into a tag set that is being detached (it would
+   * stay cached but out of the tag index, missed by the next invalidation of that tag). A pattern
+   * is matched after the lock is released: every fill it must void is fenced already, a fill that
+   * starts later read data newer than the invalidation, and matching every key of a large tier
+   * under the lock would stall the fills of every event loop meanwhile.
    */
   private int dropLocal(Invalidation invalidation) {
-    return underWriteLock(() -> {
+    int dropped = underWriteLock(() -> {
       generation.incrementAndGet();
-      if (local == null) {
-        return 0;
-      }
-      int n = local.removeKeys(invalidation.keys());
-      if (invalidation.pattern() != null) {
-        n += local.removeMatching(invalidation.pattern());
-      }
-      return n + local.removeTagged(invalidation.tags());
+      return local == null ? 0 : local.removeKeys(invalidation.keys()) + local.removeTagged(invalidation.tags());
     });
+    if (local != null && invalidation.pattern() != null) {
+      dropped += local.removeMatching(invalidation.pattern());
+    }
+    return dropped;
   }
 
   /** Drops the whole local tier (and fences in-flight fills); returns how many entries went. */
   long dropLocalTier() {
-    localDrops.increment();
+    meters.localDrops.increment();
     return underWriteLock(() -> {
       generation.incrementAndGet();
       return local == null ? 0L : local.clear();
     });
   }
 
-  private <T> T underWriteLock(java.util.function.Supplier<T> work) {
+  private <T> T underWriteLock(Supplier<T> work) {
     ReentrantReadWriteLock.WriteLock lock = fillLock.writeLock();
     lock.lock();
     try {
@@ -380,7 +386,6 @@ public final class NodeCache implements Shareable {
     }
   }
 
-
   private static JsonObject result(long local, Long redis) {
     return new JsonObject().put("dropped", Math.max(local, redis == null ? 0 : redis))
         .put("local", local).put("redis", redis);
@@ -391,57 +396,55 @@ public final class NodeCache implements Shareable {
     return redis == null ? "disabled" : redis.up() ? "up" : "down";
   }
 
-  /** The stats JSON of {@code GET /admin/cache/stats} and {@code consolidb.cache.stats}. */
+  /** Hits, misses and the hit rate, for the performance summary (same definition as {@link #stats}). */
+  public JsonObject summary() {
+    return meters.summary();
+  }
+
+  /** The stats JSON of {@code GET /admin/cache/stats} and {@code consolidb.cache.stats}, rendered from the meters. */
   public JsonObject stats() {
-    long hits = localHits.sum() + redisHits.sum();
-    long misses = dbMisses.sum();
-    double rate = hits + misses == 0 ? 0 : Math.round(1000.0 * hits / (hits + misses)) / 10.0;
     JsonObject localStats = new JsonObject().put("enabled", local != null);
     if (local != null) {
       local.cleanUp();
-      localStats.put("hits", localHits.sum()).put("misses", localMisses.sum())
+      localStats.put("hits", CacheMeters.count(meters.localHit)).put("misses", CacheMeters.count(meters.localMiss))
           .put("entries", local.entries()).put("max_entries", local.maxEntries())
           .put("memory_bytes", local.bytes()).put("evictions", local.evictions())
-          .put("expirations", local.expirations()).put("drops", localDrops.sum());
+          .put("expirations", local.expirations()).put("drops", CacheMeters.count(meters.localDrops));
     }
     JsonObject redisStats = new JsonObject().put("enabled", redis != null).put("state", redisState());
     if (redis != null) {
-      redisStats.put("hits", redisHits.sum()).put("misses", redisMisses.sum())
-          .put("errors", redisErrors.sum()).put("timeouts_and_failures", redis.errors())
-          .put("refused_while_down", redis.refused()).put("key_prefix", redis.prefix());
+      redisStats.put("hits", CacheMeters.count(meters.redisHit)).put("misses", CacheMeters.count(meters.redisMiss))
+          .put("errors", CacheMeters.count(meters.redisError))
+          .put("timeouts_and_failures", CacheMeters.count(meters.redisCallFailures))
+          .put("refused_while_down", CacheMeters.count(meters.redisRefused)).put("key_prefix", redis.prefix());
     }
+    long bytesSaved = CacheMeters.count(meters.bytesSaved);
     return new JsonObject()
         .put("enabled", true)
-        .put("hits", hits)
-        .put("misses", misses)
-        .put("hit_rate_percent", rate)
+        .put("hits", meters.hits())
+        .put("misses", meters.misses())
+        .put("hit_rate_percent", meters.hitRatePercent())
         .put("entries", local == null ? 0 : local.entries())
         .put("memory_bytes", local == null ? 0 : local.bytes())
         .put("evictions", local == null ? 0 : local.evictions())
         .put("expirations", local == null ? 0 : local.expirations())
-        .put("fallbacks", fallbacks.sum())
-        .put("bytes_saved", bytesSaved.sum())
-        .put("stampede_joins", stampedeJoins.sum())
+        .put("fallbacks", CacheMeters.count(meters.fallbacks))
+        .put("bytes_saved", bytesSaved)
+        .put("stampede_joins", CacheMeters.count(meters.stampedeJoins))
         .put("local", localStats)
         .put("redis", redisStats)
         .put("compression", new JsonObject().put("codec", "lz4")
             .put("threshold_bytes", settings.compressThresholdBytes())
-            .put("compressed_values", compressedValues.sum()).put("bytes_saved", bytesSaved.sum()))
-        .put("invalidations", new JsonObject().put("local", invalidationsLocal.sum())
-            .put("from_other_nodes", invalidationsRemote.sum()).put("notifications", notifications.sum()));
-  }
-
-  /** Redis-only access for the verticle's consumers. */
-  RedisTier redis() {
-    return redis;
+            .put("compressed_values", CacheMeters.count(meters.compressedValues)).put("bytes_saved", bytesSaved))
+        .put("invalidations", new JsonObject().put("local", CacheMeters.count(meters.invalidationsLocal))
+            .put("from_other_nodes", CacheMeters.count(meters.invalidationsRemote))
+            .put("notifications", CacheMeters.count(meters.notifications)));
   }
 
   Future<Void> close() {
-    unregister();
     if (local != null) {
       local.clear();
     }
     return redis == null ? Future.succeededFuture() : redis.close();
   }
-
 }

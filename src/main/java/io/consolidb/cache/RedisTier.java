@@ -2,6 +2,7 @@ package io.consolidb.cache;
 
 import io.consolidb.config.CacheSettings;
 import io.consolidb.config.RedisSettings;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,14 +64,15 @@ final class RedisTier {
   private final Runnable onRecovered;
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private final AtomicLong downSince = new AtomicLong(); // 0 = UP
-  private final LongAdder errors = new LongAdder();
-  private final LongAdder refused = new LongAdder();
+  private final Counter errors;
+  private final Counter refused;
   private final Deque<Invalidation> pending = new ArrayDeque<>(); // guarded by this
   private boolean pendingOverflow; // guarded by this
   private volatile boolean probing;
   private volatile boolean closed;
 
-  RedisTier(Vertx vertx, RedisSettings redisSettings, CacheSettings cacheSettings, Runnable onRecovered) {
+  RedisTier(Vertx vertx, RedisSettings redisSettings, CacheSettings cacheSettings, CacheMeters meters,
+      Runnable onRecovered) {
     this.vertx = vertx;
     this.redis = Redis.createClient(vertx, redisSettings.redisOptions());
     this.prefix = cacheSettings.keyPrefix();
@@ -80,6 +81,8 @@ final class RedisTier {
     this.threshold = cacheSettings.breakerFailures();
     this.openMs = cacheSettings.breakerOpenMs();
     this.onRecovered = onRecovered;
+    this.errors = meters.redisCallFailures;
+    this.refused = meters.redisRefused;
   }
 
   boolean up() {
@@ -88,14 +91,6 @@ final class RedisTier {
 
   String prefix() {
     return prefix;
-  }
-
-  long errors() {
-    return errors.sum();
-  }
-
-  long refused() {
-    return refused.sum();
   }
 
   /** The stored bytes of {@code key}, or null when absent. Fails fast while DOWN. */

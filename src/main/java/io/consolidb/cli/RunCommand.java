@@ -1,8 +1,12 @@
 package io.consolidb.cli;
 
 import io.consolidb.config.NodeSettings;
+import io.consolidb.metrics.Meters;
 import io.consolidb.node.ConsolidbNode;
+import io.consolidb.node.ConsolidbNode.Component;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -44,16 +48,18 @@ public final class RunCommand implements Callable<Integer> {
     }
     log.info("config: effective configuration ({}): {}", settings.environment().fileName(),
         settings.masked().encode());
+    MeterRegistry registry = Meters.registry(settings.metricsEnabled());
     Vertx vertx;
     try {
-      vertx = ConsolidbNode.createVertx(settings).await(2, TimeUnit.MINUTES);
+      vertx = ConsolidbNode.createVertx(settings, registry).await(2, TimeUnit.MINUTES);
     } catch (Exception e) {
       log.error("node: could not start Vert.x{}: {}", settings.cluster().enabled() ? " in cluster mode" : "",
           e.getMessage());
       return 11;
     }
     try {
-      ConsolidbNode node = ConsolidbNode.deploy(vertx, settings).await(5, TimeUnit.MINUTES);
+      ConsolidbNode node = ConsolidbNode.deploy(vertx, registry, settings, EnumSet.allOf(Component.class))
+          .await(5, TimeUnit.MINUTES);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         log.info("node: stopping");
         try {

@@ -3,8 +3,9 @@ package io.consolidb.config;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The validated configuration of one node. Built once at start; verticles receive {@link #json()}
- * as their deployment config and read their own section back with {@link #fromJson}.
+ * The validated configuration of one node. Built once per start (the node parses it and hands each
+ * component its typed section); {@link #json()} keeps the merged source for the masked start-up
+ * log.
  */
 public record NodeSettings(
     Environment environment,
@@ -13,14 +14,13 @@ public record NodeSettings(
     RedisSettings redis,
     CacheSettings cache,
     HealthSettings health,
-    boolean metricsEnabled,
+    MetricsSettings metrics,
     ClusterSettings cluster,
     JsonObject json) {
 
   /** Validates every section; throws {@link InvalidConfigException} naming the first bad key. */
   public static NodeSettings fromJson(Environment environment, JsonObject json) {
     HttpSettings http = HttpSettings.fromJson(ConfigSection.of(json, "http"));
-    // validated here too, not only where the metrics verticle reads it: a bad port must stop the start
     MetricsSettings metrics = MetricsSettings.fromJson(json);
     if (metrics.separatePort() && metrics.port() == http.port()) {
       throw ConfigSection.of(json, "metrics").invalid("port", metrics.port(), "must differ from http.port");
@@ -32,9 +32,14 @@ public record NodeSettings(
         RedisSettings.fromJson(ConfigSection.of(json, "redis")),
         CacheSettings.fromJson(ConfigSection.of(json, "cache")),
         HealthSettings.fromJson(ConfigSection.of(json, "health")),
-        metrics.enabled(),
+        metrics,
         ClusterSettings.fromJson(ConfigSection.of(json, "cluster")),
         json.copy());
+  }
+
+  /** Whether the node records and exports metrics ({@code DB_ENABLE_METRICS}). */
+  public boolean metricsEnabled() {
+    return metrics.enabled();
   }
 
   /** Seconds between two rounds of health checks ({@code DB_HEALTH_CHECK_INTERVAL}). */

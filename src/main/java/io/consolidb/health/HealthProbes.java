@@ -147,7 +147,7 @@ final class HealthProbes {
   private Future<Status> database() {
     return poolState().transform(state -> {
       JsonObject pool = state.succeeded() ? state.result() : null;
-      boolean saturated = pool != null && pool.getInteger("active", 0) >= pool.getInteger("maxSize", Integer.MAX_VALUE);
+      boolean saturated = pool != null && pool.getInteger("active", 0) >= pool.getInteger("max_size", Integer.MAX_VALUE);
       return saturated ? throughDedicatedConnection() : throughPool();
     });
   }
@@ -211,7 +211,7 @@ final class HealthProbes {
   private Future<Status> pool() {
     return poolState()
         .map(state -> {
-          int maxSize = state.getInteger("maxSize", 0);
+          int maxSize = state.getInteger("max_size", 0);
           int active = state.getInteger("active", 0);
           double utilization = maxSize == 0 ? 0 : Math.round(active * 1000.0 / maxSize) / 10.0;
           return Status.OK(new JsonObject()

@@ -3,7 +3,6 @@ package io.consolidb.health;
 import io.consolidb.Addresses;
 import io.consolidb.config.HealthSettings;
 import io.consolidb.config.NodeSettings;
-import io.consolidb.metrics.Meters;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -39,7 +38,7 @@ public class HealthVerticle extends VerticleBase {
   private HealthProbes probes;
   private HealthHistory history;
   private AlertWebhook webhook;
-  private MeterRegistry registry;
+  private final MeterRegistry registry;
   private Gauge gauge;
   private String node;
   private long timer = -1;
@@ -51,16 +50,22 @@ public class HealthVerticle extends VerticleBase {
   private int consecutiveFailures;
   private JsonObject report = new JsonObject();
 
+  private final NodeSettings nodeSettings;
+
+  /** @param registry the node's registry, where the level gauge goes */
+  public HealthVerticle(NodeSettings nodeSettings, MeterRegistry registry) {
+    this.nodeSettings = nodeSettings;
+    this.registry = registry;
+  }
+
   @Override
   public Future<?> start() {
-    NodeSettings nodeSettings = NodeSettings.fromJson(config());
     settings = nodeSettings.health();
     rules = new LevelRules(settings);
     probes = new HealthProbes(vertx, nodeSettings);
     history = new HealthHistory(settings.historySize());
     webhook = settings.webhookEnabled() ? new AlertWebhook(vertx, settings.webhookUrl(), settings.webhookTimeoutMs()) : null;
     node = nodeName(nodeSettings.http().port());
-    registry = Meters.registry();
     gauge = Gauge.builder(GAUGE, this, HealthVerticle::levelValue)
         .description("health level of this node: 0 HEALTHY, 1 DEGRADED, 2 UNHEALTHY, 3 CRITICAL")
         .strongReference(true)

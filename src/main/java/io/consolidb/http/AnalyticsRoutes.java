@@ -31,8 +31,7 @@ final class AnalyticsRoutes {
   private final ApiToken apiToken;
   private final int maxBodyBytes;
 
-  AnalyticsRoutes(Vertx vertx, JsonObject config, ApiToken apiToken) {
-    NodeSettings node = NodeSettings.fromJson(config);
+  AnalyticsRoutes(Vertx vertx, NodeSettings node, ApiToken apiToken) {
     this.analytics = AnalyticsService.createProxy(vertx, node.database().queryTimeoutMs() + 1000);
     this.apiToken = apiToken;
     // A full batch must fit even when the node's general body limit is small.

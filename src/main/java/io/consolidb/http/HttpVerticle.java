@@ -3,6 +3,7 @@ package io.consolidb.http;
 import io.consolidb.config.HttpSettings;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.restaurant.RestaurantService;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
@@ -58,9 +59,17 @@ public class HttpVerticle extends VerticleBase {
   /** The guard of the admin routes (refused with 403 when no admin token is configured). */
   private ApiToken adminToken;
 
+  private final NodeSettings node;
+  private final MeterRegistry registry;
+
+  /** @param registry the node's registry: {@code /metrics} serves it when metrics are on */
+  public HttpVerticle(NodeSettings node, MeterRegistry registry) {
+    this.node = node;
+    this.registry = registry;
+  }
+
   @Override
   public Future<?> start() {
-    NodeSettings node = NodeSettings.fromJson(config());
     settings = node.http();
     long queryTimeoutMs = node.database().queryTimeoutMs();
     // The proxy waits a second longer than a query may take, so a slow query is reported as the
@@ -83,7 +92,7 @@ public class HttpVerticle extends VerticleBase {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes());
 
     new HealthRoutes(vertx).mount(router);
-    MetricsRoutes.mount(vertx, router, adminToken, config());
+    MetricsRoutes.mount(vertx, router, adminToken, node.metrics(), registry);
 
     // /search before /:id, or "search" would be read as an id.
     router.get(SEARCH).handler(this::searchRestaurants);
@@ -104,8 +113,8 @@ public class HttpVerticle extends VerticleBase {
         .handler(this::updateRestaurant);
     router.delete(RESTAURANT).handler(this::deleteRestaurant);
     allow(router, RESTAURANT, "GET, PUT, PATCH, DELETE");
-    new UserRoutes(vertx, config(), apiToken).mount(router);
-    new AnalyticsRoutes(vertx, config(), apiToken).mount(router);
+    new UserRoutes(vertx, node, apiToken).mount(router);
+    new AnalyticsRoutes(vertx, node, apiToken).mount(router);
 
     CacheAdminRoutes.mount(router, vertx, adminToken, settings.maxBodyBytes());
 

@@ -2,7 +2,8 @@ package io.consolidb.http;
 
 import io.consolidb.Addresses;
 import io.consolidb.config.MetricsSettings;
-import io.consolidb.metrics.Meters;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpHeaders;
@@ -39,12 +40,12 @@ final class MetricsRoutes {
     this.vertx = vertx;
   }
 
-  /** Adds the routes to {@code router}; {@code config} is the node's settings JSON. */
-  static void mount(Vertx vertx, Router router, ApiToken adminToken, JsonObject config) {
+  /** Adds the routes to {@code router}. */
+  static void mount(Vertx vertx, Router router, ApiToken adminToken, MetricsSettings settings, MeterRegistry registry) {
     MetricsRoutes routes = new MetricsRoutes(vertx);
     // Where /metrics is not served (metrics off, or on a port of its own) the path stays unknown: 404.
-    if (vertx.isMetricsEnabled() && !MetricsSettings.fromJson(config).separatePort()) {
-      router.get(METRICS).handler(PrometheusScrapingHandler.create(Meters.REGISTRY_NAME));
+    if (registry instanceof PrometheusMeterRegistry prometheus && !settings.separatePort()) {
+      router.get(METRICS).handler(PrometheusScrapingHandler.create(prometheus));
       HttpVerticle.allow(router, METRICS, "GET");
     }
     router.get(SUMMARY).handler(routes::summary);

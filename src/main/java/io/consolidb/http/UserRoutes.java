@@ -29,8 +29,7 @@ final class UserRoutes {
   private final ApiToken apiToken;
   private final int maxBodyBytes;
 
-  UserRoutes(Vertx vertx, JsonObject config, ApiToken apiToken) {
-    NodeSettings node = NodeSettings.fromJson(config);
+  UserRoutes(Vertx vertx, NodeSettings node, ApiToken apiToken) {
     this.users = UserService.createProxy(vertx, node.database().queryTimeoutMs() + 1000);
     this.apiToken = apiToken;
     this.maxBodyBytes = node.http().maxBodyBytes();

@@ -1,68 +1,71 @@
 package io.consolidb.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import io.vertx.core.Vertx;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-import io.vertx.micrometer.backends.BackendRegistries;
 import java.util.EnumSet;
 
 /**
- * Where consolidb's own meters go: the Micrometer registry Vert.x created for the node
- * ({@code DB_ENABLE_METRICS=true}), or a registry that records nothing when metrics are off.
- * Meters are recorded on the hot path straight into the registry (thread-safe), never by sending
+ * The node's meter registry and how Vert.x is told to use it. The node builds one registry
+ * ({@link #registry}) and hands it to every component that records; nothing looks a registry up
+ * globally. Meters are recorded on the hot path straight into it (thread-safe), never by sending
  * an event-bus message per query. All consolidb meter names start with {@code consolidb.}
  * (Prometheus: {@code consolidb_}).
  */
 public final class Meters {
 
-  /**
-   * The name the node's registry is kept under in {@link BackendRegistries}: consolidb's own, so a
-   * library using Vert.x's default registry name cannot replace it.
-   */
-  public static final String REGISTRY_NAME = "consolidb";
-
-  /** A composite with no children: every meter is a no-op. */
-  private static final MeterRegistry NONE = new CompositeMeterRegistry();
-
   private Meters() {
   }
 
   /**
-   * The metrics options a node runs with: Prometheus registry {@link #REGISTRY_NAME}, JVM metrics,
-   * and only labels whose values are bounded. {@link Label#REMOTE} (client ports) and
-   * {@link Label#HTTP_PATH} (ids in URLs) are left out; the HTTP route template
-   * ({@code /api/v1/restaurants/:id}) and the event-bus address are kept because consolidb's
-   * routes and addresses are a fixed set.
+   * A Prometheus registry when metrics are on ({@code DB_ENABLE_METRICS=true}); otherwise a simple
+   * in-memory one that nobody scrapes, which still backs the counts the node itself shows (cache
+   * stats).
    */
-  public static MicrometerMetricsOptions vertxOptions() {
+  public static MeterRegistry registry(boolean metricsEnabled) {
+    return metricsEnabled ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : new SimpleMeterRegistry();
+  }
+
+  /** True when {@code registry} is scraped: metrics are on. */
+  public static boolean exported(MeterRegistry registry) {
+    return registry instanceof PrometheusMeterRegistry;
+  }
+
+  /**
+   * A Vert.x builder whose built-in metrics (pools, HTTP server, event bus, JVM) go to
+   * {@code registry} when it is exported; without metrics, Vert.x records none.
+   */
+  public static VertxBuilder vertxBuilder(VertxOptions options, MeterRegistry registry) {
+    if (!exported(registry)) {
+      return io.vertx.core.Vertx.builder().with(options);
+    }
+    // Vert.x keeps backends in a JVM-wide map by registry name: a name of this registry's own
+    // keeps two nodes in one JVM (tests) from sharing the first one's registry
+    MicrometerMetricsOptions metrics = vertxOptions()
+        .setRegistryName("consolidb-" + Integer.toHexString(System.identityHashCode(registry)));
+    return io.vertx.core.Vertx.builder().with(options.setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory(registry));
+  }
+
+  /**
+   * The metrics options a node runs with: JVM metrics, and only labels whose values are bounded.
+   * {@link Label#REMOTE} (client ports) and {@link Label#HTTP_PATH} (ids in URLs) are left out;
+   * the HTTP route template ({@code /api/v1/restaurants/:id}) and the event-bus address are kept
+   * because consolidb's routes and addresses are a fixed set.
+   */
+  static MicrometerMetricsOptions vertxOptions() {
     return new MicrometerMetricsOptions()
         .setEnabled(true)
-        .setRegistryName(REGISTRY_NAME)
         .setJvmMetricsEnabled(true)
         .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE,
             Label.POOL_TYPE, Label.POOL_NAME, Label.EB_ADDRESS, Label.EB_SIDE, Label.EB_FAILURE))
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
-  }
-
-  /** The node's registry, or a no-op one when metrics are disabled. */
-  public static MeterRegistry registry() {
-    MeterRegistry registry = BackendRegistries.getNow(REGISTRY_NAME);
-    return registry == null ? NONE : registry;
-  }
-
-  /**
-   * The registry for meters of {@code vertx}: the node's registry when this Vert.x instance runs
-   * with metrics, else a no-op one (another instance in the same JVM may have metrics on).
-   */
-  public static MeterRegistry registry(Vertx vertx) {
-    return vertx.isMetricsEnabled() ? registry() : NONE;
-  }
-
-  /** Whether {@code registry} records anything. */
-  public static boolean recording(MeterRegistry registry) {
-    return registry != NONE;
   }
 }

@@ -3,11 +3,11 @@ package io.consolidb.metrics;
 import io.consolidb.Addresses;
 import io.consolidb.FailureCodes;
 import io.consolidb.config.MetricsSettings;
-import io.consolidb.config.NodeSettings;
 import io.consolidb.query.QueryClient;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -20,8 +20,8 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,38 +39,48 @@ public final class MetricsVerticle extends VerticleBase {
   /** How many slow statements the admin report explains. */
   public static final int REPORT_SLOWEST = 20;
   /** Each EXPLAIN (and table-size look-up) gives up after this. */
-  static final long EXPLAIN_TIMEOUT_MS = 2000;
+  public static final long EXPLAIN_TIMEOUT_MS = 2000;
   /** All EXPLAINs of one slow-query report together; below the HTTP and event-bus timeouts. */
   static final long EXPLAIN_BUDGET_MS = 10_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(MetricsVerticle.class);
 
-  private MeterRegistry registry;
-  private QueryStats stats;
-  private PlanAdvisor advisor;
+  private final MeterRegistry registry;
+  private final QueryStats stats;
+  private final PlanAdvisor advisor;
+  private final Supplier<JsonObject> cacheSummary;
+  private final MetricsSettings settings;
+  private final String host;
+
+  /**
+   * @param settings where {@code /metrics} is served
+   * @param host the address a management port binds to ({@code http.host})
+   * @param registry the node's registry
+   * @param stats the node's recent-query statistics (written by the query path)
+   * @param queries how EXPLAINs reach the database
+   * @param cacheSummary the cache's hits, misses and hit rate; null when the node does not cache
+   */
+  public MetricsVerticle(MetricsSettings settings, String host, MeterRegistry registry, QueryStats stats,
+      QueryClient queries, Supplier<JsonObject> cacheSummary) {
+    this.settings = settings;
+    this.host = host;
+    this.registry = registry;
+    this.stats = stats;
+    this.advisor = new PlanAdvisor(queries, EXPLAIN_TIMEOUT_MS);
+    this.cacheSummary = cacheSummary;
+  }
 
   @Override
   public Future<?> start() {
-    NodeSettings node;
-    MetricsSettings metrics;
-    try {
-      node = NodeSettings.fromJson(config());
-      metrics = MetricsSettings.fromJson(config());
-    } catch (RuntimeException invalid) {
-      return Future.failedFuture(invalid);
-    }
-    registry = Meters.registry(vertx);
-    stats = QueryStats.of(vertx);
-    advisor = new PlanAdvisor(new QueryClient(vertx, EXPLAIN_TIMEOUT_MS), EXPLAIN_TIMEOUT_MS);
     List<Future<?>> started = new ArrayList<>();
     started.add(vertx.eventBus().localConsumer(Addresses.METRICS_SUMMARY, this::onSummary).completion());
     started.add(vertx.eventBus().localConsumer(Addresses.METRICS_SLOW_QUERIES, this::onSlowQueries).completion());
-    if (metrics.separatePort() && vertx.isMetricsEnabled()) {
+    if (settings.separatePort() && registry instanceof PrometheusMeterRegistry prometheus) {
       Router router = Router.router(vertx);
-      router.get("/metrics").handler(PrometheusScrapingHandler.create(Meters.REGISTRY_NAME));
-      started.add(vertx.createHttpServer(new HttpServerOptions().setHost(node.http().host()).setPort(metrics.port()))
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
+      started.add(vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(settings.port()))
           .requestHandler(router).listen()
-          .onSuccess(server -> LOG.info("metrics: /metrics on {}:{}", node.http().host(), server.actualPort())));
+          .onSuccess(server -> LOG.info("metrics: /metrics on {}:{}", host, server.actualPort())));
     }
     return Future.all(started);
   }
@@ -124,7 +134,7 @@ public final class MetricsVerticle extends VerticleBase {
   /** The summary: what was recorded since the node started, the pool as it is now. */
   Future<JsonObject> summary() {
     return poolState().map(pool -> new JsonObject()
-        .put("metrics_enabled", Meters.recording(registry))
+        .put("metrics_enabled", Meters.exported(registry))
         .put("database_stats", databaseStats())
         .put("cache_stats", cacheStats())
         .put("connection_pool", pool)
@@ -162,43 +172,19 @@ public final class MetricsVerticle extends VerticleBase {
         .put("error_rate_percent", round(total == 0 ? 0 : 100.0 * failed / total));
   }
 
-  /**
-   * From {@code consolidb.cache.requests} {tier, result} when the cache records it: a {@code hit}
-   * or {@code miss} at any tier counts once; other results (errors, fallbacks) are not requests
-   * answered by the cache and are left out of the rate. Zeros when nothing was recorded.
-   */
+  /** The cache's own summary (one hit-rate definition, docs/CACHE.md); zeros when the node does not cache. */
   private JsonObject cacheStats() {
-    long hits = 0;
-    long misses = 0;
-    TreeMap<String, JsonObject> tiers = new TreeMap<>();
-    for (Counter counter : registry.find("consolidb.cache.requests").counters()) {
-      String result = counter.getId().getTag("result");
-      String tier = counter.getId().getTag("tier");
-      long count = (long) counter.count();
-      JsonObject perTier = tiers.computeIfAbsent(tier == null ? "all" : tier,
-          t -> new JsonObject().put("hits", 0L).put("misses", 0L));
-      if ("hit".equals(result)) {
-        hits += count;
-        perTier.put("hits", perTier.getLong("hits") + count);
-      } else if ("miss".equals(result)) {
-        misses += count;
-        perTier.put("misses", perTier.getLong("misses") + count);
-      }
-    }
-    return new JsonObject()
-        .put("hits", hits)
-        .put("misses", misses)
-        .put("hit_rate_percent", round(hits + misses == 0 ? 0 : 100.0 * hits / (hits + misses)))
-        .put("tiers", new JsonObject(new java.util.LinkedHashMap<>(tiers)));
+    return cacheSummary != null ? cacheSummary.get()
+        : new JsonObject().put("hits", 0L).put("misses", 0L).put("hit_rate_percent", 0.0).put("tiers", new JsonObject());
   }
 
-  /** {@code {size, active, idle, waiting, maxSize}} from the query verticle, zeros when it does not answer. */
+  /** {@code {size, active, idle, waiting, max_size}} from the query verticle, zeros when it does not answer. */
   private Future<JsonObject> poolState() {
     return vertx.eventBus().<JsonObject>request(Addresses.DB_POOL_STATE, new JsonObject(),
             new DeliveryOptions().setSendTimeout(1000))
         .map(reply -> reply.body().copy())
         .otherwise(failure -> new JsonObject().put("size", 0).put("active", 0).put("idle", 0).put("waiting", 0)
-            .put("maxSize", 0).put("unavailable", true));
+            .put("max_size", 0).put("unavailable", true));
   }
 
   private static double round(double value) {

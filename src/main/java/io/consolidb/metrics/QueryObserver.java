@@ -1,9 +1,9 @@
 package io.consolidb.metrics;
 
+import io.consolidb.query.QueryMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -38,11 +38,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: one instance per query verticle, used on its event loop.
  */
-public final class QueryObserver {
+public final class QueryObserver implements QueryMetrics {
 
   /** Distinct operation labels beyond this are recorded as {@code other}. */
   public static final int MAX_OPERATIONS = 200;
-  public static final String UNNAMED = "unnamed";
+  public static final String UNNAMED = QueryMetrics.UNNAMED;
   public static final String OTHER = "other";
 
   /** Upper bounds of the latency histogram's buckets (Prometheus {@code le}). */
@@ -65,30 +65,20 @@ public final class QueryObserver {
   private final Map<String, Counter> errors = new HashMap<>();
   private boolean warnedAboutCap;
 
-  QueryObserver(MeterRegistry registry, QueryStats stats, long slowThresholdNanos) {
-    this.registry = registry;
-    this.recording = Meters.recording(registry);
-    this.stats = stats;
-    this.slowThresholdNanos = slowThresholdNanos;
-  }
-
-  /** The observer for a query verticle of {@code vertx}. */
-  public static QueryObserver create(Vertx vertx, long slowThresholdMs) {
-    return new QueryObserver(Meters.registry(vertx), QueryStats.of(vertx),
-        TimeUnit.MILLISECONDS.toNanos(slowThresholdMs));
-  }
-
   /**
-   * One finished query or transaction.
-   *
-   * @param operation the caller's operation name (null → {@code unnamed})
-   * @param elapsedNanos how long it took, retries included
-   * @param failureCode 0 when it succeeded, else its {@link io.consolidb.FailureCodes} code
-   * @param failureMessage the client-safe failure message (may name a SQLSTATE), null on success
-   * @param normalizedSql the statement as logs show it, computed only if the query was slow
-   * @param pgSql the statement as PostgreSQL ran it ({@code $n} placeholders, no values), kept
-   *     only for a slow plain SELECT so that its plan can be asked for; null for transactions
+   * @param registry the node's registry
+   * @param recording false when metrics are off: only the slow-query log is kept
+   * @param stats the node's recent-query statistics
+   * @param slowThresholdMs a statement slower than this is slow ({@code DB_SLOW_QUERY_THRESHOLD})
    */
+  public QueryObserver(MeterRegistry registry, boolean recording, QueryStats stats, long slowThresholdMs) {
+    this.registry = registry;
+    this.recording = recording;
+    this.stats = stats;
+    this.slowThresholdNanos = TimeUnit.MILLISECONDS.toNanos(slowThresholdMs);
+  }
+
+  @Override
   public void record(String operation, long elapsedNanos, int failureCode, String failureMessage,
       Supplier<String> normalizedSql, String pgSql) {
     String label = label(operation);

@@ -1,8 +1,5 @@
 package io.consolidb.metrics;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.shareddata.LocalMap;
-import io.vertx.core.shareddata.Shareable;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,11 +8,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * What one node remembers about its recent queries beyond the registry's counters: the slow-query
  * log and the durations of the last {@value #WINDOW} queries (for an exact p95 in the summary; a
- * Prometheus histogram only knows bucket bounds). One instance per Vert.x instance, found through
- * its local shared data: the query verticle writes it on the hot path (one array slot per query)
- * and the metrics verticle reads it. Thread-safe.
+ * Prometheus histogram only knows bucket bounds). One instance per node, built by the node: the
+ * query path writes it (one array slot per query) and the metrics verticle reads it. Thread-safe.
  */
-public final class QueryStats implements Shareable {
+public final class QueryStats {
 
   /** How many recent durations the p95 is computed over. */
   public static final int WINDOW = 2048;
@@ -24,28 +20,12 @@ public final class QueryStats implements Shareable {
   /** A slow statement not seen again for this long leaves the log. */
   public static final long SLOW_MAX_AGE_MS = TimeUnit.HOURS.toMillis(1);
 
-  private static final String MAP = "consolidb.metrics";
-  private static final String KEY = "queryStats";
 
   private final SlowQueryLog slow = new SlowQueryLog(SLOW_CAPACITY, SLOW_MAX_AGE_MS);
   private final AtomicLongArray durations = new AtomicLongArray(WINDOW);
   private final AtomicLong recorded = new AtomicLong();
 
-  QueryStats() {
-  }
-
-  /** The node's instance, created on first use. */
-  public static QueryStats of(Vertx vertx) {
-    LocalMap<String, QueryStats> map = vertx.sharedData().getLocalMap(MAP);
-    QueryStats stats = map.get(KEY);
-    if (stats == null) {
-      QueryStats created = new QueryStats();
-      stats = map.putIfAbsent(KEY, created);
-      if (stats == null) {
-        stats = created;
-      }
-    }
-    return stats;
+  public QueryStats() {
   }
 
   public SlowQueryLog slowQueries() {

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Per-service call statistics, recorded straight into the node's registry ({@link Meters}):
+ * Per-service call statistics, recorded straight into the node's registry:
  *
  * <ul>
  *   <li>{@code consolidb.service.calls} {service, method, outcome}: a counter per call, where
@@ -45,11 +45,6 @@ public final class ServiceStats {
    */
   private final Map<String, Counter> calls = new ConcurrentHashMap<>();
   private final Map<String, Timer> durations = new ConcurrentHashMap<>();
-
-  /** Statistics of one service, recorded into the node's registry. */
-  public ServiceStats(String service) {
-    this(service, Meters.registry());
-  }
 
   public ServiceStats(String service, MeterRegistry registry) {
     this.service = service;
@@ -92,11 +87,6 @@ public final class ServiceStats {
       }
     }
     return "failed";
-  }
-
-  /** {@link #summary(MeterRegistry)} of the node's registry. */
-  public static JsonObject summary() {
-    return summary(Meters.registry());
   }
 
   /**

@@ -1,19 +1,28 @@
 package io.consolidb.node;
 
-import io.consolidb.cache.CacheVerticle;
 import io.consolidb.analytics.AnalyticsVerticle;
+import io.consolidb.cache.CacheVerticle;
+import io.consolidb.cache.NodeCache;
 import io.consolidb.cluster.HazelcastClusterConfig;
+import io.consolidb.config.DatabaseSettings;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.health.HealthVerticle;
 import io.consolidb.http.HttpVerticle;
 import io.consolidb.metrics.Meters;
 import io.consolidb.metrics.MetricsVerticle;
+import io.consolidb.metrics.QueryObserver;
+import io.consolidb.metrics.QueryStats;
+import io.consolidb.metrics.ServiceStats;
+import io.consolidb.query.QueryClient;
+import io.consolidb.query.QueryEndpoint;
 import io.consolidb.query.QueryVerticle;
 import io.consolidb.restaurant.RestaurantVerticle;
 import io.consolidb.user.UserVerticle;
-import io.vertx.core.DeploymentOptions;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import java.util.ArrayList;
@@ -24,8 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One consolidb node: a Vert.x instance (clustered or not) with the query verticle, the health
- * monitor, the schema bootstrap, the service verticles and the HTTP API deployed in dependency order.
+ * One consolidb node: the wiring. It builds the node's shared pieces once — the settings' typed
+ * sections, the meter registry, the cache, the recent-query statistics — and hands each verticle
+ * what it needs through its constructor, then deploys the verticles in dependency order. No
+ * component looks another up in a registry: what a component uses is what it was given here.
  */
 public final class ConsolidbNode {
 
@@ -33,76 +44,124 @@ public final class ConsolidbNode {
   public enum Component { QUERY, HEALTH, METRICS, SCHEMA, CACHE, RESTAURANTS, USERS, ANALYTICS, HTTP }
 
   private static final Logger log = LoggerFactory.getLogger(ConsolidbNode.class);
+  /** EXPLAINs of the slow-query report each give up after this. */
+  private static final long EXPLAIN_TIMEOUT_MS = MetricsVerticle.EXPLAIN_TIMEOUT_MS;
 
   private final Vertx vertx;
+  private final boolean ownsVertx;
   private final NodeSettings settings;
+  private final MeterRegistry registry;
+  private final NodeCache cache;
+  private final QueryStats queryStats = new QueryStats();
   private final SchemaBootstrap schema;
   private final List<String> deployments = new ArrayList<>();
 
-  private ConsolidbNode(Vertx vertx, NodeSettings settings) {
+  private ConsolidbNode(Vertx vertx, boolean ownsVertx, MeterRegistry registry, NodeSettings settings,
+      Set<Component> components) {
     this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
     this.settings = settings;
+    this.registry = registry;
+    this.cache = components.contains(Component.CACHE) && settings.cache().enabled()
+        ? new NodeCache(vertx, settings.cache(), settings.redis(), registry) : null;
     this.schema = new SchemaBootstrap(vertx, settings.database());
   }
 
-  /** Creates the Vert.x instance the settings ask for: clustered over Hazelcast or standalone. */
-  public static Future<Vertx> createVertx(NodeSettings settings) {
+  /** Starts a node with every component, on a Vert.x of its own (clustered when configured). */
+  public static Future<ConsolidbNode> start(NodeSettings settings) {
+    return start(settings, EnumSet.allOf(Component.class));
+  }
+
+  /**
+   * Starts a node with the given components on a Vert.x of its own, whose built-in metrics go to
+   * the node's registry; {@link #stop} closes it.
+   */
+  public static Future<ConsolidbNode> start(NodeSettings settings, Set<Component> components) {
+    MeterRegistry registry = Meters.registry(settings.metricsEnabled());
+    return createVertx(settings, registry).compose(vertx -> new ConsolidbNode(vertx, true, registry, settings,
+            components).deploy(components)
+        .recover(failure -> vertx.close().transform(closed -> Future.failedFuture(failure))));
+  }
+
+  /**
+   * Deploys the given components on a Vert.x the caller owns (and closes); their meters go to
+   * {@code registry} (Vert.x's built-in meters only if that Vert.x was built with it).
+   */
+  public static Future<ConsolidbNode> deploy(Vertx vertx, MeterRegistry registry, NodeSettings settings,
+      Set<Component> components) {
+    return new ConsolidbNode(vertx, false, registry, settings, components).deploy(components);
+  }
+
+  /**
+   * The Vert.x instance the settings ask for, clustered over Hazelcast or standalone, whose
+   * built-in metrics go to {@code registry} when it is exported.
+   */
+  public static Future<Vertx> createVertx(NodeSettings settings, MeterRegistry registry) {
     VertxOptions options = new VertxOptions();
-    if (settings.metricsEnabled()) {
-      options.setMetricsOptions(Meters.vertxOptions());
-    }
     if (!settings.cluster().enabled()) {
-      return Future.succeededFuture(Vertx.builder().with(options).build());
+      return Future.succeededFuture(Meters.vertxBuilder(options, registry).build());
     }
     options.setEventBusOptions(new EventBusOptions().setHost(settings.cluster().host()));
-    return Vertx.builder().with(options)
-        .withClusterManager(HazelcastClusterConfig.clusterManager(settings.cluster()))
-        .buildClustered();
+    VertxBuilder builder = Meters.vertxBuilder(options, registry)
+        .withClusterManager(HazelcastClusterConfig.clusterManager(settings.cluster()));
+    return builder.buildClustered();
   }
 
-  /** Deploys every component. */
-  public static Future<ConsolidbNode> deploy(Vertx vertx, NodeSettings settings) {
-    return deploy(vertx, settings, EnumSet.allOf(Component.class));
-  }
-
-  /** Deploys the given components in dependency order; fails if any verticle fails to start. */
-  public static Future<ConsolidbNode> deploy(Vertx vertx, NodeSettings settings, Set<Component> components) {
-    ConsolidbNode node = new ConsolidbNode(vertx, settings);
-    DeploymentOptions options = new DeploymentOptions().setConfig(settings.json());
+  /** Deploys the components in dependency order; fails if any verticle fails to start. */
+  private Future<ConsolidbNode> deploy(Set<Component> components) {
+    DatabaseSettings database = settings.database();
+    // services and the node's own callers read through the cache in-process
+    QueryClient queries = new QueryClient(vertx, database.queryTimeoutMs(), cache);
     Future<Void> chain = Future.succeededFuture();
-    if (components.contains(Component.QUERY)) {
-      chain = chain.compose(v -> node.deploy(new QueryVerticle(), options));
+    if (components.contains(Component.CACHE)) {
+      logCache();
+      chain = chain.compose(v -> deploy(new CacheVerticle(cache, database.connectOptions())));
     }
-    if (components.contains(Component.HEALTH)) {
-      chain = chain.compose(v -> node.deploy(new HealthVerticle(), options));
+    if (components.contains(Component.QUERY)) {
+      QueryObserver observer = new QueryObserver(registry, Meters.exported(registry), queryStats,
+          database.slowQueryThresholdMs());
+      chain = chain.compose(v -> deploy(new QueryVerticle(database, observer, new QueryEndpoint(cache))));
     }
     if (components.contains(Component.METRICS)) {
-      chain = chain.compose(v -> node.deploy(new MetricsVerticle(), options));
+      chain = chain.compose(v -> deploy(new MetricsVerticle(settings.metrics(), settings.http().host(), registry,
+          queryStats, new QueryClient(vertx, EXPLAIN_TIMEOUT_MS), cache == null ? null : cache::summary)));
     }
     if (components.contains(Component.SCHEMA)) {
-      chain = chain.compose(v -> node.schema.start());
+      chain = chain.compose(v -> schema.start());
     }
-    if (components.contains(Component.CACHE)) {
-      chain = chain.compose(v -> node.deploy(new CacheVerticle(), options));
+    // after the cache and the query verticle: its first round, run during start, sees both
+    if (components.contains(Component.HEALTH)) {
+      chain = chain.compose(v -> deploy(new HealthVerticle(settings, registry)));
     }
     if (components.contains(Component.RESTAURANTS)) {
-      chain = chain.compose(v -> node.deploy(new RestaurantVerticle(), options));
+      chain = chain.compose(v -> deploy(new RestaurantVerticle(queries)));
     }
     if (components.contains(Component.USERS)) {
-      chain = chain.compose(v -> node.deploy(new UserVerticle(), options));
+      chain = chain.compose(v -> deploy(new UserVerticle(queries, new ServiceStats("users", registry))));
     }
     if (components.contains(Component.ANALYTICS)) {
-      chain = chain.compose(v -> node.deploy(new AnalyticsVerticle(), options));
+      chain = chain.compose(v -> deploy(new AnalyticsVerticle(queries, new ServiceStats("analytics", registry),
+          settings.cache().ttlSeconds())));
     }
     if (components.contains(Component.HTTP)) {
-      chain = chain.compose(v -> node.deploy(new HttpVerticle(), options));
+      chain = chain.compose(v -> deploy(new HttpVerticle(settings, registry)));
     }
-    return chain.map(node).onSuccess(n -> log.info("node: started ({}, components {}, cluster {})",
+    return chain.map(this).onSuccess(n -> log.info("node: started ({}, components {}, cluster {})",
         settings.environment().fileName(), components, settings.cluster().enabled() ? "on" : "off"));
   }
 
-  private Future<Void> deploy(io.vertx.core.Deployable verticle, DeploymentOptions options) {
-    return vertx.deployVerticle(verticle, options).onSuccess(deployments::add).mapEmpty();
+  private void logCache() {
+    if (cache == null) {
+      return; // the cache verticle says it is off
+    }
+    log.info("cache: local tier {}, Redis {} (prefix {}, timeout {} ms), default TTL {} s",
+        settings.cache().localEnabled() ? "up to " + settings.cache().maxEntries() + " entries" : "off",
+        settings.redis().enabled() ? settings.redis().maskedUrl() : "off", settings.cache().keyPrefix(),
+        settings.redis().timeoutMs(), settings.cache().ttlSeconds());
+  }
+
+  private Future<Void> deploy(Deployable verticle) {
+    return vertx.deployVerticle(verticle).onSuccess(deployments::add).mapEmpty();
   }
 
   public Vertx vertx() {
@@ -113,6 +172,16 @@ public final class ConsolidbNode {
     return settings;
   }
 
+  /** The node's meter registry. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The node's cache, or null when it does not cache (caching off, or no cache component). */
+  public NodeCache cache() {
+    return cache;
+  }
+
   /** Undeploys the verticles in reverse order (HTTP first, pool last); leaves Vert.x running. */
   public Future<Void> undeploy() {
     schema.stop();
@@ -121,6 +190,12 @@ public final class ConsolidbNode {
       String id = deployments.get(i);
       chain = chain.compose(v -> vertx.undeploy(id).recover(e -> Future.succeededFuture()));
     }
+    deployments.clear();
     return chain;
+  }
+
+  /** Undeploys, then closes the node's Vert.x if the node started it. */
+  public Future<Void> stop() {
+    return undeploy().compose(v -> ownsVertx ? vertx.close() : Future.succeededFuture());
   }
 }

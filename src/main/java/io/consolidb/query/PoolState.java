@@ -20,7 +20,7 @@ final class PoolState {
     this.acquireTimeoutMs = acquireTimeoutMs;
   }
 
-  /** {@code {size, active, idle, waiting, maxSize}}; size counts open connections. */
+  /** {@code {size, active, idle, waiting, max_size}}; size counts open connections. */
   JsonObject toJson(Pool pool) {
     int size = Math.max(pool.size(), active);
     return new JsonObject()
@@ -28,6 +28,6 @@ final class PoolState {
         .put("active", active)
         .put("idle", size - active)
         .put("waiting", waiting)
-        .put("maxSize", maxSize);
+        .put("max_size", maxSize);
   }
 }

@@ -13,7 +13,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The caller's side of the query verticle's event-bus contract. Services use it instead of
@@ -27,30 +27,45 @@ public final class QueryClient {
 
   private final Vertx vertx;
   private final long defaultTimeoutMs;
+  private final NodeCache cache;
 
-  public QueryClient(Vertx vertx, long defaultTimeoutMs) {
+  /**
+   * A client that reads through {@code cache} in-process: a hit costs no event-bus hop (the
+   * tiers are thread-safe); only a miss sends the query.
+   *
+   * @param cache the node's cache, or null when the node does not cache
+   */
+  public QueryClient(Vertx vertx, long defaultTimeoutMs, NodeCache cache) {
     this.vertx = vertx;
     this.defaultTimeoutMs = defaultTimeoutMs;
+    this.cache = cache;
+  }
+
+  /**
+   * A client without a cache of its own: a request's {@code cache} part travels with it and the
+   * query endpoint reads through the node's cache instead (one hop more on a hit).
+   */
+  public QueryClient(Vertx vertx, long defaultTimeoutMs) {
+    this(vertx, defaultTimeoutMs, null);
   }
 
   /** Runs a read-only statement with positional ({@code JsonArray}) or named ({@code JsonObject}) parameters. */
   public Future<QueryResult> read(String operation, String sql, Object params) {
-    return query(request(operation, sql, params).put("readOnly", true));
+    return send(request(operation, sql, params).put("readOnly", true));
   }
 
   /**
    * Runs a read-only statement through the cache ({@code cache} in the design's contract): the
    * result may come from the node-local tier, Redis or the database; {@link QueryResult#cached()}
-   * says which. Without a cache on this node it is a plain {@link #read}. The rows of a cached
-   * result are shared with other readers: never mutate them.
+   * says which. The rows of a cached result are shared with other readers: never mutate them.
    */
-  public Future<QueryResult> readCached(String operation, String sql, Object params, CacheSpec cache) {
-    return cached(operation, sql, params, cache, false);
+  public Future<QueryResult> readCached(String operation, String sql, Object params, CacheSpec spec) {
+    return cached(request(operation, sql, params).put("readOnly", true), spec);
   }
 
   /** {@link #read} for a lookup (see {@link #lookupCached}). */
   public Future<QueryResult> lookup(String operation, String sql, Object params) {
-    return query(request(operation, sql, params).put("readOnly", true).put("lookup", true));
+    return send(request(operation, sql, params).put("readOnly", true).put("lookup", true));
   }
 
   /**
@@ -58,43 +73,37 @@ public final class QueryClient {
    * key), which the query verticle may pipeline on connections shared with other lookups. Never
    * mark a statement that can run long: it would hold up the lookups queued behind it.
    */
-  public Future<QueryResult> lookupCached(String operation, String sql, Object params, CacheSpec cache) {
-    return cached(operation, sql, params, cache, true);
+  public Future<QueryResult> lookupCached(String operation, String sql, Object params, CacheSpec spec) {
+    return cached(request(operation, sql, params).put("readOnly", true).put("lookup", true), spec);
   }
 
-  private Future<QueryResult> cached(String operation, String sql, Object params, CacheSpec cache, boolean lookup) {
-    NodeCache node = NodeCache.of(vertx);
-    if (node == null) {
-      JsonObject request = request(operation, sql, params).put("readOnly", true);
-      return send(lookup ? request.put("lookup", true) : request);
+  /** {@code plain} (no cache part) through the cache; without an in-process cache the endpoint's. */
+  private Future<QueryResult> cached(JsonObject plain, CacheSpec spec) {
+    if (cache == null) {
+      return send(plain.put("cache", spec.toJson()));
     }
-    return throughTiers(node, cache.keyFor(sql, params), cache, () -> {
-      JsonObject request = request(operation, sql, params).put("readOnly", true).put("cache", cache.toJson());
-      return lookup ? request.put("lookup", true) : request;
+    String key = spec.keyFor(plain.getString("sql"), plain.getValue("params"));
+    return cache.readThrough(key, spec, new NodeCache.Loader<>() {
+      @Override
+      public Future<QueryResult> load() {
+        return send(plain);
+      }
+
+      @Override
+      public JsonArray rows(QueryResult loaded) {
+        return loaded.rows();
+      }
+
+      @Override
+      public QueryResult hit(JsonArray rows, long nanos) {
+        return new QueryResult(rows, rows.size(), true, TimeUnit.NANOSECONDS.toMillis(nanos));
+      }
     });
-  }
-
-  /**
-   * The node-local tier, then Redis, both read in-process (the tiers are thread-safe; this saves
-   * the event-bus hop to the query verticle on every hit), then the query verticle, told that
-   * Redis was asked already ({@code remoteChecked}) so a miss costs one Redis round trip, not two.
-   * The query verticle still joins concurrent loads of one key into one execution. The request is
-   * built only for a miss.
-   */
-  private Future<QueryResult> throughTiers(NodeCache node, String key, CacheSpec cache, Supplier<JsonObject> request) {
-    // counts the local miss here: the query verticle will not count it again (remoteChecked)
-    if (node.lookupLocal(key) instanceof JsonArray rows) {
-      return Future.succeededFuture(new QueryResult(rows, rows.size(), true, 0));
-    }
-    int ttl = cache.ttlSeconds() == null ? node.defaultTtlSeconds() : cache.ttlSeconds();
-    return node.getRemote(key, ttl, cache.tags()).compose(remote -> remote instanceof JsonArray rows
-        ? Future.succeededFuture(new QueryResult(rows, rows.size(), true, 0))
-        : send(request.get().put("remoteChecked", true)));
   }
 
   /** Runs a statement that may write; never retried. */
   public Future<QueryResult> write(String operation, String sql, Object params) {
-    return query(request(operation, sql, params).put("readOnly", false));
+    return send(request(operation, sql, params).put("readOnly", false));
   }
 
   /**
@@ -102,35 +111,35 @@ public final class QueryClient {
    * {@code invalidateTags} on every node, before this future completes.
    */
   public Future<QueryResult> write(String operation, String sql, Object params, List<String> invalidateTags) {
-    return query(request(operation, sql, params).put("readOnly", false)
+    return send(request(operation, sql, params).put("readOnly", false)
         .put("invalidate", new JsonObject().put("tags", new JsonArray(new ArrayList<>(invalidateTags)))));
   }
 
-  /** True when this node caches query results (the cache verticle runs and caching is on). */
+  /** True when this client reads through the node's cache in-process. */
   public boolean caching() {
-    return NodeCache.of(vertx) != null;
+    return cache != null;
   }
 
   /**
    * Sends a full request: {@code {sql, params, operation?, timeoutMs?, readOnly?, lookup?, cache?}}
-   * as the design's contract describes; one with a valid {@code cache} goes through the tiers
-   * first, as {@link #readCached} does.
+   * as the design's contract describes; a read with a valid {@code cache} goes through the tiers
+   * as {@link #readCached} does.
    */
   public Future<QueryResult> query(JsonObject request) {
-    NodeCache node = NodeCache.of(vertx);
-    if (node == null || !(request.getValue("cache") instanceof JsonObject json)
+    if (cache == null || !(request.getValue("cache") instanceof JsonObject json)
         || !Boolean.TRUE.equals(request.getValue("readOnly"))) {
-      return send(request); // a cache on a write is the query verticle's to refuse (400)
+      return send(request); // a cache on a write is the query endpoint's to refuse (400)
     }
-    String key;
     CacheSpec spec;
     try {
       spec = CacheSpec.fromJson(json);
-      key = spec.keyFor(request.getString("sql"), request.getValue("params"));
+      spec.keyFor(request.getString("sql"), request.getValue("params"));
     } catch (RuntimeException invalid) {
-      return send(request); // the query verticle rejects it with a proper 400
+      return send(request); // the query endpoint rejects it with a proper 400
     }
-    return throughTiers(node, key, spec, () -> request);
+    JsonObject plain = request.copy();
+    plain.remove("cache");
+    return cached(plain, spec);
   }
 
   private Future<QueryResult> send(JsonObject request) {

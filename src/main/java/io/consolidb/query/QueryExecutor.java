@@ -5,7 +5,6 @@ import static io.consolidb.FailureCodes.TIMED_OUT;
 import static io.consolidb.FailureCodes.UNAVAILABLE;
 
 import io.consolidb.config.DatabaseSettings;
-import io.consolidb.metrics.QueryObserver;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -46,12 +45,13 @@ final class QueryExecutor {
   private final Statements statements = new Statements();
   private final long slowThresholdNanos;
   private final long cancelGraceMs;
-  private final QueryObserver observer;
+  private final QueryMetrics observer;
   /** Null when lookups use the pool ({@code DB_POOL_PIPELINED=0}). */
   private final PipelinedLookups lookups;
   private boolean unavailable;
 
-  QueryExecutor(Vertx vertx, Pool pool, PipelinedLookups lookups, DatabaseSettings settings, long cancelGraceMs) {
+  QueryExecutor(Vertx vertx, Pool pool, PipelinedLookups lookups, DatabaseSettings settings, QueryMetrics metrics,
+      long cancelGraceMs) {
     this.vertx = vertx;
     this.pool = pool;
     this.lookups = lookups;
@@ -60,7 +60,7 @@ final class QueryExecutor {
     this.state = new PoolState(settings.poolOptions().getMaxSize(),
         Math.round(settings.poolTimeoutSeconds() * 1000));
     this.slowThresholdNanos = TimeUnit.MILLISECONDS.toNanos(settings.slowQueryThresholdMs());
-    this.observer = QueryObserver.create(vertx, settings.slowQueryThresholdMs());
+    this.observer = metrics;
   }
 
   JsonObject poolState() {
@@ -85,8 +85,8 @@ final class QueryExecutor {
       boolean readOnly = flag(body, "readOnly");
       retryable = readOnly || flag(body, "idempotent");
       pipelined = flag(body, "lookup") && readOnly && lookups != null;
-      operation = operation(body, QueryObserver.UNNAMED);
-      optionalObject(body, "cache"); // served by QueryVerticle before it gets here
+      operation = operation(body, QueryMetrics.UNNAMED);
+      optionalObject(body, "cache"); // served by QueryEndpoint before it gets here
     } catch (QueryFailure invalid) {
       return Future.failedFuture(invalid);
     }
@@ -118,8 +118,8 @@ final class QueryExecutor {
       parsed = parseStatements(body);
       timeoutMs = timeoutMs(body);
       retryable = flag(body, "readOnly") || flag(body, "idempotent");
-      operation = operation(body, QueryObserver.UNNAMED);
-      optionalObject(body, "invalidate"); // run by QueryVerticle after the transaction
+      operation = operation(body, QueryMetrics.UNNAMED);
+      optionalObject(body, "invalidate"); // run by QueryEndpoint after the transaction
     } catch (QueryFailure invalid) {
       return Future.failedFuture(invalid);
     }
@@ -227,7 +227,7 @@ final class QueryExecutor {
   }
 
   /**
-   * Records each outcome in the metrics ({@link QueryObserver}) and logs it once: slow and
+   * Records each outcome in the metrics ({@link QueryMetrics}) and logs it once: slow and
    * timed-out statements at WARN, the first of an outage at WARN. {@code pgSql} (the text with
    * {@code $n} placeholders, never values; null for transactions) lets the slow-query log explain
    * a slow SELECT later.

@@ -2,7 +2,7 @@ package io.consolidb.user;
 
 import io.consolidb.Addresses;
 import io.consolidb.ServiceEndpoint;
-import io.consolidb.config.NodeSettings;
+import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.user.impl.UserServiceImpl;
 import io.vertx.core.Future;
@@ -10,17 +10,22 @@ import io.vertx.core.VerticleBase;
 
 /**
  * Serves {@link UserService} on the clustered address {@code consolidb.users} (and in-process on this node); its queries go to
- * this node's query verticle. Deployment config: the node's settings ({@link NodeSettings#json()}).
+ * this node's query verticle.
  */
 public class UserVerticle extends VerticleBase {
 
+  private final QueryClient queries;
+  private final ServiceStats stats;
   private ServiceEndpoint endpoint;
+
+  public UserVerticle(QueryClient queries, ServiceStats stats) {
+    this.queries = queries;
+    this.stats = stats;
+  }
 
   @Override
   public Future<?> start() {
-    NodeSettings settings = NodeSettings.fromJson(config());
-    QueryClient queries = new QueryClient(vertx, settings.database().queryTimeoutMs());
-    return ServiceEndpoint.publish(vertx, Addresses.USERS, UserService.class, new UserServiceImpl(queries))
+    return ServiceEndpoint.publish(vertx, Addresses.USERS, UserService.class, new UserServiceImpl(queries, stats))
         .onSuccess(published -> endpoint = published);
   }
 

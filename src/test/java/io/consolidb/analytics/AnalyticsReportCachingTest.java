@@ -2,16 +2,14 @@ package io.consolidb.analytics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.consolidb.config.NodeSettings;
 import io.consolidb.http.TestNode;
-import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.testsupport.TestNodes;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.EnumSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -43,8 +41,7 @@ class AnalyticsReportCachingTest {
             .put("keyPrefix", "consolidb-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ":"))
         .put("redis", new JsonObject().put("enabled", true).put("url", TestServices.redisUrl()));
     vertx = Vertx.vertx();
-    ConsolidbNode.deploy(vertx, NodeSettings.fromJson(config),
-        EnumSet.of(Component.QUERY, Component.CACHE, Component.ANALYTICS)).await(30, TimeUnit.SECONDS);
+    TestNodes.deploy(vertx, config, Component.QUERY, Component.CACHE, Component.ANALYTICS);
     analytics = AnalyticsService.createProxy(vertx, 5000);
   }
 

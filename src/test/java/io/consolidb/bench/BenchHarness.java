@@ -26,8 +26,8 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.UUID;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
@@ -160,9 +160,8 @@ public final class BenchHarness {
     variables.put("DB_POOL_SIZE", Integer.toString(POOL_SIZE - PIPELINED));
     variables.put("DB_POOL_PIPELINED", Integer.toString(PIPELINED));
     NodeSettings settings = ConfigLoader.loadBlocking(variables);
-    Vertx node = ConsolidbNode.createVertx(settings).await(60, TimeUnit.SECONDS);
+    Vertx node = ServiceLatency.start(settings, EnumSet.of(Component.QUERY, Component.RESTAURANTS));
     try {
-      ConsolidbNode.deploy(node, settings, EnumSet.of(Component.QUERY, Component.RESTAURANTS)).await(60, TimeUnit.SECONDS);
       RestaurantService proxy = RestaurantService.createProxy(node, 10_000);
       int n = mode.restaurants();
       long millis = mode.roundSeconds() * 1000L;

@@ -32,48 +32,42 @@ public final class MetricsOverhead {
    */
   public static Comparison compare(NodeSettings settings, int concurrency, long millis, int rounds, int ids)
       throws Exception {
-    Vertx on = start(settings, true);
-    Vertx off = null;
+    ConsolidbNode onNode = start(settings, true);
+    ConsolidbNode offNode = null;
     try {
-      off = start(settings, false);
+      offNode = start(settings, false);
+      Vertx on = onNode.vertx();
+      Vertx offVertx = offNode.vertx();
       RestaurantService onProxy = RestaurantService.createProxy(on, 10_000);
-      RestaurantService offProxy = RestaurantService.createProxy(off, 10_000);
-      Vertx offVertx = off;
+      RestaurantService offProxy = RestaurantService.createProxy(offVertx, 10_000);
       Comparison comparison = Comparison.run("metrics_on_vs_off", "lookups/s",
           "metrics_on", () -> Load.throughput(on, concurrency, millis, () -> onProxy.get(randomId(ids))),
           "metrics_off", () -> Load.throughput(offVertx, concurrency, millis, () -> offProxy.get(randomId(ids))),
           rounds);
-      if (!Meters.recording(Meters.registry(on)) || Meters.recording(Meters.registry(off))) {
+      if (!Meters.exported(onNode.registry()) || Meters.exported(offNode.registry())) {
         throw new IllegalStateException("metrics were not on for one node and off for the other");
       }
-      Counter queries = Meters.registry(on).find("consolidb.db.queries").tag("operation", "restaurants.get")
+      Counter queries = onNode.registry().find("consolidb.db.queries").tag("operation", "restaurants.get")
           .tag("outcome", "success").counter();
       if (queries == null || queries.count() == 0) {
         throw new IllegalStateException("the node with metrics on recorded no restaurants.get query");
       }
       return comparison;
     } finally {
-      on.close().await(30, TimeUnit.SECONDS);
-      if (off != null) {
-        off.close().await(30, TimeUnit.SECONDS);
+      onNode.stop().await(30, TimeUnit.SECONDS);
+      if (offNode != null) {
+        offNode.stop().await(30, TimeUnit.SECONDS);
       }
     }
   }
 
-  private static Vertx start(NodeSettings settings, boolean metrics) throws Exception {
+  private static ConsolidbNode start(NodeSettings settings, boolean metrics) throws Exception {
     JsonObject json = settings.json().copy();
     json.put("metrics", json.getJsonObject("metrics", new JsonObject()).copy().put("enabled", metrics));
     json.put("cache", json.getJsonObject("cache", new JsonObject()).copy().put("enabled", false));
     NodeSettings node = NodeSettings.fromJson(settings.environment(), json);
-    Vertx vertx = ConsolidbNode.createVertx(node).await(60, TimeUnit.SECONDS);
-    try {
-      ConsolidbNode.deploy(vertx, node, EnumSet.of(Component.QUERY, Component.METRICS, Component.RESTAURANTS))
-          .await(60, TimeUnit.SECONDS);
-      return vertx;
-    } catch (Exception e) {
-      vertx.close().await(30, TimeUnit.SECONDS);
-      throw e;
-    }
+    return ConsolidbNode.start(node, EnumSet.of(Component.QUERY, Component.METRICS, Component.RESTAURANTS))
+        .await(60, TimeUnit.SECONDS);
   }
 
   private static long randomId(int ids) {

@@ -34,15 +34,8 @@ public final class ServiceLatency {
 
   /** A node running {@code components} with these settings, on its own Vert.x. */
   public static Vertx start(NodeSettings settings, EnumSet<Component> components) throws Exception {
-    Vertx vertx = ConsolidbNode.createVertx(settings).await(60, TimeUnit.SECONDS);
-    try {
-      // The cache verticle answers "off" by itself when settings.cache().enabled() is false.
-      ConsolidbNode.deploy(vertx, settings, components).await(60, TimeUnit.SECONDS);
-      return vertx;
-    } catch (Exception e) {
-      vertx.close().await(30, TimeUnit.SECONDS);
-      throw e;
-    }
+    // The cache verticle answers "off" by itself when settings.cache().enabled() is false.
+    return ConsolidbNode.start(settings, components).await(60, TimeUnit.SECONDS).vertx();
   }
 
   /**

@@ -9,7 +9,6 @@ import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.query.QueryClient;
 import io.consolidb.testsupport.TestServices;
-import io.vertx.core.Vertx;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +27,8 @@ class CacheClusterTest {
   private static final String MEMBERS = "127.0.0.1:5921,127.0.0.1:5922";
   private static final String SQL = "SELECT 42 AS answer";
   private static TestNode schema;
-  private static Vertx first;
-  private static Vertx second;
+  private static ConsolidbNode first;
+  private static ConsolidbNode second;
   private static String prefix;
 
   private static NodeSettings settings(int port) {
@@ -47,17 +46,15 @@ class CacheClusterTest {
     prefix = CacheTestKit.uniquePrefix();
     NodeSettings a = settings(5921);
     NodeSettings b = settings(5922);
-    first = ConsolidbNode.createVertx(a).await(60, TimeUnit.SECONDS);
-    second = ConsolidbNode.createVertx(b).await(60, TimeUnit.SECONDS);
-    ConsolidbNode.deploy(first, a, EnumSet.of(Component.QUERY, Component.CACHE)).await(60, TimeUnit.SECONDS);
-    ConsolidbNode.deploy(second, b, EnumSet.of(Component.QUERY, Component.CACHE)).await(60, TimeUnit.SECONDS);
+    first = ConsolidbNode.start(a, EnumSet.of(Component.QUERY, Component.CACHE)).await(60, TimeUnit.SECONDS);
+    second = ConsolidbNode.start(b, EnumSet.of(Component.QUERY, Component.CACHE)).await(60, TimeUnit.SECONDS);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    NodeCache.of(first).invalidate(new Invalidation(null, "*", null)).await();
-    second.close().await(30, TimeUnit.SECONDS);
-    first.close().await(30, TimeUnit.SECONDS);
+    first.cache().invalidate(new Invalidation(null, "*", null)).await();
+    second.stop().await(30, TimeUnit.SECONDS);
+    first.stop().await(30, TimeUnit.SECONDS);
     schema.close();
   }
 
@@ -67,12 +64,12 @@ class CacheClusterTest {
     CacheSpec spec = new CacheSpec(60, "cluster:answer", List.of("cluster-test"));
     assertThat(read(first, spec)).isFalse(); // PostgreSQL, fills Redis and the first local tier
     awaitTrue(() -> read(second, spec)); // Redis, then the second node's local tier
-    assertThat(NodeCache.of(second).getLocal("cluster:answer")).isNotNull();
+    assertThat(second.cache().peekLocal("cluster:answer")).isNotNull();
 
-    NodeCache.of(first).invalidate(Invalidation.ofTags(List.of("cluster-test"))).await();
+    first.cache().invalidate(Invalidation.ofTags(List.of("cluster-test"))).await();
 
-    awaitTrue(() -> NodeCache.of(second).getLocal("cluster:answer") == null);
-    assertThat(NodeCache.of(second).stats().getJsonObject("invalidations").getLong("from_other_nodes"))
+    awaitTrue(() -> second.cache().peekLocal("cluster:answer") == null);
+    assertThat(second.cache().stats().getJsonObject("invalidations").getLong("from_other_nodes"))
         .isGreaterThanOrEqualTo(1);
     assertThat(read(second, spec)).as("served from the database again").isFalse();
   }
@@ -83,12 +80,12 @@ class CacheClusterTest {
     CacheSpec spec = new CacheSpec(60, "cluster:pattern:1", List.of());
     read(first, spec);
     awaitTrue(() -> read(second, spec));
-    NodeCache.of(first).invalidate(new Invalidation(null, "cluster:pattern:*", null)).await();
-    awaitTrue(() -> NodeCache.of(second).getLocal("cluster:pattern:1") == null);
+    first.cache().invalidate(new Invalidation(null, "cluster:pattern:*", null)).await();
+    awaitTrue(() -> second.cache().peekLocal("cluster:pattern:1") == null);
   }
 
-  private static boolean read(Vertx vertx, CacheSpec spec) {
-    return new QueryClient(vertx, 5000).readCached("t", SQL, null, spec).await().cached();
+  private static boolean read(ConsolidbNode node, CacheSpec spec) {
+    return new QueryClient(node.vertx(), 5000, node.cache()).readCached("t", SQL, null, spec).await().cached();
   }
 
   private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {

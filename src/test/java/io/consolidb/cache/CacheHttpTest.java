@@ -23,6 +23,7 @@ class CacheHttpTest {
 
   private static TestNode node;
   private Vertx vertx;
+  private NodeCache cache;
   private WebClient client;
 
   @BeforeAll
@@ -41,14 +42,14 @@ class CacheHttpTest {
     vertx = Vertx.vertx();
     int port = TestNode.freePort();
     JsonObject config = CacheTestKit.config(node, port, TestServices.redisUrl(), CacheTestKit.uniquePrefix());
-    CacheTestKit.deploy(vertx, config);
+    cache = CacheTestKit.deploy(vertx, config).cache();
     TestNode.deployHttp(vertx, config).await();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
   }
 
   @AfterEach
   void close() {
-    NodeCache.of(vertx).invalidate(new Invalidation(null, "*", null)).await();
+    cache.invalidate(new Invalidation(null, "*", null)).await();
     vertx.close().await();
   }
 

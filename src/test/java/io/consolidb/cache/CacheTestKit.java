@@ -1,10 +1,10 @@
 package io.consolidb.cache;
 
 import io.consolidb.http.TestNode;
-import io.consolidb.query.QueryVerticle;
-import io.consolidb.restaurant.RestaurantVerticle;
+import io.consolidb.node.ConsolidbNode;
+import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.testsupport.TestNodes;
 import io.consolidb.testsupport.TestServices;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
@@ -39,12 +39,9 @@ final class CacheTestKit {
     return config;
   }
 
-  /** Query verticle, cache verticle, restaurant service (the node's order). */
-  static void deploy(Vertx vertx, JsonObject config) {
-    DeploymentOptions options = new DeploymentOptions().setConfig(config);
-    vertx.deployVerticle(new QueryVerticle(), options).await();
-    vertx.deployVerticle(new CacheVerticle(), options).await();
-    vertx.deployVerticle(new RestaurantVerticle(), options).await();
+  /** Cache, query verticle and restaurant service, wired as a node wires them. */
+  static ConsolidbNode deploy(Vertx vertx, JsonObject config) {
+    return TestNodes.deploy(vertx, config, Component.CACHE, Component.QUERY, Component.RESTAURANTS);
   }
 
   static Redis redis(Vertx vertx, String url) {

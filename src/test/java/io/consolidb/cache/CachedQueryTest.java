@@ -44,6 +44,7 @@ class CachedQueryTest {
   private String prefix;
   private RestaurantService service;
   private QueryClient queries;
+  private NodeCache cache;
 
   @BeforeAll
   static void migrate() {
@@ -60,16 +61,16 @@ class CachedQueryTest {
     node.reseed();
     vertx = Vertx.vertx();
     prefix = CacheTestKit.uniquePrefix();
-    CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, TestServices.redisUrl(), prefix));
+    cache = CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, TestServices.redisUrl(), prefix)).cache();
     redis = CacheTestKit.redis(vertx, TestServices.redisUrl());
     service = RestaurantService.createProxy(vertx, 5000);
-    queries = new QueryClient(vertx, 5000);
+    queries = new QueryClient(vertx, 5000, cache);
   }
 
   @AfterEach
   void close() {
     // only this test's keys; never a flush of the shared Redis
-    NodeCache.of(vertx).invalidate(new Invalidation(null, "*", null)).await();
+    cache.invalidate(new Invalidation(null, "*", null)).await();
     vertx.close().await();
   }
 
@@ -284,7 +285,7 @@ class CachedQueryTest {
   }
 
   private void invalidateLocalOnly(String key) {
-    NodeCache.of(vertx).invalidatedElsewhere(new Invalidation(List.of(key), null, null));
+    cache.invalidatedElsewhere(new Invalidation(List.of(key), null, null));
   }
 
   private void awaitRedis(String key) {

@@ -54,10 +54,10 @@ class ListenReconnectTest {
       String viaProxy = node.databaseUrl().replace(pg.getHost() + ":" + pg.getPort(), "127.0.0.1:" + proxy.port());
       JsonObject config = CacheTestKit.config(node, 0, null, CacheTestKit.uniquePrefix());
       config.getJsonObject("database").put("url", viaProxy);
-      CacheTestKit.deploy(vertx, config);
+      NodeCache cache = CacheTestKit.deploy(vertx, config).cache();
       awaitStats(vertx, s -> s.getJsonObject("listen").getBoolean("connected"));
 
-      QueryClient queries = new QueryClient(vertx, 5000);
+      QueryClient queries = new QueryClient(vertx, 5000, cache);
       CacheSpec spec = new CacheSpec(60, "listen:one", List.of("test"));
       queries.readCached("t", "SELECT 1 AS one", null, spec).await();
       assertThat(queries.readCached("t", "SELECT 1 AS one", null, spec).await().cached()).isTrue();
@@ -65,7 +65,7 @@ class ListenReconnectTest {
       proxy.dropConnections();
 
       awaitStats(vertx, s -> s.getJsonObject("local").getLong("drops") >= 1 && s.getJsonObject("listen").getBoolean("connected"));
-      assertThat(NodeCache.of(vertx).getLocal("listen:one")).isNull();
+      assertThat(cache.peekLocal("listen:one")).isNull();
       assertThat(log.list).anySatisfy(event ->
           assertThat(event.getFormattedMessage()).contains("LISTEN connection re-established")
               .contains("dropped the local tier"));

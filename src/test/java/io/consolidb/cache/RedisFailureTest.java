@@ -36,6 +36,7 @@ class RedisFailureTest {
   private static TestNode node;
   private static RedisProcess redisServer;
   private Vertx vertx;
+  private NodeCache cache;
   private TcpProxy proxy;
   private RestaurantService service;
   private Redis redis;
@@ -59,7 +60,7 @@ class RedisFailureTest {
     vertx = Vertx.vertx();
     proxy = TcpProxy.start(vertx, "127.0.0.1", redisServer.port()).await();
     String url = "redis://127.0.0.1:" + proxy.port();
-    CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, url, "consolidb:"));
+    cache = CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, url, "consolidb:")).cache();
     service = RestaurantService.createProxy(vertx, 5000);
     redis = CacheTestKit.redis(vertx, redisServer.url());
   }
@@ -114,7 +115,6 @@ class RedisFailureTest {
   @Test
   @DisplayName("Redis comes back while invalidations keep arriving: the replay catches up and reads use Redis again")
   void redisRecovers_underSteadyInvalidations() {
-    NodeCache cache = NodeCache.of(vertx);
     redisServer.pause();
     for (int i = 0; i < 3; i++) {
       cache.invalidate(new Invalidation(java.util.List.of("steady:" + i), null, null)).await(); // opens the breaker

@@ -39,12 +39,10 @@ class ClusterProxyTest {
   static void startTwoNodes() throws Exception {
     NodeSettings first = settings(5911);
     NodeSettings second = settings(5912);
-    serving = ConsolidbNode.createVertx(first).await(60, TimeUnit.SECONDS);
-    asking = ConsolidbNode.createVertx(second).await(60, TimeUnit.SECONDS);
-    ConsolidbNode.deploy(serving, first, EnumSet.of(Component.QUERY, Component.SCHEMA, Component.RESTAURANTS))
-        .await(60, TimeUnit.SECONDS);
+    serving = ConsolidbNode.start(first, EnumSet.of(Component.QUERY, Component.SCHEMA, Component.RESTAURANTS))
+        .await(60, TimeUnit.SECONDS).vertx();
     // The second node has its own query verticle but no restaurant service.
-    ConsolidbNode.deploy(asking, second, EnumSet.of(Component.QUERY)).await(60, TimeUnit.SECONDS);
+    asking = ConsolidbNode.start(second, EnumSet.of(Component.QUERY)).await(60, TimeUnit.SECONDS).vertx();
     JsonObject created = RestaurantService.createProxy(serving, 5000).create(new JsonObject()
         .put("name", "Cluster Deli").put("city", "Teaneck").put("latitude", 40.89).put("longitude", -74.01))
         .await(10, TimeUnit.SECONDS);

@@ -3,14 +3,12 @@ package io.consolidb.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.http.TestNode;
-import io.consolidb.metrics.Meters;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -55,7 +53,7 @@ class HealthFaultTest {
   @DisplayName("database refused: UNHEALTHY at the next check, CRITICAL after 3, ready 503 and live 200 throughout,"
       + " HEALTHY within two intervals of its return")
   void databaseRefused_unhealthyThenCriticalThenHealthy() throws Exception {
-    vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(Meters.vertxOptions())).build();
+    vertx = Vertx.vertx();
     // A webhook that never answers: the monitor must not care.
     HttpServer silent = vertx.createHttpServer().requestHandler(request -> { }).listen(0, "127.0.0.1")
         .await(5, TimeUnit.SECONDS);
@@ -225,8 +223,8 @@ class HealthFaultTest {
         .doesNotContain(":" + node.database.port());
   }
 
-  private static double gauge() {
-    MeterRegistry registry = Meters.registry();
+  private double gauge() {
+    MeterRegistry registry = node.registry();
     Gauge gauge = registry.find(HealthVerticle.GAUGE).gauge();
     assertThat(gauge).as("gauge " + HealthVerticle.GAUGE).isNotNull();
     return gauge.value();

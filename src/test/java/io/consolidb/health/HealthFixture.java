@@ -3,12 +3,13 @@ package io.consolidb.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.Addresses;
-import io.consolidb.http.HttpVerticle;
 import io.consolidb.http.TestNode;
-import io.consolidb.query.QueryVerticle;
+import io.consolidb.node.ConsolidbNode;
+import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.testsupport.TcpProxy;
+import io.consolidb.testsupport.TestNodes;
 import io.consolidb.testsupport.TestServices;
-import io.vertx.core.DeploymentOptions;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -36,6 +37,7 @@ final class HealthFixture implements AutoCloseable {
   final List<JsonObject> alerts = new CopyOnWriteArrayList<>();
   final PgConnectOptions real = TestServices.pgConnectOptions();
   private final WebClient client;
+  private ConsolidbNode node;
 
   HealthFixture(Vertx vertx) {
     this.vertx = vertx;
@@ -65,11 +67,13 @@ final class HealthFixture implements AutoCloseable {
   }
 
   HealthFixture deploy(JsonObject config) {
-    DeploymentOptions options = new DeploymentOptions().setConfig(config);
-    await(vertx.deployVerticle(new QueryVerticle(), options), 10);
-    await(vertx.deployVerticle(new HealthVerticle(), new DeploymentOptions().setConfig(config)), 10);
-    await(vertx.deployVerticle(new HttpVerticle(), new DeploymentOptions().setConfig(config)), 10);
+    node = await(TestNodes.deployAsync(vertx, config, Component.QUERY, Component.HEALTH, Component.HTTP), 10);
     return this;
+  }
+
+  /** The node's registry (after {@link #deploy}). */
+  MeterRegistry registry() {
+    return node.registry();
   }
 
   HttpResponse<Buffer> get(String path) {

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.Addresses;
 import io.consolidb.NodeState;
-import io.consolidb.http.HttpVerticle;
 import io.consolidb.http.TestNode;
-import io.vertx.core.DeploymentOptions;
+import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.testsupport.TestNodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -142,8 +142,7 @@ class HealthReportTest {
   @Test
   @DisplayName("without a health monitor, /health is 503 UNKNOWN, ready 503, live 200 and history 503")
   void withoutMonitor() {
-    vertx.deployVerticle(new HttpVerticle(), new DeploymentOptions().setConfig(node.config(4, new JsonObject())))
-        .await();
+    TestNodes.deploy(vertx, node.config(4, new JsonObject()), Component.HTTP);
     HttpResponse<Buffer> health = node.get("/health");
     assertThat(health.statusCode()).isEqualTo(503);
     assertThat(health.bodyAsJsonObject().getString("status")).isEqualTo("UNKNOWN");

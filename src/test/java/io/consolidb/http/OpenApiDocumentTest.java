@@ -2,10 +2,8 @@ package io.consolidb.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.consolidb.metrics.Meters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -49,7 +47,7 @@ class OpenApiDocumentTest {
 
   @BeforeEach
   void deploy(VertxTestContext ctx) {
-    vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(Meters.vertxOptions())).build();
+    vertx = Vertx.vertx();
     int port = TestNode.freePort();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     JsonObject config = new JsonObject()

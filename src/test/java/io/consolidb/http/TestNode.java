@@ -1,14 +1,10 @@
 package io.consolidb.http;
 
-import io.consolidb.analytics.AnalyticsVerticle;
-import io.consolidb.health.HealthVerticle;
-import io.consolidb.query.QueryVerticle;
-import io.consolidb.restaurant.RestaurantVerticle;
+import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.schema.JdbcCoordinates;
 import io.consolidb.schema.SchemaMigrator;
+import io.consolidb.testsupport.TestNodes;
 import io.consolidb.testsupport.TestServices;
-import io.consolidb.user.UserVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -87,22 +83,18 @@ public final class TestNode implements AutoCloseable {
 
   /** Deploys the query verticle and the restaurant, user and analytics services with this configuration. */
   public static Future<Void> deployServices(Vertx vertx, JsonObject config) {
-    DeploymentOptions options = new DeploymentOptions().setConfig(config);
-    return vertx.deployVerticle(new QueryVerticle(), options)
-        .compose(id -> vertx.deployVerticle(new RestaurantVerticle(), new DeploymentOptions().setConfig(config)))
-        .compose(id -> vertx.deployVerticle(new UserVerticle(), new DeploymentOptions().setConfig(config)))
-        .compose(id -> vertx.deployVerticle(new AnalyticsVerticle(), new DeploymentOptions().setConfig(config)))
-        .mapEmpty();
+    return TestNodes.deployAsync(vertx, config, Component.QUERY, Component.RESTAURANTS, Component.USERS,
+        Component.ANALYTICS).mapEmpty();
   }
 
   /** Deploys the health monitor with this configuration. */
-  public static Future<String> deployHealth(Vertx vertx, JsonObject config) {
-    return vertx.deployVerticle(new HealthVerticle(), new DeploymentOptions().setConfig(config));
+  public static Future<Void> deployHealth(Vertx vertx, JsonObject config) {
+    return TestNodes.deployAsync(vertx, config, Component.HEALTH).mapEmpty();
   }
 
   /** Deploys the HTTP verticle with this configuration. */
-  public static Future<String> deployHttp(Vertx vertx, JsonObject config) {
-    return vertx.deployVerticle(new HttpVerticle(), new DeploymentOptions().setConfig(config));
+  public static Future<Void> deployHttp(Vertx vertx, JsonObject config) {
+    return TestNodes.deployAsync(vertx, config, Component.HTTP).mapEmpty();
   }
 
   /** Empties the restaurants (ids restart at 1) and inserts {@link KnownRestaurants#ALL} (blocking). */

@@ -8,7 +8,6 @@ import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.query.QueryClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -34,11 +33,14 @@ final class MeteredNode implements AutoCloseable {
   final WebClient web;
   final QueryClient queries;
 
-  private MeteredNode(Vertx vertx, int port) {
-    this.vertx = vertx;
+  private final ConsolidbNode node;
+
+  private MeteredNode(ConsolidbNode node, int port) {
+    this.node = node;
+    this.vertx = node.vertx();
     this.port = port;
     this.web = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
-    this.queries = new QueryClient(vertx, 5_000);
+    this.queries = new QueryClient(vertx, 5_000, node.cache());
   }
 
   /** The node's config: {@code schema}'s settings with the admin token and {@code overrides} merged in. */
@@ -51,23 +53,16 @@ final class MeteredNode implements AutoCloseable {
   static MeteredNode start(TestNode schema, JsonObject overrides, Set<Component> components) {
     int port = TestNode.freePort();
     JsonObject config = config(schema, port, overrides);
-    NodeSettings settings = NodeSettings.fromJson(config);
-    VertxOptions options = new VertxOptions();
-    if (settings.metricsEnabled()) {
-      options.setMetricsOptions(Meters.vertxOptions());
-    }
-    Vertx vertx = Vertx.builder().with(options).build();
     try {
-      ConsolidbNode.deploy(vertx, settings, components).await(30, TimeUnit.SECONDS);
+      return new MeteredNode(ConsolidbNode.start(NodeSettings.fromJson(config), components)
+          .await(30, TimeUnit.SECONDS), port);
     } catch (Exception e) {
-      vertx.close().await();
       throw new IllegalStateException(e);
     }
-    return new MeteredNode(vertx, port);
   }
 
   MeterRegistry registry() {
-    return Meters.registry(vertx);
+    return node.registry();
   }
 
   HttpResponse<Buffer> get(String path) {
@@ -146,6 +141,6 @@ final class MeteredNode implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    vertx.close().await(30, TimeUnit.SECONDS);
+    node.stop().await(30, TimeUnit.SECONDS);
   }
 }

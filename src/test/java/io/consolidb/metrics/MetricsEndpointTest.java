@@ -189,7 +189,7 @@ class MetricsEndpointTest {
     JsonObject body = summary.bodyAsJsonObject();
     assertThat(body.getBoolean("metrics_enabled")).isFalse();
     assertThat(body.getJsonObject("database_stats").getLong("total_queries")).isZero();
-    assertThat(body.getJsonObject("connection_pool").getInteger("maxSize")).isEqualTo(4);
+    assertThat(body.getJsonObject("connection_pool").getInteger("max_size")).isEqualTo(4);
     assertThat(body.getJsonArray("slowest_queries")).isEqualTo(new JsonArray());
   }
 }

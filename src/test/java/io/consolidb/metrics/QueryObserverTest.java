@@ -18,7 +18,7 @@ class QueryObserverTest {
   void create() {
     registry = new SimpleMeterRegistry();
     stats = new QueryStats();
-    observer = new QueryObserver(registry, stats, TimeUnit.MILLISECONDS.toNanos(100));
+    observer = new QueryObserver(registry, true, stats, 100);
   }
 
   private void ok(String operation, long millis) {

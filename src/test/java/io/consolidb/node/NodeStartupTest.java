@@ -6,17 +6,18 @@ import io.consolidb.config.ConfigLoader;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.http.TestNode;
 import io.consolidb.node.ConsolidbNode.Component;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.sqlclient.Pool;
-import java.util.EnumSet;
 import io.consolidb.testsupport.TcpProxy;
 import io.consolidb.testsupport.TestServices;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
 import java.net.ServerSocket;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -67,7 +68,8 @@ class NodeStartupTest {
         "DB_ENABLE_METRICS", "false"));
 
     long started = System.nanoTime();
-    ConsolidbNode.deploy(vertx, settings).await(30, TimeUnit.SECONDS);
+    ConsolidbNode.deploy(vertx, new SimpleMeterRegistry(), settings, EnumSet.allOf(Component.class))
+        .await(30, TimeUnit.SECONDS);
     assertThat((System.nanoTime() - started) / 1_000_000).as("start-up must not wait for the database")
         .isLessThan(10_000);
 
@@ -102,11 +104,12 @@ class NodeStartupTest {
       NodeSettings settings = ConfigLoader.loadBlocking(Map.of("CONSOLIDB_ENV", "development",
           "DATABASE_URL", schema.databaseUrl(), "DB_MIGRATE", "false", "DB_DEMO_RESTAURANTS", "300",
           "REDIS_ENABLED", "false", "DB_ENABLE_METRICS", "false"));
-      ConsolidbNode first = ConsolidbNode.deploy(vertx, settings, EnumSet.of(Component.SCHEMA))
+      ConsolidbNode first = ConsolidbNode.deploy(vertx, new SimpleMeterRegistry(), settings, EnumSet.of(Component.SCHEMA))
           .await(60, TimeUnit.SECONDS);
       first.undeploy().await(10, TimeUnit.SECONDS);
       // A second start finds rows and leaves them alone.
-      ConsolidbNode.deploy(vertx, settings, EnumSet.of(Component.SCHEMA)).await(60, TimeUnit.SECONDS);
+      ConsolidbNode.deploy(vertx, new SimpleMeterRegistry(), settings, EnumSet.of(Component.SCHEMA))
+          .await(60, TimeUnit.SECONDS);
       Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(schema.databaseUrl())).using(vertx).build();
       long count = pool.query("SELECT count(*) AS n FROM restaurants").execute()
           .map(rows -> rows.iterator().next().getLong("n")).await(10, TimeUnit.SECONDS);

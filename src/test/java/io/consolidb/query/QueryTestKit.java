@@ -3,8 +3,9 @@ package io.consolidb.query;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.consolidb.Addresses;
+import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.testsupport.TestNodes;
 import io.consolidb.testsupport.TestServices;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -38,7 +39,7 @@ final class QueryTestKit {
   }
 
   static void deploy(Vertx vertx, JsonObject config) {
-    vertx.deployVerticle(new QueryVerticle(), new DeploymentOptions().setConfig(config)).await();
+    TestNodes.deploy(vertx, config, Component.QUERY);
   }
 
   static QueryClient client(Vertx vertx) {

@@ -211,14 +211,14 @@ class QueryVerticleTest {
   }
 
   @Test
-  @DisplayName("the pool state reports size, active, idle, waiting and maxSize")
+  @DisplayName("the pool state reports size, active, idle, waiting and max_size")
   void poolState() {
     client.read("q", "SELECT 1", null).await();
 
     JsonObject state = QueryTestKit.poolState(vertx);
 
-    assertThat(state.fieldNames()).containsExactlyInAnyOrder("size", "active", "idle", "waiting", "maxSize");
-    assertThat(state.getInteger("maxSize")).isEqualTo(2);
+    assertThat(state.fieldNames()).containsExactlyInAnyOrder("size", "active", "idle", "waiting", "max_size");
+    assertThat(state.getInteger("max_size")).isEqualTo(2);
     assertThat(state.getInteger("size")).isBetween(1, 2);
     assertThat(state.getInteger("active")).isZero();
     assertThat(state.getInteger("waiting")).isZero();

@@ -42,14 +42,15 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   private final QueryClient queries;
   private final int cacheTtlSeconds;
   private final Clock clock;
-  private final ServiceStats stats = new ServiceStats("analytics");
+  private final ServiceStats stats;
   private final ServiceFailures failures = new ServiceFailures("analytics service", LOG,
       "the database refused the values; nothing was recorded", "the change conflicts with a concurrent one, retry");
   /** The top-restaurants report shows names from {@code restaurants}: a rename must reach it. */
   private static final List<String> REPORT_NAMES_RESTAURANTS = List.of("restaurants");
 
-  public AnalyticsServiceImpl(QueryClient queries, int cacheTtlSeconds, Clock clock) {
+  public AnalyticsServiceImpl(QueryClient queries, ServiceStats stats, int cacheTtlSeconds, Clock clock) {
     this.queries = queries;
+    this.stats = stats;
     this.cacheTtlSeconds = cacheTtlSeconds;
     this.clock = clock;
   }

@@ -28,12 +28,13 @@ public final class UserServiceImpl implements UserService {
   private static final String EMAIL_TAKEN = "a user with this email address already exists";
 
   private final QueryClient queries;
-  private final ServiceStats stats = new ServiceStats("users");
+  private final ServiceStats stats;
   private final ServiceFailures failures = new ServiceFailures("user service", LOG,
       "the database refused the values", "the change conflicts with stored data");
 
-  public UserServiceImpl(QueryClient queries) {
+  public UserServiceImpl(QueryClient queries, ServiceStats stats) {
     this.queries = queries;
+    this.stats = stats;
   }
 
   @Override

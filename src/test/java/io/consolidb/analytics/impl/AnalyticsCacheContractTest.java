@@ -3,7 +3,9 @@ package io.consolidb.analytics.impl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.Addresses;
+import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -43,7 +45,8 @@ class AnalyticsCacheContractTest {
       message.reply(new JsonObject().put("results", JsonArray.of(new JsonObject().put("rows", new JsonArray()))));
     });
     Clock clock = Clock.fixed(Instant.parse("2025-03-10T15:00:00Z"), ZoneOffset.UTC);
-    service = new AnalyticsServiceImpl(new QueryClient(vertx, 1000), 120, clock);
+    service = new AnalyticsServiceImpl(new QueryClient(vertx, 1000),
+        new ServiceStats("analytics", new SimpleMeterRegistry()), 120, clock);
     ctx.completeNow();
   }
 

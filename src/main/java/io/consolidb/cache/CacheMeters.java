@@ -1,0 +1,108 @@
+package io.consolidb.cache;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Every count the cache keeps, as Micrometer counters in the node's registry: the one source of
+ * both {@code /metrics} and the stats JSON ({@code GET /admin/cache/stats}, the summary), so no
+ * count is kept twice and the two never disagree. Registered once per node; thread-safe.
+ *
+ * <p>One hit-rate definition ({@link #hitRatePercent}): reads answered by a tier, out of reads
+ * answered by a tier or by a database load. A read that joined another's load (stampede) is
+ * neither: it cost no query of its own and was not served from a tier.
+ */
+final class CacheMeters {
+
+  private static final String REQUESTS = "consolidb.cache.requests";
+
+  final Counter localHit;
+  final Counter localMiss;
+  final Counter redisHit;
+  final Counter redisMiss;
+  final Counter redisError;
+  /** Reads that went to the database (one per coalesced load). */
+  final Counter loads;
+  final Counter stampedeJoins;
+  /** Reads that skipped Redis because it was down or failed. */
+  final Counter fallbacks;
+  final Counter compressedValues;
+  final Counter bytesSaved;
+  final Counter invalidationsLocal;
+  final Counter invalidationsRemote;
+  final Counter notifications;
+  final Counter localDrops;
+  /** Redis round trips that failed or timed out (every kind of call, not only reads). */
+  final Counter redisCallFailures;
+  /** Redis calls refused without a round trip while its breaker was open. */
+  final Counter redisRefused;
+
+  CacheMeters(MeterRegistry registry) {
+    localHit = requests(registry, "local", "hit");
+    localMiss = requests(registry, "local", "miss");
+    redisHit = requests(registry, "redis", "hit");
+    redisMiss = requests(registry, "redis", "miss");
+    redisError = requests(registry, "redis", "error");
+    loads = counter(registry, "consolidb.cache.loads", "reads through the cache that queried the database");
+    stampedeJoins = counter(registry, "consolidb.cache.stampede.joins",
+        "reads that waited for a load of the same key already running instead of querying");
+    fallbacks = counter(registry, "consolidb.cache.fallbacks",
+        "reads that could not use Redis (down, slow or failing) and went on without it");
+    compressedValues = counter(registry, "consolidb.cache.compressed.values", "values compressed before Redis");
+    bytesSaved = Counter.builder("consolidb.cache.compression.saved").baseUnit("bytes")
+        .description("bytes compression kept out of Redis").register(registry);
+    invalidationsLocal = invalidations(registry, "this_node");
+    invalidationsRemote = invalidations(registry, "other_node");
+    notifications = invalidations(registry, "table_notification");
+    localDrops = counter(registry, "consolidb.cache.local.drops",
+        "times the whole local tier was dropped (Redis back, LISTEN reconnected)");
+    redisCallFailures = counter(registry, "consolidb.cache.redis.failures", "Redis calls that failed or timed out");
+    redisRefused = counter(registry, "consolidb.cache.redis.refused",
+        "Redis calls refused at once while its breaker was open");
+  }
+
+  private static Counter requests(MeterRegistry registry, String tier, String result) {
+    return Counter.builder(REQUESTS).tag("tier", tier).tag("result", result)
+        .description("cache lookups by tier and outcome").register(registry);
+  }
+
+  private static Counter invalidations(MeterRegistry registry, String source) {
+    return Counter.builder("consolidb.cache.invalidations").tag("source", source)
+        .description("invalidations applied, by where they came from").register(registry);
+  }
+
+  private static Counter counter(MeterRegistry registry, String name, String description) {
+    return Counter.builder(name).description(description).register(registry);
+  }
+
+  long hits() {
+    return count(localHit) + count(redisHit);
+  }
+
+  /** Reads the cache could not answer: each load of the database. */
+  long misses() {
+    return count(loads);
+  }
+
+  double hitRatePercent() {
+    long hits = hits();
+    long total = hits + misses();
+    return total == 0 ? 0 : Math.round(1000.0 * hits / total) / 10.0;
+  }
+
+  /** {@code {hits, misses, hit_rate_percent, tiers: {local: {hits, misses}, redis: {hits, misses}}}}. */
+  JsonObject summary() {
+    return new JsonObject()
+        .put("hits", hits())
+        .put("misses", misses())
+        .put("hit_rate_percent", hitRatePercent())
+        .put("tiers", new JsonObject()
+            .put("local", new JsonObject().put("hits", count(localHit)).put("misses", count(localMiss)))
+            .put("redis", new JsonObject().put("hits", count(redisHit)).put("misses", count(redisMiss))));
+  }
+
+  static long count(Counter counter) {
+    return (long) counter.count();
+  }
+}

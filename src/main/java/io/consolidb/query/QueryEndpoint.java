@@ -1,0 +1,153 @@
+package io.consolidb.query;
+
+import io.consolidb.Addresses;
+import io.consolidb.FailureCodes;
+import io.consolidb.cache.CacheSpec;
+import io.consolidb.cache.Invalidation;
+import io.consolidb.cache.NodeCache;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The query layer's node-local event-bus contract ({@code consolidb.db.query}, {@code .tx},
+ * {@code .pool}; docs/EVENT-BUS.md): parses each request and hands its statements to the
+ * {@link QueryExecutor}. A request's {@code cache} part is served by the node's cache
+ * ({@link NodeCache#readThrough}, the one read-through path) with the executor as loader; its
+ * {@code invalidate} part runs once the statement has finished. Built by the node with its cache,
+ * served by {@link QueryVerticle} on the verticle's event loop.
+ */
+public final class QueryEndpoint {
+
+  private static final DeliveryOptions REPLY = new DeliveryOptions().setCodecName(ReplyCodec.NAME);
+
+  private final NodeCache cache;
+  private QueryExecutor executor;
+
+  /** @param cache the node's cache, or null when the node does not cache */
+  public QueryEndpoint(NodeCache cache) {
+    this.cache = cache;
+  }
+
+  /** Registers the consumers; completes once all three are in place. */
+  Future<Void> serve(EventBus bus, QueryExecutor executor) {
+    this.executor = executor;
+    try {
+      bus.registerCodec(new ReplyCodec());
+    } catch (IllegalStateException alreadyRegistered) {
+      // a previous deployment on this Vert.x registered it; it stays, stateless, for late replies
+    }
+    return Future.all(
+        bus.localConsumer(Addresses.DB_QUERY, this::onQuery).completion(),
+        bus.localConsumer(Addresses.DB_TX, this::onTransaction).completion(),
+        bus.localConsumer(Addresses.DB_POOL_STATE, this::onPoolState).completion()).mapEmpty();
+  }
+
+  private void onQuery(Message<Object> message) {
+    if (!(message.body() instanceof JsonObject body)) {
+      message.fail(FailureCodes.INVALID_INPUT, "the request must be a JSON object");
+      return;
+    }
+    CacheSpec spec;
+    Invalidation invalidation;
+    try {
+      spec = body.getValue("cache") instanceof JsonObject json ? CacheSpec.fromJson(json) : null;
+      invalidation = invalidation(body);
+    } catch (IllegalArgumentException invalid) {
+      message.fail(FailureCodes.INVALID_INPUT, invalid.getMessage());
+      return;
+    }
+    if (spec != null && !Boolean.TRUE.equals(body.getValue("readOnly"))) {
+      // a cached statement may be joined with another caller's, or not run at all
+      message.fail(FailureCodes.INVALID_INPUT, "cache is for reads: a request with cache must be readOnly");
+      return;
+    }
+    Future<JsonObject> result = spec != null && cache != null
+        ? readThrough(body, spec)
+        : executor.query(body);
+    invalidateAfter(result, invalidation)
+        .onComplete(done -> reply(message, done.succeeded() ? done.result() : null, done.cause()));
+  }
+
+  /** The reply of a hit shares the cached rows (pass-through codec): nobody may mutate them. */
+  private Future<JsonObject> readThrough(JsonObject body, CacheSpec spec) {
+    String key;
+    try {
+      key = spec.keyFor(body.getString("sql"), body.getValue("params"));
+    } catch (RuntimeException unkeyable) {
+      return executor.query(body); // the executor rejects the malformed request with a proper 400
+    }
+    return cache.readThrough(key, spec, new NodeCache.Loader<>() {
+      @Override
+      public Future<JsonObject> load() {
+        return executor.query(body);
+      }
+
+      @Override
+      public JsonArray rows(JsonObject loaded) {
+        return loaded.getJsonArray("rows");
+      }
+
+      @Override
+      public JsonObject hit(JsonArray rows, long nanos) {
+        return new JsonObject().put("rows", rows).put("rowCount", rows.size()).put("cached", true)
+            .put("durationMs", TimeUnit.NANOSECONDS.toMillis(nanos));
+      }
+    });
+  }
+
+  private void onTransaction(Message<Object> message) {
+    if (!(message.body() instanceof JsonObject body)) {
+      message.fail(FailureCodes.INVALID_INPUT, "the request must be a JSON object");
+      return;
+    }
+    Invalidation invalidation;
+    try {
+      invalidation = invalidation(body);
+    } catch (IllegalArgumentException invalid) {
+      message.fail(FailureCodes.INVALID_INPUT, invalid.getMessage());
+      return;
+    }
+    invalidateAfter(executor.transaction(body), invalidation)
+        .onComplete(done -> reply(message, done.succeeded() ? done.result() : null, done.cause()));
+  }
+
+  /**
+   * Runs the request's invalidation once the statement has finished, whatever its outcome (a
+   * write whose reply was lost may still have committed), and only then lets the reply go.
+   */
+  private Future<JsonObject> invalidateAfter(Future<JsonObject> result, Invalidation invalidation) {
+    if (invalidation == null || cache == null) {
+      return result;
+    }
+    return result.eventually(() -> cache.invalidate(invalidation));
+  }
+
+  private static Invalidation invalidation(JsonObject body) {
+    Object value = body.getValue("invalidate");
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonObject json)) {
+      throw new IllegalArgumentException("invalidate must be an object {keys?, pattern?, tags?}");
+    }
+    return Invalidation.fromJson(json);
+  }
+
+  private void onPoolState(Message<Object> message) {
+    message.reply(executor.poolState(), REPLY);
+  }
+
+  private static void reply(Message<Object> message, JsonObject result, Throwable failure) {
+    if (failure == null) {
+      message.reply(result, REPLY);
+    } else {
+      QueryFailure mapped = SqlFailures.execution(failure);
+      message.fail(mapped.code(), mapped.getMessage());
+    }
+  }
+}

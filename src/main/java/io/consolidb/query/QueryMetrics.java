@@ -1,0 +1,31 @@
+package io.consolidb.query;
+
+import java.util.function.Supplier;
+
+/**
+ * What the query layer reports about every statement it ran. The metrics package implements it
+ * (the pattern of HikariCP's {@code IMetricsTracker}): the query layer records through this one
+ * small interface and depends on nothing of metrics. Called on the query verticle's event loop.
+ */
+public interface QueryMetrics {
+
+  /** The operation name of a request that gave none. */
+  String UNNAMED = "unnamed";
+
+  /** Records nothing: for nodes and tests without metrics. */
+  QueryMetrics NONE = (operation, elapsedNanos, failureCode, failureMessage, normalizedSql, pgSql) -> { };
+
+  /**
+   * One finished query or transaction.
+   *
+   * @param operation the caller's operation name (null → {@value #UNNAMED})
+   * @param elapsedNanos how long it took, retries included
+   * @param failureCode 0 when it succeeded, else its {@link io.consolidb.FailureCodes} code
+   * @param failureMessage the client-safe failure message (may name a SQLSTATE), null on success
+   * @param normalizedSql the statement as logs show it, to be computed only if it is needed
+   * @param pgSql the statement as PostgreSQL ran it ({@code $n} placeholders, no values), for a
+   *     plain statement; null for transactions
+   */
+  void record(String operation, long elapsedNanos, int failureCode, String failureMessage,
+      Supplier<String> normalizedSql, String pgSql);
+}

@@ -1,0 +1,154 @@
+package io.consolidb.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.consolidb.config.CacheSettings;
+import io.consolidb.config.RedisSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link NodeCache#readThrough} with a loader double and the local tier only (Redis off): the
+ * coalescing, the fence against a racing invalidation, and the stats rendered from the meters.
+ * The Redis tier is covered against a real Redis by CachedQueryTest and RedisFailureTest.
+ */
+class NodeCacheReadThroughTest {
+
+  private static final CacheSpec SPEC = new CacheSpec(60, "k", List.of("t"));
+
+  private Vertx vertx;
+  private MeterRegistry registry;
+  private NodeCache cache;
+
+  @BeforeEach
+  void create() {
+    vertx = Vertx.vertx();
+    registry = new SimpleMeterRegistry();
+    CacheSettings settings = new CacheSettings(true, 60, 100, true, 1024, "test:", 3, 1, 1 << 20);
+    cache = new NodeCache(vertx, settings, new RedisSettings(false, "redis://127.0.0.1:1", 0.1, 1), registry);
+  }
+
+  @AfterEach
+  void close() {
+    vertx.close().await();
+  }
+
+  /** The context of a verticle of its own: an event loop of its own, as two callers would have. */
+  private Context newContext() {
+    AtomicReference<Context> captured = new AtomicReference<>();
+    vertx.deployVerticle(new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        captured.set(context);
+        return Future.succeededFuture();
+      }
+    }).await();
+    return captured.get();
+  }
+
+  /** A loader whose load completes when the test says so, counting how often it ran. */
+  private static final class ManualLoader implements NodeCache.Loader<JsonArray> {
+    final AtomicInteger loads = new AtomicInteger();
+    final Promise<JsonArray> result = Promise.promise();
+
+    @Override
+    public Future<JsonArray> load() {
+      loads.incrementAndGet();
+      return result.future();
+    }
+
+    @Override
+    public JsonArray rows(JsonArray loaded) {
+      return loaded;
+    }
+
+    @Override
+    public JsonArray hit(JsonArray rows, long nanos) {
+      return rows;
+    }
+  }
+
+  @Test
+  void readThrough_concurrentMisses_loadOnceAndEachAnswerOnItsOwnContext() throws Exception {
+    ManualLoader loader = new ManualLoader();
+    Context first = newContext();
+    Context second = newContext();
+    assertThat(second).isNotSameAs(first);
+    CompletableFuture<Future<JsonArray>> started = new CompletableFuture<>();
+    first.runOnContext(v -> started.complete(cache.readThrough("k", SPEC, loader)));
+    Future<JsonArray> leader = started.get(5, TimeUnit.SECONDS);
+    AtomicReference<Context> joinerRanOn = new AtomicReference<>();
+    CompletableFuture<Future<JsonArray>> joined = new CompletableFuture<>();
+    second.runOnContext(v -> joined.complete(cache.readThrough("k", SPEC, loader)
+        .andThen(done -> joinerRanOn.set(Vertx.currentContext()))));
+    Future<JsonArray> joiner = joined.get(5, TimeUnit.SECONDS);
+
+    first.runOnContext(v -> loader.result.complete(JsonArray.of(1)));
+
+    assertThat(leader.await(5, TimeUnit.SECONDS)).isEqualTo(JsonArray.of(1));
+    assertThat(joiner.await(5, TimeUnit.SECONDS)).isEqualTo(JsonArray.of(1));
+    assertThat(loader.loads).hasValue(1);
+    assertThat(joinerRanOn.get()).isSameAs(second);
+    assertThat(cache.stats().getLong("stampede_joins")).isEqualTo(1);
+    // the next read is a local hit, the loader is not asked again
+    assertThat(cache.readThrough("k", SPEC, loader).await()).isEqualTo(JsonArray.of(1));
+    assertThat(loader.loads).hasValue(1);
+  }
+
+  @Test
+  void readThrough_invalidatedWhileLoading_notFilled() {
+    ManualLoader loader = new ManualLoader();
+    Future<JsonArray> read = cache.readThrough("k", SPEC, loader);
+    cache.invalidate(Invalidation.ofTags(List.of("t"))).await();
+    loader.result.complete(JsonArray.of("old"));
+
+    assertThat(read.await()).as("the reader still gets its answer").isEqualTo(JsonArray.of("old"));
+    assertThat(cache.peekLocal("k")).as("but the value read before the write is not kept").isNull();
+  }
+
+  @Test
+  void readThrough_failedLoad_notCachedAndNextReadLoadsAgain() {
+    ManualLoader failing = new ManualLoader();
+    Future<JsonArray> read = cache.readThrough("k", SPEC, failing);
+    failing.result.fail(new IllegalStateException("database down"));
+    assertThatThrownBy(read::await).hasMessageContaining("database down");
+
+    ManualLoader next = new ManualLoader();
+    next.result.complete(JsonArray.of(2));
+    assertThat(cache.readThrough("k", SPEC, next).await()).isEqualTo(JsonArray.of(2));
+    assertThat(next.loads).hasValue(1);
+  }
+
+  @Test
+  void stats_renderedFromTheMeters_oneHitRateDefinition() {
+    ManualLoader loader = new ManualLoader();
+    loader.result.complete(JsonArray.of(1));
+    cache.readThrough("k", SPEC, loader).await(); // local miss, load
+    cache.readThrough("k", SPEC, loader).await(); // local hit
+    cache.readThrough("k", SPEC, loader).await(); // local hit
+
+    assertThat(registry.get("consolidb.cache.requests").tags("tier", "local", "result", "hit").counter().count())
+        .isEqualTo(2);
+    assertThat(registry.get("consolidb.cache.loads").counter().count()).isEqualTo(1);
+    assertThat(cache.stats().getLong("hits")).isEqualTo(2);
+    assertThat(cache.stats().getLong("misses")).isEqualTo(1);
+    assertThat(cache.stats().getDouble("hit_rate_percent")).isEqualTo(66.7);
+    assertThat(cache.summary().getDouble("hit_rate_percent")).as("the summary uses the same definition")
+        .isEqualTo(66.7);
+  }
+}
