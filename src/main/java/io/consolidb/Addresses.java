@@ -21,7 +21,7 @@ public final class Addresses {
   /** Cluster-wide publish of level transitions. */
   public static final String HEALTH_ALERTS = "consolidb.health.alerts";
 
-  /** Node-local: the performance summary (DESIGN.md §5). */
+  /** Node-local: the performance summary (docs/METRICS.md "The performance summary"). */
   public static final String METRICS_SUMMARY = "consolidb.metrics.summary";
   /** Node-local: the slowest recent statements with their plans and hints. */
   public static final String METRICS_SLOW_QUERIES = "consolidb.metrics.slow";

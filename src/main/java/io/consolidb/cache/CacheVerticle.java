@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Owns the node's query-result cache ({@link NodeCache}: Caffeine local tier, Redis shared tier)
- * and keeps it consistent with PostgreSQL (DESIGN.md §3):
+ * and keeps it consistent with PostgreSQL (README "Caching", docs/CACHE.md):
  * <ul>
  *   <li>answers the node-local {@code consolidb.cache.get|put|invalidate|stats};</li>
  *   <li>listens on the cluster-wide {@code consolidb.cache.invalidations} and drops what other
