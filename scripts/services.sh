@@ -30,7 +30,7 @@ if ! [[ $PGPORT =~ ^[0-9]+$ && $REDIS_PORT =~ ^[0-9]+$ ]]; then
   exit 2
 fi
 
-# Fixed local development credentials (not a secret; see DESIGN.md §8).
+# Fixed local development credentials for the local services and the tests (not a secret).
 DB_USER=consolidb
 DB_PASSWORD=consolidb
 DATABASES=(consolidb consolidb_test consolidb_bench)

@@ -1,6 +1,6 @@
 package io.consolidb;
 
-/** Every event-bus address consolidb uses, in one place (see docs/EVENT-BUS.md). */
+/** Every event-bus address consolidb uses, in one place (README "Event-bus API"). */
 public final class Addresses {
 
   /** Node-local: run one statement. */
@@ -19,7 +19,7 @@ public final class Addresses {
   /** Cluster-wide publish of level transitions. */
   public static final String HEALTH_ALERTS = "consolidb.health.alerts";
 
-  /** Node-local: the performance summary (DESIGN.md §5). */
+  /** Node-local: the performance summary (docs/METRICS.md "The performance summary"). */
   public static final String METRICS_SUMMARY = "consolidb.metrics.summary";
   /** Node-local: the slowest recent statements with their plans and hints. */
   public static final String METRICS_SLOW_QUERIES = "consolidb.metrics.slow";

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Owns the lifecycle of the node's query-result cache ({@link NodeCache}, built by the node and
- * handed in) and keeps it consistent with PostgreSQL (docs/CACHE.md):
+ * handed in) and keeps it consistent with PostgreSQL (README "Caching", docs/CACHE.md):
  * <ul>
  *   <li>answers the node-local {@code consolidb.cache.invalidate|stats};</li>
  *   <li>listens on the cluster-wide {@code consolidb.cache.invalidations} and drops what other

@@ -13,6 +13,12 @@ import java.util.List;
  */
 public record Invalidation(List<String> keys, String pattern, List<String> tags) {
 
+  /**
+   * Patterns are at most this many characters. Matching costs up to key length × pattern
+   * length per key on every node and in Redis; a key longer than this is dropped by key.
+   */
+  public static final int MAX_PATTERN_LENGTH = 256;
+
   public Invalidation {
     keys = keys == null ? List.of() : List.copyOf(keys);
     tags = tags == null ? List.of() : List.copyOf(tags);
@@ -21,6 +27,10 @@ public record Invalidation(List<String> keys, String pattern, List<String> tags)
     }
     if (pattern != null && pattern.isBlank()) {
       throw new IllegalArgumentException("pattern must not be blank");
+    }
+    if (pattern != null && pattern.length() > MAX_PATTERN_LENGTH) {
+      throw new IllegalArgumentException("pattern must be at most " + MAX_PATTERN_LENGTH + " characters, not "
+          + pattern.length());
     }
   }
 

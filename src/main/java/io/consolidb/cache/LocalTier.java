@@ -6,13 +6,13 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.regex.Pattern;
 
 /**
  * The node-local tier: a Caffeine cache bounded to {@code maxEntries} with a TTL per entry, and
@@ -95,15 +95,24 @@ final class LocalTier {
     return n;
   }
 
+  /** Drops the keys {@code glob} matches, as SCAN MATCH would find them in Redis. */
   int removeMatching(String glob) {
-    Pattern regex = Glob.toRegex(glob);
-    int n = 0;
+    return removeKeys(keysMatching(Glob.compile(glob)));
+  }
+
+  /**
+   * The cached keys {@code glob} matches (a snapshot of the keys present when it starts), for
+   * {@link #removeKeys}. Takes no lock: a caller that must not miss a key filled concurrently
+   * fences fills before it takes the snapshot.
+   */
+  List<String> keysMatching(Glob glob) {
+    List<String> matching = new ArrayList<>();
     for (String key : cache.asMap().keySet()) {
-      if (regex.matcher(key).matches() && cache.asMap().remove(key) != null) {
-        n++;
+      if (glob.matches(key)) {
+        matching.add(key);
       }
     }
-    return n;
+    return matching;
   }
 
   int removeTagged(Collection<String> tags) {

@@ -1,7 +1,7 @@
 package io.consolidb.config;
 
 /**
- * Query-result caching (DESIGN.md §3, README "Caching").
+ * Query-result caching (README "Caching", docs/CACHE.md).
  *
  * @param enabled                  {@code DB_CACHE_ENABLED}: off, reads go straight to PostgreSQL
  * @param ttlSeconds               {@code DB_CACHE_TTL}: TTL of an entry whose caller gives none

@@ -2,7 +2,7 @@ package io.consolidb.config;
 
 /**
  * The health monitor: how often it checks, how long each check may take, and the thresholds that
- * turn observations into a level (DESIGN.md §4, README "Health").
+ * turn observations into a level (README "Health", docs/HEALTH.md).
  *
  * @param intervalSeconds time between two rounds of checks (fractions allowed)
  * @param slowResponseMs a database round trip slower than this makes the node DEGRADED

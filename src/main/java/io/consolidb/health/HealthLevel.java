@@ -1,8 +1,8 @@
 package io.consolidb.health;
 
 /**
- * How well a node can serve, worst last (DESIGN.md §4). The ordinal is the value of the
- * {@code consolidb.health.level} gauge.
+ * How well a node can serve, worst last (the levels table in README "Health"). The ordinal is
+ * the value of the {@code consolidb.health.level} gauge.
  */
 public enum HealthLevel {
   /** The database answers within budget, Redis is up (or disabled), the pool has headroom. */

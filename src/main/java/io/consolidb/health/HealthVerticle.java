@@ -17,10 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's health monitor (DESIGN.md §4). Every {@code health.intervalSeconds} it runs the
- * {@link HealthProbes} (a round is skipped while the previous one is still running), turns them
- * into a {@link HealthLevel} with {@link LevelRules}, and keeps the result: probes and
- * {@code /health} read that last state and never wait on a check.
+ * The node's health monitor (README "Health", docs/HEALTH.md). Every
+ * {@code health.intervalSeconds} it runs the {@link HealthProbes} (a round is skipped while the
+ * previous one is still running), turns them into a {@link HealthLevel} with {@link LevelRules},
+ * and keeps the result: probes and {@code /health} read that last state and never wait on a check.
  *
  * <p>On {@link Addresses#HEALTH_STATUS} (node-local) it answers {@code {}} with the report and
  * {@code {history: limit}} with the recent rounds and level changes. Each level change is logged

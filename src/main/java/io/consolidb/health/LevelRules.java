@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns one round of check results into a level (the table in DESIGN.md §4). Pure: the verticle
- * keeps the state (consecutive failures) and passes it in.
+ * Turns one round of check results into a level (the levels table in README "Health"). Pure:
+ * the verticle keeps the state (consecutive failures) and passes it in.
  *
  * <p>Each check arrives as {@code {status: UP|DOWN, reason?, …data}}. The rules mark a check that
  * answered but crossed a threshold as {@code WARN}, so the report shows which check degraded the

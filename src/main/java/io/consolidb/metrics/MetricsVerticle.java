@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's performance summary and slow-query report (DESIGN.md §5), answered on the
+ * The node's performance summary and slow-query report (docs/METRICS.md), answered on the
  * node-local addresses {@link Addresses#METRICS_SUMMARY} and {@link Addresses#METRICS_SLOW_QUERIES}.
  * It reads what the hot path recorded (the registry's meters and {@link QueryStats}); it never
  * sits on the query path itself. With {@code metrics.port} set, it also serves {@code GET /metrics}

@@ -55,7 +55,7 @@ public final class QueryClient {
   }
 
   /**
-   * Runs a read-only statement through the cache ({@code cache} in the design's contract): the
+   * Runs a read-only statement through the cache ({@code cache} in the event-bus contract, README "Event-bus API"): the
    * result may come from the node-local tier, Redis or the database; {@link QueryResult#cached()}
    * says which. The rows of a cached result are shared with other readers: never mutate them.
    */
@@ -122,7 +122,7 @@ public final class QueryClient {
 
   /**
    * Sends a full request: {@code {sql, params, operation?, timeoutMs?, readOnly?, lookup?, cache?}}
-   * as the design's contract describes; a read with a valid {@code cache} goes through the tiers
+   * as the event-bus contract describes; a read with a valid {@code cache} goes through the tiers
    * as {@link #readCached} does.
    */
   public Future<QueryResult> query(JsonObject request) {
@@ -177,7 +177,7 @@ public final class QueryClient {
     return new DeliveryOptions().setSendTimeout(timeoutMs + REPLY_MARGIN_MS);
   }
 
-  /** Turns event-bus failures into the design's failure codes. */
+  /** Turns event-bus failures into the failure codes of {@link FailureCodes}. */
   static <T> Future<T> asServiceException(Throwable failure) {
     if (failure instanceof ServiceException) {
       return Future.failedFuture(failure);

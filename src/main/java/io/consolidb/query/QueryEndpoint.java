@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The query layer's node-local event-bus contract ({@code consolidb.db.query}, {@code .tx},
- * {@code .pool}; docs/EVENT-BUS.md): parses each request and hands its statements to the
+ * {@code .pool}; README "Event-bus API"): parses each request and hands its statements to the
  * {@link QueryExecutor}. A request's {@code cache} part is served by the node's cache
  * ({@link NodeCache#readThrough}, the one read-through path) with the executor as loader; its
  * {@code invalidate} part runs once the statement has finished. Built by the node with its cache,

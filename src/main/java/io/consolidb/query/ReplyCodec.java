@@ -6,8 +6,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Hands a reply's JSON to the node-local requester without the deep copy the default JSON codec
- * makes on local delivery (the copy is the bottleneck for multi-row results, VERTX5.md
- * "Performance facts"). Safe because ownership moves: the query verticle builds a fresh object
+ * makes on local delivery (measured on Vert.x 5.0.7: ~166k/s for a 50-row value with the copy,
+ * ≥ 800k/s without). Safe because ownership moves: the query endpoint builds a fresh object
  * per reply and never touches it after replying. Replies to node-local requests never go over
  * the wire; the wire methods exist for completeness.
  */

@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 
 /**
  * Deterministic demo restaurants clustered around real city centres, for development and
- * benchmarks (DESIGN.md §7: 10k rows by default, 1M on request).
+ * benchmarks (10k rows by default, 1M on request; README "Schema and data").
  *
  * <p>The same seed always gives the same rows in the same order, on any JVM: the generator
  * draws only {@link SplittableRandom#nextLong()} (SplitMix64, fixed by its specification) and

@@ -114,6 +114,19 @@ class CacheHttpTest {
         .sendJsonObject(new JsonObject()).await().statusCode()).isEqualTo(400);
   }
 
+  @Test
+  @DisplayName("POST /admin/cache/invalidate refuses a pattern over the length limit with 400, dropping nothing")
+  void admin_invalidate_overLongPattern() {
+    get("/api/v1/restaurants/1");
+    String pattern = "*a".repeat(Invalidation.MAX_PATTERN_LENGTH / 2) + "*";
+    HttpResponse<Buffer> refused = client.post("/admin/cache/invalidate").bearerTokenAuthentication("admin-token")
+        .sendJsonObject(new JsonObject().put("pattern", pattern)).await();
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.bodyAsJsonObject().getString("detail"))
+        .isEqualTo("pattern must be at most 256 characters, not 257");
+    assertThat(get("/api/v1/restaurants/1").getHeader("X-Cache")).isEqualTo("HIT");
+  }
+
   private HttpResponse<Buffer> get(String uri) {
     HttpResponse<Buffer> response = client.get(uri).send().await();
     assertThat(response.statusCode()).as(uri).isEqualTo(200);

@@ -45,4 +45,30 @@ class LocalTierTest {
     tier.cleanUp();
     assertThat(tier.entries()).isLessThanOrEqualTo(20);
   }
+
+  @Test
+  void removeMatching_dropsOnlyTheKeysTheGlobMatches() {
+    LocalTier tier = new LocalTier(100);
+    for (String key : List.of("restaurants:id:1", "restaurants:id:2", "restaurants:near:1", "users:1")) {
+      tier.put(key, entry(10));
+    }
+    assertThat(tier.removeMatching("restaurants:id:*")).isEqualTo(2);
+    assertThat(tier.get("restaurants:id:1")).isNull();
+    assertThat(tier.get("restaurants:id:2")).isNull();
+    assertThat(tier.get("restaurants:near:1")).isNotNull();
+    assertThat(tier.get("users:1")).isNotNull();
+  }
+
+  @Test
+  void keysMatching_listsWithoutRemoving() {
+    LocalTier tier = new LocalTier(100);
+    for (String key : List.of("id:1", "id:2", "id:3", "name:1")) {
+      tier.put(key, entry(10));
+    }
+    List<String> matching = tier.keysMatching(Glob.compile("id:[^2]"));
+    assertThat(matching).containsExactlyInAnyOrder("id:1", "id:3");
+    assertThat(tier.entries()).isEqualTo(4);
+    assertThat(tier.removeKeys(matching)).isEqualTo(2);
+    assertThat(tier.get("id:2")).isNotNull();
+  }
 }

@@ -15,7 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * An in-process TCP proxy on 127.0.0.1 for network fault tests (DESIGN.md §8): point a client
+ * An in-process TCP proxy on 127.0.0.1 for network fault tests (README "Tests"): point a client
  * at {@link #port()} instead of the real server, then break the path between them.
  *
  * <ul>

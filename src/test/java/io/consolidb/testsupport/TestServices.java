@@ -20,7 +20,7 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * Where the integration tests find PostgreSQL and Redis (DESIGN.md §8).
+ * Where the integration tests find PostgreSQL and Redis: real servers, never mocks (README "Tests").
  *
  * <p>Each service is resolved once per JVM, in this order:
  * <ol>
