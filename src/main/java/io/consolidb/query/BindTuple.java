@@ -3,7 +3,6 @@ package io.consolidb.query;
 import io.vertx.core.json.JsonArray;
 import io.vertx.sqlclient.Tuple;
 import io.vertx.sqlclient.data.Numeric;
-import io.vertx.sqlclient.internal.ArrayTuple;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -24,10 +23,10 @@ import java.util.function.IntFunction;
  * parameter (for example {@code Tuple::getLocalDate} for a {@code date}), so the conversion only
  * happens where the statement wants it; a text parameter still receives the string itself.
  *
- * <p>Extends the client's internal {@link ArrayTuple} because the client casts every tuple to it;
- * the overridden getters are public {@link Tuple} API.
+ * <p>Extends the client's internal array tuple because the client casts every tuple to it
+ * ({@link SqlClientInternals}); the overridden getters are public {@link Tuple} API.
  */
-final class BindTuple extends ArrayTuple {
+final class BindTuple extends SqlClientInternals.TupleBase {
 
   BindTuple(int size) {
     super(size);

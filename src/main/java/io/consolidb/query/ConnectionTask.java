@@ -8,9 +8,6 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.impl.SocketConnectionBase;
-import io.vertx.sqlclient.internal.Connection;
-import io.vertx.sqlclient.internal.SqlConnectionInternal;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -151,18 +148,15 @@ final class ConnectionTask<T> {
       return;
     }
     discarded = true;
-    Connection physical = ((SqlConnectionInternal) connection).unwrap().unwrap();
-    if (!physical.isValid()) {
+    if (!SqlClientInternals.open(connection)) {
       release(); // already closed: the pool removed it when it closed
       return;
     }
     // the close handler runs before the pool removes the connection: release one turn later
     connection.closeHandler(closed -> vertx.runOnContext(next -> release()));
-    if (physical instanceof SocketConnectionBase socket) {
-      // close() on a pooled connection would only return it to the pool, and a close command
-      // would queue behind the running statement: close the socket itself (internal API, 5.0.x)
-      socket.socket().close();
-    } else {
+    // close() on a pooled connection would only return it to the pool, and a close command
+    // would queue behind the running statement: close the socket itself
+    if (!SqlClientInternals.closeSocket(connection)) {
       release();
     }
   }
