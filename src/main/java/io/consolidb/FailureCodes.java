@@ -20,20 +20,8 @@ public final class FailureCodes {
   private FailureCodes() {
   }
 
-  public static ServiceException invalidInput(String message) {
-    return new ServiceException(INVALID_INPUT, message);
-  }
-
   public static ServiceException notFound(String message) {
     return new ServiceException(NOT_FOUND, message);
-  }
-
-  public static ServiceException conflict(String message) {
-    return new ServiceException(CONFLICT, message);
-  }
-
-  public static ServiceException busy(String message) {
-    return new ServiceException(BUSY, message);
   }
 
   public static ServiceException unavailable(String message) {

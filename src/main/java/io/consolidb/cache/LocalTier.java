@@ -36,15 +36,11 @@ final class LocalTier {
   private final LongAdder expirations = new LongAdder();
   private final int maxEntries;
 
-  LocalTier(int maxEntries) {
-    this(maxEntries, Long.MAX_VALUE);
-  }
-
   /**
    * Bounded both by count and by size: every entry weighs its encoded size but at least
    * {@code maxBytes / maxEntries}, so neither more than {@code maxEntries} entries nor more than
    * {@code maxBytes} bytes fit. A count alone let large values (a 20-row result is ~12 KB of JSON
-   * and several times that parsed) exhaust a small heap.
+   * and several times that parsed) exhaust a small heap. {@code Long.MAX_VALUE}: bounded by count only.
    */
   LocalTier(int maxEntries, long maxBytes) {
     this.maxEntries = maxEntries;

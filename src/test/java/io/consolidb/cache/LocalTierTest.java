@@ -38,7 +38,7 @@ class LocalTierTest {
 
   @Test
   void put_countOnly_whenNoByteLimit() {
-    LocalTier tier = new LocalTier(20);
+    LocalTier tier = new LocalTier(20, Long.MAX_VALUE);
     for (int i = 0; i < 100; i++) {
       tier.put("k" + i, entry(1_000_000));
     }
@@ -48,7 +48,7 @@ class LocalTierTest {
 
   @Test
   void removeMatching_dropsOnlyTheKeysTheGlobMatches() {
-    LocalTier tier = new LocalTier(100);
+    LocalTier tier = new LocalTier(100, Long.MAX_VALUE);
     for (String key : List.of("restaurants:id:1", "restaurants:id:2", "restaurants:near:1", "users:1")) {
       tier.put(key, entry(10));
     }
@@ -61,7 +61,7 @@ class LocalTierTest {
 
   @Test
   void keysMatching_listsWithoutRemoving() {
-    LocalTier tier = new LocalTier(100);
+    LocalTier tier = new LocalTier(100, Long.MAX_VALUE);
     for (String key : List.of("id:1", "id:2", "id:3", "name:1")) {
       tier.put(key, entry(10));
     }
