@@ -42,7 +42,10 @@ public final class DemoDataGenerator {
   /** The default number of demo rows (development environment). */
   public static final int DEFAULT_COUNT = 10_000;
 
-  /** A generated restaurant: the values of {@link RestaurantQueries#INSERT_PARAMETERS}. */
+  /**
+   * A generated restaurant: a value for each column a client may write, in the order the
+   * restaurant service's INSERT takes them.
+   */
   public record Restaurant(String name, String address, String city, String state,
       String postalCode, String phone, String website, String kosherCategory,
       String certifyingAgency, String hoursJson, Short priceRange, Double rating, String status,
@@ -66,7 +69,9 @@ public final class DemoDataGenerator {
   }
 
   private static final String INSERT_SQL =
-      "INSERT INTO restaurants (" + String.join(", ", RestaurantQueries.INSERT_PARAMETERS) + ")"
+      "INSERT INTO restaurants (name, address, city, state, postal_code, phone, website,"
+          + " kosher_category, certifying_agency, hours, price_range, rating, status, latitude,"
+          + " longitude)"
           + " SELECT name, address, city, state, postal_code, phone, website, kosher_category,"
           + " certifying_agency, hours::jsonb, price_range, rating::numeric(2,1), status,"
           + " latitude, longitude"

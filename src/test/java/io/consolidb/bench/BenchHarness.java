@@ -3,10 +3,10 @@ package io.consolidb.bench;
 import io.consolidb.analytics.AnalyticsService;
 import io.consolidb.config.ConfigLoader;
 import io.consolidb.config.NodeSettings;
-import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.node.ConsolidbNode;
 import io.consolidb.restaurant.RestaurantService;
-import io.consolidb.schema.RestaurantQueries;
+import io.consolidb.restaurant.impl.RestaurantSqlForBenchmarks;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -26,8 +26,8 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.UUID;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
@@ -170,7 +170,7 @@ public final class BenchHarness {
       Comparison proxyVsDirect = Comparison.run("proxy_vs_direct", "lookups/s",
           "proxy", () -> Load.throughput(node, CONCURRENCY, millis, () -> proxy.get(randomId(n))),
           "direct_pool", () -> Load.throughput(node, CONCURRENCY, millis,
-              () -> pool.preparedQuery(RestaurantQueries.BY_ID).execute(Tuple.of(randomId(n)))),
+              () -> pool.preparedQuery(RestaurantSqlForBenchmarks.BY_ID).execute(Tuple.of(randomId(n)))),
           mode.rounds());
       report.ratio("proxy_vs_direct", proxyVsDirect);
       if (pgbench) {

@@ -5,6 +5,7 @@ import io.consolidb.bench.ServiceLatency;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.http.TestNode;
 import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.restaurant.impl.RestaurantSqlForBenchmarks;
 import io.consolidb.schema.DemoDataGenerator;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Vertx;
@@ -105,7 +106,7 @@ class CacheLatencyBenchmark {
     try {
       Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(node.databaseUrl())).using(vertx).build();
       JsonArray rows = new JsonArray();
-      pool.preparedQuery(io.consolidb.schema.RestaurantQueries.NEAR)
+      pool.preparedQuery(RestaurantSqlForBenchmarks.NEAR)
           .execute(io.vertx.sqlclient.Tuple.of(LAT, LNG, 10_000.0, 20)).await()
           .forEach(row -> rows.add(row.toJson()));
       pool.close().await();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.consolidb.schema.DemoDataGenerator.City;
 import io.consolidb.schema.DemoDataGenerator.Restaurant;
+import io.consolidb.testsupport.TestSchema;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

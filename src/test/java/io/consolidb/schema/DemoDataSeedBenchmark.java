@@ -2,7 +2,9 @@ package io.consolidb.schema;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consolidb.restaurant.impl.RestaurantSqlForBenchmarks;
 import io.consolidb.schema.DemoDataGenerator.Restaurant;
+import io.consolidb.testsupport.TestSchema;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
@@ -46,7 +48,7 @@ class DemoDataSeedBenchmark {
       variants.put("unnest, 1000-row chunks", pool -> DemoDataGenerator.seed(pool, rows, SEED, 1_000));
       variants.put("unnest, 20000-row chunks",
           pool -> DemoDataGenerator.seed(pool, rows, SEED, 20_000));
-      variants.put("executeBatch of RestaurantQueries.INSERT, 1000 per batch",
+      variants.put("executeBatch of RestaurantSql.INSERT, 1000 per batch",
           pool -> executeBatch(pool, rows, 1_000));
     }
     Vertx vertx = Vertx.vertx();
@@ -95,7 +97,7 @@ class DemoDataSeedBenchmark {
             r.priceRange(), r.rating(), r.status(), r.latitude(), r.longitude()}));
       }
       int size = tuples.size();
-      chain = chain.compose(n -> pool.preparedQuery(RestaurantQueries.INSERT)
+      chain = chain.compose(n -> pool.preparedQuery(RestaurantSqlForBenchmarks.INSERT)
           .executeBatch(tuples).map(done -> n + size));
     }
     return chain;

@@ -10,7 +10,6 @@ import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
 import io.consolidb.restaurant.RestaurantService;
-import io.consolidb.schema.AnalyticsQueries;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -67,7 +66,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   private Future<JsonObject> insert(JsonArray events) {
     EventValidator.Batch batch = EventValidator.batch(events, clock.instant());
     JsonArray statements = JsonArray.of(new JsonObject()
-        .put("sql", AnalyticsQueries.INSERT_BATCH)
+        .put("sql", AnalyticsSql.INSERT_BATCH)
         .put("params", batch.params()));
     JsonObject invalidate = new JsonObject().put("tags", ReportWindow.eventTags(batch.days()));
     return queries.transaction("analytics.record", statements, invalidate)
@@ -82,7 +81,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
       if (limit < 1 || limit > MAX_TOP_LIMIT) {
         throw EventValidator.invalid("limit", "limit must be between 1 and " + MAX_TOP_LIMIT + ", got " + limit);
       }
-      return report("analytics.top_restaurants", AnalyticsQueries.TOP_RESTAURANTS,
+      return report("analytics.top_restaurants", AnalyticsSql.TOP_RESTAURANTS,
           JsonArray.of(window.fromText(), window.toText(), limit), window, window.cacheKey("top", limit),
           REPORT_NAMES_RESTAURANTS)
           .map(result -> marked(list(result.rows(), window), result));
@@ -93,7 +92,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   public Future<JsonObject> activeUsers(String from, String to) {
     return call("activeUsers", () -> {
       ReportWindow window = ReportWindow.parse(from, to, clock.instant());
-      return report("analytics.active_users", AnalyticsQueries.DAILY_ACTIVE_USERS,
+      return report("analytics.active_users", AnalyticsSql.DAILY_ACTIVE_USERS,
           JsonArray.of(window.fromText(), window.toText(), window.firstDay().toString(), window.lastDay().toString()),
           window, window.cacheKey("dau"))
           .map(result -> marked(list(result.rows(), window), result));
@@ -109,9 +108,9 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
         throw EventValidator.invalid("type", "type must match " + AnalyticsLimits.TYPE_PATTERN);
       }
       Future<QueryResult> rows = all
-          ? report("analytics.event_counts", AnalyticsQueries.EVENT_COUNTS,
+          ? report("analytics.event_counts", AnalyticsSql.EVENT_COUNTS,
               JsonArray.of(window.fromText(), window.toText()), window, window.cacheKey("counts", "*"))
-          : report("analytics.event_counts", AnalyticsQueries.EVENT_COUNTS_OF_TYPE,
+          : report("analytics.event_counts", AnalyticsSql.EVENT_COUNTS_OF_TYPE,
               JsonArray.of(window.fromText(), window.toText(), type), window, window.cacheKey("counts", type));
       return rows.map(result -> marked(list(result.rows(), window).put("total", sum(result.rows(), "count")), result));
     });
@@ -124,7 +123,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
         throw EventValidator.invalid("restaurantId", "restaurantId must be a positive integer, got " + restaurantId);
       }
       ReportWindow window = ReportWindow.parse(from, to, clock.instant());
-      return report("analytics.restaurant_views", AnalyticsQueries.RESTAURANT_DAILY_VIEWS,
+      return report("analytics.restaurant_views", AnalyticsSql.RESTAURANT_DAILY_VIEWS,
           JsonArray.of(restaurantId, window.fromText(), window.toText(), window.firstDay().toString(),
               window.lastDay().toString()),
           window, window.cacheKey("views", restaurantId))

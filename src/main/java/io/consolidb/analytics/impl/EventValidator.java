@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 /**
  * Checks a batch of events and turns it into the column arrays of
- * {@link io.consolidb.schema.AnalyticsQueries#INSERT_BATCH}. Every event is checked, so a refused
+ * {@link AnalyticsSql#INSERT_BATCH}. Every event is checked, so a refused
  * batch reports each invalid event ({@code {"errors": [{"index", "parameter", "reason"}]}} as the
  * 400's debug info), not only the first.
  */

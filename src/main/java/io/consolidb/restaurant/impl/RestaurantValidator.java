@@ -3,7 +3,6 @@ package io.consolidb.restaurant.impl;
 import static io.consolidb.restaurant.RestaurantLimits.*;
 
 import io.consolidb.FailureCodes;
-import io.consolidb.schema.RestaurantQueries;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
@@ -23,7 +22,7 @@ import java.util.Set;
  */
 final class RestaurantValidator {
 
-  /** Fields a caller may write, each with its rule, in {@link RestaurantQueries#INSERT_PARAMETERS} order. */
+  /** Fields a caller may write, each with its rule, in {@link RestaurantSql#INSERT_PARAMETERS} order. */
   private static final Map<String, FieldRule> WRITABLE = writableFields();
   /** Fields the database sets; known, but refused in a create or an update. */
   private static final Set<String> READ_ONLY = Set.of("id", "created_at", "updated_at");
@@ -85,7 +84,7 @@ final class RestaurantValidator {
   }
 
   /**
-   * The {@link RestaurantQueries#INSERT} parameters for a new restaurant, normalized: text
+   * The {@link RestaurantSql#INSERT} parameters for a new restaurant, normalized: text
    * stripped (blank optional text becomes null), numbers as Double/Integer.
    */
   static JsonArray newRestaurant(JsonObject restaurant) {
@@ -109,7 +108,7 @@ final class RestaurantValidator {
       params.add(value == null ? null : field.getValue().normalize(field.getKey(), value));
     }
     for (String field : REQUIRED) {
-      if (params.getValue(RestaurantQueries.INSERT_PARAMETERS.indexOf(field)) == null) {
+      if (params.getValue(RestaurantSql.INSERT_PARAMETERS.indexOf(field)) == null) {
         throw invalid(field, field + " must not be blank");
       }
     }
@@ -117,7 +116,7 @@ final class RestaurantValidator {
   }
 
   /**
-   * The {@link RestaurantQueries#UPDATE} patch: the given fields, normalized; a field given as
+   * The {@link RestaurantSql#UPDATE} patch: the given fields, normalized; a field given as
    * null clears the column, which the required fields refuse.
    */
   static JsonObject changes(JsonObject changes) {
@@ -245,10 +244,10 @@ final class RestaurantValidator {
     fields.put("status", oneOf(STATUSES));
     fields.put("latitude", (name, value) -> number(name, value, MIN_LATITUDE, MAX_LATITUDE));
     fields.put("longitude", (name, value) -> number(name, value, MIN_LONGITUDE, MAX_LONGITUDE));
-    if (!List.copyOf(fields.keySet()).equals(RestaurantQueries.INSERT_PARAMETERS)) {
+    if (!List.copyOf(fields.keySet()).equals(RestaurantSql.INSERT_PARAMETERS)) {
       // The INSERT binds parameters by position: a drift here would store values in the wrong columns.
       throw new IllegalStateException("RestaurantValidator fields " + fields.keySet()
-          + " differ from RestaurantQueries.INSERT_PARAMETERS " + RestaurantQueries.INSERT_PARAMETERS);
+          + " differ from RestaurantSql.INSERT_PARAMETERS " + RestaurantSql.INSERT_PARAMETERS);
     }
     return Collections.unmodifiableMap(fields);
   }
