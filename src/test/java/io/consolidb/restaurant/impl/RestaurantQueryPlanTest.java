@@ -2,7 +2,7 @@ package io.consolidb.restaurant.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.consolidb.schema.DemoDataGenerator;
+import io.consolidb.demo.DemoDataSeeder;
 import io.consolidb.testsupport.TestSchema;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -91,7 +91,7 @@ class RestaurantQueryPlanTest {
     schema.migrate();
     pool = schema.pool(vertx, 4);
     long start = System.nanoTime();
-    int inserted = await(DemoDataGenerator.seed(pool, ROWS, SEED), 300);
+    int inserted = await(DemoDataSeeder.seed(pool, ROWS, SEED), 300);
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     System.out.printf("seeded %,d restaurants in %,d ms (%,.0f rows/s, ANALYZE included)%n",
         inserted, millis, inserted * 1000.0 / millis);

@@ -3,7 +3,7 @@ package io.consolidb.restaurant.impl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.consolidb.schema.DemoDataGenerator;
+import io.consolidb.demo.DemoDataSeeder;
 import io.consolidb.testsupport.TestSchema;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -41,7 +41,7 @@ class RestaurantSqlTest {
     schema = TestSchema.create("queries");
     schema.migrate();
     pool = schema.pool(vertx, 4);
-    await(DemoDataGenerator.seed(pool, ROWS, 99L));
+    await(DemoDataSeeder.seed(pool, ROWS, 99L));
   }
 
   @AfterAll

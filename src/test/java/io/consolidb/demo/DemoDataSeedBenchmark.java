@@ -1,9 +1,9 @@
-package io.consolidb.schema;
+package io.consolidb.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consolidb.demo.DemoDataGenerator.Restaurant;
 import io.consolidb.restaurant.impl.RestaurantSqlForBenchmarks;
-import io.consolidb.schema.DemoDataGenerator.Restaurant;
 import io.consolidb.testsupport.TestSchema;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -42,12 +42,12 @@ class DemoDataSeedBenchmark {
 
   private static void run(int rows, boolean onlyDefault) throws Exception {
     Map<String, Function<Pool, Future<Integer>>> variants = new LinkedHashMap<>();
-    variants.put("unnest, " + DemoDataGenerator.CHUNK_SIZE + "-row chunks (default)",
-        pool -> DemoDataGenerator.seed(pool, rows, SEED));
+    variants.put("unnest, " + DemoDataSeeder.CHUNK_SIZE + "-row chunks (default)",
+        pool -> DemoDataSeeder.seed(pool, rows, SEED));
     if (!onlyDefault) {
-      variants.put("unnest, 1000-row chunks", pool -> DemoDataGenerator.seed(pool, rows, SEED, 1_000));
+      variants.put("unnest, 1000-row chunks", pool -> DemoDataSeeder.seed(pool, rows, SEED, 1_000));
       variants.put("unnest, 20000-row chunks",
-          pool -> DemoDataGenerator.seed(pool, rows, SEED, 20_000));
+          pool -> DemoDataSeeder.seed(pool, rows, SEED, 20_000));
       variants.put("executeBatch of RestaurantSql.INSERT, 1000 per batch",
           pool -> executeBatch(pool, rows, 1_000));
     }
@@ -58,7 +58,7 @@ class DemoDataSeedBenchmark {
       try (TestSchema schema = TestSchema.create("bench")) {
         schema.migrate();
         Pool pool = schema.pool(vertx, 4);
-        DemoDataGenerator.seed(pool, 20_000, SEED).await(5, TimeUnit.MINUTES);
+        DemoDataSeeder.seed(pool, 20_000, SEED).await(5, TimeUnit.MINUTES);
         executeBatch(pool, 5_000, 1_000).await(5, TimeUnit.MINUTES);
         pool.close().await(10, TimeUnit.SECONDS);
       }
