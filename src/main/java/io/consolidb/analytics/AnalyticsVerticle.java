@@ -1,11 +1,11 @@
 package io.consolidb.analytics;
 
 import io.consolidb.Addresses;
-import io.consolidb.ServiceEndpoint;
 import io.consolidb.analytics.impl.AnalyticsServiceImpl;
 import io.consolidb.analytics.impl.AnalyticsSql;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.query.QueryClient;
+import io.consolidb.service.ServiceEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;

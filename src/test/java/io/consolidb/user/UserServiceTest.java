@@ -138,6 +138,19 @@ class UserServiceTest {
   }
 
   @Test
+  @DisplayName("unknown and read-only fields are refused in the same words as by the restaurant service")
+  void create_unknownAndReadOnly_sharedWording(VertxTestContext ctx) {
+    service.create(new JsonObject().put("email", "a@example.com").put("password", "x").put("id", 5))
+        .onComplete(ctx.failing(failure -> ctx.verify(() -> {
+          assertCode(failure, FailureCodes.INVALID_INPUT);
+          ServiceException e = (ServiceException) failure;
+          assertThat(e.getMessage()).isEqualTo("unknown field: password; read-only field: id");
+          assertThat(e.getDebugInfo().getJsonArray("parameters")).containsExactly("password", "id");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   @DisplayName("an invalid email is refused without echoing the address")
   void create_invalidEmailNotEchoed(VertxTestContext ctx) {
     service.create(new JsonObject().put("email", "secret.person@@example.com"))

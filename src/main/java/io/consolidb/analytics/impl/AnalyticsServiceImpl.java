@@ -1,6 +1,5 @@
 package io.consolidb.analytics.impl;
 
-import io.consolidb.ServiceFailures;
 import static io.consolidb.analytics.AnalyticsLimits.MAX_TOP_LIMIT;
 
 import io.consolidb.analytics.AnalyticsLimits;
@@ -10,6 +9,8 @@ import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
 import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.service.InputCheck;
+import io.consolidb.service.ServiceFailures;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -79,7 +80,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
     return call("topRestaurants", () -> {
       ReportWindow window = ReportWindow.parse(from, to, clock.instant());
       if (limit < 1 || limit > MAX_TOP_LIMIT) {
-        throw EventValidator.invalid("limit", "limit must be between 1 and " + MAX_TOP_LIMIT + ", got " + limit);
+        throw InputCheck.invalid("limit", "limit must be between 1 and " + MAX_TOP_LIMIT + ", got " + limit);
       }
       return report("analytics.top_restaurants", AnalyticsSql.TOP_RESTAURANTS,
           JsonArray.of(window.fromText(), window.toText(), limit), window, window.cacheKey("top", limit),
@@ -105,7 +106,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
       ReportWindow window = ReportWindow.parse(from, to, clock.instant());
       boolean all = type == null || type.isBlank();
       if (!all && !TYPE.matcher(type).matches()) {
-        throw EventValidator.invalid("type", "type must match " + AnalyticsLimits.TYPE_PATTERN);
+        throw InputCheck.invalid("type", "type must match " + AnalyticsLimits.TYPE_PATTERN);
       }
       Future<QueryResult> rows = all
           ? report("analytics.event_counts", AnalyticsSql.EVENT_COUNTS,
@@ -120,7 +121,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   public Future<JsonObject> restaurantViews(long restaurantId, String from, String to) {
     return call("restaurantViews", () -> {
       if (restaurantId < 1) {
-        throw EventValidator.invalid("restaurantId", "restaurantId must be a positive integer, got " + restaurantId);
+        throw InputCheck.invalid("restaurantId", "restaurantId must be a positive integer, got " + restaurantId);
       }
       ReportWindow window = ReportWindow.parse(from, to, clock.instant());
       return report("analytics.restaurant_views", AnalyticsSql.RESTAURANT_DAILY_VIEWS,

@@ -1,11 +1,11 @@
 package io.consolidb.restaurant.impl;
 
 import io.consolidb.FailureCodes;
-import io.consolidb.ServiceFailures;
 import io.consolidb.cache.CacheSpec;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
 import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.service.ServiceFailures;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,8 +1,9 @@
 package io.consolidb.restaurant.impl;
 
 import static io.consolidb.restaurant.RestaurantLimits.*;
+import static io.consolidb.service.InputCheck.invalid;
 
-import io.consolidb.FailureCodes;
+import io.consolidb.service.InputCheck;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
@@ -30,10 +31,6 @@ final class RestaurantValidator {
   private static final List<String> REQUIRED = List.of("name", "city", "latitude", "longitude");
   /** NOT NULL columns that have a default: optional in a create, but never cleared. */
   private static final Set<String> NOT_NULL = Set.of("name", "city", "latitude", "longitude", "status");
-
-  /** Unknown field names echoed back at most, and their longest shown length. */
-  private static final int MAX_NAMES_SHOWN = 10;
-  private static final int MAX_NAME_SHOWN = 40;
 
   private RestaurantValidator() {
   }
@@ -91,7 +88,7 @@ final class RestaurantValidator {
     if (restaurant == null) {
       throw invalid("restaurant", "a restaurant object is required");
     }
-    refuseUnknown(restaurant);
+    InputCheck.refuseUnknown(restaurant, WRITABLE.keySet(), READ_ONLY);
     List<String> missing = new ArrayList<>();
     for (String field : REQUIRED) {
       if (restaurant.getValue(field) == null) {
@@ -123,7 +120,7 @@ final class RestaurantValidator {
     if (changes == null || changes.isEmpty()) {
       throw invalid("changes", "changes must name at least one field to update");
     }
-    refuseUnknown(changes);
+    InputCheck.refuseUnknown(changes, WRITABLE.keySet(), READ_ONLY);
     JsonObject patch = new JsonObject();
     for (Map.Entry<String, FieldRule> field : WRITABLE.entrySet()) {
       String name = field.getKey();
@@ -138,49 +135,6 @@ final class RestaurantValidator {
       patch.put(name, normalized);
     }
     return patch;
-  }
-
-  private static void refuseUnknown(JsonObject fields) {
-    List<String> unknown = new ArrayList<>();
-    List<String> readOnly = new ArrayList<>();
-    for (String name : fields.fieldNames()) {
-      if (READ_ONLY.contains(name)) {
-        readOnly.add(name);
-      } else if (!WRITABLE.containsKey(name)) {
-        unknown.add(name);
-      }
-    }
-    if (unknown.isEmpty() && readOnly.isEmpty()) {
-      return;
-    }
-    unknown.sort(null);
-    readOnly.sort(null);
-    List<String> all = new ArrayList<>(unknown);
-    all.addAll(readOnly);
-    StringBuilder message = new StringBuilder();
-    if (!unknown.isEmpty()) {
-      message.append(unknown.size() == 1 ? "unknown field: " : "unknown fields: ")
-          .append(String.join(", ", clip(unknown)));
-    }
-    if (!readOnly.isEmpty()) {
-      message.append(message.length() == 0 ? "" : "; ")
-          .append(readOnly.size() == 1 ? "read-only field: " : "read-only fields: ")
-          .append(String.join(", ", readOnly));
-    }
-    List<String> named = clip(all);
-    if (all.size() > named.size()) {
-      message.append(" (and ").append(all.size() - named.size()).append(" more)");
-    }
-    throw invalid(named, message.toString());
-  }
-
-  /** Field names come from the caller: never echo more than a few, nor long ones. */
-  private static List<String> clip(List<String> names) {
-    List<String> clipped = new ArrayList<>();
-    for (String name : names.subList(0, Math.min(names.size(), MAX_NAMES_SHOWN))) {
-      clipped.add(name.length() > MAX_NAME_SHOWN ? name.substring(0, MAX_NAME_SHOWN) + "…" : name);
-    }
-    return clipped;
   }
 
   private static double range(String name, double value, double min, double max) {
@@ -213,18 +167,6 @@ final class RestaurantValidator {
     return value == Math.rint(value) && !Double.isInfinite(value) && Math.abs(value) < 1e15
         ? Long.toString((long) value)
         : Double.toString(value);
-  }
-
-  static ServiceException invalid(String parameter, String message) {
-    return new ServiceException(FailureCodes.INVALID_INPUT, message,
-        new JsonObject().put("parameter", parameter));
-  }
-
-  private static ServiceException invalid(List<String> parameters, String message) {
-    return parameters.size() == 1
-        ? invalid(parameters.get(0), message)
-        : new ServiceException(FailureCodes.INVALID_INPUT, message,
-            new JsonObject().put("parameters", new JsonArray(new ArrayList<>(parameters))));
   }
 
   private static Map<String, FieldRule> writableFields() {

@@ -1,10 +1,10 @@
 package io.consolidb.user.impl;
 
 import io.consolidb.FailureCodes;
-import io.consolidb.ServiceFailures;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
+import io.consolidb.service.ServiceFailures;
 import io.consolidb.user.UserLimits;
 import io.consolidb.user.UserService;
 import io.vertx.core.Future;
