@@ -3,6 +3,7 @@ package io.consolidb.http;
 import io.consolidb.config.HttpSettings;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.service.CacheMark;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
@@ -253,7 +254,7 @@ public class HttpVerticle extends VerticleBase {
   /** Answers a service result; a read's cache mark becomes the {@code X-Cache} header. */
   static void respond(RoutingContext ctx, Future<JsonObject> result, int status, Map<String, String> names) {
     result.onSuccess(body -> {
-          if (body != null && body.remove(RestaurantService.CACHE_MARK) instanceof String mark) {
+          if (body != null && body.remove(CacheMark.FIELD) instanceof String mark) {
             ctx.response().putHeader("X-Cache", mark);
           }
           json(ctx, status, body);

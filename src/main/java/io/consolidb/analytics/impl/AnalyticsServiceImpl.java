@@ -8,7 +8,7 @@ import io.consolidb.cache.CacheSpec;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
-import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.service.CacheMark;
 import io.consolidb.service.InputCheck;
 import io.consolidb.service.ServiceFailures;
 import io.vertx.core.Future;
@@ -153,7 +153,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
 
   /** Adds the HIT/MISS mark the HTTP API turns into {@code X-Cache}, when this node caches. */
   private JsonObject marked(JsonObject report, QueryResult from) {
-    return queries.caching() ? report.put(RestaurantService.CACHE_MARK, from.cached() ? "HIT" : "MISS") : report;
+    return queries.caching() ? report.put(CacheMark.FIELD, from.cached() ? "HIT" : "MISS") : report;
   }
 
   private static JsonObject list(JsonArray rows, ReportWindow window) {
