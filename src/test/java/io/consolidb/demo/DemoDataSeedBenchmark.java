@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Ways of inserting demo rows, measured side by side in one run (excluded from the normal build;
- * run it with {@code java ... io.consolidb.schema.DemoDataSeedBenchmark [rows]} or through the
+ * run it with {@code java ... io.consolidb.demo.DemoDataSeedBenchmark [rows]} or through the
  * JUnit launcher with the {@code benchmark} tag). Each variant fills a fresh schema with the same
  * rows; the table has all its indexes, as in real seeding.
  */

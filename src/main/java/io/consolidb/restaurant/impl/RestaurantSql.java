@@ -12,6 +12,8 @@ import java.util.List;
  * <p>Statements use positional parameters ({@code $1}) for the Vert.x PostgreSQL client; values
  * are always bound, never spliced in. Every statement that returns restaurants returns the
  * {@link #COLUMNS} (snake_case names, never the generated full-text column), in that order.
+ * (The column's comment in {@code V1__restaurants.sql} still calls this class
+ * {@code RestaurantQueries}: an applied migration cannot change.)
  *
  * <p>Radius search must go through {@code restaurant_earth(lat, lng)}, the search_path-safe
  * {@code ll_to_earth} the location index is built on (see {@code V1__restaurants.sql}); a query
