@@ -1,7 +1,7 @@
 package io.consolidb.analytics;
 
 import io.consolidb.Addresses;
-import io.consolidb.InProcessServices;
+import io.consolidb.service.InProcessServices;
 import io.vertx.codegen.annotations.Nullable;
 import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;

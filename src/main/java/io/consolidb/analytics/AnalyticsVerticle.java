@@ -1,11 +1,11 @@
 package io.consolidb.analytics;
 
 import io.consolidb.Addresses;
-import io.consolidb.ServiceEndpoint;
 import io.consolidb.analytics.impl.AnalyticsServiceImpl;
+import io.consolidb.analytics.impl.AnalyticsSql;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
-import io.consolidb.schema.AnalyticsQueries;
+import io.consolidb.service.ServiceEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -52,7 +52,7 @@ public class AnalyticsVerticle extends VerticleBase {
   }
 
   private void ensurePartitions() {
-    queries.write("analytics.ensure_partitions", AnalyticsQueries.ENSURE_PARTITIONS, JsonArray.of(MONTHS_AHEAD))
+    queries.write("analytics.ensure_partitions", AnalyticsSql.ENSURE_PARTITIONS, JsonArray.of(MONTHS_AHEAD))
         .onSuccess(result -> {
           JsonObject row = result.firstRow();
           if (row != null && row.getInteger("created", 0) > 0) {

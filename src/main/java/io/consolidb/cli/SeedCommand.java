@@ -1,7 +1,7 @@
 package io.consolidb.cli;
 
 import io.consolidb.config.NodeSettings;
-import io.consolidb.schema.DemoDataGenerator;
+import io.consolidb.demo.DemoDataSeeder;
 import io.consolidb.schema.JdbcCoordinates;
 import io.consolidb.schema.SchemaMigrator;
 import io.vertx.core.Vertx;
@@ -51,10 +51,10 @@ public final class SeedCommand implements Callable<Integer> {
       long started = System.nanoTime();
       try {
         if (ifEmpty) {
-          boolean seeded = DemoDataGenerator.seedIfEmpty(pool, restaurants, seed).await(1, TimeUnit.HOURS);
+          boolean seeded = DemoDataSeeder.seedIfEmpty(pool, restaurants, seed).await(1, TimeUnit.HOURS);
           System.out.println("seed        OK   " + (seeded ? restaurants + " restaurants" : "table not empty, nothing done"));
         } else {
-          int count = DemoDataGenerator.seed(pool, restaurants, seed).await(1, TimeUnit.HOURS);
+          int count = DemoDataSeeder.seed(pool, restaurants, seed).await(1, TimeUnit.HOURS);
           System.out.printf("seed        OK   %d restaurants in %.1f s%n", count, (System.nanoTime() - started) / 1e9);
         }
         return 0;

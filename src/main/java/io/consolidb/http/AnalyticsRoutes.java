@@ -40,19 +40,19 @@ final class AnalyticsRoutes {
 
   void mount(Router router) {
     router.get(COUNTS).handler(this::counts);
-    HttpVerticle.allow(router, COUNTS, "GET");
+    Routes.allow(router, COUNTS, "GET");
     router.post(EVENTS).handler(ctx -> {
-      ctx.put(HttpVerticle.BODY_LIMIT, maxBodyBytes); // the 413 message names this route's limit
+      ctx.put(Routes.BODY_LIMIT, maxBodyBytes); // the 413 message names this route's limit
       ctx.next();
-    }).handler(apiToken::require).handler(HttpVerticle::requireJsonBody);
+    }).handler(apiToken::require).handler(Routes::requireJsonBody);
     router.post(EVENTS).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::record);
-    HttpVerticle.allow(router, EVENTS, "POST");
+    Routes.allow(router, EVENTS, "POST");
     router.get(TOP).handler(this::top);
-    HttpVerticle.allow(router, TOP, "GET");
+    Routes.allow(router, TOP, "GET");
     router.get(VIEWS).handler(this::views);
-    HttpVerticle.allow(router, VIEWS, "GET");
+    Routes.allow(router, VIEWS, "GET");
     router.get(ACTIVE_USERS).handler(this::activeUsers);
-    HttpVerticle.allow(router, ACTIVE_USERS, "GET");
+    Routes.allow(router, ACTIVE_USERS, "GET");
   }
 
   /** A JSON array of events (one batch, all or nothing) or a single event object: 201 {recorded}. */
@@ -60,9 +60,9 @@ final class AnalyticsRoutes {
     try {
       Object body = RequestParams.jsonValue(ctx);
       if (body instanceof JsonArray events) {
-        HttpVerticle.respond(ctx, analytics.recordBatch(events), 201, NAMES);
+        Routes.respond(ctx, analytics.recordBatch(events), 201, NAMES);
       } else if (body instanceof JsonObject event) {
-        HttpVerticle.respond(ctx, analytics.record(event), 201, NAMES);
+        Routes.respond(ctx, analytics.record(event), 201, NAMES);
       } else {
         throw Problem.badParameter("body", "the body must be a JSON array of events (or one event object)");
       }
@@ -74,7 +74,7 @@ final class AnalyticsRoutes {
   private void top(RoutingContext ctx) {
     try {
       MultiMap query = ctx.queryParams();
-      HttpVerticle.respond(ctx, analytics.topRestaurants(RequestParams.optionalText(query, "from"),
+      Routes.respond(ctx, analytics.topRestaurants(RequestParams.optionalText(query, "from"),
           RequestParams.optionalText(query, "to"),
           RequestParams.integer(query, "limit", AnalyticsLimits.DEFAULT_TOP_LIMIT)), 200, NAMES);
     } catch (Problem problem) {
@@ -85,7 +85,7 @@ final class AnalyticsRoutes {
   private void activeUsers(RoutingContext ctx) {
     try {
       MultiMap query = ctx.queryParams();
-      HttpVerticle.respond(ctx, analytics.activeUsers(RequestParams.optionalText(query, "from"),
+      Routes.respond(ctx, analytics.activeUsers(RequestParams.optionalText(query, "from"),
           RequestParams.optionalText(query, "to")), 200, NAMES);
     } catch (Problem problem) {
       Problems.send(ctx, problem);
@@ -95,7 +95,7 @@ final class AnalyticsRoutes {
   private void counts(RoutingContext ctx) {
     try {
       MultiMap query = ctx.queryParams();
-      HttpVerticle.respond(ctx, analytics.eventCounts(RequestParams.optionalText(query, "from"),
+      Routes.respond(ctx, analytics.eventCounts(RequestParams.optionalText(query, "from"),
           RequestParams.optionalText(query, "to"), RequestParams.optionalText(query, "type")), 200, NAMES);
     } catch (Problem problem) {
       Problems.send(ctx, problem);
@@ -105,7 +105,7 @@ final class AnalyticsRoutes {
   private void views(RoutingContext ctx) {
     try {
       MultiMap query = ctx.queryParams();
-      HttpVerticle.respond(ctx, analytics.restaurantViews(RequestParams.id(ctx),
+      Routes.respond(ctx, analytics.restaurantViews(RequestParams.id(ctx),
           RequestParams.optionalText(query, "from"), RequestParams.optionalText(query, "to")), 200, NAMES);
     } catch (Problem problem) {
       Problems.send(ctx, problem);

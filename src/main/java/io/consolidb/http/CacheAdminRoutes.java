@@ -42,13 +42,13 @@ final class CacheAdminRoutes {
   static void mount(Router router, Vertx vertx, ApiToken adminToken, int maxBodyBytes) {
     CacheAdminRoutes routes = new CacheAdminRoutes(vertx);
     router.get(STATS).handler(adminToken::require).handler(routes::stats);
-    HttpVerticle.allow(router, STATS, "GET");
+    Routes.allow(router, STATS, "GET");
     // vertx-web wants the body handler first in its route: the token is checked in a route of
     // its own, before any body is read
     router.post(INVALIDATE).handler(adminToken::require);
     router.post(INVALIDATE).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
         .handler(routes::invalidate);
-    HttpVerticle.allow(router, INVALIDATE, "POST");
+    Routes.allow(router, INVALIDATE, "POST");
   }
 
   private void stats(RoutingContext ctx) {

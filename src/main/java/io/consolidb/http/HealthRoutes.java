@@ -52,10 +52,7 @@ final class HealthRoutes {
     router.get(READY).handler(this::ready);
     router.get(HISTORY).handler(this::history);
     for (String path : new String[] {HEALTH, LIVE, READY, HISTORY}) {
-      router.route(path).handler(ctx -> {
-        ctx.response().putHeader(HttpHeaders.ALLOW, "GET");
-        Problems.send(ctx, 405, ctx.request().method().name() + " is not allowed here; allowed: GET");
-      });
+      Routes.allow(router, path, "GET");
     }
   }
 

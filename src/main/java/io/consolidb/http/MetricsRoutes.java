@@ -46,12 +46,12 @@ final class MetricsRoutes {
     // Where /metrics is not served (metrics off, or on a port of its own) the path stays unknown: 404.
     if (registry instanceof PrometheusMeterRegistry prometheus && !settings.separatePort()) {
       router.get(METRICS).handler(PrometheusScrapingHandler.create(prometheus));
-      HttpVerticle.allow(router, METRICS, "GET");
+      Routes.allow(router, METRICS, "GET");
     }
     router.get(SUMMARY).handler(routes::summary);
-    HttpVerticle.allow(router, SUMMARY, "GET");
+    Routes.allow(router, SUMMARY, "GET");
     router.get(SLOW_QUERIES).handler(adminToken::require).handler(routes::slowQueries);
-    HttpVerticle.allow(router, SLOW_QUERIES, "GET");
+    Routes.allow(router, SLOW_QUERIES, "GET");
   }
 
   private void summary(RoutingContext ctx) {

@@ -4,7 +4,6 @@ import io.consolidb.config.NodeSettings;
 import io.consolidb.user.UserService;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -39,22 +38,22 @@ final class UserRoutes {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
     // Token, then media type, in a route of their own before the body is read (vertx-web wants
     // the body handler first in a route; an unauthenticated client must not make us buffer).
-    router.post(USERS).handler(apiToken::require).handler(HttpVerticle::requireJsonBody);
+    router.post(USERS).handler(apiToken::require).handler(Routes::requireJsonBody);
     router.post(USERS).handler(body).handler(this::create);
-    HttpVerticle.allow(router, USERS, "POST");
+    Routes.allow(router, USERS, "POST");
 
     router.get(USER).handler(this::get);
-    router.patch(USER).handler(apiToken::require).handler(HttpVerticle::requireJsonBody);
+    router.patch(USER).handler(apiToken::require).handler(Routes::requireJsonBody);
     router.patch(USER).handler(body).handler(this::update);
     router.delete(USER).handler(apiToken::require).handler(this::delete);
-    HttpVerticle.allow(router, USER, "GET, PATCH, DELETE");
+    Routes.allow(router, USER, "GET, PATCH, DELETE");
 
     router.get(FAVORITES).handler(this::favorites);
-    HttpVerticle.allow(router, FAVORITES, "GET");
+    Routes.allow(router, FAVORITES, "GET");
 
     router.put(FAVORITE).handler(apiToken::require).handler(this::addFavorite);
     router.delete(FAVORITE).handler(apiToken::require).handler(this::removeFavorite);
-    HttpVerticle.allow(router, FAVORITE, "PUT, DELETE");
+    Routes.allow(router, FAVORITE, "PUT, DELETE");
   }
 
   private void create(RoutingContext ctx) {
@@ -64,7 +63,7 @@ final class UserRoutes {
             if (created != null) {
               ctx.response().putHeader(HttpHeaders.LOCATION, USERS + "/" + created.getValue("id"));
             }
-            HttpVerticle.json(ctx, 201, created);
+            Routes.json(ctx, 201, created);
           })
           .onFailure(failure -> Problems.send(ctx, failure, NAMES));
     } catch (Problem problem) {
@@ -74,7 +73,7 @@ final class UserRoutes {
 
   private void get(RoutingContext ctx) {
     try {
-      HttpVerticle.respond(ctx, users.get(RequestParams.id(ctx)), 200, NAMES);
+      Routes.respond(ctx, users.get(RequestParams.id(ctx)), 200, NAMES);
     } catch (Problem problem) {
       Problems.send(ctx, problem);
     }
@@ -83,7 +82,7 @@ final class UserRoutes {
   private void update(RoutingContext ctx) {
     try {
       long id = RequestParams.id(ctx);
-      HttpVerticle.respond(ctx, users.update(id, RequestParams.jsonObject(ctx)), 200, NAMES);
+      Routes.respond(ctx, users.update(id, RequestParams.jsonObject(ctx)), 200, NAMES);
     } catch (Problem problem) {
       Problems.send(ctx, problem);
     }
@@ -92,7 +91,7 @@ final class UserRoutes {
   private void delete(RoutingContext ctx) {
     try {
       users.delete(RequestParams.id(ctx))
-          .onSuccess(deleted -> noContent(ctx))
+          .onSuccess(deleted -> Routes.noContent(ctx))
           .onFailure(failure -> Problems.send(ctx, failure, NAMES));
     } catch (Problem problem) {
       Problems.send(ctx, problem);
@@ -101,7 +100,7 @@ final class UserRoutes {
 
   private void favorites(RoutingContext ctx) {
     try {
-      HttpVerticle.respond(ctx, users.favorites(RequestParams.id(ctx)), 200, NAMES);
+      Routes.respond(ctx, users.favorites(RequestParams.id(ctx)), 200, NAMES);
     } catch (Problem problem) {
       Problems.send(ctx, problem);
     }
@@ -113,7 +112,7 @@ final class UserRoutes {
       long id = RequestParams.id(ctx);
       long restaurantId = RequestParams.pathId(ctx, "restaurantId");
       users.addFavorite(id, restaurantId)
-          .onSuccess(result -> HttpVerticle.json(ctx, result.getBoolean("added", false) ? 201 : 200, result))
+          .onSuccess(result -> Routes.json(ctx, result.getBoolean("added", false) ? 201 : 200, result))
           .onFailure(failure -> Problems.send(ctx, failure, NAMES));
     } catch (Problem problem) {
       Problems.send(ctx, problem);
@@ -126,16 +125,10 @@ final class UserRoutes {
       long id = RequestParams.id(ctx);
       long restaurantId = RequestParams.pathId(ctx, "restaurantId");
       users.removeFavorite(id, restaurantId)
-          .onSuccess(result -> noContent(ctx))
+          .onSuccess(result -> Routes.noContent(ctx))
           .onFailure(failure -> Problems.send(ctx, failure, NAMES));
     } catch (Problem problem) {
       Problems.send(ctx, problem);
-    }
-  }
-
-  private static void noContent(RoutingContext ctx) {
-    if (!ctx.response().ended() && !ctx.response().closed()) {
-      ctx.response().setStatusCode(204).end();
     }
   }
 }

@@ -2,7 +2,7 @@ package io.consolidb.node;
 
 import io.consolidb.NodeState;
 import io.consolidb.config.DatabaseSettings;
-import io.consolidb.schema.DemoDataGenerator;
+import io.consolidb.demo.DemoDataSeeder;
 import io.consolidb.schema.JdbcCoordinates;
 import io.consolidb.schema.SchemaMigrator;
 import io.vertx.core.Future;
@@ -88,7 +88,7 @@ public final class SchemaBootstrap {
     }
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).with(settings.netClientOptions())
         .connectingTo(settings.connectOptions()).using(vertx).build();
-    return DemoDataGenerator.seedIfEmpty(pool, settings.demoRestaurants(), DEMO_SEED)
+    return DemoDataSeeder.seedIfEmpty(pool, settings.demoRestaurants(), DEMO_SEED)
         .onSuccess(seeded -> {
           if (seeded) {
             log.info("schema: seeded {} demo restaurants", settings.demoRestaurants());

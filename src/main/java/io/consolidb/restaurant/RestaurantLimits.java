@@ -1,5 +1,6 @@
 package io.consolidb.restaurant;
 
+import io.consolidb.service.SharedLimits;
 import java.util.List;
 
 /**
@@ -30,14 +31,14 @@ public final class RestaurantLimits {
   public static final int MAX_QUERY_LENGTH = 200;
 
   /** Price range: 1 (cheap) to 4 (expensive). */
-  public static final int MIN_PRICE_RANGE = 1;
-  public static final int MAX_PRICE_RANGE = 4;
+  public static final int MIN_PRICE_RANGE = SharedLimits.MIN_PRICE_RANGE;
+  public static final int MAX_PRICE_RANGE = SharedLimits.MAX_PRICE_RANGE;
   /** Rating: 0 to 5, stored with one decimal. */
   public static final double MIN_RATING = 0;
   public static final double MAX_RATING = 5;
 
   /** Allowed values of {@code kosher_category}. */
-  public static final List<String> KOSHER_CATEGORIES = List.of("meat", "dairy", "pareve", "fish");
+  public static final List<String> KOSHER_CATEGORIES = SharedLimits.KOSHER_CATEGORIES;
   /** Allowed values of {@code status}; a new restaurant is {@code open} unless told otherwise. */
   public static final List<String> STATUSES = List.of("open", "closed", "temporarily_closed");
 

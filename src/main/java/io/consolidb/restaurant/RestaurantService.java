@@ -1,7 +1,8 @@
 package io.consolidb.restaurant;
 
 import io.consolidb.Addresses;
-import io.consolidb.InProcessServices;
+import io.consolidb.service.CacheMark;
+import io.consolidb.service.InProcessServices;
 import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;
 import io.vertx.core.Future;
@@ -31,8 +32,8 @@ import io.vertx.core.json.JsonObject;
 @VertxGen
 public interface RestaurantService {
 
-  /** The result field that says whether a read was served from the cache. */
-  String CACHE_MARK = "_cache";
+  /** The result field that says whether a read was served from the cache ({@link CacheMark}). */
+  String CACHE_MARK = CacheMark.FIELD;
 
   /**
    * The way to call the service: in-process while this node serves it (no event-bus hop and no

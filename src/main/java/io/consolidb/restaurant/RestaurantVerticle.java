@@ -1,9 +1,9 @@
 package io.consolidb.restaurant;
 
 import io.consolidb.Addresses;
-import io.consolidb.ServiceEndpoint;
 import io.consolidb.query.QueryClient;
 import io.consolidb.restaurant.impl.RestaurantServiceImpl;
+import io.consolidb.service.ServiceEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 

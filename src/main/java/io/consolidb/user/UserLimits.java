@@ -1,6 +1,6 @@
 package io.consolidb.user;
 
-import io.consolidb.restaurant.RestaurantLimits;
+import io.consolidb.service.SharedLimits;
 import java.util.List;
 
 /**
@@ -18,10 +18,10 @@ public final class UserLimits {
   /** Keys a {@code preferences} object may hold. */
   public static final List<String> PREFERENCE_KEYS = List.of("kosher_category", "price_range");
   /** Allowed values of {@code preferences.kosher_category}: the restaurants' categories. */
-  public static final List<String> KOSHER_CATEGORIES = RestaurantLimits.KOSHER_CATEGORIES;
+  public static final List<String> KOSHER_CATEGORIES = SharedLimits.KOSHER_CATEGORIES;
   /** {@code preferences.price_range}: 1 (cheap) to 4 (expensive), as restaurants'. */
-  public static final int MIN_PRICE_RANGE = RestaurantLimits.MIN_PRICE_RANGE;
-  public static final int MAX_PRICE_RANGE = RestaurantLimits.MAX_PRICE_RANGE;
+  public static final int MIN_PRICE_RANGE = SharedLimits.MIN_PRICE_RANGE;
+  public static final int MAX_PRICE_RANGE = SharedLimits.MAX_PRICE_RANGE;
 
   /** A favourites listing returns at most this many restaurants, most recently added first. */
   public static final int MAX_FAVORITES_LISTED = 1000;

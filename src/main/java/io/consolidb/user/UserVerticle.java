@@ -1,9 +1,9 @@
 package io.consolidb.user;
 
 import io.consolidb.Addresses;
-import io.consolidb.ServiceEndpoint;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
+import io.consolidb.service.ServiceEndpoint;
 import io.consolidb.user.impl.UserServiceImpl;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

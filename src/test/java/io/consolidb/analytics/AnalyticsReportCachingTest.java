@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.http.TestNode;
 import io.consolidb.node.ConsolidbNode.Component;
-import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.service.CacheMark;
 import io.consolidb.testsupport.TestNodes;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Vertx;
@@ -77,27 +77,27 @@ class AnalyticsReportCachingTest {
     views(2, "2025-04-03T10:00:00Z", 1);
 
     JsonObject march = top(MARCH_FROM, MARCH_TO);
-    assertThat(march.getString(RestaurantService.CACHE_MARK)).isEqualTo("MISS");
+    assertThat(march.getString(CacheMark.FIELD)).isEqualTo("MISS");
     assertThat(viewsOf(march, 1)).isEqualTo(3);
     JsonObject marchAgain = top(MARCH_FROM, MARCH_TO);
-    assertThat(marchAgain.getString(RestaurantService.CACHE_MARK)).isEqualTo("HIT");
+    assertThat(marchAgain.getString(CacheMark.FIELD)).isEqualTo("HIT");
     assertThat(marchAgain.getJsonArray("items")).isEqualTo(march.getJsonArray("items"));
-    assertThat(top(APRIL_FROM, APRIL_TO).getString(RestaurantService.CACHE_MARK)).isEqualTo("MISS");
-    assertThat(top(APRIL_FROM, APRIL_TO).getString(RestaurantService.CACHE_MARK)).isEqualTo("HIT");
+    assertThat(top(APRIL_FROM, APRIL_TO).getString(CacheMark.FIELD)).isEqualTo("MISS");
+    assertThat(top(APRIL_FROM, APRIL_TO).getString(CacheMark.FIELD)).isEqualTo("HIT");
 
     // An April event leaves the March report cached and refreshes April's.
     views(2, "2025-04-05T12:00:00Z", 2);
-    assertThat(top(MARCH_FROM, MARCH_TO).getString(RestaurantService.CACHE_MARK)).isEqualTo("HIT");
+    assertThat(top(MARCH_FROM, MARCH_TO).getString(CacheMark.FIELD)).isEqualTo("HIT");
     JsonObject april = top(APRIL_FROM, APRIL_TO);
-    assertThat(april.getString(RestaurantService.CACHE_MARK)).isEqualTo("MISS");
+    assertThat(april.getString(CacheMark.FIELD)).isEqualTo("MISS");
     assertThat(viewsOf(april, 2)).isEqualTo(3);
 
     // A March event does the opposite.
     views(2, "2025-03-04T08:00:00Z", 4);
     JsonObject marchAfter = top(MARCH_FROM, MARCH_TO);
-    assertThat(marchAfter.getString(RestaurantService.CACHE_MARK)).isEqualTo("MISS");
+    assertThat(marchAfter.getString(CacheMark.FIELD)).isEqualTo("MISS");
     assertThat(viewsOf(marchAfter, 2)).isEqualTo(4);
-    assertThat(top(APRIL_FROM, APRIL_TO).getString(RestaurantService.CACHE_MARK)).isEqualTo("HIT");
+    assertThat(top(APRIL_FROM, APRIL_TO).getString(CacheMark.FIELD)).isEqualTo("HIT");
   }
 
   @Test
@@ -105,7 +105,7 @@ class AnalyticsReportCachingTest {
   void topReport_invalidatedByRestaurantChange() throws Exception {
     views(1, "2025-03-02T10:00:00Z", 3);
     top(MARCH_FROM, MARCH_TO);
-    assertThat(top(MARCH_FROM, MARCH_TO).getString(RestaurantService.CACHE_MARK)).isEqualTo("HIT");
+    assertThat(top(MARCH_FROM, MARCH_TO).getString(CacheMark.FIELD)).isEqualTo("HIT");
 
     // plain SQL, as another application would: the table notification is what invalidates
     new io.consolidb.query.QueryClient(vertx, 5000)

@@ -127,6 +127,7 @@ class AnalyticsServiceTest {
       assertThat(errors.stream().map(o -> ((JsonObject) o).getString("parameter")).toList())
           .containsExactly("colour", "occurred_at", "restaurant_id", "type", "user_id", "occurred_at",
               "occurred_at", "properties", "properties", "event");
+      assertThat(errors.getJsonObject(0).getString("reason")).isEqualTo("unknown field: colour");
       assertThat(e.getMessage()).isEqualTo("10 events are invalid; nothing was recorded");
       assertThat(stored()).isZero();
       ctx.completeNow();

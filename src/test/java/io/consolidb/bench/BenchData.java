@@ -1,6 +1,6 @@
 package io.consolidb.bench;
 
-import io.consolidb.schema.DemoDataGenerator;
+import io.consolidb.demo.DemoDataSeeder;
 import io.consolidb.schema.JdbcCoordinates;
 import io.consolidb.schema.SchemaMigrator;
 import io.vertx.sqlclient.Pool;
@@ -26,7 +26,7 @@ final class BenchData {
     if (haveRestaurants != restaurants) {
       System.out.printf("data: loading %d restaurants (found %d)%n", restaurants, haveRestaurants);
       pool.query("TRUNCATE restaurants RESTART IDENTITY CASCADE").execute().await(5, TimeUnit.MINUTES);
-      DemoDataGenerator.seed(pool, restaurants, SEED).await(30, TimeUnit.MINUTES);
+      DemoDataSeeder.seed(pool, restaurants, SEED).await(30, TimeUnit.MINUTES);
     }
     // Events an interrupted ingestion round left behind are not the data set's: drop them rather
     // than reload everything because the count is off.

@@ -3,10 +3,9 @@ package io.consolidb.bench;
 import io.consolidb.analytics.AnalyticsService;
 import io.consolidb.config.ConfigLoader;
 import io.consolidb.config.NodeSettings;
-import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.restaurant.RestaurantService;
-import io.consolidb.schema.RestaurantQueries;
+import io.consolidb.restaurant.impl.RestaurantSqlForBenchmarks;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -169,7 +168,7 @@ public final class BenchHarness {
       Comparison proxyVsDirect = Comparison.run("proxy_vs_direct", "lookups/s",
           "proxy", () -> Load.throughput(node, CONCURRENCY, millis, () -> proxy.get(randomId(n))),
           "direct_pool", () -> Load.throughput(node, CONCURRENCY, millis,
-              () -> pool.preparedQuery(RestaurantQueries.BY_ID).execute(Tuple.of(randomId(n)))),
+              () -> pool.preparedQuery(RestaurantSqlForBenchmarks.BY_ID).execute(Tuple.of(randomId(n)))),
           mode.rounds());
       report.ratio("proxy_vs_direct", proxyVsDirect);
       if (pgbench) {

@@ -3,9 +3,10 @@ package io.consolidb.cache;
 import io.consolidb.bench.RadiusLatency;
 import io.consolidb.bench.ServiceLatency;
 import io.consolidb.config.NodeSettings;
+import io.consolidb.demo.DemoDataSeeder;
 import io.consolidb.http.TestNode;
 import io.consolidb.restaurant.RestaurantService;
-import io.consolidb.schema.DemoDataGenerator;
+import io.consolidb.restaurant.impl.RestaurantSqlForBenchmarks;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -66,7 +67,7 @@ class CacheLatencyBenchmark {
     try {
       Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
           .connectingTo(PgConnectOptions.fromUri(node.databaseUrl())).using(vertx).build();
-      DemoDataGenerator.seed(pool, ROWS, 1L).await(5, TimeUnit.MINUTES);
+      DemoDataSeeder.seed(pool, ROWS, 1L).await(5, TimeUnit.MINUTES);
       pool.query("ANALYZE restaurants").execute().await();
       pool.close().await();
     } catch (Exception e) {
@@ -105,7 +106,7 @@ class CacheLatencyBenchmark {
     try {
       Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(node.databaseUrl())).using(vertx).build();
       JsonArray rows = new JsonArray();
-      pool.preparedQuery(io.consolidb.schema.RestaurantQueries.NEAR)
+      pool.preparedQuery(RestaurantSqlForBenchmarks.NEAR)
           .execute(io.vertx.sqlclient.Tuple.of(LAT, LNG, 10_000.0, 20)).await()
           .forEach(row -> rows.add(row.toJson()));
       pool.close().await();

@@ -2,6 +2,7 @@ package io.consolidb.schema;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consolidb.testsupport.TestSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -3,6 +3,7 @@ package io.consolidb.schema;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.consolidb.testsupport.TestSchema;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;

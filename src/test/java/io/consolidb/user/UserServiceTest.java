@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.consolidb.FailureCodes;
 import io.consolidb.http.TestNode;
 import io.consolidb.restaurant.RestaurantService;
-import io.consolidb.schema.UserQueries;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -34,6 +33,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @ExtendWith(VertxExtension.class)
 class UserServiceTest {
+
+  /** The fields of a user as every caller sees them (the SQL's columns are package-private). */
+  private static final List<String> FIELDS = List.of("id", "email", "display_name", "home_city",
+      "preferences", "created_at", "updated_at");
 
   private static TestNode node;
   private UserService service;
@@ -67,7 +70,7 @@ class UserServiceTest {
   @DisplayName("create stores the user and returns every column, snake_case, normalized")
   void create_returnsStoredUser(VertxTestContext ctx) {
     service.create(ada()).onComplete(ctx.succeeding(user -> ctx.verify(() -> {
-      assertThat(user.fieldNames()).containsExactlyInAnyOrderElementsOf(UserQueries.COLUMN_NAMES);
+      assertThat(user.fieldNames()).containsExactlyInAnyOrderElementsOf(FIELDS);
       assertThat(user.getLong("id")).isEqualTo(1L);
       assertThat(user.getString("email")).isEqualTo("Ada@Example.com");
       assertThat(user.getString("display_name")).isEqualTo("Ada");
@@ -132,6 +135,19 @@ class UserServiceTest {
       assertThat(node.queryLong("SELECT count(*) FROM users")).isZero();
       ctx.completeNow();
     })));
+  }
+
+  @Test
+  @DisplayName("unknown and read-only fields are refused in the same words as by the restaurant service")
+  void create_unknownAndReadOnly_sharedWording(VertxTestContext ctx) {
+    service.create(new JsonObject().put("email", "a@example.com").put("password", "x").put("id", 5))
+        .onComplete(ctx.failing(failure -> ctx.verify(() -> {
+          assertCode(failure, FailureCodes.INVALID_INPUT);
+          ServiceException e = (ServiceException) failure;
+          assertThat(e.getMessage()).isEqualTo("unknown field: password; read-only field: id");
+          assertThat(e.getDebugInfo().getJsonArray("parameters")).containsExactly("password", "id");
+          ctx.completeNow();
+        })));
   }
 
   @Test

@@ -1,6 +1,5 @@
 package io.consolidb.analytics.impl;
 
-import io.consolidb.ServiceFailures;
 import static io.consolidb.analytics.AnalyticsLimits.MAX_TOP_LIMIT;
 
 import io.consolidb.analytics.AnalyticsLimits;
@@ -9,8 +8,9 @@ import io.consolidb.cache.CacheSpec;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
-import io.consolidb.restaurant.RestaurantService;
-import io.consolidb.schema.AnalyticsQueries;
+import io.consolidb.service.CacheMark;
+import io.consolidb.service.InputCheck;
+import io.consolidb.service.ServiceFailures;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -68,7 +68,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   private Future<JsonObject> insert(JsonArray events) {
     EventValidator.Batch batch = EventValidator.batch(events, clock.instant());
     JsonArray statements = JsonArray.of(new JsonObject()
-        .put("sql", AnalyticsQueries.INSERT_BATCH)
+        .put("sql", AnalyticsSql.INSERT_BATCH)
         .put("params", batch.params()));
     JsonObject invalidate = new JsonObject().put("tags", ReportWindow.eventTags(batch.days()));
     return queries.transaction("analytics.record", statements, invalidate)
@@ -81,9 +81,9 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
     return call("topRestaurants", () -> {
       ReportWindow window = ReportWindow.parse(from, to, clock.instant());
       if (limit < 1 || limit > MAX_TOP_LIMIT) {
-        throw EventValidator.invalid("limit", "limit must be between 1 and " + MAX_TOP_LIMIT + ", got " + limit);
+        throw InputCheck.invalid("limit", "limit must be between 1 and " + MAX_TOP_LIMIT + ", got " + limit);
       }
-      return report("analytics.top_restaurants", AnalyticsQueries.TOP_RESTAURANTS,
+      return report("analytics.top_restaurants", AnalyticsSql.TOP_RESTAURANTS,
           JsonArray.of(window.fromText(), window.toText(), limit), window, window.cacheKey("top", limit),
           REPORT_NAMES_RESTAURANTS)
           .map(result -> marked(list(result.rows(), window), result));
@@ -94,7 +94,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   public Future<JsonObject> activeUsers(String from, String to) {
     return call("activeUsers", () -> {
       ReportWindow window = ReportWindow.parse(from, to, clock.instant());
-      return report("analytics.active_users", AnalyticsQueries.DAILY_ACTIVE_USERS,
+      return report("analytics.active_users", AnalyticsSql.DAILY_ACTIVE_USERS,
           JsonArray.of(window.fromText(), window.toText(), window.firstDay().toString(), window.lastDay().toString()),
           window, window.cacheKey("dau"))
           .map(result -> marked(list(result.rows(), window), result));
@@ -107,12 +107,12 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
       ReportWindow window = ReportWindow.parse(from, to, clock.instant());
       boolean all = type == null || type.isBlank();
       if (!all && !TYPE.matcher(type).matches()) {
-        throw EventValidator.invalid("type", "type must match " + AnalyticsLimits.TYPE_PATTERN);
+        throw InputCheck.invalid("type", "type must match " + AnalyticsLimits.TYPE_PATTERN);
       }
       Future<QueryResult> rows = all
-          ? report("analytics.event_counts", AnalyticsQueries.EVENT_COUNTS,
+          ? report("analytics.event_counts", AnalyticsSql.EVENT_COUNTS,
               JsonArray.of(window.fromText(), window.toText()), window, window.cacheKey("counts", "*"))
-          : report("analytics.event_counts", AnalyticsQueries.EVENT_COUNTS_OF_TYPE,
+          : report("analytics.event_counts", AnalyticsSql.EVENT_COUNTS_OF_TYPE,
               JsonArray.of(window.fromText(), window.toText(), type), window, window.cacheKey("counts", type));
       return rows.map(result -> marked(list(result.rows(), window).put("total", sum(result.rows(), "count")), result));
     });
@@ -122,10 +122,10 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   public Future<JsonObject> restaurantViews(long restaurantId, String from, String to) {
     return call("restaurantViews", () -> {
       if (restaurantId < 1) {
-        throw EventValidator.invalid("restaurantId", "restaurantId must be a positive integer, got " + restaurantId);
+        throw InputCheck.invalid("restaurantId", "restaurantId must be a positive integer, got " + restaurantId);
       }
       ReportWindow window = ReportWindow.parse(from, to, clock.instant());
-      return report("analytics.restaurant_views", AnalyticsQueries.RESTAURANT_DAILY_VIEWS,
+      return report("analytics.restaurant_views", AnalyticsSql.RESTAURANT_DAILY_VIEWS,
           JsonArray.of(restaurantId, window.fromText(), window.toText(), window.firstDay().toString(),
               window.lastDay().toString()),
           window, window.cacheKey("views", restaurantId))
@@ -154,7 +154,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
 
   /** Adds the HIT/MISS mark the HTTP API turns into {@code X-Cache}, when this node caches. */
   private JsonObject marked(JsonObject report, QueryResult from) {
-    return queries.caching() ? report.put(RestaurantService.CACHE_MARK, from.cached() ? "HIT" : "MISS") : report;
+    return queries.caching() ? report.put(CacheMark.FIELD, from.cached() ? "HIT" : "MISS") : report;
   }
 
   private static JsonObject list(JsonArray rows, ReportWindow window) {

@@ -1,8 +1,10 @@
 package io.consolidb.analytics.impl;
 
 import static io.consolidb.analytics.AnalyticsLimits.*;
+import static io.consolidb.service.InputCheck.invalid;
 
 import io.consolidb.FailureCodes;
+import io.consolidb.service.InputCheck;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
@@ -17,7 +19,7 @@ import java.util.regex.Pattern;
 
 /**
  * Checks a batch of events and turns it into the column arrays of
- * {@link io.consolidb.schema.AnalyticsQueries#INSERT_BATCH}. Every event is checked, so a refused
+ * {@link AnalyticsSql#INSERT_BATCH}. Every event is checked, so a refused
  * batch reports each invalid event ({@code {"errors": [{"index", "parameter", "reason"}]}} as the
  * 400's debug info), not only the first.
  */
@@ -29,7 +31,6 @@ final class EventValidator {
 
   private static final Pattern TYPE = Pattern.compile(TYPE_PATTERN);
   private static final Set<String> FIELDS = Set.of("type", "user_id", "restaurant_id", "occurred_at", "properties");
-  private static final int MAX_NAME_SHOWN = 40;
 
   private EventValidator() {
   }
@@ -56,10 +57,9 @@ final class EventValidator {
         if (!(events.getValue(i) instanceof JsonObject event)) {
           throw new Refused("event", "an event must be a JSON object");
         }
-        for (String field : event.fieldNames()) {
-          if (!FIELDS.contains(field)) {
-            throw new Refused(clip(field), "unknown field " + clip(field));
-          }
+        ServiceException unknown = InputCheck.unknownFields(event, FIELDS, Set.of());
+        if (unknown != null) {
+          throw new Refused(firstParameter(unknown), unknown.getMessage());
         }
         String type = type(event.getValue("type"));
         Long user = id("user_id", event.getValue("user_id"));
@@ -152,12 +152,12 @@ final class EventValidator {
     return encoded;
   }
 
-  private static String clip(String name) {
-    return name.length() > MAX_NAME_SHOWN ? name.substring(0, MAX_NAME_SHOWN) + "…" : name;
-  }
-
-  static ServiceException invalid(String parameter, String message) {
-    return new ServiceException(FailureCodes.INVALID_INPUT, message, new JsonObject().put("parameter", parameter));
+  /** The field a refusal names first: an event's error names one parameter. */
+  private static String firstParameter(ServiceException refusal) {
+    JsonObject info = refusal.getDebugInfo();
+    return info.containsKey("parameter")
+        ? info.getString("parameter")
+        : info.getJsonArray("parameters").getString(0);
   }
 
   /** One event's first problem; cheap (no stack trace), caught per event. */

@@ -3,6 +3,7 @@ package io.consolidb.analytics.impl;
 import static io.consolidb.analytics.AnalyticsLimits.DEFAULT_WINDOW_DAYS;
 import static io.consolidb.analytics.AnalyticsLimits.MAX_WINDOW_DAYS;
 
+import io.consolidb.service.InputCheck;
 import io.vertx.core.json.JsonArray;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,10 +39,10 @@ record ReportWindow(Instant from, Instant to) {
         : instant("to", to);
     Instant start = blank(from) ? end.minus(Duration.ofDays(DEFAULT_WINDOW_DAYS)) : instant("from", from);
     if (!end.isAfter(start)) {
-      throw EventValidator.invalid("to", "to must be after from");
+      throw InputCheck.invalid("to", "to must be after from");
     }
     if (Duration.between(start, end).compareTo(Duration.ofDays(MAX_WINDOW_DAYS)) > 0) {
-      throw EventValidator.invalid("to", "the window from..to must be at most " + MAX_WINDOW_DAYS + " days");
+      throw InputCheck.invalid("to", "the window from..to must be at most " + MAX_WINDOW_DAYS + " days");
     }
     return new ReportWindow(start, end);
   }
@@ -118,7 +119,7 @@ record ReportWindow(Instant from, Instant to) {
       }
       return OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException e) {
-      throw EventValidator.invalid(name, name + " must be an ISO-8601 date (2025-03-01) or instant with an offset"
+      throw InputCheck.invalid(name, name + " must be an ISO-8601 date (2025-03-01) or instant with an offset"
           + " (2025-03-01T12:00:00Z)");
     }
   }

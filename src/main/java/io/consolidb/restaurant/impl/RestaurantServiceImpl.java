@@ -1,12 +1,11 @@
 package io.consolidb.restaurant.impl;
 
 import io.consolidb.FailureCodes;
-import io.consolidb.ServiceFailures;
 import io.consolidb.cache.CacheSpec;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
 import io.consolidb.restaurant.RestaurantService;
-import io.consolidb.schema.RestaurantQueries;
+import io.consolidb.service.ServiceFailures;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -56,7 +55,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
   public Future<JsonObject> get(long id) {
     return failures.guarded("get", () -> {
       RestaurantValidator.id(id);
-      return queries.lookupCached("restaurants.get", RestaurantQueries.BY_ID, JsonArray.of(id),
+      return queries.lookupCached("restaurants.get", RestaurantSql.BY_ID, JsonArray.of(id),
               cache("restaurants:id:" + id))
           .recover(failure -> failures.fromQuery("restaurants.get", failure))
           .compose(result -> found(result, id).map(row -> queries.caching() ? mark(shallowCopy(row), result) : row));
@@ -71,7 +70,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
           RestaurantValidator.limit(limit));
       // Double.toString: exact, so two different points never share an entry
       String key = "restaurants:near:" + latitude + ":" + longitude + ":" + radiusKm + ":" + limit;
-      return queries.readCached("restaurants.near", RestaurantQueries.NEAR, params, cache(key))
+      return queries.readCached("restaurants.near", RestaurantSql.NEAR, params, cache(key))
           .recover(failure -> failures.fromQuery("restaurants.near", failure))
           .map(result -> mark(items(result.rows()), result));
     });
@@ -86,7 +85,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
       // One row more than the page tells whether another page follows, without a COUNT(*).
       JsonArray params = JsonArray.of(name, size + 1, (page - 1) * size);
       String key = "restaurants:city:" + encode(name) + ":p" + page + ":s" + size;
-      return queries.readCached("restaurants.by_city", RestaurantQueries.BY_CITY, params, cache(key))
+      return queries.readCached("restaurants.by_city", RestaurantSql.BY_CITY, params, cache(key))
           .recover(failure -> failures.fromQuery("restaurants.by_city", failure))
           .map(result -> {
             JsonArray rows = result.rows();
@@ -105,7 +104,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
     return failures.guarded("search", () -> {
       JsonArray params = JsonArray.of(RestaurantValidator.query(query), RestaurantValidator.limit(limit), 0);
       String key = "restaurants:search:" + encode(params.getString(0)) + ":" + limit;
-      return queries.readCached("restaurants.search", RestaurantQueries.SEARCH, params, cache(key))
+      return queries.readCached("restaurants.search", RestaurantSql.SEARCH, params, cache(key))
           .recover(failure -> failures.fromQuery("restaurants.search", failure))
           .map(result -> mark(items(result.rows()), result));
     });
@@ -115,7 +114,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
   public Future<JsonObject> create(JsonObject restaurant) {
     return failures.guarded("create", () -> {
       JsonArray params = RestaurantValidator.newRestaurant(restaurant);
-      return queries.write("restaurants.create", RestaurantQueries.INSERT, params, TAGS)
+      return queries.write("restaurants.create", RestaurantSql.INSERT, params, TAGS)
           .recover(failure -> failures.fromQuery("restaurants.create", failure))
           .compose(result -> result.firstRow() != null
               ? Future.succeededFuture(result.firstRow())
@@ -129,7 +128,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
     return failures.guarded("update", () -> {
       RestaurantValidator.id(id);
       JsonObject patch = RestaurantValidator.changes(changes);
-      return queries.write("restaurants.update", RestaurantQueries.UPDATE, JsonArray.of(id, patch), TAGS)
+      return queries.write("restaurants.update", RestaurantSql.UPDATE, JsonArray.of(id, patch), TAGS)
           .recover(failure -> failures.fromQuery("restaurants.update", failure))
           .compose(result -> found(result, id));
     });
@@ -139,7 +138,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
   public Future<JsonObject> delete(long id) {
     return failures.guarded("delete", () -> {
       RestaurantValidator.id(id);
-      return queries.write("restaurants.delete", RestaurantQueries.DELETE, JsonArray.of(id), TAGS)
+      return queries.write("restaurants.delete", RestaurantSql.DELETE, JsonArray.of(id), TAGS)
           .recover(failure -> failures.fromQuery("restaurants.delete", failure))
           .compose(result -> found(result, id))
           .map(row -> new JsonObject().put("id", id).put("deleted", true));

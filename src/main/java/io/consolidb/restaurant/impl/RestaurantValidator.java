@@ -1,9 +1,9 @@
 package io.consolidb.restaurant.impl;
 
 import static io.consolidb.restaurant.RestaurantLimits.*;
+import static io.consolidb.service.InputCheck.invalid;
 
-import io.consolidb.FailureCodes;
-import io.consolidb.schema.RestaurantQueries;
+import io.consolidb.service.InputCheck;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
@@ -23,7 +23,7 @@ import java.util.Set;
  */
 final class RestaurantValidator {
 
-  /** Fields a caller may write, each with its rule, in {@link RestaurantQueries#INSERT_PARAMETERS} order. */
+  /** Fields a caller may write, each with its rule, in {@link RestaurantSql#INSERT_PARAMETERS} order. */
   private static final Map<String, FieldRule> WRITABLE = writableFields();
   /** Fields the database sets; known, but refused in a create or an update. */
   private static final Set<String> READ_ONLY = Set.of("id", "created_at", "updated_at");
@@ -31,10 +31,6 @@ final class RestaurantValidator {
   private static final List<String> REQUIRED = List.of("name", "city", "latitude", "longitude");
   /** NOT NULL columns that have a default: optional in a create, but never cleared. */
   private static final Set<String> NOT_NULL = Set.of("name", "city", "latitude", "longitude", "status");
-
-  /** Unknown field names echoed back at most, and their longest shown length. */
-  private static final int MAX_NAMES_SHOWN = 10;
-  private static final int MAX_NAME_SHOWN = 40;
 
   private RestaurantValidator() {
   }
@@ -85,14 +81,14 @@ final class RestaurantValidator {
   }
 
   /**
-   * The {@link RestaurantQueries#INSERT} parameters for a new restaurant, normalized: text
+   * The {@link RestaurantSql#INSERT} parameters for a new restaurant, normalized: text
    * stripped (blank optional text becomes null), numbers as Double/Integer.
    */
   static JsonArray newRestaurant(JsonObject restaurant) {
     if (restaurant == null) {
       throw invalid("restaurant", "a restaurant object is required");
     }
-    refuseUnknown(restaurant);
+    InputCheck.refuseUnknown(restaurant, WRITABLE.keySet(), READ_ONLY);
     List<String> missing = new ArrayList<>();
     for (String field : REQUIRED) {
       if (restaurant.getValue(field) == null) {
@@ -109,7 +105,7 @@ final class RestaurantValidator {
       params.add(value == null ? null : field.getValue().normalize(field.getKey(), value));
     }
     for (String field : REQUIRED) {
-      if (params.getValue(RestaurantQueries.INSERT_PARAMETERS.indexOf(field)) == null) {
+      if (params.getValue(RestaurantSql.INSERT_PARAMETERS.indexOf(field)) == null) {
         throw invalid(field, field + " must not be blank");
       }
     }
@@ -117,14 +113,14 @@ final class RestaurantValidator {
   }
 
   /**
-   * The {@link RestaurantQueries#UPDATE} patch: the given fields, normalized; a field given as
+   * The {@link RestaurantSql#UPDATE} patch: the given fields, normalized; a field given as
    * null clears the column, which the required fields refuse.
    */
   static JsonObject changes(JsonObject changes) {
     if (changes == null || changes.isEmpty()) {
       throw invalid("changes", "changes must name at least one field to update");
     }
-    refuseUnknown(changes);
+    InputCheck.refuseUnknown(changes, WRITABLE.keySet(), READ_ONLY);
     JsonObject patch = new JsonObject();
     for (Map.Entry<String, FieldRule> field : WRITABLE.entrySet()) {
       String name = field.getKey();
@@ -139,49 +135,6 @@ final class RestaurantValidator {
       patch.put(name, normalized);
     }
     return patch;
-  }
-
-  private static void refuseUnknown(JsonObject fields) {
-    List<String> unknown = new ArrayList<>();
-    List<String> readOnly = new ArrayList<>();
-    for (String name : fields.fieldNames()) {
-      if (READ_ONLY.contains(name)) {
-        readOnly.add(name);
-      } else if (!WRITABLE.containsKey(name)) {
-        unknown.add(name);
-      }
-    }
-    if (unknown.isEmpty() && readOnly.isEmpty()) {
-      return;
-    }
-    unknown.sort(null);
-    readOnly.sort(null);
-    List<String> all = new ArrayList<>(unknown);
-    all.addAll(readOnly);
-    StringBuilder message = new StringBuilder();
-    if (!unknown.isEmpty()) {
-      message.append(unknown.size() == 1 ? "unknown field: " : "unknown fields: ")
-          .append(String.join(", ", clip(unknown)));
-    }
-    if (!readOnly.isEmpty()) {
-      message.append(message.length() == 0 ? "" : "; ")
-          .append(readOnly.size() == 1 ? "read-only field: " : "read-only fields: ")
-          .append(String.join(", ", readOnly));
-    }
-    List<String> named = clip(all);
-    if (all.size() > named.size()) {
-      message.append(" (and ").append(all.size() - named.size()).append(" more)");
-    }
-    throw invalid(named, message.toString());
-  }
-
-  /** Field names come from the caller: never echo more than a few, nor long ones. */
-  private static List<String> clip(List<String> names) {
-    List<String> clipped = new ArrayList<>();
-    for (String name : names.subList(0, Math.min(names.size(), MAX_NAMES_SHOWN))) {
-      clipped.add(name.length() > MAX_NAME_SHOWN ? name.substring(0, MAX_NAME_SHOWN) + "…" : name);
-    }
-    return clipped;
   }
 
   private static double range(String name, double value, double min, double max) {
@@ -216,18 +169,6 @@ final class RestaurantValidator {
         : Double.toString(value);
   }
 
-  static ServiceException invalid(String parameter, String message) {
-    return new ServiceException(FailureCodes.INVALID_INPUT, message,
-        new JsonObject().put("parameter", parameter));
-  }
-
-  private static ServiceException invalid(List<String> parameters, String message) {
-    return parameters.size() == 1
-        ? invalid(parameters.get(0), message)
-        : new ServiceException(FailureCodes.INVALID_INPUT, message,
-            new JsonObject().put("parameters", new JsonArray(new ArrayList<>(parameters))));
-  }
-
   private static Map<String, FieldRule> writableFields() {
     Map<String, FieldRule> fields = new LinkedHashMap<>();
     fields.put("name", text(MAX_NAME_LENGTH));
@@ -245,10 +186,10 @@ final class RestaurantValidator {
     fields.put("status", oneOf(STATUSES));
     fields.put("latitude", (name, value) -> number(name, value, MIN_LATITUDE, MAX_LATITUDE));
     fields.put("longitude", (name, value) -> number(name, value, MIN_LONGITUDE, MAX_LONGITUDE));
-    if (!List.copyOf(fields.keySet()).equals(RestaurantQueries.INSERT_PARAMETERS)) {
+    if (!List.copyOf(fields.keySet()).equals(RestaurantSql.INSERT_PARAMETERS)) {
       // The INSERT binds parameters by position: a drift here would store values in the wrong columns.
       throw new IllegalStateException("RestaurantValidator fields " + fields.keySet()
-          + " differ from RestaurantQueries.INSERT_PARAMETERS " + RestaurantQueries.INSERT_PARAMETERS);
+          + " differ from RestaurantSql.INSERT_PARAMETERS " + RestaurantSql.INSERT_PARAMETERS);
     }
     return Collections.unmodifiableMap(fields);
   }

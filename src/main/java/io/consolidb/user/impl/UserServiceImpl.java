@@ -1,11 +1,10 @@
 package io.consolidb.user.impl;
 
 import io.consolidb.FailureCodes;
-import io.consolidb.ServiceFailures;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
-import io.consolidb.schema.UserQueries;
+import io.consolidb.service.ServiceFailures;
 import io.consolidb.user.UserLimits;
 import io.consolidb.user.UserService;
 import io.vertx.core.Future;
@@ -41,7 +40,7 @@ public final class UserServiceImpl implements UserService {
   public Future<JsonObject> create(JsonObject user) {
     return call("create", () -> {
       JsonArray params = UserValidator.newUser(user);
-      return queries.write("users.create", UserQueries.INSERT, params)
+      return queries.write("users.create", UserSql.INSERT, params)
           .recover(failure -> failures.fromQuery("users.create", failure, EMAIL_TAKEN))
           .compose(result -> result.firstRow() != null
               ? Future.succeededFuture(result.firstRow())
@@ -53,7 +52,7 @@ public final class UserServiceImpl implements UserService {
   public Future<JsonObject> get(long id) {
     return call("get", () -> {
       UserValidator.id("id", id);
-      return queries.lookup("users.get", UserQueries.BY_ID, JsonArray.of(id))
+      return queries.lookup("users.get", UserSql.BY_ID, JsonArray.of(id))
           .recover(failure -> failures.fromQuery("users.get", failure))
           .compose(result -> found(result, id));
     });
@@ -64,7 +63,7 @@ public final class UserServiceImpl implements UserService {
     return call("update", () -> {
       UserValidator.id("id", id);
       JsonObject patch = UserValidator.changes(changes);
-      return queries.write("users.update", UserQueries.UPDATE, JsonArray.of(id, patch))
+      return queries.write("users.update", UserSql.UPDATE, JsonArray.of(id, patch))
           .recover(failure -> failures.fromQuery("users.update", failure, EMAIL_TAKEN))
           .compose(result -> found(result, id));
     });
@@ -76,8 +75,8 @@ public final class UserServiceImpl implements UserService {
       UserValidator.id("id", id);
       // One transaction: the favourites and the user go together or not at all.
       JsonArray statements = JsonArray.of(
-          new JsonObject().put("sql", UserQueries.DELETE_FAVORITES_OF_USER).put("params", JsonArray.of(id)),
-          new JsonObject().put("sql", UserQueries.DELETE).put("params", JsonArray.of(id)));
+          new JsonObject().put("sql", UserSql.DELETE_FAVORITES_OF_USER).put("params", JsonArray.of(id)),
+          new JsonObject().put("sql", UserSql.DELETE).put("params", JsonArray.of(id)));
       return queries.transaction("users.delete", statements, null)
           .recover(failure -> failures.fromQuery("users.delete", failure, "the user is referenced elsewhere"))
           .compose(results -> results.getJsonObject(1).getJsonArray("rows").isEmpty()
@@ -91,7 +90,7 @@ public final class UserServiceImpl implements UserService {
     return call("addFavorite", () -> {
       UserValidator.id("userId", userId);
       UserValidator.id("restaurantId", restaurantId);
-      return queries.write("users.add_favorite", UserQueries.ADD_FAVORITE, JsonArray.of(userId, restaurantId))
+      return queries.write("users.add_favorite", UserSql.ADD_FAVORITE, JsonArray.of(userId, restaurantId))
           .recover(failure -> failures.fromQuery("users.add_favorite", failure,
               "the favourite conflicts with a concurrent change, retry"))
           .compose(result -> {
@@ -114,7 +113,7 @@ public final class UserServiceImpl implements UserService {
     return call("removeFavorite", () -> {
       UserValidator.id("userId", userId);
       UserValidator.id("restaurantId", restaurantId);
-      return queries.write("users.remove_favorite", UserQueries.REMOVE_FAVORITE, JsonArray.of(userId, restaurantId))
+      return queries.write("users.remove_favorite", UserSql.REMOVE_FAVORITE, JsonArray.of(userId, restaurantId))
           .recover(failure -> failures.fromQuery("users.remove_favorite", failure))
           .compose(result -> {
             JsonObject row = result.firstRow();
@@ -131,7 +130,7 @@ public final class UserServiceImpl implements UserService {
   public Future<JsonObject> favorites(long userId) {
     return call("favorites", () -> {
       UserValidator.id("userId", userId);
-      return queries.read("users.favorites", UserQueries.FAVORITES,
+      return queries.read("users.favorites", UserSql.FAVORITES,
               JsonArray.of(userId, UserLimits.MAX_FAVORITES_LISTED))
           .recover(failure -> failures.fromQuery("users.favorites", failure))
           .compose(result -> {

@@ -1,8 +1,9 @@
 package io.consolidb.user.impl;
 
+import static io.consolidb.service.InputCheck.invalid;
 import static io.consolidb.user.UserLimits.*;
 
-import io.consolidb.FailureCodes;
+import io.consolidb.service.InputCheck;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
@@ -23,8 +24,6 @@ final class UserValidator {
   private static final Set<String> READ_ONLY = Set.of("id", "created_at", "updated_at");
   /** Local part, one @, a domain with a dot; no spaces. Deliverability is not ours to judge. */
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s.]+(\\.[^@\\s.]+)+");
-  private static final int MAX_NAMES_SHOWN = 10;
-  private static final int MAX_NAME_SHOWN = 40;
 
   private UserValidator() {
   }
@@ -41,7 +40,7 @@ final class UserValidator {
     if (user == null) {
       throw invalid("user", "a user object is required");
     }
-    refuseUnknown(user);
+    InputCheck.refuseUnknown(user, WRITABLE, READ_ONLY);
     if (user.getValue("email") == null) {
       throw invalid("email", "missing required field: email");
     }
@@ -58,7 +57,7 @@ final class UserValidator {
     if (changes == null || changes.isEmpty()) {
       throw invalid("changes", "changes must name at least one field to update");
     }
-    refuseUnknown(changes);
+    InputCheck.refuseUnknown(changes, WRITABLE, READ_ONLY);
     JsonObject patch = new JsonObject();
     if (changes.containsKey("email")) {
       if (changes.getValue("email") == null) {
@@ -129,13 +128,13 @@ final class UserValidator {
     List<String> unknown = new ArrayList<>();
     for (String key : preferences.fieldNames()) {
       if (!PREFERENCE_KEYS.contains(key)) {
-        unknown.add(key.length() > MAX_NAME_SHOWN ? key.substring(0, MAX_NAME_SHOWN) + "…" : key);
+        unknown.add(key);
       }
     }
     if (!unknown.isEmpty()) {
       unknown.sort(null);
       throw invalid("preferences", "preferences has unknown keys: "
-          + String.join(", ", unknown.subList(0, Math.min(unknown.size(), MAX_NAMES_SHOWN)))
+          + String.join(", ", InputCheck.clip(unknown))
           + "; allowed: " + String.join(", ", PREFERENCE_KEYS));
     }
     JsonObject patch = new JsonObject();
@@ -158,31 +157,5 @@ final class UserValidator {
       patch.put("price_range", range == null ? null : ((Number) range).intValue());
     }
     return patch;
-  }
-
-  private static void refuseUnknown(JsonObject fields) {
-    List<String> refused = new ArrayList<>();
-    for (String name : fields.fieldNames()) {
-      if (!WRITABLE.contains(name)) {
-        refused.add(name.length() > MAX_NAME_SHOWN ? name.substring(0, MAX_NAME_SHOWN) + "…" : name);
-      }
-    }
-    if (refused.isEmpty()) {
-      return;
-    }
-    refused.sort(null);
-    List<String> named = refused.subList(0, Math.min(refused.size(), MAX_NAMES_SHOWN));
-    boolean readOnly = READ_ONLY.containsAll(refused);
-    String message = (readOnly ? "read-only field" : "unknown or read-only field")
-        + (refused.size() == 1 ? ": " : "s: ") + String.join(", ", named)
-        + (refused.size() > named.size() ? " (and " + (refused.size() - named.size()) + " more)" : "");
-    throw named.size() == 1
-        ? invalid(named.get(0), message)
-        : new ServiceException(FailureCodes.INVALID_INPUT, message,
-            new JsonObject().put("parameters", new JsonArray(new ArrayList<>(named))));
-  }
-
-  static ServiceException invalid(String parameter, String message) {
-    return new ServiceException(FailureCodes.INVALID_INPUT, message, new JsonObject().put("parameter", parameter));
   }
 }

@@ -1,6 +1,7 @@
-package io.consolidb.schema;
+package io.consolidb.testsupport;
 
-import io.consolidb.testsupport.TestServices;
+import io.consolidb.schema.JdbcCoordinates;
+import io.consolidb.schema.SchemaMigrator;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -18,10 +19,10 @@ import org.flywaydb.core.api.output.MigrateResult;
  * A private, throwaway schema in the test database, so test classes (and concurrent builds)
  * never see each other's tables. {@link #close()} drops it with everything in it.
  */
-final class TestSchema implements AutoCloseable {
+public final class TestSchema implements AutoCloseable {
 
-  final String name;
-  final JdbcCoordinates jdbc;
+  public final String name;
+  public final JdbcCoordinates jdbc;
 
   private TestSchema(String name) {
     this.name = name;
@@ -29,22 +30,22 @@ final class TestSchema implements AutoCloseable {
   }
 
   /** A new, not yet existing schema named {@code prefix_<random>}. */
-  static TestSchema create(String prefix) {
+  public static TestSchema create(String prefix) {
     return new TestSchema((prefix + "_" + Long.toHexString(ThreadLocalRandom.current().nextLong()))
         .toLowerCase(Locale.ROOT));
   }
 
   /** Creates the schema if needed and applies the migrations (blocking). */
-  MigrateResult migrate() {
+  public MigrateResult migrate() {
     return SchemaMigrator.migrate(jdbc.url(), jdbc.user(), jdbc.password(), name);
   }
 
   /** Connect options whose search_path puts this schema first, then the extensions' public. */
-  PgConnectOptions connectOptions() {
+  public PgConnectOptions connectOptions() {
     return TestServices.pgConnectOptions().addProperty("search_path", name + ", public");
   }
 
-  Pool pool(Vertx vertx, int maxSize) {
+  public Pool pool(Vertx vertx, int maxSize) {
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(maxSize))
         .connectingTo(connectOptions())
@@ -53,7 +54,7 @@ final class TestSchema implements AutoCloseable {
   }
 
   /** A plain JDBC connection whose search_path puts this schema first. */
-  Connection jdbcConnection() throws SQLException {
+  public Connection jdbcConnection() throws SQLException {
     Connection c = DriverManager.getConnection(jdbc.url(), jdbc.user(), jdbc.password());
     try (Statement s = c.createStatement()) {
       s.execute("SET search_path = \"" + name + "\", public");

@@ -1,11 +1,9 @@
-package io.consolidb.schema;
+package io.consolidb.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.consolidb.schema.DemoDataGenerator.City;
-import io.consolidb.schema.DemoDataGenerator.Restaurant;
+import io.consolidb.demo.DemoDataGenerator.Restaurant;
+import io.consolidb.testsupport.TestSchema;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -13,10 +11,7 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -24,11 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(VertxExtension.class)
-class DemoDataGeneratorTest {
+class DemoDataSeederTest {
 
   private static final long SEED = 42L;
-  private static final Map<String, City> CITIES = DemoDataGenerator.cities().stream()
-      .collect(Collectors.toMap(City::name, Function.identity()));
 
   /** Every column the generator fills, in a stable text form; ids and timestamps left out. */
   private static final String ROWS_HASH_SQL = "SELECT count(*) AS n, md5(string_agg(concat_ws('|',"
@@ -53,68 +46,11 @@ class DemoDataGeneratorTest {
   }
 
   @Test
-  void generate_sameSeed_sameRows() {
-    assertThat(DemoDataGenerator.generate(2_000, SEED))
-        .isEqualTo(DemoDataGenerator.generate(2_000, SEED));
-  }
-
-  @Test
-  void generate_otherSeed_otherRows() {
-    assertThat(DemoDataGenerator.generate(100, SEED))
-        .isNotEqualTo(DemoDataGenerator.generate(100, SEED + 1));
-  }
-
-  @Test
-  void generate_prefixOfLongerRun_identical() {
-    // row i depends on the seed and i only: a 10k seed starts with the 1k seed
-    assertThat(DemoDataGenerator.generate(10_000, SEED).subList(0, 1_000))
-        .isEqualTo(DemoDataGenerator.generate(1_000, SEED));
-  }
-
-  @Test
-  @DisplayName("generated rows stay near their city centre and satisfy every constraint")
-  void generate_valuesInRange() {
-    List<Restaurant> rows = DemoDataGenerator.generate(20_000, SEED);
-
-    for (Restaurant r : rows) {
-      City city = CITIES.get(r.city());
-      assertThat(city).as("city of %s", r).isNotNull();
-      assertThat(r.state()).isEqualTo(city.state());
-      assertThat(r.latitude()).isBetween(-90.0, 90.0);
-      assertThat(r.longitude()).isBetween(-180.0, 180.0);
-      assertThat(distanceKm(city.latitude(), city.longitude(), r.latitude(), r.longitude()))
-          .as("distance of %s from %s", r.name(), city.name())
-          .isLessThanOrEqualTo(city.maxDistanceKm() + 0.01);
-      assertThat(r.name()).isNotBlank();
-      assertThat(r.kosherCategory()).isIn("meat", "dairy", "pareve", "fish");
-      assertThat(r.status()).isIn("open", "closed", "temporarily_closed");
-      assertThat(r.priceRange()).isBetween((short) 1, (short) 4);
-      if (r.rating() != null) {
-        assertThat(r.rating()).isBetween(0.0, 5.0);
-        assertThat(r.rating() * 10).isCloseTo(Math.rint(r.rating() * 10), within(1e-9));
-      }
-      assertThat(r.hoursJson()).startsWith("{\"sun\":").endsWith("}");
-    }
-    // the mix looks like a directory: mostly open, every city and category present
-    assertThat(rows.stream().filter(r -> r.status().equals("open")).count())
-        .isBetween(17_500L, 19_300L);
-    assertThat(rows.stream().map(Restaurant::city).distinct().count()).isEqualTo(CITIES.size());
-    assertThat(rows.stream().map(Restaurant::kosherCategory).distinct().count()).isEqualTo(4);
-    // about the number of people who share a name in a real directory, not all of them
-    assertThat(rows.stream().map(Restaurant::name).distinct().count()).isGreaterThan(1_000);
-  }
-
-  @Test
-  void generate_negativeCount_rejected() {
-    assertThrows(IllegalArgumentException.class, () -> DemoDataGenerator.generate(-1, SEED));
-  }
-
-  @Test
   @DisplayName("seeding inserts the requested count, in chunks, with the generated values")
   void seed_insertsCount() {
-    int count = DemoDataGenerator.CHUNK_SIZE * 2 + 123; // two full chunks and a partial one
+    int count = DemoDataSeeder.CHUNK_SIZE * 2 + 123; // two full chunks and a partial one
 
-    int inserted = await(DemoDataGenerator.seed(pool, count, SEED));
+    int inserted = await(DemoDataSeeder.seed(pool, count, SEED));
 
     assertThat(inserted).isEqualTo(count);
     Row stats = await(pool.query("SELECT count(*) AS n, min(latitude) AS min_lat,"
@@ -144,15 +80,15 @@ class DemoDataGeneratorTest {
   @Test
   @DisplayName("the same seed stores identical rows; another seed does not")
   void seed_sameSeed_identicalRows() throws Exception {
-    await(DemoDataGenerator.seed(pool, 3_000, SEED));
+    await(DemoDataSeeder.seed(pool, 3_000, SEED));
     Row first = await(pool.query(ROWS_HASH_SQL).execute()).iterator().next();
 
     await(pool.query("TRUNCATE restaurants RESTART IDENTITY CASCADE").execute());
-    await(DemoDataGenerator.seed(pool, 3_000, SEED));
+    await(DemoDataSeeder.seed(pool, 3_000, SEED));
     Row second = await(pool.query(ROWS_HASH_SQL).execute()).iterator().next();
 
     await(pool.query("TRUNCATE restaurants RESTART IDENTITY CASCADE").execute());
-    await(DemoDataGenerator.seed(pool, 3_000, SEED + 1));
+    await(DemoDataSeeder.seed(pool, 3_000, SEED + 1));
     Row other = await(pool.query(ROWS_HASH_SQL).execute()).iterator().next();
 
     assertThat(first.getLong("n")).isEqualTo(3_000);
@@ -162,16 +98,16 @@ class DemoDataGeneratorTest {
 
   @Test
   void seed_zero_insertsNothing() {
-    assertThat(await(DemoDataGenerator.seed(pool, 0, SEED))).isZero();
+    assertThat(await(DemoDataSeeder.seed(pool, 0, SEED))).isZero();
     assertThat(count()).isZero();
   }
 
   @Test
   @DisplayName("seedIfEmpty seeds an empty table once and leaves a filled one alone")
   void seedIfEmpty_idempotent() {
-    assertThat(await(DemoDataGenerator.seedIfEmpty(pool, 1_000, SEED))).isTrue();
-    assertThat(await(DemoDataGenerator.seedIfEmpty(pool, 1_000, SEED))).isFalse();
-    assertThat(await(DemoDataGenerator.seedIfEmpty(pool, 5_000, SEED + 1))).isFalse();
+    assertThat(await(DemoDataSeeder.seedIfEmpty(pool, 1_000, SEED))).isTrue();
+    assertThat(await(DemoDataSeeder.seedIfEmpty(pool, 1_000, SEED))).isFalse();
+    assertThat(await(DemoDataSeeder.seedIfEmpty(pool, 5_000, SEED + 1))).isFalse();
     assertThat(count()).isEqualTo(1_000);
   }
 
@@ -179,9 +115,9 @@ class DemoDataGeneratorTest {
   @DisplayName("nodes calling seedIfEmpty at once seed the table exactly once")
   void seedIfEmpty_concurrent_seedsOnce() {
     List<Future<Boolean>> calls = List.of(
-        DemoDataGenerator.seedIfEmpty(pool, 2_000, SEED),
-        DemoDataGenerator.seedIfEmpty(pool, 2_000, SEED),
-        DemoDataGenerator.seedIfEmpty(pool, 2_000, SEED));
+        DemoDataSeeder.seedIfEmpty(pool, 2_000, SEED),
+        DemoDataSeeder.seedIfEmpty(pool, 2_000, SEED),
+        DemoDataSeeder.seedIfEmpty(pool, 2_000, SEED));
 
     List<Boolean> seeded = await(Future.all(calls)).list();
 
@@ -200,14 +136,5 @@ class DemoDataGeneratorTest {
     } catch (java.util.concurrent.TimeoutException e) {
       throw new AssertionError("timed out after 60 s", e);
     }
-  }
-
-  /** Haversine on a 6371 km sphere. */
-  private static double distanceKm(double lat1, double lng1, double lat2, double lng2) {
-    double dLat = Math.toRadians(lat2 - lat1);
-    double dLng = Math.toRadians(lng2 - lng1);
-    double a = Math.pow(Math.sin(dLat / 2), 2) + Math.cos(Math.toRadians(lat1))
-        * Math.cos(Math.toRadians(lat2)) * Math.pow(Math.sin(dLng / 2), 2);
-    return 2 * 6371 * Math.asin(Math.sqrt(a));
   }
 }

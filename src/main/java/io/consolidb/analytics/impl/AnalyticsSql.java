@@ -1,9 +1,9 @@
-package io.consolidb.schema;
+package io.consolidb.analytics.impl;
 
 import java.util.List;
 
 /**
- * The SQL the analytics service runs, next to the migrations it relies on
+ * The SQL the analytics service runs. It relies on the migrations
  * ({@code V3__analytics_events.sql}: monthly range partitions on {@code occurred_at};
  * {@code V5__analytics_report_indexes.sql}: one index per report). Every report restricts
  * {@code occurred_at} to a half-open window ({@code >= from AND < to}), so PostgreSQL scans only
@@ -14,11 +14,14 @@ import java.util.List;
  *
  * <p>Days are UTC days: {@code (occurred_at AT TIME ZONE 'UTC')::date}, whatever the session's
  * time zone.
+ *
+ * <p>Only {@link #ENSURE_PARTITIONS} is public: {@code AnalyticsVerticle} runs it to keep the
+ * partitions ahead; the rest is for this package.
  */
-public final class AnalyticsQueries {
+public final class AnalyticsSql {
 
   /** The columns an event insert fills, in the order of {@link #INSERT_BATCH}'s arrays. */
-  public static final List<String> INSERT_COLUMNS =
+  static final List<String> INSERT_COLUMNS =
       List.of("type", "user_id", "restaurant_id", "occurred_at", "properties");
 
   /**
@@ -27,7 +30,7 @@ public final class AnalyticsQueries {
    * timestamptz[], {@code $5} properties text[] (JSON objects as text, null for none); element
    * {@code i} of each array is event {@code i}. The rows go to their monthly partitions.
    */
-  public static final String INSERT_BATCH =
+  static final String INSERT_BATCH =
       "INSERT INTO analytics_events (type, user_id, restaurant_id, occurred_at, properties)"
           + " SELECT type, user_id, restaurant_id, occurred_at, COALESCE(properties::jsonb, '{}'::jsonb)"
           + " FROM unnest($1::text[], $2::int8[], $3::int8[], $4::timestamptz[], $5::text[])"
@@ -38,7 +41,7 @@ public final class AnalyticsQueries {
    * Counts in {@code analytics_events_type_time_restaurant_idx} (index-only), then names the few
    * winners. Returns {@code restaurant_id, name, views}.
    */
-  public static final String TOP_RESTAURANTS =
+  static final String TOP_RESTAURANTS =
       "SELECT v.restaurant_id, r.name, v.views"
           + " FROM (SELECT restaurant_id, count(*) AS views"
           + " FROM analytics_events"
@@ -56,7 +59,7 @@ public final class AnalyticsQueries {
    * {@code day, active_users} (0 when nobody was active). Reads
    * {@code analytics_events_time_type_user_idx}.
    */
-  public static final String DAILY_ACTIVE_USERS =
+  static final String DAILY_ACTIVE_USERS =
       "SELECT d.day::date AS day, COALESCE(a.active_users, 0) AS active_users"
           + " FROM generate_series($3::date, $4::date, interval '1 day') AS d(day)"
           + " LEFT JOIN (SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day,"
@@ -70,7 +73,7 @@ public final class AnalyticsQueries {
    * Events per day and type, all types: {@code $1} from, {@code $2} to. Returns
    * {@code day, type, count} by day then type. Reads {@code analytics_events_time_type_user_idx}.
    */
-  public static final String EVENT_COUNTS =
+  static final String EVENT_COUNTS =
       "SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, type, count(*) AS count"
           + " FROM analytics_events"
           + " WHERE occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz"
@@ -81,7 +84,7 @@ public final class AnalyticsQueries {
    * its own rather than {@code ($3 IS NULL OR type = $3)}, which a generic plan could not serve
    * from the {@code (type, occurred_at, …)} index.
    */
-  public static final String EVENT_COUNTS_OF_TYPE =
+  static final String EVENT_COUNTS_OF_TYPE =
       "SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, type, count(*) AS count"
           + " FROM analytics_events"
           + " WHERE type = $3::text AND occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz"
@@ -92,7 +95,7 @@ public final class AnalyticsQueries {
    * {@code $4} first day, {@code $5} last day. One row per day: {@code day, views}. Reads the
    * partial {@code analytics_events_restaurant_views_idx}.
    */
-  public static final String RESTAURANT_DAILY_VIEWS =
+  static final String RESTAURANT_DAILY_VIEWS =
       "SELECT d.day::date AS day, COALESCE(v.views, 0) AS views"
           + " FROM generate_series($4::date, $5::date, interval '1 day') AS d(day)"
           + " LEFT JOIN (SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, count(*) AS views"
@@ -109,6 +112,6 @@ public final class AnalyticsQueries {
   public static final String ENSURE_PARTITIONS =
       "SELECT ensure_analytics_partitions((now() AT TIME ZONE 'UTC')::date, $1::int) AS created";
 
-  private AnalyticsQueries() {
+  private AnalyticsSql() {
   }
 }

@@ -1,5 +1,6 @@
-package io.consolidb;
+package io.consolidb.service;
 
+import io.consolidb.FailureCodes;
 import io.vertx.core.Future;
 import io.vertx.serviceproxy.ServiceException;
 import java.util.function.Supplier;

@@ -1,4 +1,4 @@
-package io.consolidb;
+package io.consolidb.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

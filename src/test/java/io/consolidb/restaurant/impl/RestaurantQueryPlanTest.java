@@ -1,7 +1,9 @@
-package io.consolidb.schema;
+package io.consolidb.restaurant.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consolidb.demo.DemoDataSeeder;
+import io.consolidb.testsupport.TestSchema;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -29,7 +31,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every statement in {@link RestaurantQueries}, planned against 100k generated restaurants: none
+ * Every statement in {@link RestaurantSql}, planned against 100k generated restaurants: none
  * may read the table sequentially, and each must use the index it was written for. Checked both
  * as a custom plan (parameters known, as for the first executions of a prepared statement) and
  * as a generic plan (what a cached prepared statement switches to after five executions).
@@ -62,19 +64,19 @@ class RestaurantQueryPlanTest {
   static Stream<Arguments> cases() {
     JsonObject patch = new JsonObject().put("rating", 4.5).put("website", null);
     return Stream.of(
-        new Case("near", RestaurantQueries.NEAR, Tuple.of(40.7128, -74.0060, 10_000.0, 20),
+        new Case("near", RestaurantSql.NEAR, Tuple.of(40.7128, -74.0060, 10_000.0, 20),
             "40.7128, -74.0060, 10000, 20", "restaurants_location_idx", true),
-        new Case("search", RestaurantQueries.SEARCH, Tuple.of("pizza", 20, 0),
+        new Case("search", RestaurantSql.SEARCH, Tuple.of("pizza", 20, 0),
             "'pizza', 20, 0", "restaurants_search_idx", false),
-        new Case("by_city", RestaurantQueries.BY_CITY, Tuple.of("chicago", 20, 0),
+        new Case("by_city", RestaurantSql.BY_CITY, Tuple.of("chicago", 20, 0),
             "'chicago', 20, 0", "restaurants_city_name_idx", true),
-        new Case("by_id", RestaurantQueries.BY_ID, Tuple.of(12_345L),
+        new Case("by_id", RestaurantSql.BY_ID, Tuple.of(12_345L),
             "12345", "restaurants_pkey", false),
-        new Case("update", RestaurantQueries.UPDATE, Tuple.of(12_345L, patch),
+        new Case("update", RestaurantSql.UPDATE, Tuple.of(12_345L, patch),
             "12345, '" + patch.encode() + "'", "restaurants_pkey", false),
-        new Case("delete", RestaurantQueries.DELETE, Tuple.of(12_345L),
+        new Case("delete", RestaurantSql.DELETE, Tuple.of(12_345L),
             "12345", "restaurants_pkey", false),
-        new Case("insert", RestaurantQueries.INSERT,
+        new Case("insert", RestaurantSql.INSERT,
             Tuple.wrap(new Object[] {"Plan Test Grill", "1 Main St", "Chicago", "IL", "60645",
                 null, null, "meat", "cRc", null, (short) 2, 4.0, null, 41.9, -87.7}),
             "'Plan Test Grill', '1 Main St', 'Chicago', 'IL', '60645', NULL, NULL, 'meat',"
@@ -89,7 +91,7 @@ class RestaurantQueryPlanTest {
     schema.migrate();
     pool = schema.pool(vertx, 4);
     long start = System.nanoTime();
-    int inserted = await(DemoDataGenerator.seed(pool, ROWS, SEED), 300);
+    int inserted = await(DemoDataSeeder.seed(pool, ROWS, SEED), 300);
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     System.out.printf("seeded %,d restaurants in %,d ms (%,.0f rows/s, ANALYZE included)%n",
         inserted, millis, inserted * 1000.0 / millis);

@@ -1,16 +1,19 @@
-package io.consolidb.schema;
+package io.consolidb.restaurant.impl;
 
 import java.util.List;
 
 /**
- * The SQL the restaurant service runs, in one place, next to the migrations whose indexes it
- * relies on. {@code RestaurantQueryPlanTest} runs {@code EXPLAIN} on every statement here against
- * 100k generated rows and fails when one of them plans a sequential scan of {@code restaurants}:
- * change a query here and that test tells you whether it still uses its index.
+ * The SQL the restaurant service runs, in one place, for this package only; the indexes it relies
+ * on come from the migrations ({@code db/migration}). {@code RestaurantQueryPlanTest} runs
+ * {@code EXPLAIN} on every statement here against 100k generated rows and fails when one of them
+ * plans a sequential scan of {@code restaurants}: change a query here and that test tells you
+ * whether it still uses its index.
  *
  * <p>Statements use positional parameters ({@code $1}) for the Vert.x PostgreSQL client; values
  * are always bound, never spliced in. Every statement that returns restaurants returns the
  * {@link #COLUMNS} (snake_case names, never the generated full-text column), in that order.
+ * (The column's comment in {@code V1__restaurants.sql} still calls this class
+ * {@code RestaurantQueries}: an applied migration cannot change.)
  *
  * <p>Radius search must go through {@code restaurant_earth(lat, lng)}, the search_path-safe
  * {@code ll_to_earth} the location index is built on (see {@code V1__restaurants.sql}); a query
@@ -19,16 +22,16 @@ import java.util.List;
  * {@code earth_distance}) are called unqualified, so the connection's search_path must include
  * the schema they live in ({@code public} by default).
  */
-public final class RestaurantQueries {
+final class RestaurantSql {
 
   /** The columns every restaurant-returning statement selects, in this order. */
-  public static final String COLUMNS =
+  static final String COLUMNS =
       "id, name, address, city, state, postal_code, phone, website, kosher_category,"
           + " certifying_agency, hours, price_range, rating, status, latitude, longitude,"
           + " created_at, updated_at";
 
   /** {@link #COLUMNS} as a list, for mapping rows and for tests. */
-  public static final List<String> COLUMN_NAMES = List.of(COLUMNS.split(",\\s*"));
+  static final List<String> COLUMN_NAMES = List.of(COLUMNS.split(",\\s*"));
 
   /**
    * Restaurants within a radius, nearest first: {@code $1} latitude, {@code $2} longitude
@@ -44,7 +47,7 @@ public final class RestaurantQueries {
    * the index cannot provide it and the planner falls back to that sort; restaurants at exactly
    * the same point come back in no particular order.
    */
-  public static final String NEAR =
+  static final String NEAR =
       "SELECT " + COLUMNS + ","
           // rounded to the metre here, so callers hand rows out unchanged (no per-row copy)
           + " round((earth_distance(restaurant_earth($1::float8, $2::float8),"
@@ -65,7 +68,7 @@ public final class RestaurantQueries {
    * best first, {@code id} breaking ties. A query with no searchable words (only stop words
    * or punctuation) matches nothing.
    */
-  public static final String SEARCH =
+  static final String SEARCH =
       "SELECT " + COLUMNS
           + " FROM restaurants, websearch_to_tsquery('english', $1::text) AS query"
           + " WHERE search_document @@ query"
@@ -77,7 +80,7 @@ public final class RestaurantQueries {
    * {@code $3} offset; ordered by name, then id (served in that order by
    * {@code restaurants_city_name_idx}).
    */
-  public static final String BY_CITY =
+  static final String BY_CITY =
       "SELECT " + COLUMNS
           + " FROM restaurants"
           + " WHERE lower(city) = lower($1::text)"
@@ -85,11 +88,11 @@ public final class RestaurantQueries {
           + " LIMIT $2 OFFSET $3";
 
   /** One restaurant: {@code $1} id. Returns {@link #COLUMNS}; no row when it does not exist. */
-  public static final String BY_ID =
+  static final String BY_ID =
       "SELECT " + COLUMNS + " FROM restaurants WHERE id = $1";
 
   /** The parameters of {@link #INSERT}, in order ({@code $1} is the first). */
-  public static final List<String> INSERT_PARAMETERS = List.of(
+  static final List<String> INSERT_PARAMETERS = List.of(
       "name", "address", "city", "state", "postal_code", "phone", "website", "kosher_category",
       "certifying_agency", "hours", "price_range", "rating", "status", "latitude", "longitude");
 
@@ -101,7 +104,7 @@ public final class RestaurantQueries {
    * 0..5, latitude/longitude out of range, missing name/city/coordinates) fail with SQLSTATE
    * 23514 or 23502.
    */
-  public static final String INSERT =
+  static final String INSERT =
       "INSERT INTO restaurants (" + String.join(", ", INSERT_PARAMETERS) + ")"
           + " VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text,"
           + " $8::text, $9::text, $10::jsonb, $11::smallint, $12::numeric,"
@@ -116,7 +119,7 @@ public final class RestaurantQueries {
    * is; other keys are ignored (validate them in the service). {@code updated_at} is set by a
    * trigger. Returns {@link #COLUMNS} of the updated row; no row when the id does not exist.
    */
-  public static final String UPDATE =
+  static final String UPDATE =
       "UPDATE restaurants SET "
           + patch("name", "$2::jsonb ->> 'name'")
           + ", " + patch("address", "$2::jsonb ->> 'address'")
@@ -138,10 +141,10 @@ public final class RestaurantQueries {
           + " RETURNING " + COLUMNS;
 
   /** Deletes a restaurant (its favorites go with it): {@code $1} id. Returns {@code id}. */
-  public static final String DELETE =
+  static final String DELETE =
       "DELETE FROM restaurants WHERE id = $1 RETURNING id";
 
-  private RestaurantQueries() {
+  private RestaurantSql() {
   }
 
   /** {@code column = the patched value when the key is present, else the current value}. */

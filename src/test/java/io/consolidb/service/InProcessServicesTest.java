@@ -1,7 +1,9 @@
-package io.consolidb;
+package io.consolidb.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consolidb.Addresses;
+import io.consolidb.FailureCodes;
 import io.consolidb.restaurant.RestaurantService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,31 +1,26 @@
-package io.consolidb.schema;
-
-import java.util.List;
+package io.consolidb.user.impl;
 
 /**
- * The SQL the user service runs, next to the migration ({@code V2__users_favorites.sql}) whose
- * keys and indexes it relies on: {@code users_email_lower_key} makes addresses unique whatever
- * their case (a duplicate fails with 23505), the favourites' primary key makes a favourite
- * unique, and their foreign keys cascade deletes of either side. Positional parameters only;
- * values are always bound.
+ * The SQL the user service runs, for this package only. It relies on the keys and indexes of the
+ * migration {@code V2__users_favorites.sql}: {@code users_email_lower_key} makes addresses unique
+ * whatever their case (a duplicate fails with 23505), the favourites' primary key makes a
+ * favourite unique, and their foreign keys cascade deletes of either side. Positional parameters
+ * only; values are always bound.
  */
-public final class UserQueries {
+final class UserSql {
 
   /** The columns every user-returning statement selects, in this order. */
-  public static final String COLUMNS =
+  static final String COLUMNS =
       "id, email, display_name, home_city, preferences, created_at, updated_at";
 
-  /** {@link #COLUMNS} as a list, for tests. */
-  public static final List<String> COLUMN_NAMES = List.of(COLUMNS.split(",\\s*"));
-
   /** One user: {@code $1} id. */
-  public static final String BY_ID = "SELECT " + COLUMNS + " FROM users WHERE id = $1";
+  static final String BY_ID = "SELECT " + COLUMNS + " FROM users WHERE id = $1";
 
   /**
    * Creates a user: {@code $1} email, {@code $2} display_name, {@code $3} home_city,
    * {@code $4} preferences (a JSON object, or null for none). 23505 when the address exists.
    */
-  public static final String INSERT =
+  static final String INSERT =
       "INSERT INTO users (email, display_name, home_city, preferences)"
           + " VALUES ($1::text, $2::text, $3::text, COALESCE($4::jsonb, '{}'::jsonb))"
           + " RETURNING " + COLUMNS;
@@ -37,7 +32,7 @@ public final class UserQueries {
    * null is removed; {@code "preferences": null} empties them). No row when the id does not exist;
    * 23505 when the new address is taken.
    */
-  public static final String UPDATE =
+  static final String UPDATE =
       "UPDATE users SET "
           + "email = CASE WHEN $2::jsonb -> 'email' IS NULL THEN email ELSE $2::jsonb ->> 'email' END"
           + ", display_name = CASE WHEN $2::jsonb -> 'display_name' IS NULL THEN display_name"
@@ -55,10 +50,10 @@ public final class UserQueries {
    * foreign key would cascade them anyway; deleting them explicitly, first, keeps the rule where
    * the service states it and makes the two deletes one visible unit.
    */
-  public static final String DELETE_FAVORITES_OF_USER = "DELETE FROM favorites WHERE user_id = $1";
+  static final String DELETE_FAVORITES_OF_USER = "DELETE FROM favorites WHERE user_id = $1";
 
   /** Second statement of the delete transaction: {@code $1} id. Returns {@code id}; no row when absent. */
-  public static final String DELETE = "DELETE FROM users WHERE id = $1 RETURNING id";
+  static final String DELETE = "DELETE FROM users WHERE id = $1 RETURNING id";
 
   /**
    * Adds a favourite unless it exists: {@code $1} user id, {@code $2} restaurant id. Always one
@@ -66,7 +61,7 @@ public final class UserQueries {
    * a favourite, or when either side is missing). Concurrent adds of the same pair insert one row
    * (the primary key, ON CONFLICT DO NOTHING).
    */
-  public static final String ADD_FAVORITE =
+  static final String ADD_FAVORITE =
       "WITH u AS (SELECT id FROM users WHERE id = $1),"
           + " r AS (SELECT id FROM restaurants WHERE id = $2),"
           + " ins AS (INSERT INTO favorites (user_id, restaurant_id)"
@@ -80,7 +75,7 @@ public final class UserQueries {
    * Removes a favourite if present: {@code $1} user id, {@code $2} restaurant id. One row:
    * {@code user_exists}, {@code removed}.
    */
-  public static final String REMOVE_FAVORITE =
+  static final String REMOVE_FAVORITE =
       "WITH u AS (SELECT id FROM users WHERE id = $1),"
           + " del AS (DELETE FROM favorites WHERE user_id = $1 AND restaurant_id = $2 RETURNING 1)"
           + " SELECT EXISTS (SELECT 1 FROM u) AS user_exists, EXISTS (SELECT 1 FROM del) AS removed";
@@ -90,7 +85,7 @@ public final class UserQueries {
    * {@code $2} limit. No row when the user does not exist; one row with a null
    * {@code restaurant_id} when they have none.
    */
-  public static final String FAVORITES =
+  static final String FAVORITES =
       "SELECT u.id AS user_id, f.restaurant_id, f.created_at AS added_at, r.name, r.city, r.address,"
           + " r.kosher_category, r.price_range, r.rating, r.status"
           + " FROM users u"
@@ -100,6 +95,6 @@ public final class UserQueries {
           + " ORDER BY f.created_at DESC, f.restaurant_id"
           + " LIMIT $2";
 
-  private UserQueries() {
+  private UserSql() {
   }
 }

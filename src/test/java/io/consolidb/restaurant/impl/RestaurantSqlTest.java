@@ -1,8 +1,10 @@
-package io.consolidb.schema;
+package io.consolidb.restaurant.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.consolidb.demo.DemoDataSeeder;
+import io.consolidb.testsupport.TestSchema;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -23,9 +25,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** The statements of {@link RestaurantQueries} do what their Javadoc says, through Vert.x. */
+/** The statements of {@link RestaurantSql} do what their Javadoc says, through Vert.x. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RestaurantQueriesTest {
+class RestaurantSqlTest {
 
   private static final int ROWS = 5_000;
 
@@ -39,7 +41,7 @@ class RestaurantQueriesTest {
     schema = TestSchema.create("queries");
     schema.migrate();
     pool = schema.pool(vertx, 4);
-    await(DemoDataGenerator.seed(pool, ROWS, 99L));
+    await(DemoDataSeeder.seed(pool, ROWS, 99L));
   }
 
   @AfterAll
@@ -52,9 +54,9 @@ class RestaurantQueriesTest {
   @Test
   @DisplayName("NEAR returns the nearest rows inside the radius, nearest first, with distance_km")
   void near_nearestFirstWithinRadius() {
-    RowSet<Row> rows = run(RestaurantQueries.NEAR, Tuple.of(40.7128, -74.0060, 5_000.0, 25));
+    RowSet<Row> rows = run(RestaurantSql.NEAR, Tuple.of(40.7128, -74.0060, 5_000.0, 25));
 
-    List<String> expectedColumns = new ArrayList<>(RestaurantQueries.COLUMN_NAMES);
+    List<String> expectedColumns = new ArrayList<>(RestaurantSql.COLUMN_NAMES);
     expectedColumns.add("distance_km");
     assertThat(rows.columnsNames()).isEqualTo(expectedColumns);
     assertThat(rows.size()).isEqualTo(25);
@@ -77,12 +79,12 @@ class RestaurantQueriesTest {
   @Test
   void near_noRestaurantInRadius_empty() {
     // the middle of the Atlantic
-    assertThat(run(RestaurantQueries.NEAR, Tuple.of(35.0, -40.0, 50_000.0, 10)).size()).isZero();
+    assertThat(run(RestaurantSql.NEAR, Tuple.of(35.0, -40.0, 50_000.0, 10)).size()).isZero();
   }
 
   @Test
   void near_fewerThanLimit_returnsOnlyThoseInside() {
-    RowSet<Row> rows = run(RestaurantQueries.NEAR, Tuple.of(40.7128, -74.0060, 300.0, 1_000));
+    RowSet<Row> rows = run(RestaurantSql.NEAR, Tuple.of(40.7128, -74.0060, 300.0, 1_000));
     long inside = run("SELECT count(*) FROM restaurants WHERE earth_distance("
         + "ll_to_earth(40.7128, -74.0060), ll_to_earth(latitude, longitude)) <= 300", Tuple.tuple())
         .iterator().next().getLong(0);
@@ -92,7 +94,7 @@ class RestaurantQueriesTest {
   @Test
   @DisplayName("SEARCH matches words of name, city or address, stemmed, best rank first")
   void search_rankedMatches() {
-    RowSet<Row> rows = run(RestaurantQueries.SEARCH, Tuple.of("bagel", 50, 0));
+    RowSet<Row> rows = run(RestaurantSql.SEARCH, Tuple.of("bagel", 50, 0));
 
     assertThat(rows.size()).isEqualTo(50);
     // rank orders the rows but is not a column of a restaurant
@@ -109,7 +111,7 @@ class RestaurantQueriesTest {
 
   @Test
   void search_webSyntax_phraseAndExclusion() {
-    RowSet<Row> rows = run(RestaurantQueries.SEARCH, Tuple.of("\"king david\" -grill", 500, 0));
+    RowSet<Row> rows = run(RestaurantSql.SEARCH, Tuple.of("\"king david\" -grill", 500, 0));
     assertThat(rows.size()).isPositive();
     for (Row row : rows) {
       assertThat(row.getString("name")).contains("King David").doesNotContain("Grill");
@@ -118,24 +120,24 @@ class RestaurantQueriesTest {
 
   @Test
   void search_pages_doNotOverlap() {
-    List<Long> first = ids(run(RestaurantQueries.SEARCH, Tuple.of("pizza", 10, 0)));
-    List<Long> second = ids(run(RestaurantQueries.SEARCH, Tuple.of("pizza", 10, 10)));
+    List<Long> first = ids(run(RestaurantSql.SEARCH, Tuple.of("pizza", 10, 0)));
+    List<Long> second = ids(run(RestaurantSql.SEARCH, Tuple.of("pizza", 10, 10)));
     assertThat(first).hasSize(10).doesNotContainAnyElementsOf(second);
     assertThat(second).hasSize(10);
   }
 
   @Test
   void search_onlyStopWords_matchesNothing() {
-    assertThat(run(RestaurantQueries.SEARCH, Tuple.of("the and of", 10, 0)).size()).isZero();
+    assertThat(run(RestaurantSql.SEARCH, Tuple.of("the and of", 10, 0)).size()).isZero();
   }
 
   @Test
   @DisplayName("BY_CITY matches the city whatever its case, ordered by name then id, in pages")
   void byCity_caseInsensitiveOrderedPages() {
-    RowSet<Row> page1 = run(RestaurantQueries.BY_CITY, Tuple.of("bROOKLYN", 30, 0));
-    RowSet<Row> page2 = run(RestaurantQueries.BY_CITY, Tuple.of("Brooklyn", 30, 30));
+    RowSet<Row> page1 = run(RestaurantSql.BY_CITY, Tuple.of("bROOKLYN", 30, 0));
+    RowSet<Row> page2 = run(RestaurantSql.BY_CITY, Tuple.of("Brooklyn", 30, 30));
 
-    assertThat(page1.columnsNames()).isEqualTo(RestaurantQueries.COLUMN_NAMES);
+    assertThat(page1.columnsNames()).isEqualTo(RestaurantSql.COLUMN_NAMES);
     List<String> names = new ArrayList<>();
     for (RowSet<Row> page : List.of(page1, page2)) {
       for (Row row : page) {
@@ -149,17 +151,17 @@ class RestaurantQueriesTest {
 
   @Test
   void byId_existingAndMissing() {
-    Row row = run(RestaurantQueries.BY_ID, Tuple.of(1L)).iterator().next();
+    Row row = run(RestaurantSql.BY_ID, Tuple.of(1L)).iterator().next();
     assertThat(row.getLong("id")).isEqualTo(1L);
     assertThat(row.getString("name")).isNotBlank();
-    assertThat(run(RestaurantQueries.BY_ID, Tuple.of(Long.MAX_VALUE)).size()).isZero();
+    assertThat(run(RestaurantSql.BY_ID, Tuple.of(Long.MAX_VALUE)).size()).isZero();
   }
 
   @Test
   @DisplayName("INSERT returns the new row with defaults; UPDATE patches; DELETE removes it")
   void insertUpdateDelete_roundTrip() {
     JsonObject hours = new JsonObject().put("sun", "10:00-22:00").putNull("sat");
-    Row created = run(RestaurantQueries.INSERT, insertParams("Round Trip Deli", hours))
+    Row created = run(RestaurantSql.INSERT, insertParams("Round Trip Deli", hours))
         .iterator().next();
     long id = created.getLong("id");
     assertThat(created.getString("status")).isEqualTo("open");
@@ -171,7 +173,7 @@ class RestaurantQueriesTest {
 
     JsonObject patch = new JsonObject().put("rating", 4.5).putNull("website")
         .put("status", "temporarily_closed").put("unknown_key", "ignored");
-    Row updated = run(RestaurantQueries.UPDATE, Tuple.of(id, patch)).iterator().next();
+    Row updated = run(RestaurantSql.UPDATE, Tuple.of(id, patch)).iterator().next();
     assertThat(updated.getNumeric("rating").doubleValue()).isEqualTo(4.5);
     assertThat(updated.getString("website")).isNull();
     assertThat(updated.getString("status")).isEqualTo("temporarily_closed");
@@ -182,25 +184,25 @@ class RestaurantQueriesTest {
     assertThat(updated.getOffsetDateTime("created_at"))
         .isEqualTo(created.getOffsetDateTime("created_at"));
 
-    Row clearedHours = run(RestaurantQueries.UPDATE,
+    Row clearedHours = run(RestaurantSql.UPDATE,
         Tuple.of(id, new JsonObject().putNull("hours"))).iterator().next();
     assertThat(clearedHours.getValue("hours")).isNull();
 
-    Row deleted = run(RestaurantQueries.DELETE, Tuple.of(id)).iterator().next();
+    Row deleted = run(RestaurantSql.DELETE, Tuple.of(id)).iterator().next();
     assertThat(deleted.getLong("id")).isEqualTo(id);
-    assertThat(run(RestaurantQueries.BY_ID, Tuple.of(id)).size()).isZero();
-    assertThat(run(RestaurantQueries.DELETE, Tuple.of(id)).size()).isZero();
+    assertThat(run(RestaurantSql.BY_ID, Tuple.of(id)).size()).isZero();
+    assertThat(run(RestaurantSql.DELETE, Tuple.of(id)).size()).isZero();
   }
 
   @Test
   void update_missingId_noRow() {
-    assertThat(run(RestaurantQueries.UPDATE,
+    assertThat(run(RestaurantSql.UPDATE,
         Tuple.of(Long.MAX_VALUE, new JsonObject().put("name", "x"))).size()).isZero();
   }
 
   @Test
   void update_nullForNotNullColumn_23502() {
-    assertThat(sqlState(RestaurantQueries.UPDATE, Tuple.of(1L, new JsonObject().putNull("name"))))
+    assertThat(sqlState(RestaurantSql.UPDATE, Tuple.of(1L, new JsonObject().putNull("name"))))
         .isEqualTo("23502");
   }
 
@@ -208,34 +210,34 @@ class RestaurantQueriesTest {
   void insert_unknownCategory_23514() {
     List<Object> params = insertValues("Bad Category", null);
     params.set(7, "vegan");
-    assertThat(sqlState(RestaurantQueries.INSERT, Tuple.wrap(params))).isEqualTo("23514");
+    assertThat(sqlState(RestaurantSql.INSERT, Tuple.wrap(params))).isEqualTo("23514");
   }
 
   @Test
   void insert_latitudeOutOfRange_23514() {
     List<Object> params = insertValues("Bad Latitude", null);
     params.set(13, 91.0);
-    assertThat(sqlState(RestaurantQueries.INSERT, Tuple.wrap(params))).isEqualTo("23514");
+    assertThat(sqlState(RestaurantSql.INSERT, Tuple.wrap(params))).isEqualTo("23514");
   }
 
   @Test
   void insert_noName_23502() {
     Tuple params = insertParams(null, null);
-    assertThat(sqlState(RestaurantQueries.INSERT, params)).isEqualTo("23502");
+    assertThat(sqlState(RestaurantSql.INSERT, params)).isEqualTo("23502");
   }
 
   @Test
   void insertParameters_matchInsertPlaceholders() {
-    assertThat(RestaurantQueries.INSERT_PARAMETERS).hasSize(15);
-    assertThat(RestaurantQueries.INSERT).contains("$15").doesNotContain("$16");
-    assertThat(RestaurantQueries.COLUMN_NAMES).hasSize(18).doesNotContain("search_document");
+    assertThat(RestaurantSql.INSERT_PARAMETERS).hasSize(15);
+    assertThat(RestaurantSql.INSERT).contains("$15").doesNotContain("$16");
+    assertThat(RestaurantSql.COLUMN_NAMES).hasSize(18).doesNotContain("search_document");
   }
 
   private static Tuple insertParams(String name, JsonObject hours) {
     return Tuple.wrap(insertValues(name, hours));
   }
 
-  /** Values for {@link RestaurantQueries#INSERT_PARAMETERS}, in order; a mutable list. */
+  /** Values for {@link RestaurantSql#INSERT_PARAMETERS}, in order; a mutable list. */
   private static List<Object> insertValues(String name, JsonObject hours) {
     return new ArrayList<>(Arrays.asList(name, "12 Essex St", "New York", "NY", "10002",
         "(212) 555-0100", "https://deli.example", "meat", "OU", hours, (short) 2, 4.23, null,

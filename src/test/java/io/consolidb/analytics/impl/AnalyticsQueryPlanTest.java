@@ -1,8 +1,8 @@
-package io.consolidb.schema;
+package io.consolidb.analytics.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
+import io.consolidb.testsupport.TestSchema;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every report in {@link AnalyticsQueries}, planned over a million events spread across six
+ * Every report in {@link AnalyticsSql}, planned over a million events spread across six
  * monthly partitions (2025-01 to 2025-06), for a one-week window in March: the plan may touch
  * only the March partition (pruning) and must read it through an index, never sequentially.
  * Checked as a custom plan (the first executions of a prepared statement) and as a generic plan
@@ -50,15 +50,15 @@ class AnalyticsQueryPlanTest {
 
   static Stream<Case> cases() {
     return Stream.of(
-        new Case("top-restaurants", AnalyticsQueries.TOP_RESTAURANTS, FROM + ", " + TO + ", 10",
+        new Case("top-restaurants", AnalyticsSql.TOP_RESTAURANTS, FROM + ", " + TO + ", 10",
             "analytics_events_2025_03_type_occurred_at_restaurant_id_idx"),
-        new Case("daily-active-users", AnalyticsQueries.DAILY_ACTIVE_USERS,
+        new Case("daily-active-users", AnalyticsSql.DAILY_ACTIVE_USERS,
             FROM + ", " + TO + ", '2025-03-10', '2025-03-16'", "analytics_events_2025_03_occurred_at_type_user_id_idx"),
-        new Case("event-counts", AnalyticsQueries.EVENT_COUNTS, FROM + ", " + TO,
+        new Case("event-counts", AnalyticsSql.EVENT_COUNTS, FROM + ", " + TO,
             "analytics_events_2025_03_occurred_at_type_user_id_idx"),
-        new Case("event-counts-of-type", AnalyticsQueries.EVENT_COUNTS_OF_TYPE, FROM + ", " + TO + ", 'search'",
+        new Case("event-counts-of-type", AnalyticsSql.EVENT_COUNTS_OF_TYPE, FROM + ", " + TO + ", 'search'",
             "analytics_events_2025_03_type_occurred_at_restaurant_id_idx"),
-        new Case("restaurant-daily-views", AnalyticsQueries.RESTAURANT_DAILY_VIEWS,
+        new Case("restaurant-daily-views", AnalyticsSql.RESTAURANT_DAILY_VIEWS,
             "1234, " + FROM + ", " + TO + ", '2025-03-10', '2025-03-16'",
             "analytics_events_2025_03_restaurant_id_occurred_at_idx"));
   }

@@ -1,4 +1,4 @@
-package io.consolidb;
+package io.consolidb.service;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,8 +1,10 @@
-package io.consolidb.schema;
+package io.consolidb.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.consolidb.schema.DemoDataGenerator.Restaurant;
+import io.consolidb.demo.DemoDataGenerator.Restaurant;
+import io.consolidb.restaurant.impl.RestaurantSqlForBenchmarks;
+import io.consolidb.testsupport.TestSchema;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Ways of inserting demo rows, measured side by side in one run (excluded from the normal build;
- * run it with {@code java ... io.consolidb.schema.DemoDataSeedBenchmark [rows]} or through the
+ * run it with {@code java ... io.consolidb.demo.DemoDataSeedBenchmark [rows]} or through the
  * JUnit launcher with the {@code benchmark} tag). Each variant fills a fresh schema with the same
  * rows; the table has all its indexes, as in real seeding.
  */
@@ -40,13 +42,13 @@ class DemoDataSeedBenchmark {
 
   private static void run(int rows, boolean onlyDefault) throws Exception {
     Map<String, Function<Pool, Future<Integer>>> variants = new LinkedHashMap<>();
-    variants.put("unnest, " + DemoDataGenerator.CHUNK_SIZE + "-row chunks (default)",
-        pool -> DemoDataGenerator.seed(pool, rows, SEED));
+    variants.put("unnest, " + DemoDataSeeder.CHUNK_SIZE + "-row chunks (default)",
+        pool -> DemoDataSeeder.seed(pool, rows, SEED));
     if (!onlyDefault) {
-      variants.put("unnest, 1000-row chunks", pool -> DemoDataGenerator.seed(pool, rows, SEED, 1_000));
+      variants.put("unnest, 1000-row chunks", pool -> DemoDataSeeder.seed(pool, rows, SEED, 1_000));
       variants.put("unnest, 20000-row chunks",
-          pool -> DemoDataGenerator.seed(pool, rows, SEED, 20_000));
-      variants.put("executeBatch of RestaurantQueries.INSERT, 1000 per batch",
+          pool -> DemoDataSeeder.seed(pool, rows, SEED, 20_000));
+      variants.put("executeBatch of RestaurantSql.INSERT, 1000 per batch",
           pool -> executeBatch(pool, rows, 1_000));
     }
     Vertx vertx = Vertx.vertx();
@@ -56,7 +58,7 @@ class DemoDataSeedBenchmark {
       try (TestSchema schema = TestSchema.create("bench")) {
         schema.migrate();
         Pool pool = schema.pool(vertx, 4);
-        DemoDataGenerator.seed(pool, 20_000, SEED).await(5, TimeUnit.MINUTES);
+        DemoDataSeeder.seed(pool, 20_000, SEED).await(5, TimeUnit.MINUTES);
         executeBatch(pool, 5_000, 1_000).await(5, TimeUnit.MINUTES);
         pool.close().await(10, TimeUnit.SECONDS);
       }
@@ -95,7 +97,7 @@ class DemoDataSeedBenchmark {
             r.priceRange(), r.rating(), r.status(), r.latitude(), r.longitude()}));
       }
       int size = tuples.size();
-      chain = chain.compose(n -> pool.preparedQuery(RestaurantQueries.INSERT)
+      chain = chain.compose(n -> pool.preparedQuery(RestaurantSqlForBenchmarks.INSERT)
           .executeBatch(tuples).map(done -> n + size));
     }
     return chain;

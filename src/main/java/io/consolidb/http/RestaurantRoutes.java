@@ -1,0 +1,155 @@
+package io.consolidb.http;
+
+import io.consolidb.config.NodeSettings;
+import io.consolidb.restaurant.RestaurantService;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The restaurant routes under {@code /api/v1/restaurants}, over the {@link RestaurantService}
+ * proxy (so this node may serve HTTP while the service runs on another node of the cluster):
+ * near a point, by city, full-text search, and read, create, update and delete by id. Writes need
+ * the API token. A read served from the cache says so in {@code X-Cache}.
+ */
+final class RestaurantRoutes {
+
+  static final String RESTAURANTS = "/api/v1/restaurants";
+  static final String RESTAURANT = RESTAURANTS + "/:id";
+  static final String SEARCH = RESTAURANTS + "/search";
+
+  static final double DEFAULT_RADIUS_KM = 10;
+  static final int DEFAULT_LIMIT = 20;
+  static final int DEFAULT_PAGE_SIZE = 20;
+
+  /** The service's parameter names as each route calls them. */
+  private static final Map<String, String> NEAR_NAMES =
+      Map.of("latitude", "lat", "longitude", "lng", "radiusKm", "radius_km");
+  private static final Map<String, String> SEARCH_NAMES = Map.of("query", "q");
+  private static final Map<String, String> BODY_NAMES = Map.of("restaurant", "body", "changes", "body");
+  private static final Map<String, String> SAME_NAMES = Map.of();
+
+  private final RestaurantService restaurants;
+  private final ApiToken apiToken;
+  private final int maxBodyBytes;
+
+  RestaurantRoutes(Vertx vertx, NodeSettings node, ApiToken apiToken) {
+    // The proxy waits a second longer than a query may take, so a slow query is reported as the
+    // service's own 504 rather than as an event-bus timeout.
+    this.restaurants = RestaurantService.createProxy(vertx, node.database().queryTimeoutMs() + 1000);
+    this.apiToken = apiToken;
+    this.maxBodyBytes = node.http().maxBodyBytes();
+  }
+
+  void mount(Router router) {
+    // File uploads off: a body is held in memory up to the limit, never written to disk.
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+
+    // /search before /:id, or "search" would be read as an id.
+    router.get(SEARCH).handler(this::search);
+    Routes.allow(router, SEARCH, "GET");
+    // Writes are checked (token, then media type) in a route of their own that runs before the
+    // body is read: vertx-web wants the body handler first in a route, and an unauthenticated
+    // client must not make the node buffer a body.
+    router.post(RESTAURANTS).handler(apiToken::require).handler(Routes::requireJsonBody);
+    router.route(RESTAURANT).method(HttpMethod.PUT).method(HttpMethod.PATCH)
+        .handler(apiToken::require).handler(Routes::requireJsonBody);
+    router.delete(RESTAURANT).handler(apiToken::require);
+
+    router.get(RESTAURANTS).handler(this::list);
+    router.post(RESTAURANTS).handler(body).handler(this::create);
+    Routes.allow(router, RESTAURANTS, "GET, POST");
+    router.get(RESTAURANT).handler(this::get);
+    router.route(RESTAURANT).method(HttpMethod.PUT).method(HttpMethod.PATCH).handler(body)
+        .handler(this::update);
+    router.delete(RESTAURANT).handler(this::delete);
+    Routes.allow(router, RESTAURANT, "GET, PUT, PATCH, DELETE");
+  }
+
+  private void get(RoutingContext ctx) {
+    try {
+      Routes.respond(ctx, restaurants.get(RequestParams.id(ctx)), 200, SAME_NAMES);
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  /** Restaurants near a point ({@code lat}, {@code lng}, {@code radius_km}) or of a {@code city}. */
+  private void list(RoutingContext ctx) {
+    try {
+      MultiMap query = ctx.queryParams();
+      boolean near = query.contains("lat") || query.contains("lng") || query.contains("radius_km");
+      boolean city = query.contains("city");
+      if (near && city) {
+        throw Problem.badRequest("give either lat and lng, or city, not both", List.of("lat", "lng", "city"));
+      }
+      if (near) {
+        Routes.respond(ctx, restaurants.near(
+            RequestParams.decimal(query, "lat", null),
+            RequestParams.decimal(query, "lng", null),
+            RequestParams.decimal(query, "radius_km", DEFAULT_RADIUS_KM),
+            RequestParams.integer(query, "limit", DEFAULT_LIMIT)), 200, NEAR_NAMES);
+      } else if (city) {
+        Routes.respond(ctx, restaurants.byCity(
+            RequestParams.text(query, "city"),
+            RequestParams.integer(query, "page", 1),
+            RequestParams.integer(query, "size", DEFAULT_PAGE_SIZE)), 200, SAME_NAMES);
+      } else {
+        throw Problem.badRequest("give lat and lng (restaurants near a point) or city (restaurants of a city)",
+            List.of("lat", "lng", "city"));
+      }
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void search(RoutingContext ctx) {
+    try {
+      MultiMap query = ctx.queryParams();
+      Routes.respond(ctx, restaurants.search(RequestParams.text(query, "q"),
+          RequestParams.integer(query, "limit", DEFAULT_LIMIT)), 200, SEARCH_NAMES);
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void create(RoutingContext ctx) {
+    try {
+      restaurants.create(RequestParams.jsonObject(ctx))
+          .onSuccess(created -> {
+            if (created != null) {
+              ctx.response().putHeader(HttpHeaders.LOCATION, RESTAURANTS + "/" + created.getValue("id"));
+            }
+            Routes.json(ctx, 201, created);
+          })
+          .onFailure(failure -> Problems.send(ctx, failure, BODY_NAMES));
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void update(RoutingContext ctx) {
+    try {
+      long id = RequestParams.id(ctx);
+      Routes.respond(ctx, restaurants.update(id, RequestParams.jsonObject(ctx)), 200, BODY_NAMES);
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void delete(RoutingContext ctx) {
+    try {
+      restaurants.delete(RequestParams.id(ctx))
+          .onSuccess(deleted -> Routes.noContent(ctx))
+          .onFailure(failure -> Problems.send(ctx, failure, SAME_NAMES));
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+}

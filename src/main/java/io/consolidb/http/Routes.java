@@ -1,0 +1,80 @@
+package io.consolidb.http;
+
+import io.consolidb.service.CacheMark;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What every route group shares: the 405 for methods a path does not serve, the JSON body guard,
+ * and the answer to a service call (its result, or its failure through {@link Problems}).
+ */
+final class Routes {
+
+  /** Routing-context key of a route's own body limit when it differs from the node's (413 text). */
+  static final String BODY_LIMIT = "consolidb.bodyLimit";
+
+  private static final String JSON = "application/json";
+
+  private Routes() {
+  }
+
+  /** After a path's routes: any other method on it gets 405 with the methods it does allow. */
+  static void allow(Router router, String path, String methods) {
+    router.route(path).handler(ctx -> {
+      ctx.response().putHeader(HttpHeaders.ALLOW, methods);
+      Problems.send(ctx, 405, ctx.request().method().name() + " is not allowed here; allowed: " + methods);
+    });
+  }
+
+  /** Refuses a body that is not JSON before reading it. */
+  static void requireJsonBody(RoutingContext ctx) {
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+    if (!media.equals(JSON) && !(media.startsWith("application/") && media.endsWith("+json"))) {
+      ctx.response().putHeader(HttpHeaders.ACCEPT, JSON);
+      Problems.send(ctx, 415, "the body must be sent as application/json");
+      return;
+    }
+    ctx.next();
+  }
+
+  /**
+   * Answers a service result; a read's cache mark becomes the {@code X-Cache} header.
+   *
+   * @param names the service's parameter names as this route calls them, for a failure
+   *     (see {@link Problems#fromFailure})
+   */
+  static void respond(RoutingContext ctx, Future<JsonObject> result, int status, Map<String, String> names) {
+    result.onSuccess(body -> {
+          if (body != null && body.remove(CacheMark.FIELD) instanceof String mark) {
+            ctx.response().putHeader("X-Cache", mark);
+          }
+          json(ctx, status, body);
+        })
+        .onFailure(failure -> Problems.send(ctx, failure, names));
+  }
+
+  /** Answers {@code body} as JSON; a missing body is a bug, answered as a 500 problem. */
+  static void json(RoutingContext ctx, int status, JsonObject body) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    if (body == null) {
+      Problems.send(ctx, Problems.fromFailure(new IllegalStateException("a service answered no body"), Map.of()));
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.toBuffer());
+  }
+
+  /** Answers 204 without a body, unless the response is already gone. */
+  static void noContent(RoutingContext ctx) {
+    if (!ctx.response().ended() && !ctx.response().closed()) {
+      ctx.response().setStatusCode(204).end();
+    }
+  }
+}
