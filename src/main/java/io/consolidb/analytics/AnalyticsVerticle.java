@@ -5,6 +5,7 @@ import io.consolidb.analytics.impl.AnalyticsServiceImpl;
 import io.consolidb.analytics.impl.AnalyticsSql;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
+import io.consolidb.service.InProcessServices;
 import io.consolidb.service.ServiceEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -32,21 +33,24 @@ public class AnalyticsVerticle extends VerticleBase {
   private final QueryClient queries;
   private final ServiceStats stats;
   private final int cacheTtlSeconds;
+  private final InProcessServices inProcess;
   private ServiceEndpoint endpoint;
   private long timer = -1;
 
   /** @param cacheTtlSeconds how long a report stays cached ({@code DB_CACHE_TTL}) */
-  public AnalyticsVerticle(QueryClient queries, ServiceStats stats, int cacheTtlSeconds) {
+  public AnalyticsVerticle(QueryClient queries, ServiceStats stats, int cacheTtlSeconds,
+      InProcessServices inProcess) {
     this.queries = queries;
     this.stats = stats;
     this.cacheTtlSeconds = cacheTtlSeconds;
+    this.inProcess = inProcess;
   }
 
   @Override
   public Future<?> start() {
     vertx.setTimer(1, id -> ensurePartitions());
     timer = vertx.setPeriodic(MAINTENANCE_PERIOD_MS, id -> ensurePartitions());
-    return ServiceEndpoint.publish(vertx, Addresses.ANALYTICS, AnalyticsService.class,
+    return ServiceEndpoint.publish(vertx, inProcess, Addresses.ANALYTICS, AnalyticsService.class,
             new AnalyticsServiceImpl(queries, stats, cacheTtlSeconds, Clock.systemUTC()))
         .onSuccess(published -> endpoint = published);
   }

@@ -1,8 +1,10 @@
 package io.consolidb.http;
 
+import io.consolidb.Addresses;
 import io.consolidb.analytics.AnalyticsLimits;
 import io.consolidb.analytics.AnalyticsService;
 import io.consolidb.config.NodeSettings;
+import io.consolidb.service.InProcessServices;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -31,8 +33,9 @@ final class AnalyticsRoutes {
   private final ApiToken apiToken;
   private final int maxBodyBytes;
 
-  AnalyticsRoutes(Vertx vertx, NodeSettings node, ApiToken apiToken) {
-    this.analytics = AnalyticsService.createProxy(vertx, node.database().queryTimeoutMs() + 1000);
+  AnalyticsRoutes(Vertx vertx, NodeSettings node, InProcessServices services, ApiToken apiToken) {
+    this.analytics = services.inProcessOrProxy(vertx, AnalyticsService.class, Addresses.ANALYTICS,
+        node.database().queryTimeoutMs() + 1000);
     this.apiToken = apiToken;
     // A full batch must fit even when the node's general body limit is small.
     this.maxBodyBytes = Math.max(node.http().maxBodyBytes(), AnalyticsLimits.MAX_BATCH_BODY_BYTES);

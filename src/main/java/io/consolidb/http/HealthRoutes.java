@@ -1,7 +1,6 @@
 package io.consolidb.http;
 
 import io.consolidb.Addresses;
-import io.consolidb.NodeState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -11,6 +10,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.BooleanSupplier;
 
 /**
  * The health endpoints. {@code /health/live} answers from the event loop alone; the others read
@@ -40,9 +40,12 @@ final class HealthRoutes {
   private static final String NO_MONITOR = "no health monitor answers on this node";
 
   private final Vertx vertx;
+  private final BooleanSupplier schemaReady;
 
-  HealthRoutes(Vertx vertx) {
+  /** @param schemaReady true once the schema is migrated (the node is not ready before) */
+  HealthRoutes(Vertx vertx, BooleanSupplier schemaReady) {
     this.vertx = vertx;
+    this.schemaReady = schemaReady;
   }
 
   /** Adds the routes, and a 405 with {@code Allow: GET} for other methods on them. */
@@ -62,7 +65,7 @@ final class HealthRoutes {
   }
 
   private void ready(RoutingContext ctx) {
-    if (NodeState.schemaPending(vertx)) {
+    if (!schemaReady.getAsBoolean()) {
       json(ctx, 503, new JsonObject().put("status", "DOWN").put("reason", "the schema is not migrated yet"));
       return;
     }

@@ -2,6 +2,7 @@ package io.consolidb.http;
 
 import io.consolidb.config.HttpSettings;
 import io.consolidb.config.NodeSettings;
+import io.consolidb.service.InProcessServices;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -12,6 +13,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,11 +37,20 @@ public class HttpVerticle extends VerticleBase {
 
   private final NodeSettings node;
   private final MeterRegistry registry;
+  private final InProcessServices services;
+  private final BooleanSupplier schemaReady;
 
-  /** @param registry the node's registry: {@code /metrics} serves it when metrics are on */
-  public HttpVerticle(NodeSettings node, MeterRegistry registry) {
+  /**
+   * @param registry the node's registry: {@code /metrics} serves it when metrics are on
+   * @param services the services this node serves in-process (others are reached over the event bus)
+   * @param schemaReady true once the schema is migrated: {@code /health/ready} is 503 before
+   */
+  public HttpVerticle(NodeSettings node, MeterRegistry registry, InProcessServices services,
+      BooleanSupplier schemaReady) {
     this.node = node;
     this.registry = registry;
+    this.services = services;
+    this.schemaReady = schemaReady;
   }
 
   @Override
@@ -59,11 +70,11 @@ public class HttpVerticle extends VerticleBase {
   private Router router() {
     Router router = Router.router(vertx);
 
-    new HealthRoutes(vertx).mount(router);
+    new HealthRoutes(vertx, schemaReady).mount(router);
     MetricsRoutes.mount(vertx, router, adminToken, node.metrics(), registry);
-    new RestaurantRoutes(vertx, node, apiToken).mount(router);
-    new UserRoutes(vertx, node, apiToken).mount(router);
-    new AnalyticsRoutes(vertx, node, apiToken).mount(router);
+    new RestaurantRoutes(vertx, node, services, apiToken).mount(router);
+    new UserRoutes(vertx, node, services, apiToken).mount(router);
+    new AnalyticsRoutes(vertx, node, services, apiToken).mount(router);
 
     CacheAdminRoutes.mount(router, vertx, adminToken, settings.maxBodyBytes());
 

@@ -1,6 +1,6 @@
 package io.consolidb.http;
 
-import io.consolidb.service.CacheMark;
+import io.consolidb.service.CachedRead;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -51,8 +51,9 @@ final class Routes {
    */
   static void respond(RoutingContext ctx, Future<JsonObject> result, int status, Map<String, String> names) {
     result.onSuccess(body -> {
-          if (body != null && body.remove(CacheMark.FIELD) instanceof String mark) {
-            ctx.response().putHeader("X-Cache", mark);
+          CachedRead.Outcome outcome = CachedRead.outcome(body);
+          if (outcome != null) {
+            ctx.response().putHeader("X-Cache", outcome.name());
           }
           json(ctx, status, body);
         })

@@ -1,6 +1,8 @@
 package io.consolidb.http;
 
+import io.consolidb.Addresses;
 import io.consolidb.config.NodeSettings;
+import io.consolidb.service.InProcessServices;
 import io.consolidb.user.UserService;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -28,8 +30,9 @@ final class UserRoutes {
   private final ApiToken apiToken;
   private final int maxBodyBytes;
 
-  UserRoutes(Vertx vertx, NodeSettings node, ApiToken apiToken) {
-    this.users = UserService.createProxy(vertx, node.database().queryTimeoutMs() + 1000);
+  UserRoutes(Vertx vertx, NodeSettings node, InProcessServices services, ApiToken apiToken) {
+    this.users = services.inProcessOrProxy(vertx, UserService.class, Addresses.USERS,
+        node.database().queryTimeoutMs() + 1000);
     this.apiToken = apiToken;
     this.maxBodyBytes = node.http().maxBodyBytes();
   }

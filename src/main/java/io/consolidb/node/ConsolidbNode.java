@@ -17,6 +17,7 @@ import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryEndpoint;
 import io.consolidb.query.QueryVerticle;
 import io.consolidb.restaurant.RestaurantVerticle;
+import io.consolidb.service.InProcessServices;
 import io.consolidb.user.UserVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Deployable;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +55,8 @@ public final class ConsolidbNode {
   private final MeterRegistry registry;
   private final NodeCache cache;
   private final QueryStats queryStats = new QueryStats();
-  private final SchemaBootstrap schema;
+  private final InProcessServices inProcess = new InProcessServices();
+  private final SchemaVerticle schema;
   private final List<String> deployments = new ArrayList<>();
 
   private ConsolidbNode(Vertx vertx, boolean ownsVertx, MeterRegistry registry, NodeSettings settings,
@@ -64,7 +67,7 @@ public final class ConsolidbNode {
     this.registry = registry;
     this.cache = components.contains(Component.CACHE) && settings.cache().enabled()
         ? new NodeCache(vertx, settings.cache(), settings.redis(), registry) : null;
-    this.schema = new SchemaBootstrap(vertx, settings.database());
+    this.schema = components.contains(Component.SCHEMA) ? new SchemaVerticle(settings.database()) : null;
   }
 
   /** Starts a node with every component, on a Vert.x of its own (clustered when configured). */
@@ -127,24 +130,26 @@ public final class ConsolidbNode {
           queryStats, new QueryClient(vertx, EXPLAIN_TIMEOUT_MS), cache == null ? null : cache::summary)));
     }
     if (components.contains(Component.SCHEMA)) {
-      chain = chain.compose(v -> schema.start());
+      chain = chain.compose(v -> deploy(schema));
     }
     // after the cache and the query verticle: its first round, run during start, sees both
     if (components.contains(Component.HEALTH)) {
       chain = chain.compose(v -> deploy(new HealthVerticle(settings, registry)));
     }
     if (components.contains(Component.RESTAURANTS)) {
-      chain = chain.compose(v -> deploy(new RestaurantVerticle(queries)));
+      chain = chain.compose(v -> deploy(new RestaurantVerticle(queries, inProcess)));
     }
     if (components.contains(Component.USERS)) {
-      chain = chain.compose(v -> deploy(new UserVerticle(queries, new ServiceStats("users", registry))));
+      chain = chain.compose(v -> deploy(new UserVerticle(queries, new ServiceStats("users", registry), inProcess)));
     }
     if (components.contains(Component.ANALYTICS)) {
       chain = chain.compose(v -> deploy(new AnalyticsVerticle(queries, new ServiceStats("analytics", registry),
-          settings.cache().ttlSeconds())));
+          settings.cache().ttlSeconds(), inProcess)));
     }
     if (components.contains(Component.HTTP)) {
-      chain = chain.compose(v -> deploy(new HttpVerticle(settings, registry)));
+      // without a schema component the schema is someone else's to migrate: ready as far as we know
+      BooleanSupplier schemaReady = schema == null ? () -> true : schema::ready;
+      chain = chain.compose(v -> deploy(new HttpVerticle(settings, registry, inProcess, schemaReady)));
     }
     return chain.map(this).onSuccess(n -> log.info("node: started ({}, components {}, cluster {})",
         settings.environment().fileName(), components, settings.cluster().enabled() ? "on" : "off"));
@@ -182,9 +187,13 @@ public final class ConsolidbNode {
     return cache;
   }
 
+  /** The services this node serves, for same-node callers ({@link InProcessServices#inProcessOrProxy}). */
+  public InProcessServices inProcess() {
+    return inProcess;
+  }
+
   /** Undeploys the verticles in reverse order (HTTP first, pool last); leaves Vert.x running. */
   public Future<Void> undeploy() {
-    schema.stop();
     Future<Void> chain = Future.succeededFuture();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);

@@ -1,7 +1,6 @@
 package io.consolidb.restaurant;
 
 import io.consolidb.Addresses;
-import io.consolidb.service.CacheMark;
 import io.consolidb.service.InProcessServices;
 import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;
@@ -23,33 +22,24 @@ import io.vertx.core.json.JsonObject;
  * when the database is saturated, 503 when it is unavailable, 504 when it did not answer in
  * time. The bounds are in {@link RestaurantLimits}.
  *
- * <p>When the serving node caches query results (README "Caching"), the results of the reads
- * ({@code get}, {@code near}, {@code byCity}, {@code search}) carry one more field,
- * {@value #CACHE_MARK}: {@code "HIT"} when served from the cache, {@code "MISS"} when read from
- * PostgreSQL. The HTTP API moves it into the {@code X-Cache} response header.
+ * <p>When the serving node caches query results (README "Caching"), the reads ({@code get},
+ * {@code near}, {@code byCity}, {@code search}) return a {@link io.consolidb.service.CachedRead}
+ * that tells an in-process caller whether the cache answered (the HTTP API's {@code X-Cache}
+ * header); over the event bus the result is the same JSON without it.
  */
 @ProxyGen
 @VertxGen
 public interface RestaurantService {
 
-  /** The result field that says whether a read was served from the cache ({@link CacheMark}). */
-  String CACHE_MARK = CacheMark.FIELD;
-
   /**
-   * The way to call the service: in-process while this node serves it (no event-bus hop and no
-   * copy, see {@link InProcessServices}: results are read-only), over the event bus otherwise,
-   * wherever in the cluster it is deployed.
+   * The event-bus proxy of the service, wherever in the cluster it is deployed (on the node that
+   * serves it, the node's own callers use {@link InProcessServices#inProcessOrProxy} instead).
    *
-   * @param timeoutMs how long an event-bus call waits for the reply before failing with
+   * @param timeoutMs how long a call waits for the reply before failing with
    *     {@code ReplyFailure.TIMEOUT}; make it longer than the query timeout so that a slow query
    *     is reported by the service itself (504) rather than by the event bus
    */
   static RestaurantService createProxy(Vertx vertx, long timeoutMs) {
-    return InProcessServices.client(vertx, RestaurantService.class, Addresses.RESTAURANTS, timeoutMs);
-  }
-
-  /** A proxy that always calls over the event bus, even on a node that serves the service. */
-  static RestaurantService createEventBusProxy(Vertx vertx, long timeoutMs) {
     return InProcessServices.eventBusProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS, timeoutMs);
   }
 

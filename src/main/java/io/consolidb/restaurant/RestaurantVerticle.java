@@ -3,6 +3,7 @@ package io.consolidb.restaurant;
 import io.consolidb.Addresses;
 import io.consolidb.query.QueryClient;
 import io.consolidb.restaurant.impl.RestaurantServiceImpl;
+import io.consolidb.service.InProcessServices;
 import io.consolidb.service.ServiceEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -14,15 +15,17 @@ import io.vertx.core.VerticleBase;
 public class RestaurantVerticle extends VerticleBase {
 
   private final QueryClient queries;
+  private final InProcessServices inProcess;
   private ServiceEndpoint endpoint;
 
-  public RestaurantVerticle(QueryClient queries) {
+  public RestaurantVerticle(QueryClient queries, InProcessServices inProcess) {
     this.queries = queries;
+    this.inProcess = inProcess;
   }
 
   @Override
   public Future<?> start() {
-    return ServiceEndpoint.publish(vertx, Addresses.RESTAURANTS, RestaurantService.class,
+    return ServiceEndpoint.publish(vertx, inProcess, Addresses.RESTAURANTS, RestaurantService.class,
         new RestaurantServiceImpl(queries)).onSuccess(published -> endpoint = published);
   }
 

@@ -3,8 +3,6 @@ package io.consolidb.service;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.shareddata.LocalMap;
-import io.vertx.core.shareddata.Shareable;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.serviceproxy.ServiceProxyBuilder;
 import java.lang.reflect.InvocationHandler;
@@ -12,14 +10,17 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Same-node calls to a service without the event bus. A service verticle binds its
- * implementation here beside its event-bus registration; a client made by {@link #client} calls
- * that implementation directly, on the caller's thread, while it is bound, and the event-bus proxy
- * otherwise (another node serves it, or the service is not deployed yet or any more).
+ * Same-node calls to a service without the event bus: one instance per node, built by the node.
+ * A service verticle binds its implementation here beside its event-bus registration; a client
+ * made by {@link #inProcessOrProxy} calls that implementation directly, on the caller's thread,
+ * while it is bound, and the event-bus proxy otherwise (another node serves it, or the service is
+ * not deployed yet or any more).
  *
  * <p>Why: a call over the event bus to a verticle on another event loop costs two thread
  * hand-offs and a deep copy of the reply (the built-in JSON codec copies on local delivery), about
@@ -35,32 +36,32 @@ import org.slf4j.LoggerFactory;
 public final class InProcessServices {
 
   private static final Logger LOG = LoggerFactory.getLogger(InProcessServices.class);
-  private static final String MAP = "consolidb.in-process-services";
 
-  private InProcessServices() {
-  }
+  /** Implementations bound on this node, by address; an implementation is compared by identity. */
+  private final ConcurrentMap<String, Object> bound = new ConcurrentHashMap<>();
 
   /** Makes {@code implementation} reachable in-process on this node as the service at {@code address}. */
-  public static <T> void bind(Vertx vertx, String address, T implementation) {
-    map(vertx).put(address, new Binding(Objects.requireNonNull(implementation)));
+  public <T> void bind(String address, T implementation) {
+    bound.put(address, Objects.requireNonNull(implementation));
   }
 
   /** Removes the binding of {@code implementation} (and only that one) from {@code address}. */
-  public static void unbind(Vertx vertx, String address, Object implementation) {
-    map(vertx).remove(address, new Binding(implementation));
+  public void unbind(String address, Object implementation) {
+    bound.computeIfPresent(address, (a, current) -> current == implementation ? null : current);
   }
 
   /** True while a service is bound in-process at {@code address} on this node. */
-  public static boolean bound(Vertx vertx, String address) {
-    return map(vertx).get(address) != null;
+  public boolean bound(String address) {
+    return bound.containsKey(address);
   }
 
   /**
-   * A {@code type} that calls the implementation bound at {@code address} on this node, looked
-   * up at every call, and the event-bus proxy ({@link #eventBusProxy}) when none is bound.
+   * The one place a same-node caller picks its path: a {@code type} that calls the
+   * implementation bound at {@code address} on this node, looked up at every call, and the
+   * event-bus proxy ({@link #eventBusProxy}) when none is bound.
    */
-  public static <T> T client(Vertx vertx, Class<T> type, String address, long timeoutMs) {
-    return client(vertx, type, address, eventBusProxy(vertx, type, address, timeoutMs));
+  public <T> T inProcessOrProxy(Vertx vertx, Class<T> type, String address, long timeoutMs) {
+    return inProcessOr(type, address, eventBusProxy(vertx, type, address, timeoutMs));
   }
 
   /** The generated event-bus proxy of {@code type} at {@code address}, each call bounded by {@code timeoutMs}. */
@@ -71,15 +72,14 @@ public final class InProcessServices {
         .build(type);
   }
 
-  static <T> T client(Vertx vertx, Class<T> type, String address, T eventBusProxy) {
-    LocalMap<String, Binding> bindings = map(vertx);
+  <T> T inProcessOr(Class<T> type, String address, T eventBusProxy) {
     InvocationHandler handler = (proxy, method, args) -> {
       if (method.getDeclaringClass() == Object.class) {
         return objectMethod(proxy, method, args, type, address);
       }
-      Binding binding = bindings.get(address);
-      if (binding != null) {
-        return call(binding.implementation(), method, args);
+      Object implementation = bound.get(address);
+      if (implementation != null) {
+        return call(implementation, method, args);
       }
       try {
         return method.invoke(eventBusProxy, args);
@@ -115,24 +115,5 @@ public final class InProcessServices {
       case "hashCode" -> System.identityHashCode(proxy);
       default -> type.getSimpleName() + " client of " + address;
     };
-  }
-
-  @SuppressWarnings("unchecked")
-  private static LocalMap<String, Binding> map(Vertx vertx) {
-    return vertx.sharedData().getLocalMap(MAP);
-  }
-
-  /** Local-map values must be {@link Shareable}; the implementation is thread-safe by contract. */
-  private record Binding(Object implementation) implements Shareable {
-
-    @Override
-    public boolean equals(Object other) {
-      return other instanceof Binding b && b.implementation == implementation;
-    }
-
-    @Override
-    public int hashCode() {
-      return System.identityHashCode(implementation);
-    }
   }
 }

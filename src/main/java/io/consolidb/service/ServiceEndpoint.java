@@ -13,13 +13,14 @@ import io.vertx.serviceproxy.ServiceBinder;
  */
 public final class ServiceEndpoint {
 
-  private final Vertx vertx;
+  private final InProcessServices inProcess;
   private final String address;
   private final Object implementation;
   private final MessageConsumer<JsonObject> consumer;
 
-  private ServiceEndpoint(Vertx vertx, String address, Object implementation, MessageConsumer<JsonObject> consumer) {
-    this.vertx = vertx;
+  private ServiceEndpoint(InProcessServices inProcess, String address, Object implementation,
+      MessageConsumer<JsonObject> consumer) {
+    this.inProcess = inProcess;
     this.address = address;
     this.implementation = implementation;
     this.consumer = consumer;
@@ -27,19 +28,20 @@ public final class ServiceEndpoint {
 
   /**
    * Registers {@code implementation} at {@code address}; completes once the registration has
-   * reached the cluster (callers elsewhere can find it), and only then binds it in-process.
+   * reached the cluster (callers elsewhere can find it), and only then binds it in {@code inProcess}.
    */
-  public static <T> Future<ServiceEndpoint> publish(Vertx vertx, String address, Class<T> type, T implementation) {
+  public static <T> Future<ServiceEndpoint> publish(Vertx vertx, InProcessServices inProcess, String address,
+      Class<T> type, T implementation) {
     MessageConsumer<JsonObject> consumer = new ServiceBinder(vertx).setAddress(address).register(type, implementation);
     return consumer.completion().map(v -> {
-      InProcessServices.bind(vertx, address, implementation);
-      return new ServiceEndpoint(vertx, address, implementation, consumer);
+      inProcess.bind(address, implementation);
+      return new ServiceEndpoint(inProcess, address, implementation, consumer);
     });
   }
 
   /** Stops taking calls: in-process callers fall back to the event bus at once. */
   public Future<Void> close() {
-    InProcessServices.unbind(vertx, address, implementation);
+    inProcess.unbind(address, implementation);
     return consumer.unregister();
   }
 }

@@ -28,20 +28,14 @@ import io.vertx.core.json.JsonObject;
 public interface UserService {
 
   /**
-   * The way to call the service: in-process while this node serves it (no event-bus hop and no
-   * copy, see {@link InProcessServices}: results are read-only), over the event bus otherwise,
-   * wherever in the cluster it is deployed.
+   * The event-bus proxy of the service, wherever in the cluster it is deployed (on the node that
+   * serves it, the node's own callers use {@link InProcessServices#inProcessOrProxy} instead).
    *
-   * @param timeoutMs how long an event-bus call waits for the reply before failing with
+   * @param timeoutMs how long a call waits for the reply before failing with
    *     {@code ReplyFailure.TIMEOUT}; make it longer than the query timeout so that a slow query
    *     is reported by the service itself (504) rather than by the event bus
    */
   static UserService createProxy(Vertx vertx, long timeoutMs) {
-    return InProcessServices.client(vertx, UserService.class, Addresses.USERS, timeoutMs);
-  }
-
-  /** A proxy that always calls over the event bus, even on a node that serves the service. */
-  static UserService createEventBusProxy(Vertx vertx, long timeoutMs) {
     return InProcessServices.eventBusProxy(vertx, UserService.class, Addresses.USERS, timeoutMs);
   }
 

@@ -3,6 +3,7 @@ package io.consolidb.user;
 import io.consolidb.Addresses;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
+import io.consolidb.service.InProcessServices;
 import io.consolidb.service.ServiceEndpoint;
 import io.consolidb.user.impl.UserServiceImpl;
 import io.vertx.core.Future;
@@ -16,16 +17,18 @@ public class UserVerticle extends VerticleBase {
 
   private final QueryClient queries;
   private final ServiceStats stats;
+  private final InProcessServices inProcess;
   private ServiceEndpoint endpoint;
 
-  public UserVerticle(QueryClient queries, ServiceStats stats) {
+  public UserVerticle(QueryClient queries, ServiceStats stats, InProcessServices inProcess) {
     this.queries = queries;
     this.stats = stats;
+    this.inProcess = inProcess;
   }
 
   @Override
   public Future<?> start() {
-    return ServiceEndpoint.publish(vertx, Addresses.USERS, UserService.class, new UserServiceImpl(queries, stats))
+    return ServiceEndpoint.publish(vertx, inProcess, Addresses.USERS, UserService.class, new UserServiceImpl(queries, stats))
         .onSuccess(published -> endpoint = published);
   }
 

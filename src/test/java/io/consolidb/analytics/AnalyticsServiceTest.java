@@ -47,7 +47,7 @@ class AnalyticsServiceTest {
   @BeforeEach
   void deploy(Vertx vertx, VertxTestContext ctx) {
     node.execute("DELETE FROM analytics_events", "DROP TRIGGER IF EXISTS refuse_boom ON analytics_events");
-    service = AnalyticsService.createEventBusProxy(vertx, 5000);
+    service = AnalyticsService.createProxy(vertx, 5000);
     TestNode.deployServices(vertx, node.config(0, "")).onComplete(ctx.succeedingThenComplete());
   }
 

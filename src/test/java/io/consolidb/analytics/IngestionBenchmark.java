@@ -50,8 +50,7 @@ class IngestionBenchmark {
       config.getJsonObject("database").put("pool", new JsonObject().put("size", CLIENTS).put("timeoutSeconds", 5))
           .put("queryTimeoutMs", 10_000);
       config.getJsonObject("http").put("maxBodyBytes", 1024 * 1024);
-      TestNode.deployServices(vertx, config).compose(v -> TestNode.deployHttp(vertx, config))
-          .await(60, TimeUnit.SECONDS);
+      TestNode.deployServicesAndHttp(vertx, config, false).await(60, TimeUnit.SECONDS);
       // the client's default pool (5 connections per host) covers the concurrent loops
       WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
           .setDefaultPort(port));

@@ -1,8 +1,10 @@
 package io.consolidb.bench;
 
+import io.consolidb.Addresses;
 import io.consolidb.analytics.AnalyticsService;
 import io.consolidb.config.ConfigLoader;
 import io.consolidb.config.NodeSettings;
+import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.restaurant.RestaurantService;
 import io.consolidb.restaurant.impl.RestaurantSqlForBenchmarks;
@@ -146,7 +148,7 @@ public final class BenchHarness {
   }
 
   /**
-   * Uncached get-by-id: through {@code createProxy} (the service in-process on its node) and the
+   * Uncached get-by-id: through the node's in-process client (as its HTTP API calls it) and the
    * query verticle's pipelined lookups vs a plain pool vs pgbench.
    * The node has as many connections as the plain pool: {@value #POOL_SIZE} − {@value #PIPELINED}
    * pooled and {@value #PIPELINED} for its pipelined lookups (get-by-id is one).
@@ -159,9 +161,10 @@ public final class BenchHarness {
     variables.put("DB_POOL_SIZE", Integer.toString(POOL_SIZE - PIPELINED));
     variables.put("DB_POOL_PIPELINED", Integer.toString(PIPELINED));
     NodeSettings settings = ConfigLoader.loadBlocking(variables);
-    Vertx node = ServiceLatency.start(settings, EnumSet.of(Component.QUERY, Component.RESTAURANTS));
+    ConsolidbNode started = ServiceLatency.start(settings, EnumSet.of(Component.QUERY, Component.RESTAURANTS));
+    Vertx node = started.vertx();
     try {
-      RestaurantService proxy = RestaurantService.createProxy(node, 10_000);
+      RestaurantService proxy = ServiceLatency.sameNode(started, RestaurantService.class, Addresses.RESTAURANTS);
       int n = mode.restaurants();
       long millis = mode.roundSeconds() * 1000L;
       Pool pool = direct;
@@ -181,17 +184,17 @@ public final class BenchHarness {
         report.notMeasured("proxy_vs_pgbench", "pgbench not installed");
       }
     } finally {
-      node.close().await(30, TimeUnit.SECONDS);
+      started.stop().await(30, TimeUnit.SECONDS);
     }
   }
 
   /**
-   * The radius query at one request in flight through {@code createProxy} (in-process on the
-   * serving node), on three in-JVM nodes alive side by side and measured in rotating rounds: caching off (every call runs the query on
+   * The radius query at one request in flight through the node's in-process client (as its HTTP
+   * API calls it), on three in-JVM nodes alive side by side and measured in rotating rounds: caching off (every call runs the query on
    * PostgreSQL; the same point each time, so PostgreSQL's own buffers are warm, as they would be
    * for a popular query), local tier on (every call a local hit), and local tier off with Redis
-   * (every call a Redis hit), plus the local-tier node through {@code createEventBusProxy} (the
-   * event-bus hop, reported as a detail). Each round takes the p50 of a batch of calls; every
+   * (every call a Redis hit), plus the local-tier node through {@code createProxy} (the
+   * event-bus hop, reported as a detail; its answers carry no cache outcome). Each round takes the p50 of a batch of calls; every
    * answer's cache mark is checked (none / HIT / HIT / HIT). The ratios are uncached ÷ cached of
    * the median p50s.
    */
@@ -206,21 +209,21 @@ public final class BenchHarness {
     int uncachedCalls = 250 * mode.roundSeconds();
     int localCalls = 2500 * mode.roundSeconds();
     int redisCalls = 1000 * mode.roundSeconds();
-    Vertx uncachedNode = null;
-    Vertx localNode = null;
-    Vertx redisNode = null;
+    ConsolidbNode uncachedNode = null;
+    ConsolidbNode localNode = null;
+    ConsolidbNode redisNode = null;
     try {
       uncachedNode = RadiusLatency.start(ConfigLoader.loadBlocking(uncached));
       localNode = RadiusLatency.start(ConfigLoader.loadBlocking(local));
       redisNode = RadiusLatency.start(ConfigLoader.loadBlocking(redis));
-      Vertx uncachedVertx = uncachedNode;
-      Vertx localVertx = localNode;
-      Vertx redisVertx = redisNode;
-      RestaurantService uncachedProxy = RestaurantService.createProxy(uncachedNode, 10_000);
-      RestaurantService localProxy = RestaurantService.createProxy(localNode, 10_000);
-      RestaurantService redisProxy = RestaurantService.createProxy(redisNode, 10_000);
-      // what a caller on another event loop or thread of the node pays when it insists on the event bus
-      RestaurantService localOverBus = RestaurantService.createEventBusProxy(localNode, 10_000);
+      Vertx uncachedVertx = uncachedNode.vertx();
+      Vertx localVertx = localNode.vertx();
+      Vertx redisVertx = redisNode.vertx();
+      RestaurantService uncachedProxy = ServiceLatency.sameNode(uncachedNode, RestaurantService.class, Addresses.RESTAURANTS);
+      RestaurantService localProxy = ServiceLatency.sameNode(localNode, RestaurantService.class, Addresses.RESTAURANTS);
+      RestaurantService redisProxy = ServiceLatency.sameNode(redisNode, RestaurantService.class, Addresses.RESTAURANTS);
+      // what a caller pays over the event bus: the hop, and no cache outcome with the answer
+      RestaurantService localOverBus = RestaurantService.createProxy(localVertx, 10_000);
       // The first call on each caching node is the one miss that fills the cache (and Redis).
       localProxy.near(RadiusLatency.LAT, RadiusLatency.LNG, RadiusLatency.RADIUS_KM, RadiusLatency.LIMIT)
           .await(10, TimeUnit.SECONDS);
@@ -232,7 +235,7 @@ public final class BenchHarness {
       sides.put("local_tier", () -> p50(RadiusLatency.measure(localVertx, localProxy, localCalls, "HIT"), "local_tier", p99));
       sides.put("redis", () -> p50(RadiusLatency.measure(redisVertx, redisProxy, redisCalls, "HIT"), "redis", p99));
       sides.put("local_tier_event_bus",
-          () -> p50(RadiusLatency.measure(localVertx, localOverBus, redisCalls, "HIT"), "local_tier_event_bus", p99));
+          () -> p50(RadiusLatency.measure(localVertx, localOverBus, redisCalls, null), "local_tier_event_bus", p99));
       Map<String, Samples> samples = Comparison.alternate(sides, mode.rounds());
       Comparison localSpeedup = Comparison.of("cache_speedup_local", "µs p50", "uncached", samples.get("uncached"),
           "local_tier", samples.get("local_tier"));
@@ -249,9 +252,9 @@ public final class BenchHarness {
               .put("redis", redisCalls).put("local_tier_event_bus", redisCalls))
           .put("last_round_p99_us", p99));
     } finally {
-      for (Vertx node : new Vertx[] {uncachedNode, localNode, redisNode}) {
+      for (ConsolidbNode node : new ConsolidbNode[] {uncachedNode, localNode, redisNode}) {
         if (node != null) {
-          node.close().await(30, TimeUnit.SECONDS);
+          node.stop().await(30, TimeUnit.SECONDS);
         }
       }
     }
@@ -259,9 +262,9 @@ public final class BenchHarness {
 
   /**
    * The analytics top-restaurants report (limit {@value #TOP_LIMIT}) over a 7-day window of the
-   * loaded events, at one request in flight through {@code AnalyticsService.createProxy}: a node with
+   * loaded events, at one request in flight through the node's in-process client: a node with
    * caching off (every call runs the report on PostgreSQL, same window each time, so its buffers
-   * are warm) vs a node with the local tier on (every call a local hit, checked: {@code _cache}
+   * are warm) vs a node with the local tier on (every call a local hit, checked: the cache outcome
    * is {@code HIT}), in alternating rounds, each round the p50 of a batch of calls.
    */
   private static void reportCacheScenario(Mode mode, Report report, Map<String, String> nodeEnv, Pool db)
@@ -285,15 +288,15 @@ public final class BenchHarness {
             + " rows, not " + TOP_LIMIT);
       }
     };
-    Vertx uncachedNode = null;
-    Vertx localNode = null;
+    ConsolidbNode uncachedNode = null;
+    ConsolidbNode localNode = null;
     try {
       uncachedNode = ServiceLatency.start(ConfigLoader.loadBlocking(uncached), components);
       localNode = ServiceLatency.start(ConfigLoader.loadBlocking(local), components);
-      Vertx uncachedVertx = uncachedNode;
-      Vertx localVertx = localNode;
-      AnalyticsService uncachedProxy = AnalyticsService.createProxy(uncachedNode, 10_000);
-      AnalyticsService localProxy = AnalyticsService.createProxy(localNode, 10_000);
+      Vertx uncachedVertx = uncachedNode.vertx();
+      Vertx localVertx = localNode.vertx();
+      AnalyticsService uncachedProxy = ServiceLatency.sameNode(uncachedNode, AnalyticsService.class, Addresses.ANALYTICS);
+      AnalyticsService localProxy = ServiceLatency.sameNode(localNode, AnalyticsService.class, Addresses.ANALYTICS);
       // The first call on the caching node is the one miss that fills the cache.
       localProxy.topRestaurants(from, to, TOP_LIMIT).await(10, TimeUnit.SECONDS);
       JsonObject p99 = new JsonObject();
@@ -310,9 +313,9 @@ public final class BenchHarness {
           .put("calls_per_round", new JsonObject().put("uncached", uncachedCalls).put("local_tier", cachedCalls))
           .put("last_round_p99_us", p99));
     } finally {
-      for (Vertx node : new Vertx[] {uncachedNode, localNode}) {
+      for (ConsolidbNode node : new ConsolidbNode[] {uncachedNode, localNode}) {
         if (node != null) {
-          node.close().await(30, TimeUnit.SECONDS);
+          node.stop().await(30, TimeUnit.SECONDS);
         }
       }
     }

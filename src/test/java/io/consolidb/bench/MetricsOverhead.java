@@ -1,5 +1,6 @@
 package io.consolidb.bench;
 
+import io.consolidb.Addresses;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.metrics.Meters;
 import io.consolidb.node.ConsolidbNode;
@@ -17,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * and {@code MetricsOverheadBenchmark}: two nodes in this JVM from the same settings, one with
  * metrics on (all Vert.x built-ins plus consolidb's meters, {@code Meters.registry(vertx)} per
  * instance) and one with metrics off, each with the query verticle, the metrics verticle and the
- * restaurant service, caching off. Closed-loop uncached get-by-id through {@code createProxy} on
+ * restaurant service, caching off. Closed-loop uncached get-by-id through the node's in-process client on
  * each, in alternating rounds; the ratio is on ÷ off.
  */
 public final class MetricsOverhead {
@@ -38,8 +39,8 @@ public final class MetricsOverhead {
       offNode = start(settings, false);
       Vertx on = onNode.vertx();
       Vertx offVertx = offNode.vertx();
-      RestaurantService onProxy = RestaurantService.createProxy(on, 10_000);
-      RestaurantService offProxy = RestaurantService.createProxy(offVertx, 10_000);
+      RestaurantService onProxy = ServiceLatency.sameNode(onNode, RestaurantService.class, Addresses.RESTAURANTS);
+      RestaurantService offProxy = ServiceLatency.sameNode(offNode, RestaurantService.class, Addresses.RESTAURANTS);
       Comparison comparison = Comparison.run("metrics_on_vs_off", "lookups/s",
           "metrics_on", () -> Load.throughput(on, concurrency, millis, () -> onProxy.get(randomId(ids))),
           "metrics_off", () -> Load.throughput(offVertx, concurrency, millis, () -> offProxy.get(randomId(ids))),

@@ -1,6 +1,7 @@
 package io.consolidb.bench;
 
 import io.consolidb.config.NodeSettings;
+import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.restaurant.RestaurantService;
 import io.vertx.core.Vertx;
@@ -26,7 +27,7 @@ public final class RadiusLatency {
   }
 
   /** A node (query verticle, cache verticle, restaurant service) with these settings, on its own Vert.x. */
-  public static Vertx start(NodeSettings settings) throws Exception {
+  public static ConsolidbNode start(NodeSettings settings) throws Exception {
     return ServiceLatency.start(settings, EnumSet.of(Component.QUERY, Component.CACHE, Component.RESTAURANTS));
   }
 

@@ -4,6 +4,7 @@ import io.consolidb.config.NodeSettings;
 import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.testsupport.TestNodes;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -33,9 +34,14 @@ public final class ServiceLatency {
   }
 
   /** A node running {@code components} with these settings, on its own Vert.x. */
-  public static Vertx start(NodeSettings settings, EnumSet<Component> components) throws Exception {
+  public static ConsolidbNode start(NodeSettings settings, EnumSet<Component> components) throws Exception {
     // The cache verticle answers "off" by itself when settings.cache().enabled() is false.
-    return ConsolidbNode.start(settings, components).await(60, TimeUnit.SECONDS).vertx();
+    return ConsolidbNode.start(settings, components).await(60, TimeUnit.SECONDS);
+  }
+
+  /** The way the node's own callers (its HTTP API) reach {@code type}: in-process, no event-bus hop. */
+  public static <T> T sameNode(ConsolidbNode node, Class<T> type, String address) {
+    return node.inProcess().inProcessOrProxy(node.vertx(), type, address, 10_000);
   }
 
   /**
@@ -73,7 +79,7 @@ public final class ServiceLatency {
         if (answer.failed()) {
           throw new IllegalStateException("call " + i + " failed", answer.cause());
         }
-        if (!Objects.equals(expectedMark, answer.result().getString(RestaurantService.CACHE_MARK))) {
+        if (!Objects.equals(expectedMark, TestNodes.cacheOutcome(answer.result()))) {
           unexpected[0]++;
         }
         check.accept(answer.result());

@@ -41,8 +41,7 @@ class CacheHttpTest {
     vertx = Vertx.vertx();
     int port = TestNode.freePort();
     JsonObject config = CacheTestKit.config(node, port, TestServices.redisUrl(), CacheTestKit.uniquePrefix());
-    cache = CacheTestKit.deploy(vertx, config).cache();
-    TestNode.deployHttp(vertx, config).await();
+    cache = CacheTestKit.deployWithHttp(vertx, config).cache();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
   }
 

@@ -1,10 +1,12 @@
 package io.consolidb.cache;
 
+import io.consolidb.Addresses;
 import io.consolidb.bench.RadiusLatency;
 import io.consolidb.bench.ServiceLatency;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.demo.DemoDataSeeder;
 import io.consolidb.http.TestNode;
+import io.consolidb.node.ConsolidbNode;
 import io.consolidb.restaurant.RestaurantService;
 import io.consolidb.restaurant.impl.RestaurantSqlForBenchmarks;
 import io.consolidb.testsupport.TestServices;
@@ -82,9 +84,10 @@ class CacheLatencyBenchmark {
       throws Exception {
     JsonObject config = (cacheConfig != null ? cacheConfig : node.config(0, "")).copy()
         .put("metrics", new JsonObject().put("enabled", false));
-    Vertx vertx = RadiusLatency.start(NodeSettings.fromJson(config));
+    ConsolidbNode started = RadiusLatency.start(NodeSettings.fromJson(config));
+    Vertx vertx = started.vertx();
     try {
-      RestaurantService service = RestaurantService.createProxy(vertx, 10_000);
+      RestaurantService service = ServiceLatency.sameNode(started, RestaurantService.class, Addresses.RESTAURANTS);
       String expected = cacheConfig == null ? null : "HIT";
       // warm-up: JIT, pool, prepared statements, the cache entry (its first call is the one miss)
       service.near(LAT, LNG, 10, 20).await(10, TimeUnit.SECONDS);

@@ -44,6 +44,11 @@ final class CacheTestKit {
     return TestNodes.deploy(vertx, config, Component.CACHE, Component.QUERY, Component.RESTAURANTS);
   }
 
+  /** {@link #deploy(Vertx, JsonObject)} and the HTTP API, as one node. */
+  static ConsolidbNode deployWithHttp(Vertx vertx, JsonObject config) {
+    return TestNodes.deploy(vertx, config, Component.CACHE, Component.QUERY, Component.RESTAURANTS, Component.HTTP);
+  }
+
   static Redis redis(Vertx vertx, String url) {
     return Redis.createClient(vertx, new RedisOptions().setConnectionString(url));
   }

@@ -2,10 +2,12 @@ package io.consolidb.cache;
 
 import static io.consolidb.http.KnownRestaurants.CENTRE_LAT;
 import static io.consolidb.http.KnownRestaurants.CENTRE_LNG;
+import static io.consolidb.testsupport.TestNodes.cacheOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.Addresses;
 import io.consolidb.http.TestNode;
+import io.consolidb.node.ConsolidbNode;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
 import io.consolidb.restaurant.RestaurantService;
@@ -61,9 +63,10 @@ class CachedQueryTest {
     node.reseed();
     vertx = Vertx.vertx();
     prefix = CacheTestKit.uniquePrefix();
-    cache = CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, TestServices.redisUrl(), prefix)).cache();
+    ConsolidbNode deployed = CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, TestServices.redisUrl(), prefix));
+    cache = deployed.cache();
     redis = CacheTestKit.redis(vertx, TestServices.redisUrl());
-    service = RestaurantService.createProxy(vertx, 5000);
+    service = deployed.inProcess().inProcessOrProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS, 5000);
     queries = new QueryClient(vertx, 5000, cache);
   }
 
@@ -79,10 +82,8 @@ class CachedQueryTest {
   void read_missThenLocalHit() {
     JsonObject first = service.near(CENTRE_LAT, CENTRE_LNG, 3, 5).await();
     JsonObject second = service.near(CENTRE_LAT, CENTRE_LNG, 3, 5).await();
-    assertThat(first.getString("_cache")).isEqualTo("MISS");
-    assertThat(second.getString("_cache")).isEqualTo("HIT");
-    first.remove("_cache");
-    second.remove("_cache");
+    assertThat(cacheOutcome(first)).isEqualTo("MISS");
+    assertThat(cacheOutcome(second)).isEqualTo("HIT");
     assertThat(second).isEqualTo(first);
     JsonObject stats = stats();
     assertThat(stats.getJsonObject("local").getLong("hits")).isEqualTo(1);
@@ -116,14 +117,14 @@ class CachedQueryTest {
   @DisplayName("a write through the service drops the cached reads before it answers")
   void serviceWrite_noStaleRead() {
     assertThat(service.get(1).await().getString("name")).isEqualTo("Times Square Deli");
-    assertThat(service.get(1).await().getString("_cache")).isEqualTo("HIT");
+    assertThat(cacheOutcome(service.get(1).await())).isEqualTo("HIT");
     JsonObject near = service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await();
     service.update(1, new JsonObject().put("name", "Renamed Deli")).await();
     JsonObject after = service.get(1).await();
     assertThat(after.getString("name")).isEqualTo("Renamed Deli");
-    assertThat(after.getString("_cache")).isEqualTo("MISS");
+    assertThat(cacheOutcome(after)).isEqualTo("MISS");
     JsonObject nearAfter = service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await();
-    assertThat(nearAfter.getString("_cache")).isEqualTo("MISS");
+    assertThat(cacheOutcome(nearAfter)).isEqualTo("MISS");
     assertThat(nearAfter.getJsonArray("items").stream().map(o -> ((JsonObject) o).getString("name")))
         .contains("Renamed Deli");
     service.delete(1).await();
@@ -135,7 +136,7 @@ class CachedQueryTest {
   @DisplayName("an UPDATE made with plain SQL elsewhere reaches the cache within one second")
   void plainSqlUpdate_invalidatesThroughNotify() throws Exception {
     service.get(2).await();
-    assertThat(service.get(2).await().getString("_cache")).isEqualTo("HIT");
+    assertThat(cacheOutcome(service.get(2).await())).isEqualTo("HIT");
     PgConnection conn = PgConnection.connect(vertx, PgConnectOptions.fromUri(node.databaseUrl())).await();
     try {
       conn.query("UPDATE restaurants SET name = 'Changed Outside' WHERE id = 2").execute().await();
@@ -155,12 +156,12 @@ class CachedQueryTest {
   @DisplayName("a change to the same table in another schema of the database leaves this node's entries alone")
   void otherSchemaChange_ignored() throws Exception {
     service.get(3).await();
-    assertThat(service.get(3).await().getString("_cache")).isEqualTo("HIT");
+    assertThat(cacheOutcome(service.get(3).await())).isEqualTo("HIT");
     long before = stats().getJsonObject("invalidations").getLong("notifications", 0L);
     try (TestNode other = TestNode.create("cache_other")) {
       other.reseed(); // inserts into restaurants of another schema: notifications on the same channel
       Thread.sleep(500);
-      assertThat(service.get(3).await().getString("_cache")).isEqualTo("HIT");
+      assertThat(cacheOutcome(service.get(3).await())).isEqualTo("HIT");
       assertThat(stats().getJsonObject("invalidations").getLong("notifications", 0L)).isEqualTo(before);
     }
   }
@@ -182,7 +183,7 @@ class CachedQueryTest {
     assertThat(byKey.getLong("local")).isEqualTo(1);
     assertThat(byKey.getLong("redis")).isEqualTo(1);
     assertThat(redisExists("restaurants:id:1")).isFalse();
-    assertThat(service.get(1).await().getString("_cache")).isEqualTo("MISS");
+    assertThat(cacheOutcome(service.get(1).await())).isEqualTo("MISS");
     awaitRedis("restaurants:id:1"); // the fill's SET is sent after the reply
 
     JsonObject byPattern = invalidate(new JsonObject().put("pattern", "restaurants:id:*"));

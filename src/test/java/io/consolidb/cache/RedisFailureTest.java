@@ -1,9 +1,11 @@
 package io.consolidb.cache;
 
+import static io.consolidb.testsupport.TestNodes.cacheOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.Addresses;
 import io.consolidb.http.TestNode;
+import io.consolidb.node.ConsolidbNode;
 import io.consolidb.restaurant.RestaurantService;
 import io.consolidb.testsupport.RedisProcess;
 import io.consolidb.testsupport.TcpProxy;
@@ -60,8 +62,9 @@ class RedisFailureTest {
     vertx = Vertx.vertx();
     proxy = TcpProxy.start(vertx, "127.0.0.1", redisServer.port()).await();
     String url = "redis://127.0.0.1:" + proxy.port();
-    cache = CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, url, "consolidb:")).cache();
-    service = RestaurantService.createProxy(vertx, 5000);
+    ConsolidbNode deployed = CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, url, "consolidb:"));
+    cache = deployed.cache();
+    service = deployed.inProcess().inProcessOrProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS, 5000);
     redis = CacheTestKit.redis(vertx, redisServer.url());
   }
 
@@ -76,9 +79,9 @@ class RedisFailureTest {
   void redisStopped_fallsBackAndRecovers() {
     service.get(1).await();
     redisServer.stop();
-    assertThat(timedGet(1).getString("_cache")).isEqualTo("HIT"); // local tier
+    assertThat(cacheOutcome(timedGet(1))).isEqualTo("HIT"); // local tier
     for (long id = 2; id <= 6; id++) {
-      assertThat(timedGet(id).getString("_cache")).isEqualTo("MISS"); // PostgreSQL, not an error
+      assertThat(cacheOutcome(timedGet(id))).isEqualTo("MISS"); // PostgreSQL, not an error
     }
     assertThat(stats().getJsonObject("redis").getString("state")).isEqualTo("down");
     assertThat(stats().getLong("fallbacks")).isGreaterThan(0);
@@ -86,7 +89,7 @@ class RedisFailureTest {
     redisServer.start();
     await(() -> "up".equals(stats().getJsonObject("redis").getString("state")), 5000);
     assertThat(stats().getJsonObject("local").getLong("drops")).isGreaterThanOrEqualTo(1);
-    assertThat(timedGet(1).getString("_cache")).isEqualTo("MISS"); // the local tier was dropped
+    assertThat(cacheOutcome(timedGet(1))).isEqualTo("MISS"); // the local tier was dropped
     await(() -> redisHas("consolidb:restaurants:id:1"), 2000); // and Redis is filled again
   }
 
@@ -97,12 +100,12 @@ class RedisFailureTest {
     await(() -> redisHas("consolidb:restaurants:id:1"), 2000);
     redisServer.pause();
     for (long id = 2; id <= 6; id++) {
-      assertThat(timedGet(id).getString("_cache")).isEqualTo("MISS");
+      assertThat(cacheOutcome(timedGet(id))).isEqualTo("MISS");
     }
     // the write's Redis invalidation cannot reach the paused Redis: it is queued
     service.update(1, new JsonObject().put("name", "Renamed During Outage")).await(5, TimeUnit.SECONDS);
     JsonObject afterUpdate = timedGet(1);
-    assertThat(afterUpdate.getString("name")).as("name read after the update (cache mark %s)", afterUpdate.getString("_cache"))
+    assertThat(afterUpdate.getString("name")).as("name read after the update (cache mark %s)", cacheOutcome(afterUpdate))
         .isEqualTo("Renamed During Outage");
     assertThat(stats().getJsonObject("redis").getString("state")).isEqualTo("down");
 
@@ -141,7 +144,7 @@ class RedisFailureTest {
   void redisRefusing_fallsBackAndRecovers() {
     proxy.refuse().await();
     for (long id = 1; id <= 5; id++) {
-      assertThat(timedGet(id).getString("_cache")).isEqualTo("MISS");
+      assertThat(cacheOutcome(timedGet(id))).isEqualTo("MISS");
     }
     assertThat(stats().getJsonObject("redis").getString("state")).isEqualTo("down");
     proxy.accept().await();
@@ -156,9 +159,9 @@ class RedisFailureTest {
     service.get(1).await();
     proxy.freeze();
     for (long id = 2; id <= 6; id++) {
-      assertThat(timedGet(id).getString("_cache")).isEqualTo("MISS");
+      assertThat(cacheOutcome(timedGet(id))).isEqualTo("MISS");
     }
-    assertThat(timedGet(1).getString("_cache")).isEqualTo("HIT");
+    assertThat(cacheOutcome(timedGet(1))).isEqualTo("HIT");
     proxy.thaw();
     await(() -> "up".equals(stats().getJsonObject("redis").getString("state")), 5000);
   }

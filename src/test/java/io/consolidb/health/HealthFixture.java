@@ -3,9 +3,12 @@ package io.consolidb.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.Addresses;
+import io.consolidb.config.NodeSettings;
+import io.consolidb.http.HttpVerticle;
 import io.consolidb.http.TestNode;
 import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.service.InProcessServices;
 import io.consolidb.testsupport.TcpProxy;
 import io.consolidb.testsupport.TestNodes;
 import io.consolidb.testsupport.TestServices;
@@ -22,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * A node for health tests: PostgreSQL behind a {@link TcpProxy} (so it can be refused or
@@ -68,6 +72,17 @@ final class HealthFixture implements AutoCloseable {
 
   HealthFixture deploy(JsonObject config) {
     node = await(TestNodes.deployAsync(vertx, config, Component.QUERY, Component.HEALTH, Component.HTTP), 10);
+    return this;
+  }
+
+  /**
+   * As {@link #deploy(JsonObject)}, with an HTTP verticle built here whose schema readiness the
+   * test controls (a component built with a double, as the node's explicit wiring allows).
+   */
+  HealthFixture deploy(JsonObject config, BooleanSupplier schemaReady) {
+    node = await(TestNodes.deployAsync(vertx, config, Component.QUERY, Component.HEALTH), 10);
+    await(vertx.deployVerticle(new HttpVerticle(NodeSettings.fromJson(config), node.registry(),
+        new InProcessServices(), schemaReady)), 10);
     return this;
   }
 

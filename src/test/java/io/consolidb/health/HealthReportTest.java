@@ -3,7 +3,6 @@ package io.consolidb.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.Addresses;
-import io.consolidb.NodeState;
 import io.consolidb.http.TestNode;
 import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.testsupport.TestNodes;
@@ -32,7 +31,6 @@ class HealthReportTest {
 
   @AfterEach
   void stop() throws Exception {
-    NodeState.schemaPending(vertx, false);
     node.close();
     vertx.close().await(30, TimeUnit.SECONDS);
   }
@@ -129,13 +127,13 @@ class HealthReportTest {
   @Test
   @DisplayName("ready is 503 while the schema is pending, whatever the level")
   void ready_schemaPending() throws Exception {
-    node.deploy(node.config(4, new JsonObject()));
-    NodeState.schemaPending(vertx, true);
+    AtomicBoolean schemaReady = new AtomicBoolean(false);
+    node.deploy(node.config(4, new JsonObject()), schemaReady::get);
     HttpResponse<Buffer> ready = node.get("/health/ready");
     assertThat(ready.statusCode()).isEqualTo(503);
     assertThat(ready.bodyAsJsonObject().getString("reason")).contains("schema");
     assertThat(node.get("/health").statusCode()).isEqualTo(200);
-    NodeState.schemaPending(vertx, false);
+    schemaReady.set(true);
     assertThat(node.get("/health/ready").statusCode()).isEqualTo(200);
   }
 

@@ -62,9 +62,7 @@ class HttpApiTest {
     port = TestNode.freePort();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     JsonObject config = node.config(port, TOKEN);
-    TestNode.deployServices(vertx, config)
-        .compose(v -> TestNode.deployHealth(vertx, config))
-        .compose(v -> TestNode.deployHttp(vertx, config))
+    TestNode.deployServicesAndHttp(vertx, config, true)
         .onComplete(ctx.succeedingThenComplete());
   }
 

@@ -98,7 +98,8 @@ class OpenApiDocumentTest {
                 String what = method.toUpperCase(Locale.ROOT) + " " + uri + " answered " + response.bodyAsString();
                 if (expected) {
                   assertThat(response.statusCode()).as(what).isNotEqualTo(405);
-                  assertThat(response.bodyAsString()).as(what).doesNotContain("no such resource");
+                  // an empty body is fine (a registry with no meters yet scrapes as nothing)
+                  assertThat(String.valueOf(response.bodyAsString())).as(what).doesNotContain("no such resource");
                 } else {
                   assertThat(response.statusCode()).as(what).isEqualTo(405);
                   assertThat(response.getHeader("Allow")).as(what + ": Allow").isNotNull();

@@ -87,6 +87,18 @@ public final class TestNode implements AutoCloseable {
         Component.ANALYTICS).mapEmpty();
   }
 
+  /**
+   * Deploys the query verticle, the three services and the HTTP API as one node (the HTTP API calls
+   * the services in-process, as on a real node), and the health monitor when {@code withHealth}.
+   */
+  public static Future<Void> deployServicesAndHttp(Vertx vertx, JsonObject config, boolean withHealth) {
+    return withHealth
+        ? TestNodes.deployAsync(vertx, config, Component.QUERY, Component.RESTAURANTS, Component.USERS,
+            Component.ANALYTICS, Component.HEALTH, Component.HTTP).mapEmpty()
+        : TestNodes.deployAsync(vertx, config, Component.QUERY, Component.RESTAURANTS, Component.USERS,
+            Component.ANALYTICS, Component.HTTP).mapEmpty();
+  }
+
   /** Deploys the health monitor with this configuration. */
   public static Future<Void> deployHealth(Vertx vertx, JsonObject config) {
     return TestNodes.deployAsync(vertx, config, Component.HEALTH).mapEmpty();

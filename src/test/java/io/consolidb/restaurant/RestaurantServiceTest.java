@@ -59,7 +59,7 @@ class RestaurantServiceTest {
   @BeforeEach
   void deploy(Vertx vertx, VertxTestContext ctx) {
     node.reseed();
-    service = RestaurantService.createEventBusProxy(vertx, 5000);
+    service = RestaurantService.createProxy(vertx, 5000);
     TestNode.deployServices(vertx, node.config(0, "")).onComplete(ctx.succeedingThenComplete());
   }
 

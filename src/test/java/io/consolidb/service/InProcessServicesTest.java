@@ -22,12 +22,13 @@ import org.junit.jupiter.api.Test;
 /**
  * The same-node path of a service client: a fake {@link RestaurantService} (no database: the
  * mechanism is under test, not the service) published with {@link ServiceEndpoint}, called through
- * {@link RestaurantService#createProxy} and, for comparison, {@link RestaurantService#createEventBusProxy}.
+ * {@link InProcessServices#inProcessOrProxy} and, for comparison, {@link RestaurantService#createProxy}.
  */
 class InProcessServicesTest {
 
   private final JsonObject answer = new JsonObject().put("id", 7).put("name", "Kosher Deli");
   private final AtomicReference<Thread> calledOn = new AtomicReference<>();
+  private final InProcessServices inProcess = new InProcessServices();
   private Vertx vertx;
 
   @BeforeEach
@@ -43,25 +44,25 @@ class InProcessServicesTest {
   @Test
   @DisplayName("on the serving node a call runs on the caller's thread and the result is not copied")
   void callsInProcess() throws Exception {
-    ServiceEndpoint.publish(vertx, Addresses.RESTAURANTS, RestaurantService.class, new Fake())
+    ServiceEndpoint.publish(vertx, inProcess, Addresses.RESTAURANTS, RestaurantService.class, new Fake())
         .await(10, TimeUnit.SECONDS);
 
-    JsonObject result = RestaurantService.createProxy(vertx, 2000).get(7).await(10, TimeUnit.SECONDS);
+    JsonObject result = client().get(7).await(10, TimeUnit.SECONDS);
 
     assertThat(result).isSameAs(answer);
     assertThat(calledOn.get()).isSameAs(Thread.currentThread());
-    assertThat(InProcessServices.bound(vertx, Addresses.RESTAURANTS)).isTrue();
+    assertThat(inProcess.bound(Addresses.RESTAURANTS)).isTrue();
   }
 
   @Test
   @DisplayName("failures reach an in-process caller with the codes the event bus gives")
   void failuresMatchTheEventBus() throws Exception {
-    ServiceEndpoint.publish(vertx, Addresses.RESTAURANTS, RestaurantService.class, new Fake())
+    ServiceEndpoint.publish(vertx, inProcess, Addresses.RESTAURANTS, RestaurantService.class, new Fake())
         .await(10, TimeUnit.SECONDS);
-    RestaurantService inProcess = RestaurantService.createProxy(vertx, 2000);
-    RestaurantService bus = RestaurantService.createEventBusProxy(vertx, 2000);
+    RestaurantService sameNode = client();
+    RestaurantService bus = RestaurantService.createProxy(vertx, 2000);
 
-    for (RestaurantService client : new RestaurantService[] {inProcess, bus}) {
+    for (RestaurantService client : new RestaurantService[] {sameNode, bus}) {
       ServiceException notFound = failure(client.get(404));
       assertThat(notFound.failureCode()).isEqualTo(FailureCodes.NOT_FOUND);
       assertThat(notFound.getMessage()).isEqualTo("restaurant 404 not found");
@@ -78,12 +79,12 @@ class InProcessServicesTest {
   @Test
   @DisplayName("once the endpoint closes, the client goes over the event bus to whoever serves the address")
   void fallsBackToTheEventBus() throws Exception {
-    ServiceEndpoint endpoint = ServiceEndpoint.publish(vertx, Addresses.RESTAURANTS, RestaurantService.class,
+    ServiceEndpoint endpoint = ServiceEndpoint.publish(vertx, inProcess, Addresses.RESTAURANTS, RestaurantService.class,
         new Fake()).await(10, TimeUnit.SECONDS);
-    RestaurantService client = RestaurantService.createProxy(vertx, 2000);
+    RestaurantService client = client();
     endpoint.close().await(10, TimeUnit.SECONDS);
 
-    assertThat(InProcessServices.bound(vertx, Addresses.RESTAURANTS)).isFalse();
+    assertThat(inProcess.bound(Addresses.RESTAURANTS)).isFalse();
     Throwable none = client.get(7).toCompletionStage().handle((ok, failure) -> failure)
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertThat(none).isInstanceOf(ReplyException.class);
@@ -95,6 +96,10 @@ class InProcessServicesTest {
     JsonObject result = client.get(7).await(10, TimeUnit.SECONDS);
     assertThat(result).isEqualTo(answer).isNotSameAs(answer);
     assertThat(calledOn.get()).isNotSameAs(Thread.currentThread());
+  }
+
+  private RestaurantService client() {
+    return inProcess.inProcessOrProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS, 2000);
   }
 
   private static ServiceException failure(Future<JsonObject> call) throws Exception {

@@ -4,6 +4,7 @@ import io.consolidb.config.NodeSettings;
 import io.consolidb.metrics.Meters;
 import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.service.CachedRead;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -33,6 +34,12 @@ public final class TestNodes {
     }
     return ConsolidbNode.deploy(vertx, Meters.registry(settings.metricsEnabled()), settings,
         EnumSet.copyOf(List.of(components)));
+  }
+
+  /** {@code HIT} or {@code MISS} for a read served through the node's cache in-process; null otherwise. */
+  public static String cacheOutcome(JsonObject result) {
+    CachedRead.Outcome outcome = CachedRead.outcome(result);
+    return outcome == null ? null : outcome.name();
   }
 
   /** {@link #deployAsync}, waited for (not on an event loop). */

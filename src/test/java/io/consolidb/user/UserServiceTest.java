@@ -56,8 +56,8 @@ class UserServiceTest {
   void deploy(Vertx vertx, VertxTestContext ctx) {
     node.reseed();
     node.execute("TRUNCATE users RESTART IDENTITY CASCADE", "DROP TRIGGER IF EXISTS refuse_delete ON users");
-    service = UserService.createEventBusProxy(vertx, 5000);
-    restaurants = RestaurantService.createEventBusProxy(vertx, 5000);
+    service = UserService.createProxy(vertx, 5000);
+    restaurants = RestaurantService.createProxy(vertx, 5000);
     TestNode.deployServices(vertx, node.config(0, "")).onComplete(ctx.succeedingThenComplete());
   }
 

@@ -8,7 +8,7 @@ import io.consolidb.cache.CacheSpec;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
-import io.consolidb.service.CacheMark;
+import io.consolidb.service.CachedRead;
 import io.consolidb.service.InputCheck;
 import io.consolidb.service.ServiceFailures;
 import io.vertx.core.Future;
@@ -152,9 +152,9 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
     return queries.readCached(operation, sql, params, cache).recover(failure -> failures.fromQuery(operation, failure));
   }
 
-  /** Adds the HIT/MISS mark the HTTP API turns into {@code X-Cache}, when this node caches. */
+  /** The report, saying whether the cache answered it (the HTTP API's {@code X-Cache}) when this node caches. */
   private JsonObject marked(JsonObject report, QueryResult from) {
-    return queries.caching() ? report.put(CacheMark.FIELD, from.cached() ? "HIT" : "MISS") : report;
+    return queries.caching() ? CachedRead.of(report, from.cached()) : report;
   }
 
   private static JsonObject list(JsonArray rows, ReportWindow window) {

@@ -5,6 +5,7 @@ import io.consolidb.cache.CacheSpec;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
 import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.service.CachedRead;
 import io.consolidb.service.ServiceFailures;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -13,7 +14,6 @@ import io.vertx.serviceproxy.ServiceException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.LinkedHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +29,8 @@ import org.slf4j.LoggerFactory;
  * node's default TTL and the table tag {@value #TAG}; every write drops that tag on all nodes
  * before it answers (and the table's NOTIFY trigger does the same for writes made elsewhere), so
  * the TTL only bounds memory, never staleness. Rows of a cached result are shared with other
- * readers, so nothing here mutates a row: transformations copy. When the node caches, a read's
- * result carries {@value #CACHE_MARK} ({@code HIT} or {@code MISS}), which the HTTP API turns into
- * its {@code X-Cache} header.
+ * readers, so nothing here mutates a row: transformations copy. When the node caches, a read
+ * returns a {@link CachedRead} saying whether the cache answered (the HTTP API's {@code X-Cache}).
  */
 public final class RestaurantServiceImpl implements RestaurantService {
 
@@ -40,8 +39,6 @@ public final class RestaurantServiceImpl implements RestaurantService {
   /** The table tag of every cached restaurant read; the writes invalidate it. */
   static final String TAG = "restaurants";
   private static final List<String> TAGS = List.of(TAG);
-  /** Result field telling whether a read came from the cache (see RestaurantService). */
-  public static final String CACHE_MARK = RestaurantService.CACHE_MARK;
 
   private final QueryClient queries;
   private final ServiceFailures failures = new ServiceFailures("restaurant service", LOG,
@@ -58,7 +55,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
       return queries.lookupCached("restaurants.get", RestaurantSql.BY_ID, JsonArray.of(id),
               cache("restaurants:id:" + id))
           .recover(failure -> failures.fromQuery("restaurants.get", failure))
-          .compose(result -> found(result, id).map(row -> queries.caching() ? mark(shallowCopy(row), result) : row));
+          .compose(result -> found(result, id).map(row -> mark(row, result)));
     });
   }
 
@@ -161,18 +158,13 @@ public final class RestaurantServiceImpl implements RestaurantService {
     return new JsonObject().put("items", rows).put("count", rows.size());
   }
 
-  /** A copy whose top-level keys may change; nested values stay shared (and unchanged). */
-  private static JsonObject shallowCopy(JsonObject row) {
-    return new JsonObject(new LinkedHashMap<>(row.getMap()));
-  }
-
   private static CacheSpec cache(String key) {
     return new CacheSpec(null, key, TAGS);
   }
 
-  /** Adds the HIT/MISS mark when the node caches (the result is a fresh object, ours to change). */
+  /** The result, saying whether the cache answered it, when the node caches (the result itself is not changed). */
   private JsonObject mark(JsonObject result, QueryResult from) {
-    return queries.caching() ? result.put(CACHE_MARK, from.cached() ? "HIT" : "MISS") : result;
+    return queries.caching() ? CachedRead.of(result, from.cached()) : result;
   }
 
   /** Injective and free of glob characters: distinct inputs never share a cache entry. */

@@ -1,58 +1,66 @@
 package io.consolidb.node;
 
-import io.consolidb.NodeState;
 import io.consolidb.config.DatabaseSettings;
 import io.consolidb.demo.DemoDataSeeder;
 import io.consolidb.schema.JdbcCoordinates;
 import io.consolidb.schema.SchemaMigrator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Brings the schema up to date (Flyway, on a worker thread: JDBC blocks) and seeds demo data when
- * configured. When PostgreSQL is unreachable at start the node does not fail: migration is retried
- * in the background until it succeeds, and {@link NodeState#schemaPending} stays true until then (the node is not ready).
+ * configured. When PostgreSQL is unreachable at start the node does not fail: the migration is
+ * retried in the background until it succeeds, and {@link #ready} stays false until then (the node
+ * answers {@code /health/ready} with 503). Owns its retry timer: undeploying stops the retries.
  */
-public final class SchemaBootstrap {
+public final class SchemaVerticle extends VerticleBase {
 
-  private static final Logger log = LoggerFactory.getLogger(SchemaBootstrap.class);
+  private static final Logger log = LoggerFactory.getLogger(SchemaVerticle.class);
   private static final long RETRY_MS = 2000;
   private static final long DEMO_SEED = 20261126L;
 
-  private final Vertx vertx;
   private final DatabaseSettings settings;
-  private final AtomicBoolean ready = new AtomicBoolean();
-  private volatile boolean stopped;
+  private volatile boolean ready;
+  private boolean stopped;
+  private long retryTimer = -1;
 
-  public SchemaBootstrap(Vertx vertx, DatabaseSettings settings) {
-    this.vertx = vertx;
+  public SchemaVerticle(DatabaseSettings settings) {
     this.settings = settings;
   }
 
+  /** True once the schema is up to date (at once when migrations are off); thread-safe. */
+  public boolean ready() {
+    return ready;
+  }
+
   /**
-   * Attempts the migration once; the returned future completes after that attempt whatever its
-   * outcome (a failure schedules retries), so start-up never waits on an unreachable database.
+   * Attempts the migration once; completes after that attempt whatever its outcome (a failure
+   * schedules retries), so start-up never waits on an unreachable database.
    */
-  public Future<Void> start() {
+  @Override
+  public Future<?> start() {
     if (!settings.migrate()) {
-      markReady();
+      ready = true;
       return seedIfConfigured().recover(e -> Future.succeededFuture());
     }
-    NodeState.schemaPending(vertx, true);
     Promise<Void> firstAttempt = Promise.promise();
     attempt(firstAttempt);
     return firstAttempt.future();
   }
 
-  public void stop() {
+  @Override
+  public Future<?> stop() {
     stopped = true;
+    if (retryTimer >= 0) {
+      vertx.cancelTimer(retryTimer);
+    }
+    return Future.succeededFuture();
   }
 
   private void attempt(Promise<Void> firstAttempt) {
@@ -61,25 +69,20 @@ public final class SchemaBootstrap {
         .compose(result -> {
           log.info("schema: {} migration(s) applied, schema at version {}", result.migrationsExecuted,
               result.targetSchemaVersion == null ? "(unchanged)" : result.targetSchemaVersion);
-          markReady();
+          ready = true;
           return seedIfConfigured();
         })
         .onComplete(ar -> {
-          if (ar.failed() && !ready.get()) {
+          if (ar.failed() && !ready) {
             log.warn("schema: migration failed ({}); retrying every {} ms", safeReason(ar.cause()), RETRY_MS);
             if (!stopped) {
-              vertx.setTimer(RETRY_MS, id -> attempt(Promise.promise()));
+              retryTimer = vertx.setTimer(RETRY_MS, id -> attempt(Promise.promise()));
             }
           } else if (ar.failed()) {
             log.warn("schema: demo data not seeded: {}", safeReason(ar.cause()));
           }
           firstAttempt.tryComplete();
         });
-  }
-
-  private void markReady() {
-    ready.set(true);
-    NodeState.schemaPending(vertx, false);
   }
 
   private Future<Void> seedIfConfigured() {
