@@ -1,12 +1,8 @@
 package io.consolidb.http;
 
-import io.consolidb.Addresses;
 import io.consolidb.analytics.AnalyticsLimits;
 import io.consolidb.analytics.AnalyticsService;
-import io.consolidb.config.NodeSettings;
-import io.consolidb.service.InProcessServices;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -33,12 +29,11 @@ final class AnalyticsRoutes {
   private final ApiToken apiToken;
   private final int maxBodyBytes;
 
-  AnalyticsRoutes(Vertx vertx, NodeSettings node, InProcessServices services, ApiToken apiToken) {
-    this.analytics = services.inProcessOrProxy(vertx, AnalyticsService.class, Addresses.ANALYTICS,
-        node.database().queryTimeoutMs() + 1000);
+  AnalyticsRoutes(AnalyticsService analytics, ApiToken apiToken, int maxBodyBytes) {
+    this.analytics = analytics;
     this.apiToken = apiToken;
     // A full batch must fit even when the node's general body limit is small.
-    this.maxBodyBytes = Math.max(node.http().maxBodyBytes(), AnalyticsLimits.MAX_BATCH_BODY_BYTES);
+    this.maxBodyBytes = Math.max(maxBodyBytes, AnalyticsLimits.MAX_BATCH_BODY_BYTES);
   }
 
   void mount(Router router) {

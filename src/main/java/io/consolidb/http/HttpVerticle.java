@@ -1,8 +1,12 @@
 package io.consolidb.http;
 
+import io.consolidb.Addresses;
+import io.consolidb.analytics.AnalyticsService;
 import io.consolidb.config.HttpSettings;
 import io.consolidb.config.NodeSettings;
+import io.consolidb.restaurant.RestaurantService;
 import io.consolidb.service.InProcessServices;
+import io.consolidb.user.UserService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -72,9 +76,10 @@ public class HttpVerticle extends VerticleBase {
 
     new HealthRoutes(vertx, schemaReady).mount(router);
     MetricsRoutes.mount(vertx, router, adminToken, node.metrics(), registry);
-    new RestaurantRoutes(vertx, node, services, apiToken).mount(router);
-    new UserRoutes(vertx, node, services, apiToken).mount(router);
-    new AnalyticsRoutes(vertx, node, services, apiToken).mount(router);
+    int maxBody = settings.maxBodyBytes();
+    new RestaurantRoutes(service(RestaurantService.class, Addresses.RESTAURANTS), apiToken, maxBody).mount(router);
+    new UserRoutes(service(UserService.class, Addresses.USERS), apiToken, maxBody).mount(router);
+    new AnalyticsRoutes(service(AnalyticsService.class, Addresses.ANALYTICS), apiToken, maxBody).mount(router);
 
     CacheAdminRoutes.mount(router, vertx, adminToken, settings.maxBodyBytes());
 
@@ -88,6 +93,15 @@ public class HttpVerticle extends VerticleBase {
   }
 
   /** A failure inside a matched route: 413 from the body limit, 400 from an undecodable query, or a bug. */
+  /**
+   * The node's client of a service: in-process when this node serves it. A call over the event
+   * bus waits a second longer than a query may take, so a slow query is reported as the service's
+   * own 504 rather than as an event-bus timeout.
+   */
+  private <T> T service(Class<T> type, String address) {
+    return services.inProcessOrProxy(vertx, type, address, node.database().queryTimeoutMs() + 1000);
+  }
+
   private void routeFailed(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     int status = failure instanceof HttpException http ? http.getStatusCode() : ctx.statusCode();

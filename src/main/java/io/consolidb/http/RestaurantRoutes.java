@@ -1,11 +1,7 @@
 package io.consolidb.http;
 
-import io.consolidb.Addresses;
-import io.consolidb.config.NodeSettings;
 import io.consolidb.restaurant.RestaurantService;
-import io.consolidb.service.InProcessServices;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -41,13 +37,10 @@ final class RestaurantRoutes {
   private final ApiToken apiToken;
   private final int maxBodyBytes;
 
-  RestaurantRoutes(Vertx vertx, NodeSettings node, InProcessServices services, ApiToken apiToken) {
-    // The proxy waits a second longer than a query may take, so a slow query is reported as the
-    // service's own 504 rather than as an event-bus timeout.
-    this.restaurants = services.inProcessOrProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS,
-        node.database().queryTimeoutMs() + 1000);
+  RestaurantRoutes(RestaurantService restaurants, ApiToken apiToken, int maxBodyBytes) {
+    this.restaurants = restaurants;
     this.apiToken = apiToken;
-    this.maxBodyBytes = node.http().maxBodyBytes();
+    this.maxBodyBytes = maxBodyBytes;
   }
 
   void mount(Router router) {

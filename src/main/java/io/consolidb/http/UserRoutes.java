@@ -1,10 +1,6 @@
 package io.consolidb.http;
 
-import io.consolidb.Addresses;
-import io.consolidb.config.NodeSettings;
-import io.consolidb.service.InProcessServices;
 import io.consolidb.user.UserService;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -30,11 +26,10 @@ final class UserRoutes {
   private final ApiToken apiToken;
   private final int maxBodyBytes;
 
-  UserRoutes(Vertx vertx, NodeSettings node, InProcessServices services, ApiToken apiToken) {
-    this.users = services.inProcessOrProxy(vertx, UserService.class, Addresses.USERS,
-        node.database().queryTimeoutMs() + 1000);
+  UserRoutes(UserService users, ApiToken apiToken, int maxBodyBytes) {
+    this.users = users;
     this.apiToken = apiToken;
-    this.maxBodyBytes = node.http().maxBodyBytes();
+    this.maxBodyBytes = maxBodyBytes;
   }
 
   void mount(Router router) {
