@@ -105,4 +105,43 @@ final class CacheMeters {
   static long count(Counter counter) {
     return (long) counter.count();
   }
+
+  /**
+   * The stats JSON: these counts and the tiers' sizes ({@code local} or {@code redis} null when
+   * that tier is off).
+   */
+  JsonObject stats(LocalTier local, RedisTier redis, String redisState, int compressThresholdBytes) {
+    JsonObject localStats = new JsonObject().put("enabled", local != null);
+    if (local != null) {
+      local.cleanUp();
+      localStats.put("hits", count(localHit)).put("misses", count(localMiss))
+          .put("entries", local.entries()).put("max_entries", local.maxEntries())
+          .put("memory_bytes", local.bytes()).put("evictions", local.evictions())
+          .put("expirations", local.expirations()).put("drops", count(localDrops));
+    }
+    JsonObject redisStats = new JsonObject().put("enabled", redis != null).put("state", redisState);
+    if (redis != null) {
+      redisStats.put("hits", count(redisHit)).put("misses", count(redisMiss)).put("errors", count(redisError))
+          .put("timeouts_and_failures", count(redisCallFailures)).put("refused_while_down", count(redisRefused))
+          .put("key_prefix", redis.prefix());
+    }
+    return new JsonObject()
+        .put("enabled", true)
+        .put("hits", hits())
+        .put("misses", misses())
+        .put("hit_rate_percent", hitRatePercent())
+        .put("entries", local == null ? 0 : local.entries())
+        .put("memory_bytes", local == null ? 0 : local.bytes())
+        .put("evictions", local == null ? 0 : local.evictions())
+        .put("expirations", local == null ? 0 : local.expirations())
+        .put("fallbacks", count(fallbacks))
+        .put("bytes_saved", count(bytesSaved))
+        .put("stampede_joins", count(stampedeJoins))
+        .put("local", localStats)
+        .put("redis", redisStats)
+        .put("compression", new JsonObject().put("codec", "lz4").put("threshold_bytes", compressThresholdBytes)
+            .put("compressed_values", count(compressedValues)).put("bytes_saved", count(bytesSaved)))
+        .put("invalidations", new JsonObject().put("local", count(invalidationsLocal))
+            .put("from_other_nodes", count(invalidationsRemote)).put("notifications", count(notifications)));
+  }
 }

@@ -403,42 +403,7 @@ public final class NodeCache {
 
   /** The stats JSON of {@code GET /admin/cache/stats} and {@code consolidb.cache.stats}, rendered from the meters. */
   public JsonObject stats() {
-    JsonObject localStats = new JsonObject().put("enabled", local != null);
-    if (local != null) {
-      local.cleanUp();
-      localStats.put("hits", CacheMeters.count(meters.localHit)).put("misses", CacheMeters.count(meters.localMiss))
-          .put("entries", local.entries()).put("max_entries", local.maxEntries())
-          .put("memory_bytes", local.bytes()).put("evictions", local.evictions())
-          .put("expirations", local.expirations()).put("drops", CacheMeters.count(meters.localDrops));
-    }
-    JsonObject redisStats = new JsonObject().put("enabled", redis != null).put("state", redisState());
-    if (redis != null) {
-      redisStats.put("hits", CacheMeters.count(meters.redisHit)).put("misses", CacheMeters.count(meters.redisMiss))
-          .put("errors", CacheMeters.count(meters.redisError))
-          .put("timeouts_and_failures", CacheMeters.count(meters.redisCallFailures))
-          .put("refused_while_down", CacheMeters.count(meters.redisRefused)).put("key_prefix", redis.prefix());
-    }
-    long bytesSaved = CacheMeters.count(meters.bytesSaved);
-    return new JsonObject()
-        .put("enabled", true)
-        .put("hits", meters.hits())
-        .put("misses", meters.misses())
-        .put("hit_rate_percent", meters.hitRatePercent())
-        .put("entries", local == null ? 0 : local.entries())
-        .put("memory_bytes", local == null ? 0 : local.bytes())
-        .put("evictions", local == null ? 0 : local.evictions())
-        .put("expirations", local == null ? 0 : local.expirations())
-        .put("fallbacks", CacheMeters.count(meters.fallbacks))
-        .put("bytes_saved", bytesSaved)
-        .put("stampede_joins", CacheMeters.count(meters.stampedeJoins))
-        .put("local", localStats)
-        .put("redis", redisStats)
-        .put("compression", new JsonObject().put("codec", "lz4")
-            .put("threshold_bytes", settings.compressThresholdBytes())
-            .put("compressed_values", CacheMeters.count(meters.compressedValues)).put("bytes_saved", bytesSaved))
-        .put("invalidations", new JsonObject().put("local", CacheMeters.count(meters.invalidationsLocal))
-            .put("from_other_nodes", CacheMeters.count(meters.invalidationsRemote))
-            .put("notifications", CacheMeters.count(meters.notifications)));
+    return meters.stats(local, redis, redisState(), settings.compressThresholdBytes());
   }
 
   Future<Void> close() {

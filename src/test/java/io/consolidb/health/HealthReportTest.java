@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.consolidb.Addresses;
 import io.consolidb.http.TestNode;
 import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.testsupport.Await;
 import io.consolidb.testsupport.TestNodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -88,7 +89,8 @@ class HealthReportTest {
   @DisplayName("/health/history answers the newest rounds first, and a bad limit is a 400 problem naming it")
   void history_limit() throws Exception {
     node.deploy(node.config(4, new JsonObject()));
-    Thread.sleep(700);
+    Await.until("two rounds in the history", 5000,
+        () -> node.history(2).getJsonArray("checks").size() == 2);
     JsonObject history = node.history(2);
     assertThat(history.getJsonArray("checks")).hasSize(2);
     assertThat(history.getJsonArray("checks").getJsonObject(0).getString("at"))
