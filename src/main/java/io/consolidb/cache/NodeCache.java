@@ -59,7 +59,7 @@ public final class NodeCache {
     /** The rows of a loaded result, to keep; they must not be mutated afterwards. */
     JsonArray rows(T loaded);
 
-    /** The result of a read answered from a tier, {@code nanos} after it started. */
+    /** The result of a read answered from a tier, {@code nanos} after it started (0 for the local tier). */
     T hit(JsonArray rows, long nanos);
   }
 
@@ -102,45 +102,46 @@ public final class NodeCache {
    * read never fails because of the cache: a Redis that is down or slow is skipped. The returned
    * future completes on the caller's context, even when it joined a load started elsewhere.
    */
-  @SuppressWarnings("unchecked")
   public <T> Future<T> readThrough(String key, CacheSpec spec, Loader<T> loader) {
-    long started = System.nanoTime();
     JsonArray cached = localRows(key);
     if (cached != null) {
-      return Future.succeededFuture(loader.hit(cached, System.nanoTime() - started));
+      return Future.succeededFuture(loader.hit(cached, 0)); // a local hit takes well under a millisecond
     }
-    Future<T> running = (Future<T>) loading.get(key);
-    if (running != null) {
-      meters.stampedeJoins.increment();
-      return onCallerContext(running);
-    }
-    Promise<T> promise = Promise.promise();
-    Future<T> load = promise.future();
-    running = (Future<T>) loading.putIfAbsent(key, load);
-    if (running != null) {
-      meters.stampedeJoins.increment();
-      return onCallerContext(running);
-    }
+    long started = System.nanoTime();
     // read before Redis and the database: an invalidation after this point voids the fill
     long fence = generation.get();
     int ttl = spec.ttlSeconds() == null ? settings.ttlSeconds() : spec.ttlSeconds();
-    remoteRows(key, ttl, spec.tags(), fence)
-        .compose(remote -> {
-          if (remote != null) {
-            return Future.succeededFuture(loader.hit(remote, System.nanoTime() - started));
-          }
-          meters.loads.increment();
-          return loader.load().andThen(done -> {
-            if (done.succeeded()) {
-              fill(key, loader.rows(done.result()), ttl, spec.tags(), fence);
-            }
-          });
-        })
-        .onComplete(done -> {
-          loading.remove(key, load);
-          promise.handle(done);
-        });
-    return load;
+    // Redis hits are not coalesced: a GET costs what joining a load would, and a hit is the common case
+    return remoteRows(key, ttl, spec.tags(), fence).compose(remote -> remote != null
+        ? Future.succeededFuture(loader.hit(remote, System.nanoTime() - started))
+        : load(key, loader, ttl, spec.tags(), fence));
+  }
+
+  /** The database load of {@code key}, or the one already running for it (stampede protection). */
+  @SuppressWarnings("unchecked")
+  private <T> Future<T> load(String key, Loader<T> loader, int ttl, List<String> tags, long fence) {
+    Future<T> running = (Future<T>) loading.get(key);
+    if (running == null) {
+      Promise<T> promise = Promise.promise();
+      running = (Future<T>) loading.putIfAbsent(key, promise.future());
+      if (running == null) {
+        Future<T> load = promise.future();
+        meters.loads.increment();
+        loader.load()
+            .andThen(done -> {
+              if (done.succeeded()) {
+                fill(key, loader.rows(done.result()), ttl, tags, fence);
+              }
+            })
+            .onComplete(done -> {
+              loading.remove(key, load);
+              promise.handle(done);
+            });
+        return load;
+      }
+    }
+    meters.stampedeJoins.increment();
+    return onCallerContext(running);
   }
 
   /**

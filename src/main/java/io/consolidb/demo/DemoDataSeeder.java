@@ -12,7 +12,7 @@ import java.util.Objects;
 
 /**
  * Inserts {@link DemoDataGenerator} rows into {@code restaurants}: what a development node does at
- * start when the table is empty ({@code SchemaBootstrap}) and what {@code consolidb.jar seed}
+ * start when the table is empty ({@code SchemaVerticle}) and what {@code consolidb.jar seed}
  * does.
  *
  * <p>Rows are inserted in chunks of {@value #CHUNK_SIZE}, one statement per chunk
