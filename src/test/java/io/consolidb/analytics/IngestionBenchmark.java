@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * {@link Ingestion} in a private schema with its own node: events per second committed through {@code POST /api/v1/analytics/events} (batches of 1000,
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * them to {@code target/bench/ingest.txt}. Run with {@code scripts/bench-ingest.sh}.
  */
 @Tag("benchmark")
+@Timeout(value = 30, unit = TimeUnit.MINUTES)
 class IngestionBenchmark {
 
   static final int BATCH = Ingestion.BATCH;

@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The radius query (10 km around 40.7128,-74.0060, limit 20, over 100k demo restaurants) through
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * <pre>./mvnw -B -o verify -Dtest.excludedGroups= -Dgroups=benchmark -Dtest=CacheLatencyBenchmark</pre>
  */
 @Tag("benchmark")
+@Timeout(value = 30, unit = TimeUnit.MINUTES)
 class CacheLatencyBenchmark {
 
   private static final double LAT = RadiusLatency.LAT;

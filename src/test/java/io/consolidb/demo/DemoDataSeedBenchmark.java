@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Ways of inserting demo rows, measured side by side in one run (excluded from the normal build;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * rows; the table has all its indexes, as in real seeding.
  */
 @Tag("benchmark")
+@Timeout(value = 30, unit = TimeUnit.MINUTES)
 class DemoDataSeedBenchmark {
 
   private static final long SEED = 1L;

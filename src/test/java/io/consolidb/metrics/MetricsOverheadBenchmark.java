@@ -8,8 +8,10 @@ import io.consolidb.config.NodeSettings;
 import io.consolidb.http.KnownRestaurants;
 import io.consolidb.http.TestNode;
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * What recording metrics costs on the query path: uncached get-by-id through the restaurant
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * {@code -Dbench.rounds=9 -Dbench.seconds=3 -Dbench.inflight=64} tune it.
  */
 @Tag("benchmark")
+@Timeout(value = 30, unit = TimeUnit.MINUTES)
 class MetricsOverheadBenchmark {
 
   @Test
