@@ -24,15 +24,20 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The cache on the query path, against the real test PostgreSQL (a private schema) and the
@@ -137,6 +142,35 @@ class CachedQueryTest {
     service.delete(1).await();
     assertThat(service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await().getInteger("count"))
         .isEqualTo(near.getInteger("count") - 1);
+  }
+
+  /** Every cached read shape of the restaurant service, by name. */
+  private Map<String, Supplier<JsonObject>> restaurantReads() {
+    Map<String, Supplier<JsonObject>> reads = new LinkedHashMap<>();
+    reads.put("get", () -> service.get(2).await());
+    reads.put("near", () -> service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await());
+    reads.put("byCity", () -> service.byCity("New York", 1, 20).await());
+    reads.put("search", () -> service.search("deli", 20).await());
+    return reads;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"create", "update", "delete"})
+  @DisplayName("straight after each kind of restaurant write, every cached read shape is a MISS")
+  void eachWrite_everyReadShapeMisses(String write) {
+    Map<String, Supplier<JsonObject>> reads = restaurantReads();
+    reads.forEach((shape, read) -> {
+      read.get();
+      assertThat(cacheOutcome(read.get())).as("%s warmed", shape).isEqualTo("HIT");
+    });
+    switch (write) {
+      case "create" -> service.create(new JsonObject().put("name", "New Deli").put("city", "New York")
+          .put("latitude", CENTRE_LAT).put("longitude", CENTRE_LNG)).await();
+      case "update" -> service.update(3, new JsonObject().put("name", "Renamed Bagels")).await();
+      default -> service.delete(4).await();
+    }
+    reads.forEach((shape, read) -> assertThat(cacheOutcome(read.get())).as("%s after %s", shape, write)
+        .isEqualTo("MISS"));
   }
 
   @Test
