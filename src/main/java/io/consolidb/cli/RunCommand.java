@@ -1,6 +1,7 @@
 package io.consolidb.cli;
 
 import io.consolidb.config.NodeSettings;
+import io.consolidb.config.SecretMasker;
 import io.consolidb.metrics.Meters;
 import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
@@ -46,6 +47,28 @@ public final class RunCommand implements Callable<Integer> {
     if (settings == null) {
       return ConfigOptions.INVALID_CONFIG;
     }
+    Started started = start(settings);
+    if (started.node() == null) {
+      return started.exitCode();
+    }
+    ConsolidbNode node = started.node();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("node: stopping");
+      try {
+        node.undeploy().compose(v -> node.vertx().close()).await(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("node: unclean stop: {}", e.getMessage());
+      }
+    }, "consolidb-shutdown"));
+    return 0;
+  }
+
+  /** A started node (the caller stops it), or the exit code of a failed start. */
+  record Started(ConsolidbNode node, int exitCode) {
+  }
+
+  /** Logs the effective configuration (masked), starts Vert.x and deploys every component. */
+  static Started start(NodeSettings settings) {
     log.info("config: effective configuration ({}): {}", settings.environment().fileName(),
         settings.masked().encode());
     MeterRegistry registry = Meters.registry(settings.metricsEnabled());
@@ -54,26 +77,18 @@ public final class RunCommand implements Callable<Integer> {
       vertx = ConsolidbNode.createVertx(settings, registry).await(2, TimeUnit.MINUTES);
     } catch (Exception e) {
       log.error("node: could not start Vert.x{}: {}", settings.cluster().enabled() ? " in cluster mode" : "",
-          e.getMessage());
-      return 11;
+          SecretMasker.maskText(String.valueOf(e.getMessage())));
+      return new Started(null, 11);
     }
     try {
       ConsolidbNode node = ConsolidbNode.deploy(vertx, registry, settings, EnumSet.allOf(Component.class))
           .await(5, TimeUnit.MINUTES);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        log.info("node: stopping");
-        try {
-          node.undeploy().compose(v -> vertx.close()).await(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          log.warn("node: unclean stop: {}", e.getMessage());
-        }
-      }, "consolidb-shutdown"));
       log.info("node: serving HTTP on {}:{}", settings.http().host(), settings.http().port());
-      return 0;
+      return new Started(node, 0);
     } catch (Exception e) {
-      log.error("node: failed to start: {}", e.getMessage());
+      log.error("node: failed to start: {}", SecretMasker.maskText(String.valueOf(e.getMessage())));
       vertx.close();
-      return 1;
+      return new Started(null, 1);
     }
   }
 }
