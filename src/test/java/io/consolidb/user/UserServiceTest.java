@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.consolidb.FailureCodes;
 import io.consolidb.http.TestNode;
 import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.testsupport.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -13,9 +14,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.serviceproxy.ServiceException;
+import java.sql.Connection;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -315,6 +318,52 @@ class UserServiceTest {
         ctx.completeNow();
       })));
     }));
+  }
+
+  /**
+   * Holds {@code table} under a SHARE lock (writers wait, readers do not) while {@code calls}
+   * start, waits until at least two of them are blocked on it inside PostgreSQL, then lets them
+   * all go at once: their statements really overlap, whatever the client's timing.
+   */
+  private static <T> List<Future<T>> overlapping(String table, java.util.function.Supplier<List<Future<T>>> calls)
+      throws Exception {
+    try (Connection lock = node.connection()) {
+      lock.setAutoCommit(false);
+      lock.createStatement().execute("LOCK TABLE " + table + " IN SHARE MODE");
+      List<Future<T>> started = calls.get();
+      Await.until("two writers wait on the lock of " + table, 10_000, () -> node.queryLong(
+          "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") >= 2);
+      lock.commit();
+      Future.join(new ArrayList<>(started)).otherwiseEmpty().await(20, TimeUnit.SECONDS); // all done, some may fail
+      return started;
+    }
+  }
+
+  @Test
+  @DisplayName("adds of one favourite held back together by a lock and released at once store one row; one reports added")
+  void addFavorite_overlappingInTheDatabase() throws Exception {
+    service.create(ada()).await(10, TimeUnit.SECONDS);
+    List<Future<JsonObject>> adds = overlapping("favorites", () -> {
+      List<Future<JsonObject>> calls = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        calls.add(service.addFavorite(1, 6));
+      }
+      return calls;
+    });
+    assertThat(adds).allSatisfy(add -> assertThat(add.succeeded()).as("%s", add.cause()).isTrue());
+    assertThat(adds.stream().filter(f -> f.result().getBoolean("added"))).hasSize(1);
+    assertThat(node.queryLong("SELECT count(*) FROM favorites WHERE user_id = 1 AND restaurant_id = 6")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("two creates of one address (in two cases) released at once: one is stored, the other is a 409")
+  void create_sameEmailOverlappingInTheDatabase() throws Exception {
+    List<Future<JsonObject>> creates = overlapping("users", () -> List.of(
+        service.create(ada()), service.create(ada().put("email", "ADA@example.COM"))));
+    assertThat(creates.stream().filter(Future::succeeded)).hasSize(1);
+    Future<JsonObject> refused = creates.stream().filter(Future::failed).findFirst().orElseThrow();
+    assertCode(refused.cause(), FailureCodes.CONFLICT);
+    assertThat(node.queryLong("SELECT count(*) FROM users")).isEqualTo(1);
   }
 
   @Test
