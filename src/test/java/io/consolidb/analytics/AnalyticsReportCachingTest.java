@@ -12,12 +12,16 @@ import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Reports through the real cache tiers (Caffeine and Redis): a repeated report is served from the
@@ -100,6 +104,36 @@ class AnalyticsReportCachingTest {
     assertThat(cacheOutcome(marchAfter)).isEqualTo("MISS");
     assertThat(viewsOf(marchAfter, 2)).isEqualTo(4);
     assertThat(cacheOutcome(top(APRIL_FROM, APRIL_TO))).isEqualTo("HIT");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"record", "recordBatch"})
+  @DisplayName("straight after events are recorded for a day, every report shape covering it is a MISS")
+  void eachRecord_everyReportShapeMisses(String write) throws Exception {
+    views(1, "2025-03-02T10:00:00Z", 1);
+    Map<String, java.util.concurrent.Callable<JsonObject>> reports = new LinkedHashMap<>();
+    reports.put("top", () -> top(MARCH_FROM, MARCH_TO));
+    reports.put("activeUsers", () -> analytics.activeUsers(MARCH_FROM, MARCH_TO).await(10, TimeUnit.SECONDS));
+    reports.put("eventCounts", () -> analytics.eventCounts(MARCH_FROM, MARCH_TO, null).await(10, TimeUnit.SECONDS));
+    reports.put("eventCounts(view)",
+        () -> analytics.eventCounts(MARCH_FROM, MARCH_TO, "view").await(10, TimeUnit.SECONDS));
+    reports.put("restaurantViews",
+        () -> analytics.restaurantViews(1, MARCH_FROM, MARCH_TO).await(10, TimeUnit.SECONDS));
+    for (Map.Entry<String, java.util.concurrent.Callable<JsonObject>> report : reports.entrySet()) {
+      report.getValue().call();
+      assertThat(cacheOutcome(report.getValue().call())).as("%s warmed", report.getKey()).isEqualTo("HIT");
+    }
+    JsonObject event = new JsonObject().put("type", "view").put("user_id", 7).put("restaurant_id", 1)
+        .put("occurred_at", "2025-03-03T09:00:00Z");
+    if ("record".equals(write)) {
+      analytics.record(event).await(10, TimeUnit.SECONDS);
+    } else {
+      analytics.recordBatch(JsonArray.of(event)).await(10, TimeUnit.SECONDS);
+    }
+    for (Map.Entry<String, java.util.concurrent.Callable<JsonObject>> report : reports.entrySet()) {
+      assertThat(cacheOutcome(report.getValue().call())).as("%s after %s", report.getKey(), write)
+          .isEqualTo("MISS");
+    }
   }
 
   @Test
