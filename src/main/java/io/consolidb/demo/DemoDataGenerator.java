@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 
 /**
  * Deterministic demo restaurants clustered around real city centres ({@link City}, listed in
- * {@code demo/cities.csv}), for development and benchmarks (DESIGN.md §7: 10k rows by default, 1M
+ * {@code demo/cities.csv}), for development and benchmarks (README "Schema and data": 10k rows by default, 1M
  * on request). {@link DemoDataSeeder} inserts them into the database.
  *
  * <p>The same seed always gives the same rows in the same order, on any JVM: the generator
