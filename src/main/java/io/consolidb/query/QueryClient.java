@@ -82,7 +82,11 @@ public final class QueryClient {
     if (cache == null) {
       return send(plain.put("cache", spec.toJson()));
     }
-    String key = spec.keyFor(plain.getString("sql"), plain.getValue("params"));
+    return readThrough(plain, spec, spec.keyFor(plain.getString("sql"), plain.getValue("params")));
+  }
+
+  /** {@code plain} through the node's cache under {@code key}, computed once by the caller. */
+  private Future<QueryResult> readThrough(JsonObject plain, CacheSpec spec, String key) {
     return cache.readThrough(key, spec, new NodeCache.Loader<>() {
       @Override
       public Future<QueryResult> load() {
@@ -131,15 +135,16 @@ public final class QueryClient {
       return send(request); // a cache on a write is the query endpoint's to refuse (400)
     }
     CacheSpec spec;
+    String key;
     try {
       spec = CacheSpec.fromJson(json);
-      spec.keyFor(request.getString("sql"), request.getValue("params"));
+      key = spec.keyFor(request.getString("sql"), request.getValue("params"));
     } catch (RuntimeException invalid) {
       return send(request); // the query endpoint rejects it with a proper 400
     }
     JsonObject plain = request.copy();
     plain.remove("cache");
-    return cached(plain, spec);
+    return readThrough(plain, spec, key);
   }
 
   private Future<QueryResult> send(JsonObject request) {
