@@ -9,11 +9,13 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * POSTs each level change to the configured URL. Fire and forget: bounded by a timeout, a failure
+ * POSTs each level change to the configured URL. Fire and forget: the whole call is bounded by the
+ * timeout, a failure
  * is logged (URL masked) and never reaches the health state.
  */
 final class AlertWebhook {
@@ -32,16 +34,19 @@ final class AlertWebhook {
 
   /** Completes with the response status; failures are logged here, so callers may ignore it. */
   Future<Integer> post(JsonObject alert) {
-    RequestOptions options = new RequestOptions()
-        .setMethod(HttpMethod.POST)
-        .setAbsoluteURI(url)
-        .setConnectTimeout(timeoutMs)
-        .setIdleTimeout(timeoutMs)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
     try {
+      // inside the try: setAbsoluteURI throws on a URL it cannot parse
+      RequestOptions options = new RequestOptions()
+          .setMethod(HttpMethod.POST)
+          .setAbsoluteURI(url)
+          .setConnectTimeout(timeoutMs)
+          .setIdleTimeout(timeoutMs)
+          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
       return client.request(options)
           .compose(request -> request.send(alert.toBuffer()))
           .compose(response -> response.body().map(body -> response.statusCode()))
+          // the idle timeout alone lets a receiver that trickles bytes hold the call for ever
+          .timeout(timeoutMs, TimeUnit.MILLISECONDS)
           .andThen(done -> {
             if (done.failed()) {
               LOG.warn("health: alert webhook {} failed: {}", SecretMasker.origin(url),

@@ -100,6 +100,69 @@ class LevelRulesTest {
   }
 
   @Test
+  void evaluate_firstDatabaseFailure_singularAndDefaultReason() {
+    JsonObject checks = checks().put(HealthProbes.DATABASE, new JsonObject().put("status", "DOWN"));
+    assertThat(rules.evaluate(checks, 0).reason()).isEqualTo("database: the check failed (1 failure)");
+    JsonObject missing = checks();
+    missing.remove(HealthProbes.DATABASE);
+    assertThat(rules.evaluate(missing, 0).level()).isEqualTo(HealthLevel.UNHEALTHY);
+  }
+
+  @Test
+  void evaluate_thresholdsAreExclusiveForTimesAndInclusiveForThePool() {
+    JsonObject atSlow = checks().put(HealthProbes.DATABASE, up().put("response_time_ms", 500));
+    assertThat(rules.evaluate(atSlow, 0).level()).isEqualTo(HealthLevel.HEALTHY);
+    JsonObject atDelay = checks().put(HealthProbes.EVENT_LOOP, up().put("delay_ms", 200));
+    assertThat(rules.evaluate(atDelay, 0).level()).isEqualTo(HealthLevel.HEALTHY);
+    JsonObject late = checks().put(HealthProbes.EVENT_LOOP, up().put("delay_ms", 201));
+    assertThat(rules.evaluate(late, 0).reason()).isEqualTo("event loop: a timer fired 201 ms late (threshold 200 ms)");
+    assertThat(late.getJsonObject(HealthProbes.EVENT_LOOP).getString("status")).isEqualTo("WARN");
+  }
+
+  @Test
+  void evaluate_poolReasons_exactTexts() {
+    JsonObject fraction = checks();
+    fraction.getJsonObject(HealthProbes.POOL).put("utilization", 87.5);
+    assertThat(rules.evaluate(fraction, 0).reason()).isEqualTo("connection pool: 87.5% in use (threshold 80%)");
+    assertThat(fraction.getJsonObject(HealthProbes.POOL).getString("status")).isEqualTo("WARN");
+    JsonObject one = checks();
+    one.getJsonObject(HealthProbes.POOL).put("waiting", 1);
+    assertThat(rules.evaluate(one, 0).reason()).isEqualTo("connection pool: 1 request waiting for a connection");
+    JsonObject two = checks();
+    two.getJsonObject(HealthProbes.POOL).put("waiting", 2);
+    assertThat(rules.evaluate(two, 0).reason()).isEqualTo("connection pool: 2 requests waiting for a connection");
+    JsonObject down = checks().put(HealthProbes.POOL, new JsonObject().put("status", "DOWN").put("utilization", 99.0));
+    LevelRules.Assessment unknown = rules.evaluate(down, 0);
+    assertThat(unknown.reason()).isEqualTo("connection pool: its state is unknown");
+    assertThat(unknown.level()).isEqualTo(HealthLevel.DEGRADED);
+  }
+
+  @Test
+  void evaluate_downChecksWithoutReason_defaultTexts() {
+    JsonObject checks = checks()
+        .put(HealthProbes.REDIS, new JsonObject().put("status", "DOWN"))
+        .put(HealthProbes.EVENT_LOOP, new JsonObject().put("status", "DOWN").put("delay_ms", 5000))
+        .put(HealthProbes.CACHE, new JsonObject().put("status", "DOWN"))
+        .put(HealthProbes.LISTEN, new JsonObject().put("status", "DOWN"));
+    LevelRules.Assessment result = rules.evaluate(checks, 0);
+    assertThat(result.level()).isEqualTo(HealthLevel.DEGRADED);
+    assertThat(result.reasons()).containsExactly(
+        "redis: the check failed (serving from the local tier)",
+        "event loop: it did not answer",
+        "cache: the cache service did not answer",
+        "listen: the LISTEN subscription is disconnected");
+  }
+
+  @Test
+  void evaluate_upOptionalChecks_stayHealthy() {
+    JsonObject checks = checks().put(HealthProbes.CACHE, up()).put(HealthProbes.LISTEN, up());
+    checks.remove(HealthProbes.POOL);
+    checks.remove(HealthProbes.EVENT_LOOP);
+    checks.remove(HealthProbes.REDIS);
+    assertThat(rules.evaluate(checks, 0).level()).isEqualTo(HealthLevel.HEALTHY);
+  }
+
+  @Test
   void worseThan_ordersLevels() {
     assertThat(HealthLevel.UNHEALTHY.worseThan(HealthLevel.DEGRADED)).isTrue();
     assertThat(HealthLevel.UNHEALTHY.worseThan(HealthLevel.CRITICAL)).isFalse();
