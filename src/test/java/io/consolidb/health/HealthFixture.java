@@ -86,6 +86,11 @@ final class HealthFixture implements AutoCloseable {
     return this;
   }
 
+  /** Undeploys the node's verticles (the registry stays readable). */
+  void undeploy() {
+    await(node.undeploy(), 10);
+  }
+
   /** The node's registry (after {@link #deploy}). */
   MeterRegistry registry() {
     return node.registry();

@@ -9,6 +9,7 @@ import io.consolidb.testsupport.Await;
 import io.consolidb.testsupport.TestNodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.util.concurrent.TimeUnit;
@@ -124,6 +125,37 @@ class HealthReportTest {
     }
     node.assertTransitionsMatchAlerts();
     assertThat(node.alerts.toString()).doesNotContain("s3cret");
+  }
+
+  @Test
+  @DisplayName("on the bus, a history limit is clamped to 1..historySize; rounds name the checks not UP and why;"
+      + " the first transition comes from UNKNOWN; undeploying removes the level gauge")
+  void history_onTheBus_clampedAndSummarised() throws Exception {
+    node.database.refuse().await(5, TimeUnit.SECONDS);
+    node.deploy(node.config(4, new JsonObject().put("health", new JsonObject().put("historySize", 3))));
+    node.awaitLevel("CRITICAL", 5000);
+    assertThat(onBus(new JsonObject().put("history", 0)).getJsonArray("checks")).hasSize(1);
+    assertThat(onBus(new JsonObject().put("history", -5)).getJsonArray("checks")).hasSize(1);
+    assertThat(onBus(new JsonObject().put("history", 1000)).getJsonArray("checks")).hasSize(3);
+    assertThat(onBus(new JsonObject().put("history", "3")).getString("status"))
+        .as("a limit that is not a number asks for the report").isEqualTo("CRITICAL");
+
+    JsonObject round = onBus(new JsonObject().put("history", 1)).getJsonArray("checks").getJsonObject(0);
+    assertThat(round.getString("status")).isEqualTo("CRITICAL");
+    assertThat(round.getJsonArray("not_up").getList()).containsExactly("database");
+    assertThat(round.getString("reason")).startsWith("database: the database is unavailable (");
+    assertThat(round.getInteger("consecutive_failures")).isGreaterThanOrEqualTo(3);
+    JsonArray transitions = onBus(new JsonObject().put("history", 10)).getJsonArray("transitions");
+    assertThat(transitions.getJsonObject(transitions.size() - 1).getString("from")).isEqualTo("UNKNOWN");
+    assertThat(transitions.getJsonObject(0).getString("to")).isEqualTo("CRITICAL");
+
+    assertThat(node.registry().find(HealthVerticle.GAUGE).gauge()).isNotNull();
+    node.undeploy();
+    assertThat(node.registry().find(HealthVerticle.GAUGE).gauge()).isNull();
+  }
+
+  private JsonObject onBus(JsonObject request) throws Exception {
+    return vertx.eventBus().<JsonObject>request(Addresses.HEALTH_STATUS, request).await(5, TimeUnit.SECONDS).body();
   }
 
   @Test
