@@ -46,7 +46,7 @@ public final class CheckCommand implements Callable<Integer> {
       boolean redis = checkRedis(vertx, settings);
       return postgres && redis ? 0 : ConfigOptions.DEPENDENCY_FAILED;
     } finally {
-      vertx.close().await();
+      closeQuietly(vertx);
     }
   }
 
@@ -113,5 +113,14 @@ public final class CheckCommand implements Callable<Integer> {
     }
     String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     return io.consolidb.config.SecretMasker.maskText(message);
+  }
+
+  /** Closing is bounded too: a check must end even when a connection will not close. */
+  private static void closeQuietly(Vertx vertx) {
+    try {
+      vertx.close().await(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (Exception ignored) {
+      // the process exits next; nothing is left to release
+    }
   }
 }

@@ -8,6 +8,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Loads the layered configuration with vertx-config: {@code conf/default.yaml}, then
@@ -59,7 +61,9 @@ public final class ConfigLoader {
   public static NodeSettings loadBlocking(Map<String, String> variables) {
     Vertx vertx = Vertx.vertx();
     try {
-      return load(vertx, variables).await();
+      return load(vertx, variables).await(30, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("the configuration was not read within 30 s", e);
     } finally {
       vertx.close();
     }

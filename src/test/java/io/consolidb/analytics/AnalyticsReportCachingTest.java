@@ -145,7 +145,7 @@ class AnalyticsReportCachingTest {
 
     // plain SQL, as another application would: the table notification is what invalidates
     new io.consolidb.query.QueryClient(vertx, 5000)
-        .write("test.rename", "UPDATE restaurants SET name = 'Renamed Deli' WHERE id = 1", null).await();
+        .write("test.rename", "UPDATE restaurants SET name = 'Renamed Deli' WHERE id = 1", null).await(30, TimeUnit.SECONDS);
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
     String name;

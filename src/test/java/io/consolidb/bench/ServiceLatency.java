@@ -119,7 +119,7 @@ public final class ServiceLatency {
     } catch (Exception e) {
       throw new IllegalStateException("could not delete the keys under " + prefix, e);
     } finally {
-      vertx.close().await();
+      vertx.close();
     }
   }
 

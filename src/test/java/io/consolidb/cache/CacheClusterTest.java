@@ -52,7 +52,7 @@ class CacheClusterTest {
 
   @AfterAll
   static void stop() throws Exception {
-    first.cache().invalidate(new Invalidation(null, "*", null)).await();
+    first.cache().invalidate(new Invalidation(null, "*", null)).await(30, TimeUnit.SECONDS);
     second.stop().await(30, TimeUnit.SECONDS);
     first.stop().await(30, TimeUnit.SECONDS);
     schema.close();
@@ -66,7 +66,7 @@ class CacheClusterTest {
     awaitTrue(() -> read(second, spec)); // Redis, then the second node's local tier
     assertThat(second.cache().peekLocal("cluster:answer")).isNotNull();
 
-    first.cache().invalidate(Invalidation.ofTags(List.of("cluster-test"))).await();
+    first.cache().invalidate(Invalidation.ofTags(List.of("cluster-test"))).await(30, TimeUnit.SECONDS);
 
     awaitTrue(() -> second.cache().peekLocal("cluster:answer") == null);
     assertThat(second.cache().stats().getJsonObject("invalidations").getLong("from_other_nodes"))
@@ -80,12 +80,17 @@ class CacheClusterTest {
     CacheSpec spec = new CacheSpec(60, "cluster:pattern:1", List.of());
     read(first, spec);
     awaitTrue(() -> read(second, spec));
-    first.cache().invalidate(new Invalidation(null, "cluster:pattern:*", null)).await();
+    first.cache().invalidate(new Invalidation(null, "cluster:pattern:*", null)).await(30, TimeUnit.SECONDS);
     awaitTrue(() -> second.cache().peekLocal("cluster:pattern:1") == null);
   }
 
   private static boolean read(ConsolidbNode node, CacheSpec spec) {
-    return new QueryClient(node.vertx(), 5000, node.cache()).readCached("t", SQL, null, spec).await().cached();
+    try {
+      return new QueryClient(node.vertx(), 5000, node.cache()).readCached("t", SQL, null, spec)
+          .await(30, TimeUnit.SECONDS).cached();
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("no answer within 30 s", e);
+    }
   }
 
   private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,14 +47,14 @@ class CacheHttpTest {
   }
 
   @AfterEach
-  void close() {
-    cache.invalidate(new Invalidation(null, "*", null)).await();
-    vertx.close().await();
+  void close() throws Exception {
+    cache.invalidate(new Invalidation(null, "*", null)).await(30, TimeUnit.SECONDS);
+    vertx.close().await(30, TimeUnit.SECONDS);
   }
 
   @Test
   @DisplayName("a cached read answers X-Cache: MISS, then HIT, with the same body and no marker in it")
-  void xCache_missThenHit() {
+  void xCache_missThenHit() throws Exception {
     HttpResponse<Buffer> miss = get("/api/v1/restaurants?lat=40.758&lng=-73.9855&radius_km=3&limit=5");
     HttpResponse<Buffer> hit = get("/api/v1/restaurants?lat=40.758&lng=-73.9855&radius_km=3&limit=5");
     assertThat(miss.getHeader("X-Cache")).isEqualTo("MISS");
@@ -66,21 +67,21 @@ class CacheHttpTest {
 
   @Test
   @DisplayName("the admin endpoints need the admin bearer token")
-  void admin_requiresToken() {
-    assertThat(client.get("/admin/cache/stats").send().await().statusCode()).isEqualTo(401);
-    assertThat(client.get("/admin/cache/stats").bearerTokenAuthentication("test-token").send().await()
+  void admin_requiresToken() throws Exception {
+    assertThat(client.get("/admin/cache/stats").send().await(30, TimeUnit.SECONDS).statusCode()).isEqualTo(401);
+    assertThat(client.get("/admin/cache/stats").bearerTokenAuthentication("test-token").send().await(30, TimeUnit.SECONDS)
         .statusCode()).isEqualTo(401);
     assertThat(client.post("/admin/cache/invalidate").sendJsonObject(new JsonObject().put("pattern", "*"))
-        .await().statusCode()).isEqualTo(401);
+        .await(30, TimeUnit.SECONDS).statusCode()).isEqualTo(401);
   }
 
   @Test
   @DisplayName("GET /admin/cache/stats reports hits, misses and hit rate per tier")
-  void admin_stats() {
+  void admin_stats() throws Exception {
     get("/api/v1/restaurants/1");
     get("/api/v1/restaurants/1");
     HttpResponse<Buffer> response = client.get("/admin/cache/stats").bearerTokenAuthentication("admin-token")
-        .send().await();
+        .send().await(30, TimeUnit.SECONDS);
     assertThat(response.statusCode()).isEqualTo(200);
     JsonObject stats = response.bodyAsJsonObject();
     assertThat(stats.getDouble("hit_rate_percent")).isEqualTo(50.0);
@@ -92,41 +93,41 @@ class CacheHttpTest {
 
   @Test
   @DisplayName("POST /admin/cache/invalidate drops a pattern or tags and says how many entries went")
-  void admin_invalidate() {
+  void admin_invalidate() throws Exception {
     get("/api/v1/restaurants/1");
     get("/api/v1/restaurants/2");
     get("/api/v1/restaurants/search?q=deli");
     HttpResponse<Buffer> byPattern = client.post("/admin/cache/invalidate").bearerTokenAuthentication("admin-token")
-        .sendJsonObject(new JsonObject().put("pattern", "restaurants:id:*")).await();
+        .sendJsonObject(new JsonObject().put("pattern", "restaurants:id:*")).await(30, TimeUnit.SECONDS);
     assertThat(byPattern.statusCode()).isEqualTo(200);
     assertThat(byPattern.bodyAsJsonObject().getLong("dropped")).isEqualTo(2);
     assertThat(get("/api/v1/restaurants/1").getHeader("X-Cache")).isEqualTo("MISS");
     assertThat(get("/api/v1/restaurants/search?q=deli").getHeader("X-Cache")).isEqualTo("HIT");
 
     HttpResponse<Buffer> byTag = client.post("/admin/cache/invalidate").bearerTokenAuthentication("admin-token")
-        .sendJsonObject(new JsonObject().put("tags", new io.vertx.core.json.JsonArray().add("restaurants"))).await();
+        .sendJsonObject(new JsonObject().put("tags", new io.vertx.core.json.JsonArray().add("restaurants"))).await(30, TimeUnit.SECONDS);
     assertThat(byTag.bodyAsJsonObject().getLong("dropped")).isGreaterThanOrEqualTo(2);
     assertThat(get("/api/v1/restaurants/search?q=deli").getHeader("X-Cache")).isEqualTo("MISS");
 
     assertThat(client.post("/admin/cache/invalidate").bearerTokenAuthentication("admin-token")
-        .sendJsonObject(new JsonObject()).await().statusCode()).isEqualTo(400);
+        .sendJsonObject(new JsonObject()).await(30, TimeUnit.SECONDS).statusCode()).isEqualTo(400);
   }
 
   @Test
   @DisplayName("POST /admin/cache/invalidate refuses a pattern over the length limit with 400, dropping nothing")
-  void admin_invalidate_overLongPattern() {
+  void admin_invalidate_overLongPattern() throws Exception {
     get("/api/v1/restaurants/1");
     String pattern = "*a".repeat(Invalidation.MAX_PATTERN_LENGTH / 2) + "*";
     HttpResponse<Buffer> refused = client.post("/admin/cache/invalidate").bearerTokenAuthentication("admin-token")
-        .sendJsonObject(new JsonObject().put("pattern", pattern)).await();
+        .sendJsonObject(new JsonObject().put("pattern", pattern)).await(30, TimeUnit.SECONDS);
     assertThat(refused.statusCode()).isEqualTo(400);
     assertThat(refused.bodyAsJsonObject().getString("detail"))
         .isEqualTo("pattern must be at most 256 characters, not 257");
     assertThat(get("/api/v1/restaurants/1").getHeader("X-Cache")).isEqualTo("HIT");
   }
 
-  private HttpResponse<Buffer> get(String uri) {
-    HttpResponse<Buffer> response = client.get(uri).send().await();
+  private HttpResponse<Buffer> get(String uri) throws Exception {
+    HttpResponse<Buffer> response = client.get(uri).send().await(30, TimeUnit.SECONDS);
     assertThat(response.statusCode()).as(uri).isEqualTo(200);
     return response;
   }

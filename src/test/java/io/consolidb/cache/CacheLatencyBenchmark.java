@@ -66,18 +66,18 @@ class CacheLatencyBenchmark {
     }
   }
 
-  private static void seed(TestNode node) {
+  private static void seed(TestNode node) throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
       Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
           .connectingTo(PgConnectOptions.fromUri(node.databaseUrl())).using(vertx).build();
       DemoDataSeeder.seed(pool, ROWS, 1L).await(5, TimeUnit.MINUTES);
-      pool.query("ANALYZE restaurants").execute().await();
-      pool.close().await();
+      pool.query("ANALYZE restaurants").execute().await(30, TimeUnit.SECONDS);
+      pool.close().await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     } finally {
-      vertx.close().await();
+      vertx.close().await(30, TimeUnit.SECONDS);
     }
   }
 
@@ -101,7 +101,7 @@ class CacheLatencyBenchmark {
           latencies.unexpected() > 0 ? " (" + latencies.unexpected() + " misses)" : ""));
       return p50;
     } finally {
-      vertx.close().await();
+      vertx.close().await(30, TimeUnit.SECONDS);
     }
   }
 
@@ -112,9 +112,9 @@ class CacheLatencyBenchmark {
       Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(node.databaseUrl())).using(vertx).build();
       JsonArray rows = new JsonArray();
       pool.preparedQuery(RestaurantSqlForBenchmarks.NEAR)
-          .execute(io.vertx.sqlclient.Tuple.of(LAT, LNG, 10_000.0, 20)).await()
+          .execute(io.vertx.sqlclient.Tuple.of(LAT, LNG, 10_000.0, 20)).await(30, TimeUnit.SECONDS)
           .forEach(row -> rows.add(row.toJson()));
-      pool.close().await();
+      pool.close().await(30, TimeUnit.SECONDS);
       Buffer json = rows.toBuffer();
       ValueCodec codec = new ValueCodec(1024);
       int n = 20_000;
@@ -150,7 +150,7 @@ class CacheLatencyBenchmark {
           json.length(), encoded.stored().length(), 100.0 * encoded.saved() / json.length(),
           encodeNs / 1000.0, decodeNs / 1000.0, parseNs / 1000.0);
     } finally {
-      vertx.close().await();
+      vertx.close().await(30, TimeUnit.SECONDS);
     }
   }
 

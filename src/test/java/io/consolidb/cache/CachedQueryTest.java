@@ -81,17 +81,17 @@ class CachedQueryTest {
   }
 
   @AfterEach
-  void close() {
+  void close() throws Exception {
     // only this test's keys; never a flush of the shared Redis
-    cache.invalidate(new Invalidation(null, "*", null)).await();
-    vertx.close().await();
+    cache.invalidate(new Invalidation(null, "*", null)).await(30, TimeUnit.SECONDS);
+    vertx.close().await(30, TimeUnit.SECONDS);
   }
 
   @Test
   @DisplayName("a read is a MISS from PostgreSQL, then a HIT from the local tier")
-  void read_missThenLocalHit() {
-    JsonObject first = service.near(CENTRE_LAT, CENTRE_LNG, 3, 5).await();
-    JsonObject second = service.near(CENTRE_LAT, CENTRE_LNG, 3, 5).await();
+  void read_missThenLocalHit() throws Exception {
+    JsonObject first = service.near(CENTRE_LAT, CENTRE_LNG, 3, 5).await(30, TimeUnit.SECONDS);
+    JsonObject second = service.near(CENTRE_LAT, CENTRE_LNG, 3, 5).await(30, TimeUnit.SECONDS);
     assertThat(cacheOutcome(first)).isEqualTo("MISS");
     assertThat(cacheOutcome(second)).isEqualTo("HIT");
     assertThat(second).isEqualTo(first);
@@ -106,7 +106,7 @@ class CachedQueryTest {
   @Test
   @DisplayName("100 concurrent identical misses run the query once, the others joining it")
   void stampede_hundredConcurrentMisses_runOnce() throws Exception {
-    queries.write("test", "CREATE SEQUENCE executions", null).await();
+    queries.write("test", "CREATE SEQUENCE executions", null).await(30, TimeUnit.SECONDS);
     CacheSpec spec = new CacheSpec(60, "stampede:executions", List.of("test"));
     List<Future<QueryResult>> results = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
@@ -115,7 +115,7 @@ class CachedQueryTest {
     }
     // every call answers (the pool has room for all of them), so the count below is what fails
     Future.join(results).await(20, TimeUnit.SECONDS);
-    long executions = queries.read("test", "SELECT last_value, is_called FROM executions", null).await()
+    long executions = queries.read("test", "SELECT last_value, is_called FROM executions", null).await(30, TimeUnit.SECONDS)
         .firstRow().getLong("last_value");
     assertThat(executions).as("times the statement ran").isEqualTo(1);
     for (Future<QueryResult> result : results) {
@@ -127,37 +127,37 @@ class CachedQueryTest {
 
   @Test
   @DisplayName("a write through the service drops the cached reads before it answers")
-  void serviceWrite_noStaleRead() {
-    assertThat(service.get(1).await().getString("name")).isEqualTo("Times Square Deli");
-    assertThat(cacheOutcome(service.get(1).await())).isEqualTo("HIT");
-    JsonObject near = service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await();
-    service.update(1, new JsonObject().put("name", "Renamed Deli")).await();
-    JsonObject after = service.get(1).await();
+  void serviceWrite_noStaleRead() throws Exception {
+    assertThat(service.get(1).await(30, TimeUnit.SECONDS).getString("name")).isEqualTo("Times Square Deli");
+    assertThat(cacheOutcome(service.get(1).await(30, TimeUnit.SECONDS))).isEqualTo("HIT");
+    JsonObject near = service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await(30, TimeUnit.SECONDS);
+    service.update(1, new JsonObject().put("name", "Renamed Deli")).await(30, TimeUnit.SECONDS);
+    JsonObject after = service.get(1).await(30, TimeUnit.SECONDS);
     assertThat(after.getString("name")).isEqualTo("Renamed Deli");
     assertThat(cacheOutcome(after)).isEqualTo("MISS");
-    JsonObject nearAfter = service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await();
+    JsonObject nearAfter = service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await(30, TimeUnit.SECONDS);
     assertThat(cacheOutcome(nearAfter)).isEqualTo("MISS");
     assertThat(nearAfter.getJsonArray("items").stream().map(o -> ((JsonObject) o).getString("name")))
         .contains("Renamed Deli");
-    service.delete(1).await();
-    assertThat(service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await().getInteger("count"))
+    service.delete(1).await(30, TimeUnit.SECONDS);
+    assertThat(service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await(30, TimeUnit.SECONDS).getInteger("count"))
         .isEqualTo(near.getInteger("count") - 1);
   }
 
   /** Every cached read shape of the restaurant service, by name. */
   private Map<String, Supplier<JsonObject>> restaurantReads() {
     Map<String, Supplier<JsonObject>> reads = new LinkedHashMap<>();
-    reads.put("get", () -> service.get(2).await());
-    reads.put("near", () -> service.near(CENTRE_LAT, CENTRE_LNG, 50, 200).await());
-    reads.put("byCity", () -> service.byCity("New York", 1, 20).await());
-    reads.put("search", () -> service.search("deli", 20).await());
+    reads.put("get", () -> Await.result(service.get(2)));
+    reads.put("near", () -> Await.result(service.near(CENTRE_LAT, CENTRE_LNG, 50, 200)));
+    reads.put("byCity", () -> Await.result(service.byCity("New York", 1, 20)));
+    reads.put("search", () -> Await.result(service.search("deli", 20)));
     return reads;
   }
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"create", "update", "delete"})
   @DisplayName("straight after each kind of restaurant write, every cached read shape is a MISS")
-  void eachWrite_everyReadShapeMisses(String write) {
+  void eachWrite_everyReadShapeMisses(String write) throws Exception {
     Map<String, Supplier<JsonObject>> reads = restaurantReads();
     reads.forEach((shape, read) -> {
       read.get();
@@ -165,9 +165,9 @@ class CachedQueryTest {
     });
     switch (write) {
       case "create" -> service.create(new JsonObject().put("name", "New Deli").put("city", "New York")
-          .put("latitude", CENTRE_LAT).put("longitude", CENTRE_LNG)).await();
-      case "update" -> service.update(3, new JsonObject().put("name", "Renamed Bagels")).await();
-      default -> service.delete(4).await();
+          .put("latitude", CENTRE_LAT).put("longitude", CENTRE_LNG)).await(30, TimeUnit.SECONDS);
+      case "update" -> service.update(3, new JsonObject().put("name", "Renamed Bagels")).await(30, TimeUnit.SECONDS);
+      default -> service.delete(4).await(30, TimeUnit.SECONDS);
     }
     reads.forEach((shape, read) -> assertThat(cacheOutcome(read.get())).as("%s after %s", shape, write)
         .isEqualTo("MISS"));
@@ -176,18 +176,18 @@ class CachedQueryTest {
   @Test
   @DisplayName("an UPDATE made with plain SQL elsewhere reaches the cache within one second")
   void plainSqlUpdate_invalidatesThroughNotify() throws Exception {
-    service.get(2).await();
-    assertThat(cacheOutcome(service.get(2).await())).isEqualTo("HIT");
-    PgConnection conn = PgConnection.connect(vertx, PgConnectOptions.fromUri(node.databaseUrl())).await();
+    service.get(2).await(30, TimeUnit.SECONDS);
+    assertThat(cacheOutcome(service.get(2).await(30, TimeUnit.SECONDS))).isEqualTo("HIT");
+    PgConnection conn = PgConnection.connect(vertx, PgConnectOptions.fromUri(node.databaseUrl())).await(30, TimeUnit.SECONDS);
     try {
-      conn.query("UPDATE restaurants SET name = 'Changed Outside' WHERE id = 2").execute().await();
+      conn.query("UPDATE restaurants SET name = 'Changed Outside' WHERE id = 2").execute().await(30, TimeUnit.SECONDS);
     } finally {
-      conn.close().await();
+      conn.close().await(30, TimeUnit.SECONDS);
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
     String name;
     do {
-      name = service.get(2).await().getString("name");
+      name = service.get(2).await(30, TimeUnit.SECONDS).getString("name");
     } while (!"Changed Outside".equals(name) && System.nanoTime() < deadline);
     assertThat(name).isEqualTo("Changed Outside");
     assertThat(stats().getJsonObject("invalidations").getLong("notifications")).isGreaterThan(0);
@@ -196,24 +196,24 @@ class CachedQueryTest {
   @Test
   @DisplayName("a change to the same table in another schema of the database leaves this node's entries alone")
   void otherSchemaChange_ignored() throws Exception {
-    service.get(3).await();
-    assertThat(cacheOutcome(service.get(3).await())).isEqualTo("HIT");
+    service.get(3).await(30, TimeUnit.SECONDS);
+    assertThat(cacheOutcome(service.get(3).await(30, TimeUnit.SECONDS))).isEqualTo("HIT");
     long before = stats().getJsonObject("invalidations").getLong("notifications", 0L);
     try (TestNode other = TestNode.create("cache_other")) {
       other.reseed(); // inserts into restaurants of another schema: notifications on the same channel
       Thread.sleep(500);
-      assertThat(cacheOutcome(service.get(3).await())).isEqualTo("HIT");
+      assertThat(cacheOutcome(service.get(3).await(30, TimeUnit.SECONDS))).isEqualTo("HIT");
       assertThat(stats().getJsonObject("invalidations").getLong("notifications", 0L)).isEqualTo(before);
     }
   }
 
   @Test
   @DisplayName("invalidation by key, by glob pattern and by tag empties both tiers")
-  void invalidate_keyPatternTag_bothTiers() {
-    service.get(1).await();
-    service.get(2).await();
-    service.near(CENTRE_LAT, CENTRE_LNG, 3, 5).await();
-    service.search("deli", 5).await();
+  void invalidate_keyPatternTag_bothTiers() throws Exception {
+    service.get(1).await(30, TimeUnit.SECONDS);
+    service.get(2).await(30, TimeUnit.SECONDS);
+    service.near(CENTRE_LAT, CENTRE_LNG, 3, 5).await(30, TimeUnit.SECONDS);
+    service.search("deli", 5).await(30, TimeUnit.SECONDS);
     for (String key : List.of("restaurants:id:1", "restaurants:id:2", "restaurants:near:" + CENTRE_LAT + ":"
         + CENTRE_LNG + ":3.0:5", "restaurants:search:deli:5")) {
       awaitRedis(key); // the fill's SET follows the reply
@@ -224,7 +224,7 @@ class CachedQueryTest {
     assertThat(byKey.getLong("local")).isEqualTo(1);
     assertThat(byKey.getLong("redis")).isEqualTo(1);
     assertThat(redisExists("restaurants:id:1")).isFalse();
-    assertThat(cacheOutcome(service.get(1).await())).isEqualTo("MISS");
+    assertThat(cacheOutcome(service.get(1).await(30, TimeUnit.SECONDS))).isEqualTo("MISS");
     awaitRedis("restaurants:id:1"); // the fill's SET is sent after the reply
 
     JsonObject byPattern = invalidate(new JsonObject().put("pattern", "restaurants:id:*"));
@@ -242,7 +242,7 @@ class CachedQueryTest {
 
   @Test
   @DisplayName("a Redis hit is read in-process, without the query verticle, and a miss asks Redis once")
-  void redisHit_inProcess_missAsksOnce() {
+  void redisHit_inProcess_missAsksOnce() throws Exception {
     AtomicInteger toQueryVerticle = new AtomicInteger();
     vertx.eventBus().addOutboundInterceptor(delivery -> {
       if (Addresses.DB_QUERY.equals(delivery.message().address())) {
@@ -253,14 +253,14 @@ class CachedQueryTest {
     CacheSpec spec = new CacheSpec(60, "redis:in-process", List.of("test"));
     long redisMisses = stats().getJsonObject("redis").getLong("misses");
 
-    assertThat(queries.readCached("test", "SELECT 42 AS n", null, spec).await().cached()).isFalse();
+    assertThat(queries.readCached("test", "SELECT 42 AS n", null, spec).await(30, TimeUnit.SECONDS).cached()).isFalse();
     assertThat(toQueryVerticle.get()).as("messages to the query verticle for the miss").isEqualTo(1);
     assertThat(stats().getJsonObject("redis").getLong("misses") - redisMisses).as("Redis lookups for the miss")
         .isEqualTo(1);
 
     awaitRedis("redis:in-process");
     invalidateLocalOnly("redis:in-process");
-    QueryResult fromRedis = queries.readCached("test", "SELECT 42 AS n", null, spec).await();
+    QueryResult fromRedis = queries.readCached("test", "SELECT 42 AS n", null, spec).await(30, TimeUnit.SECONDS);
     assertThat(fromRedis.cached()).isTrue();
     assertThat(fromRedis.firstRow().getInteger("n")).isEqualTo(42);
     assertThat(toQueryVerticle.get()).as("messages to the query verticle after the Redis hit").isEqualTo(1);
@@ -268,35 +268,35 @@ class CachedQueryTest {
 
   @Test
   @DisplayName("a write that asks for the cache is refused with 400 and does not run")
-  void cacheOnWrite_refused() {
-    queries.write("test", "CREATE TABLE written (n int)", null).await();
+  void cacheOnWrite_refused() throws Exception {
+    queries.write("test", "CREATE TABLE written (n int)", null).await(30, TimeUnit.SECONDS);
     CacheSpec spec = new CacheSpec(60, "write:refused", List.of("test"));
     for (int i = 0; i < 2; i++) {
       Throwable refused = queries.query(new JsonObject().put("sql", "INSERT INTO written VALUES (1)")
           .put("cache", spec.toJson())).transform(done -> Future.succeededFuture(done.cause()))
-          .await();
+          .await(30, TimeUnit.SECONDS);
       assertThat(refused).isInstanceOf(io.vertx.serviceproxy.ServiceException.class);
       assertThat(((io.vertx.serviceproxy.ServiceException) refused).failureCode()).isEqualTo(400);
     }
-    assertThat(queries.read("test", "SELECT count(*) AS n FROM written", null).await().firstRow().getLong("n"))
+    assertThat(queries.read("test", "SELECT count(*) AS n FROM written", null).await(30, TimeUnit.SECONDS).firstRow().getLong("n"))
         .isZero();
   }
 
   @Test
   @DisplayName("a large value is stored LZ4-compressed in Redis and read back intact")
-  void largeValue_compressedInRedis() {
+  void largeValue_compressedInRedis() throws Exception {
     String sql = "SELECT g AS id, repeat('kosher deli ', 20) AS text FROM generate_series(1, 50) g";
     CacheSpec spec = new CacheSpec(60, "big:value", List.of("test"));
-    QueryResult original = queries.readCached("test", sql, null, spec).await();
+    QueryResult original = queries.readCached("test", sql, null, spec).await(30, TimeUnit.SECONDS);
     awaitRedis("big:value"); // the fill's SET follows the reply
-    Response stored = redis.send(Request.cmd(Command.GET).arg(prefix + "big:value")).await();
+    Response stored = redis.send(Request.cmd(Command.GET).arg(prefix + "big:value")).await(30, TimeUnit.SECONDS);
     assertThat(stored.toBuffer().getByte(0)).isEqualTo((byte) 'L');
     JsonObject compression = stats().getJsonObject("compression");
     assertThat(compression.getLong("compressed_values")).isEqualTo(1);
     assertThat(stats().getLong("bytes_saved")).isGreaterThan(original.rows().encode().length() / 2);
     // local tier dropped: the next read decodes the Redis copy
     invalidateLocalOnly("big:value");
-    QueryResult fromRedis = queries.readCached("test", sql, null, spec).await();
+    QueryResult fromRedis = queries.readCached("test", sql, null, spec).await(30, TimeUnit.SECONDS);
     assertThat(fromRedis.cached()).isTrue();
     assertThat(fromRedis.rows()).isEqualTo(original.rows());
     assertThat(stats().getJsonObject("redis").getLong("hits")).isEqualTo(1);
@@ -306,21 +306,21 @@ class CachedQueryTest {
   @DisplayName("an entry expires after its own TTL in both tiers")
   void entry_expiresAfterTtl() throws Exception {
     CacheSpec spec = new CacheSpec(1, "short:lived", List.of());
-    assertThat(queries.readCached("test", "SELECT 1 AS one", null, spec).await().cached()).isFalse();
-    assertThat(queries.readCached("test", "SELECT 1 AS one", null, spec).await().cached()).isTrue();
+    assertThat(queries.readCached("test", "SELECT 1 AS one", null, spec).await(30, TimeUnit.SECONDS).cached()).isFalse();
+    assertThat(queries.readCached("test", "SELECT 1 AS one", null, spec).await(30, TimeUnit.SECONDS).cached()).isTrue();
     Await.until("the Redis copy expires", 5000, () -> !redisExists("short:lived"));
-    assertThat(queries.readCached("test", "SELECT 1 AS one", null, spec).await().cached()).isFalse();
+    assertThat(queries.readCached("test", "SELECT 1 AS one", null, spec).await(30, TimeUnit.SECONDS).cached()).isFalse();
     assertThat(stats().getLong("expirations")).isEqualTo(1);
   }
 
   @Test
   @DisplayName("without a key, an entry is keyed by its SQL and parameters")
-  void noKey_hashOfSqlAndParams() {
+  void noKey_hashOfSqlAndParams() throws Exception {
     CacheSpec spec = new CacheSpec(null, null, List.of("restaurants"));
     String sql = "SELECT name FROM restaurants WHERE id = $1";
-    assertThat(queries.readCached("t", sql, JsonArray.of(1), spec).await().cached()).isFalse();
-    assertThat(queries.readCached("t", sql, JsonArray.of(2), spec).await().cached()).isFalse();
-    QueryResult again = queries.readCached("t", sql, JsonArray.of(1), spec).await();
+    assertThat(queries.readCached("t", sql, JsonArray.of(1), spec).await(30, TimeUnit.SECONDS).cached()).isFalse();
+    assertThat(queries.readCached("t", sql, JsonArray.of(2), spec).await(30, TimeUnit.SECONDS).cached()).isFalse();
+    QueryResult again = queries.readCached("t", sql, JsonArray.of(1), spec).await(30, TimeUnit.SECONDS);
     assertThat(again.cached()).isTrue();
     assertThat(again.firstRow().getString("name")).isEqualTo("Times Square Deli");
   }
@@ -329,7 +329,7 @@ class CachedQueryTest {
     cache.invalidatedElsewhere(new Invalidation(List.of(key), null, null));
   }
 
-  private void awaitRedis(String key) {
+  private void awaitRedis(String key) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
     while (!redisExists(key) && System.nanoTime() < deadline) {
       Thread.onSpinWait();
@@ -338,14 +338,14 @@ class CachedQueryTest {
   }
 
   private boolean redisExists(String key) {
-    return redis.send(Request.cmd(Command.EXISTS).arg(prefix + key)).await().toInteger() == 1;
+    return Await.result(redis.send(Request.cmd(Command.EXISTS).arg(prefix + key))).toInteger() == 1;
   }
 
-  private JsonObject stats() {
-    return vertx.eventBus().<JsonObject>request(Addresses.CACHE_STATS, new JsonObject()).await().body();
+  private JsonObject stats() throws Exception {
+    return vertx.eventBus().<JsonObject>request(Addresses.CACHE_STATS, new JsonObject()).await(30, TimeUnit.SECONDS).body();
   }
 
-  private JsonObject invalidate(JsonObject request) {
-    return vertx.eventBus().<JsonObject>request(Addresses.CACHE_INVALIDATE, request).await().body();
+  private JsonObject invalidate(JsonObject request) throws Exception {
+    return vertx.eventBus().<JsonObject>request(Addresses.CACHE_INVALIDATE, request).await(30, TimeUnit.SECONDS).body();
   }
 }

@@ -10,6 +10,7 @@ import io.consolidb.http.TestNode;
 import io.consolidb.query.QueryClient;
 import io.consolidb.testsupport.TcpProxy;
 import io.consolidb.testsupport.TestServices;
+import io.consolidb.testsupport.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
@@ -50,7 +51,7 @@ class ListenReconnectTest {
     logger.addAppender(log);
     try {
       PgConnectOptions pg = TestServices.pgConnectOptions();
-      TcpProxy proxy = TcpProxy.start(vertx, pg.getHost(), pg.getPort()).await();
+      TcpProxy proxy = TcpProxy.start(vertx, pg.getHost(), pg.getPort()).await(30, TimeUnit.SECONDS);
       String viaProxy = node.databaseUrl().replace(pg.getHost() + ":" + pg.getPort(), "127.0.0.1:" + proxy.port());
       JsonObject config = CacheTestKit.config(node, 0, null, CacheTestKit.uniquePrefix());
       config.getJsonObject("database").put("url", viaProxy);
@@ -59,8 +60,8 @@ class ListenReconnectTest {
 
       QueryClient queries = new QueryClient(vertx, 5000, cache);
       CacheSpec spec = new CacheSpec(60, "listen:one", List.of("test"));
-      queries.readCached("t", "SELECT 1 AS one", null, spec).await();
-      assertThat(queries.readCached("t", "SELECT 1 AS one", null, spec).await().cached()).isTrue();
+      queries.readCached("t", "SELECT 1 AS one", null, spec).await(30, TimeUnit.SECONDS);
+      assertThat(queries.readCached("t", "SELECT 1 AS one", null, spec).await(30, TimeUnit.SECONDS).cached()).isTrue();
 
       proxy.dropConnections();
 
@@ -71,7 +72,7 @@ class ListenReconnectTest {
               .contains("dropped the local tier"));
     } finally {
       logger.detachAppender(log);
-      vertx.close().await();
+      vertx.close().await(30, TimeUnit.SECONDS);
     }
   }
 
@@ -80,7 +81,7 @@ class ListenReconnectTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     JsonObject stats;
     do {
-      stats = vertx.eventBus().<JsonObject>request(Addresses.CACHE_STATS, new JsonObject()).await().body();
+      stats = Await.result(vertx.eventBus().<JsonObject>request(Addresses.CACHE_STATS, new JsonObject())).body();
       if (condition.test(stats)) {
         return;
       }

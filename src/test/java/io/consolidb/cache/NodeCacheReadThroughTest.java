@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.consolidb.config.CacheSettings;
 import io.consolidb.config.RedisSettings;
+import io.consolidb.testsupport.Await;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;
@@ -44,20 +45,20 @@ class NodeCacheReadThroughTest {
   }
 
   @AfterEach
-  void close() {
-    vertx.close().await();
+  void close() throws Exception {
+    vertx.close().await(30, TimeUnit.SECONDS);
   }
 
   /** The context of a verticle of its own: an event loop of its own, as two callers would have. */
   private Context newContext() {
     AtomicReference<Context> captured = new AtomicReference<>();
-    vertx.deployVerticle(new VerticleBase() {
+    Await.result(vertx.deployVerticle(new VerticleBase() {
       @Override
       public Future<?> start() {
         captured.set(context);
         return Future.succeededFuture();
       }
-    }).await();
+    }));
     return captured.get();
   }
 
@@ -106,23 +107,23 @@ class NodeCacheReadThroughTest {
     assertThat(joinerRanOn.get()).isSameAs(second);
     assertThat(cache.stats().getLong("stampede_joins")).isEqualTo(1);
     // the next read is a local hit, the loader is not asked again
-    assertThat(cache.readThrough("k", SPEC, loader).await()).isEqualTo(JsonArray.of(1));
+    assertThat(cache.readThrough("k", SPEC, loader).await(30, TimeUnit.SECONDS)).isEqualTo(JsonArray.of(1));
     assertThat(loader.loads).hasValue(1);
   }
 
   @Test
-  void readThrough_invalidatedWhileLoading_notFilled() {
+  void readThrough_invalidatedWhileLoading_notFilled() throws Exception {
     ManualLoader loader = new ManualLoader();
     Future<JsonArray> read = cache.readThrough("k", SPEC, loader);
-    cache.invalidate(Invalidation.ofTags(List.of("t"))).await();
+    cache.invalidate(Invalidation.ofTags(List.of("t"))).await(30, TimeUnit.SECONDS);
     loader.result.complete(JsonArray.of("old"));
 
-    assertThat(read.await()).as("the reader still gets its answer").isEqualTo(JsonArray.of("old"));
+    assertThat(read.await(30, TimeUnit.SECONDS)).as("the reader still gets its answer").isEqualTo(JsonArray.of("old"));
     assertThat(cache.peekLocal("k")).as("but the value read before the write is not kept").isNull();
   }
 
   @Test
-  void readThrough_failedLoad_notCachedAndNextReadLoadsAgain() {
+  void readThrough_failedLoad_notCachedAndNextReadLoadsAgain() throws Exception {
     ManualLoader failing = new ManualLoader();
     Future<JsonArray> read = cache.readThrough("k", SPEC, failing);
     failing.result.fail(new IllegalStateException("database down"));
@@ -130,17 +131,17 @@ class NodeCacheReadThroughTest {
 
     ManualLoader next = new ManualLoader();
     next.result.complete(JsonArray.of(2));
-    assertThat(cache.readThrough("k", SPEC, next).await()).isEqualTo(JsonArray.of(2));
+    assertThat(cache.readThrough("k", SPEC, next).await(30, TimeUnit.SECONDS)).isEqualTo(JsonArray.of(2));
     assertThat(next.loads).hasValue(1);
   }
 
   @Test
-  void stats_renderedFromTheMeters_oneHitRateDefinition() {
+  void stats_renderedFromTheMeters_oneHitRateDefinition() throws Exception {
     ManualLoader loader = new ManualLoader();
     loader.result.complete(JsonArray.of(1));
-    cache.readThrough("k", SPEC, loader).await(); // local miss, load
-    cache.readThrough("k", SPEC, loader).await(); // local hit
-    cache.readThrough("k", SPEC, loader).await(); // local hit
+    cache.readThrough("k", SPEC, loader).await(30, TimeUnit.SECONDS); // local miss, load
+    cache.readThrough("k", SPEC, loader).await(30, TimeUnit.SECONDS); // local hit
+    cache.readThrough("k", SPEC, loader).await(30, TimeUnit.SECONDS); // local hit
 
     assertThat(registry.get("consolidb.cache.requests").tags("tier", "local", "result", "hit").counter().count())
         .isEqualTo(2);

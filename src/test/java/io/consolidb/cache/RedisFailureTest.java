@@ -7,6 +7,7 @@ import io.consolidb.Addresses;
 import io.consolidb.http.TestNode;
 import io.consolidb.node.ConsolidbNode;
 import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.testsupport.Await;
 import io.consolidb.testsupport.RedisProcess;
 import io.consolidb.testsupport.TcpProxy;
 import io.vertx.core.Vertx;
@@ -56,11 +57,11 @@ class RedisFailureTest {
   }
 
   @BeforeEach
-  void deploy() {
+  void deploy() throws Exception {
     node.reseed();
     redisServer.start();
     vertx = Vertx.vertx();
-    proxy = TcpProxy.start(vertx, "127.0.0.1", redisServer.port()).await();
+    proxy = TcpProxy.start(vertx, "127.0.0.1", redisServer.port()).await(30, TimeUnit.SECONDS);
     String url = "redis://127.0.0.1:" + proxy.port();
     ConsolidbNode deployed = CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, url, "consolidb:"));
     cache = deployed.cache();
@@ -69,15 +70,15 @@ class RedisFailureTest {
   }
 
   @AfterEach
-  void close() {
+  void close() throws Exception {
     redisServer.resume();
-    vertx.close().await();
+    vertx.close().await(30, TimeUnit.SECONDS);
   }
 
   @Test
   @DisplayName("Redis stopped: reads answer from the local tier and PostgreSQL, then Redis is used again after a restart")
-  void redisStopped_fallsBackAndRecovers() {
-    service.get(1).await();
+  void redisStopped_fallsBackAndRecovers() throws Exception {
+    service.get(1).await(30, TimeUnit.SECONDS);
     redisServer.stop();
     assertThat(cacheOutcome(timedGet(1))).isEqualTo("HIT"); // local tier
     for (long id = 2; id <= 6; id++) {
@@ -96,7 +97,7 @@ class RedisFailureTest {
   @Test
   @DisplayName("Redis paused (SIGSTOP): no read waits more than the timeout, a write made meanwhile is never served stale after it resumes")
   void redisPaused_boundedLatencyAndNoStaleAfterResume() throws Exception {
-    assertThat(service.get(1).await().getString("name")).isEqualTo("Times Square Deli");
+    assertThat(service.get(1).await(30, TimeUnit.SECONDS).getString("name")).isEqualTo("Times Square Deli");
     await(() -> redisHas("consolidb:restaurants:id:1"), 2000);
     redisServer.pause();
     for (long id = 2; id <= 6; id++) {
@@ -117,10 +118,10 @@ class RedisFailureTest {
 
   @Test
   @DisplayName("Redis comes back while invalidations keep arriving: the replay catches up and reads use Redis again")
-  void redisRecovers_underSteadyInvalidations() {
+  void redisRecovers_underSteadyInvalidations() throws Exception {
     redisServer.pause();
     for (int i = 0; i < 3; i++) {
-      cache.invalidate(new Invalidation(java.util.List.of("steady:" + i), null, null)).await(); // opens the breaker
+      cache.invalidate(new Invalidation(java.util.List.of("steady:" + i), null, null)).await(30, TimeUnit.SECONDS); // opens the breaker
     }
     assertThat(stats().getJsonObject("redis").getString("state")).isEqualTo("down");
 
@@ -135,28 +136,28 @@ class RedisFailureTest {
       vertx.cancelTimer(timer);
     }
     assertThat(sent[0]).as("invalidations sent during the recovery").isPositive();
-    service.get(7).await();
+    service.get(7).await(30, TimeUnit.SECONDS);
     await(() -> redisHas("consolidb:restaurants:id:7"), 2000);
   }
 
   @Test
   @DisplayName("Redis refusing connections: reads fall back at once and Redis is used again when it accepts")
-  void redisRefusing_fallsBackAndRecovers() {
-    proxy.refuse().await();
+  void redisRefusing_fallsBackAndRecovers() throws Exception {
+    proxy.refuse().await(30, TimeUnit.SECONDS);
     for (long id = 1; id <= 5; id++) {
       assertThat(cacheOutcome(timedGet(id))).isEqualTo("MISS");
     }
     assertThat(stats().getJsonObject("redis").getString("state")).isEqualTo("down");
-    proxy.accept().await();
+    proxy.accept().await(30, TimeUnit.SECONDS);
     await(() -> "up".equals(stats().getJsonObject("redis").getString("state")), 5000);
-    service.get(7).await();
+    service.get(7).await(30, TimeUnit.SECONDS);
     await(() -> redisHas("consolidb:restaurants:id:7"), 2000);
   }
 
   @Test
   @DisplayName("a frozen connection to Redis costs each read at most the timeout")
-  void redisFrozen_boundedLatency() {
-    service.get(1).await();
+  void redisFrozen_boundedLatency() throws Exception {
+    service.get(1).await(30, TimeUnit.SECONDS);
     proxy.freeze();
     for (long id = 2; id <= 6; id++) {
       assertThat(cacheOutcome(timedGet(id))).isEqualTo("MISS");
@@ -168,18 +169,18 @@ class RedisFailureTest {
 
   private JsonObject timedGet(long id) {
     long started = System.nanoTime();
-    JsonObject row = service.get(id).await();
+    JsonObject row = Await.result(service.get(id));
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     assertThat(ms).as("read of restaurant %d took %d ms", id, ms).isLessThan(MAX_READ_MS);
     return row;
   }
 
   private boolean redisHas(String key) {
-    return redis.send(Request.cmd(Command.EXISTS).arg(key)).await().toInteger() == 1;
+    return Await.result(redis.send(Request.cmd(Command.EXISTS).arg(key))).toInteger() == 1;
   }
 
   private JsonObject stats() {
-    return vertx.eventBus().<JsonObject>request(Addresses.CACHE_STATS, new JsonObject()).await().body();
+    return Await.result(vertx.eventBus().<JsonObject>request(Addresses.CACHE_STATS, new JsonObject())).body();
   }
 
   private static void await(BooleanSupplier condition, long timeoutMs) {

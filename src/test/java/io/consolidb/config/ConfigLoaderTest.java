@@ -2,10 +2,12 @@ package io.consolidb.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consolidb.testsupport.Await;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -14,12 +16,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ConfigLoaderTest {
 
   private static NodeSettings load(Vertx vertx, Map<String, String> variables) {
-    return ConfigLoader.load(vertx, variables).await();
+    return Await.result(ConfigLoader.load(vertx, variables));
   }
 
   private static Throwable failure(Vertx vertx, Map<String, String> variables) {
     try {
-      ConfigLoader.load(vertx, variables).await();
+      ConfigLoader.load(vertx, variables).await(30, TimeUnit.SECONDS);
     } catch (Throwable e) {
       return e;
     }

@@ -30,8 +30,8 @@ class HealthAtStartTest {
   }
 
   @AfterEach
-  void stop() {
-    vertx.close().await();
+  void stop() throws Exception {
+    vertx.close().await(30, TimeUnit.SECONDS);
   }
 
   @Test

@@ -73,8 +73,8 @@ class RouteGuardTest {
   }
 
   @AfterAll
-  static void stop() {
-    vertx.close().await();
+  static void stop() throws Exception {
+    vertx.close().await(30, TimeUnit.SECONDS);
   }
 
   @TestFactory

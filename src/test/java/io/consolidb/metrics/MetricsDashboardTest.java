@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.consolidb.http.TestNode;
-import io.consolidb.testsupport.TestServices;
 import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.testsupport.TestServices;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -56,7 +57,7 @@ class MetricsDashboardTest {
       node.get("/api/v1/restaurants/1");
       node.get("/api/v1/restaurants/1");
       node.get("/api/v1/restaurants/search?q=pizza");
-      assertThatThrownBy(() -> node.queries.read("test.error", "SELECT 1 / 0", null).await());
+      assertThatThrownBy(() -> node.queries.read("test.error", "SELECT 1 / 0", null).await(30, TimeUnit.SECONDS));
       exported = MeteredNode.names(node.scrape());
     }
   }

@@ -18,6 +18,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,20 +59,20 @@ class SlowQueryAndSummaryTest {
 
   @Test
   @DisplayName("the summary's numbers match a known workload: 20 fast, 2 slow, 3 failing queries")
-  void summary_matchesKnownWorkload() {
+  void summary_matchesKnownWorkload() throws Exception {
     node = MeteredNode.start(schema, SLOW_AT_100_MS, COMPONENTS);
     // Opening the first connection may itself take longer than the threshold: do it beforehand
-    node.queries.read("known.warmup", "SELECT 1", null).await();
+    node.queries.read("known.warmup", "SELECT 1", null).await(30, TimeUnit.SECONDS);
     JsonObject before = node.summary().getJsonObject("database_stats");
 
     for (int i = 0; i < 20; i++) {
-      node.queries.read("known.fast", "SELECT $1::int AS n", new JsonArray().add(i)).await();
+      node.queries.read("known.fast", "SELECT $1::int AS n", new JsonArray().add(i)).await(30, TimeUnit.SECONDS);
     }
     for (int i = 0; i < 2; i++) {
-      node.queries.read("known.slow", "SELECT pg_sleep(0.25)", null).await();
+      node.queries.read("known.slow", "SELECT pg_sleep(0.25)", null).await(30, TimeUnit.SECONDS);
     }
     for (int i = 0; i < 3; i++) {
-      assertThatThrownBy(() -> node.queries.read("known.error", "SELECT 1 / $1::int", new JsonArray().add(0)).await())
+      assertThatThrownBy(() -> node.queries.read("known.error", "SELECT 1 / $1::int", new JsonArray().add(0)).await(30, TimeUnit.SECONDS))
           .hasMessageContaining("division by zero");
     }
 
@@ -122,7 +123,7 @@ class SlowQueryAndSummaryTest {
 
   @Test
   @DisplayName("a slow query is counted, logged once at WARN without parameter values, and listed")
-  void slowQuery_countedLoggedOnceListed() {
+  void slowQuery_countedLoggedOnceListed() throws Exception {
     node = MeteredNode.start(schema, SLOW_AT_100_MS, COMPONENTS);
     Logger executorLog = (Logger) LoggerFactory.getLogger("io.consolidb.query.QueryExecutor");
     Logger rootLog = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
@@ -131,7 +132,7 @@ class SlowQueryAndSummaryTest {
     rootLog.addAppender(appender);
     try {
       node.queries.read("slow.secret", "SELECT pg_sleep(0.15), :secret::text AS s",
-          new JsonObject().put("secret", SECRET)).await();
+          new JsonObject().put("secret", SECRET)).await(30, TimeUnit.SECONDS);
     } finally {
       rootLog.detachAppender(appender);
     }
@@ -155,16 +156,16 @@ class SlowQueryAndSummaryTest {
 
   @Test
   @DisplayName("/admin/queries/slow returns each slow statement with its plan and a hint for a sequential scan of a large table")
-  void slowReport_plansAndHints() {
+  void slowReport_plansAndHints() throws Exception {
     node = MeteredNode.start(schema, SLOW_AT_100_MS, COMPONENTS);
     node.queries.write("test.setup", "CREATE TABLE IF NOT EXISTS big_unindexed AS"
-        + " SELECT g AS id, g % 1000 AS val FROM generate_series(1, 20000) g", null).await();
-    node.queries.write("test.setup", "ANALYZE big_unindexed", null).await();
+        + " SELECT g AS id, g % 1000 AS val FROM generate_series(1, 20000) g", null).await(30, TimeUnit.SECONDS);
+    node.queries.write("test.setup", "ANALYZE big_unindexed", null).await(30, TimeUnit.SECONDS);
 
     node.queries.read("big.by_val", "SELECT b.id FROM big_unindexed b, pg_sleep(0.15) s WHERE b.val = $1",
-        new JsonArray().add(987654)).await();
+        new JsonArray().add(987654)).await(30, TimeUnit.SECONDS);
     node.queries.write("big.touch", "UPDATE big_unindexed SET val = val FROM pg_sleep(0.15) s WHERE id = $1",
-        new JsonArray().add(1)).await();
+        new JsonArray().add(1)).await(30, TimeUnit.SECONDS);
 
     HttpResponse<Buffer> response = node.get(node.port, "/admin/queries/slow", MeteredNode.ADMIN_TOKEN);
     assertThat(response.statusCode()).isEqualTo(200);

@@ -7,6 +7,7 @@ import io.consolidb.FailureCodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -44,8 +45,8 @@ class QueryRetryTest {
 
   @Test
   @DisplayName("a read that hits a serialization failure twice succeeds on its third attempt")
-  void readIsRetried() {
-    QueryResult result = client.read("flaky.read", "SELECT " + flaky + "() AS n", null).await();
+  void readIsRetried() throws Exception {
+    QueryResult result = client.read("flaky.read", "SELECT " + flaky + "() AS n", null).await(30, TimeUnit.SECONDS);
 
     assertThat(result.firstRow().getLong("n")).isEqualTo(3);
     assertThat(calls()).isEqualTo(3);
@@ -55,7 +56,7 @@ class QueryRetryTest {
   @DisplayName("a write with the same failure is not retried and answers 409")
   void writeIsNotRetried() {
     assertFailsWith(FailureCodes.CONFLICT, () -> client.write("flaky.write", "SELECT " + flaky + "() AS n", null)
-        .await())
+        .await(30, TimeUnit.SECONDS))
         .hasMessageContaining("40001");
 
     assertThat(calls()).isEqualTo(1);
@@ -63,9 +64,9 @@ class QueryRetryTest {
 
   @Test
   @DisplayName("a write marked idempotent is retried")
-  void idempotentWriteIsRetried() {
+  void idempotentWriteIsRetried() throws Exception {
     QueryResult result = client.query(new JsonObject().put("sql", "SELECT " + flaky + "() AS n")
-        .put("readOnly", false).put("idempotent", true)).await();
+        .put("readOnly", false).put("idempotent", true)).await(30, TimeUnit.SECONDS);
 
     assertThat(result.firstRow().getLong("n")).isEqualTo(3);
   }
@@ -76,7 +77,7 @@ class QueryRetryTest {
     schema.exec("ALTER SEQUENCE " + schema.table("calls") + " RESTART WITH -10 MINVALUE -100");
 
     assertFailsWith(FailureCodes.CONFLICT, () -> client.read("flaky.read", "SELECT " + flaky + "() AS n", null)
-        .await());
+        .await(30, TimeUnit.SECONDS));
     assertThat(calls()).isEqualTo(-8);
   }
 

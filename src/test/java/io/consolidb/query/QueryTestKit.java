@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.consolidb.Addresses;
 import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.testsupport.Await;
 import io.consolidb.testsupport.TestNodes;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Future;
@@ -54,7 +55,7 @@ final class QueryTestKit {
   }
 
   static JsonObject poolState(Vertx vertx) {
-    return send(vertx, Addresses.DB_POOL_STATE, new JsonObject()).await();
+    return Await.result(send(vertx, Addresses.DB_POOL_STATE, new JsonObject()));
   }
 
   /** Asserts that {@code call} throws a {@link ServiceException} with {@code code}. */
@@ -68,13 +69,13 @@ final class QueryTestKit {
   /** Runs SQL (one or more statements) on a connection of its own, outside the verticle. */
   static JsonObject admin(Vertx vertx, String sql) {
     PgConnectOptions options = TestServices.pgConnectOptions();
-    PgConnection conn = PgConnection.connect(vertx, options).await();
+    PgConnection conn = Await.result(PgConnection.connect(vertx, options));
     conn.noticeHandler(notice -> { }); // "drop cascades to …" is expected
     try {
-      var rows = conn.query(sql).execute().await();
+      var rows = Await.result(conn.query(sql).execute());
       return rows.size() == 0 ? new JsonObject() : rows.iterator().next().toJson();
     } finally {
-      conn.close().await();
+      Await.result(conn.close());
     }
   }
 

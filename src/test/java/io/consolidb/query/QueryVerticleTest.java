@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -50,11 +51,11 @@ class QueryVerticleTest {
 
   @Test
   @DisplayName("named parameters bind by name, a repeated name reuses its value, and casts are left alone")
-  void namedParameters() {
+  void namedParameters() throws Exception {
     QueryResult result = client.read("cities.byCountry",
         "SELECT name, :country::text AS asked, ':notAParam' AS text FROM " + schema.table("cities")
             + " WHERE country = :country AND population > :min ORDER BY name",
-        new JsonObject().put("country", "FR").put("min", 100)).await();
+        new JsonObject().put("country", "FR").put("min", 100)).await(30, TimeUnit.SECONDS);
 
     assertThat(result.rowCount()).isEqualTo(2);
     assertThat(result.rows().stream().map(r -> ((JsonObject) r).getString("name"))).containsExactly("Lyon", "Paris");
@@ -66,26 +67,26 @@ class QueryVerticleTest {
 
   @Test
   @DisplayName("positional parameters bind in order")
-  void positionalParameters() {
+  void positionalParameters() throws Exception {
     QueryResult result = client.read("cities.byName",
         "SELECT name, population FROM " + schema.table("cities") + " WHERE country = $1 AND name <> $2",
-        new JsonArray().add("FR").add("Lyon")).await();
+        new JsonArray().add("FR").add("Lyon")).await(30, TimeUnit.SECONDS);
 
     assertThat(result.rows()).containsExactly(new JsonObject().put("name", "Paris").put("population", 2100000));
   }
 
   @Test
   @DisplayName("an SQL injection attempt is stored and found as a literal value")
-  void injectionStaysLiteral() {
+  void injectionStaysLiteral() throws Exception {
     String attack = "x'); DROP TABLE " + schema.table("cities") + "; --";
     QueryResult inserted = client.write("cities.insert",
         "INSERT INTO " + schema.table("cities") + " (name, country) VALUES (:name, :country) RETURNING id",
-        new JsonObject().put("name", attack).put("country", "ZZ")).await();
+        new JsonObject().put("name", attack).put("country", "ZZ")).await(30, TimeUnit.SECONDS);
     assertThat(inserted.rowCount()).isEqualTo(1);
 
     QueryResult found = client.read("cities.byName",
         "SELECT name FROM " + schema.table("cities") + " WHERE name = :name",
-        new JsonObject().put("name", attack)).await();
+        new JsonObject().put("name", attack)).await(30, TimeUnit.SECONDS);
     assertThat(found.firstRow().getString("name")).isEqualTo(attack);
     assertThat(schema.exec("SELECT count(*) AS n FROM " + schema.table("cities")).getLong("n")).isEqualTo(4);
   }
@@ -95,7 +96,7 @@ class QueryVerticleTest {
   void missingNamedValue() {
     assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.read("q",
         "SELECT * FROM " + schema.table("cities") + " WHERE country = :country AND name = :name",
-        new JsonObject().put("country", "FR")).await())
+        new JsonObject().put("country", "FR")).await(30, TimeUnit.SECONDS))
         .hasMessageContaining(":name");
   }
 
@@ -104,14 +105,14 @@ class QueryVerticleTest {
   void unusedNamedValue() {
     assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.read("q",
         "SELECT * FROM " + schema.table("cities") + " WHERE country = :country",
-        new JsonObject().put("country", "FR").put("city", "Paris")).await())
+        new JsonObject().put("country", "FR").put("city", "Paris")).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("city");
   }
 
   @Test
   @DisplayName("a syntax error answers 400 with its SQLSTATE and without the SQL text")
   void syntaxError() {
-    assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.read("q", "SELEC secret_column FROM nowhere", null).await())
+    assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.read("q", "SELEC secret_column FROM nowhere", null).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("42601")
         .hasMessageNotContaining("secret_column")
         .hasMessageNotContaining("SELEC ");
@@ -121,7 +122,7 @@ class QueryVerticleTest {
   @DisplayName("a value PostgreSQL cannot cast answers 400 without echoing the value")
   void badCast() {
     assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.read("q", "SELECT CAST(:v AS text)::int AS n",
-        new JsonObject().put("v", "s3cr3t-value")).await())
+        new JsonObject().put("v", "s3cr3t-value")).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("22P02")
         .hasMessageNotContaining("s3cr3t-value");
   }
@@ -131,33 +132,33 @@ class QueryVerticleTest {
   void wrongParameterType() {
     assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.read("q",
         "SELECT * FROM " + schema.table("cities") + " WHERE population > :min",
-        new JsonObject().put("min", "s3cr3t-value")).await())
+        new JsonObject().put("min", "s3cr3t-value")).await(30, TimeUnit.SECONDS))
         .hasMessageContaining(":min")
         .hasMessageNotContaining("s3cr3t-value");
     assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.read("q",
         "SELECT * FROM " + schema.table("cities") + " WHERE population > $1 AND name = $2",
-        new JsonArray().add(1)).await())
+        new JsonArray().add(1)).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("expects 2 parameters, got 1");
   }
 
   @Test
   @DisplayName("a request with a missing or malformed field answers 400 naming the field")
   void malformedRequests() {
-    assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.query(new JsonObject()).await())
+    assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.query(new JsonObject()).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("sql");
-    assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.query(new JsonObject().put("sql", "  ")).await())
+    assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.query(new JsonObject().put("sql", "  ")).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("sql");
     assertFailsWith(FailureCodes.INVALID_INPUT,
-        () -> client.query(new JsonObject().put("sql", "SELECT 1").put("params", 42)).await())
+        () -> client.query(new JsonObject().put("sql", "SELECT 1").put("params", 42)).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("params");
     assertFailsWith(FailureCodes.INVALID_INPUT,
-        () -> client.query(new JsonObject().put("sql", "SELECT 1").put("timeoutMs", "soon")).await())
+        () -> client.query(new JsonObject().put("sql", "SELECT 1").put("timeoutMs", "soon")).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("timeoutMs");
     assertFailsWith(FailureCodes.INVALID_INPUT,
-        () -> client.query(new JsonObject().put("sql", "SELECT 1").put("readOnly", "yes")).await())
+        () -> client.query(new JsonObject().put("sql", "SELECT 1").put("readOnly", "yes")).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("readOnly");
     assertFailsWith(FailureCodes.INVALID_INPUT,
-        () -> QueryTestKit.send(vertx, Addresses.DB_QUERY, "SELECT 1").await());
+        () -> QueryTestKit.send(vertx, Addresses.DB_QUERY, "SELECT 1").await(30, TimeUnit.SECONDS));
   }
 
   @Test
@@ -165,7 +166,7 @@ class QueryVerticleTest {
   void uniqueViolation() {
     assertFailsWith(FailureCodes.CONFLICT, () -> client.write("cities.insert",
         "INSERT INTO " + schema.table("cities") + " (name, country) VALUES (:name, 'FR')",
-        new JsonObject().put("name", "Paris")).await())
+        new JsonObject().put("name", "Paris")).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("23505")
         .hasMessageContaining("cities_name_key")
         .hasMessageNotContaining("Paris");
@@ -173,7 +174,7 @@ class QueryVerticleTest {
 
   @Test
   @DisplayName("JSON values bind to timestamps, dates, numeric, jsonb and arrays, and come back as JSON")
-  void typesRoundTrip() {
+  void typesRoundTrip() throws Exception {
     String table = schema.table("events");
     schema.exec("CREATE TABLE " + table + " (id int PRIMARY KEY, at timestamptz, local timestamp, day date,"
         + " price numeric(10,2), doc jsonb, tags text[], ratio float8, span interval, ok boolean)");
@@ -183,10 +184,10 @@ class QueryVerticleTest {
         new JsonObject().put("id", 1).put("at", "2024-03-01T10:15:30+02:00").put("local", "2024-03-01 10:15:30")
             .put("day", "2024-03-01").put("price", "12.50")
             .put("doc", new JsonObject().put("stars", 4).put("tags", new JsonArray().add("x")))
-            .put("tags", new JsonArray().add("a").add("b")).put("ratio", 0.25).put("ok", true)).await();
+            .put("tags", new JsonArray().add("a").add("b")).put("ratio", 0.25).put("ok", true)).await(30, TimeUnit.SECONDS);
 
     JsonObject row = client.read("events.byIds", "SELECT * FROM " + table + " WHERE id = ANY(:ids)",
-        new JsonObject().put("ids", new JsonArray().add(1).add(2))).await().firstRow();
+        new JsonObject().put("ids", new JsonArray().add(1).add(2))).await(30, TimeUnit.SECONDS).firstRow();
 
     assertThat(row.getString("at")).isEqualTo("2024-03-01T08:15:30Z");
     assertThat(row.getString("local")).isEqualTo("2024-03-01T10:15:30");
@@ -202,18 +203,18 @@ class QueryVerticleTest {
 
   @Test
   @DisplayName("a write reports how many rows it changed")
-  void writeRowCount() {
+  void writeRowCount() throws Exception {
     QueryResult result = client.write("cities.rename",
         "UPDATE " + schema.table("cities") + " SET population = population + 1 WHERE country = :c",
-        new JsonObject().put("c", "FR")).await();
+        new JsonObject().put("c", "FR")).await(30, TimeUnit.SECONDS);
     assertThat(result.rowCount()).isEqualTo(2);
     assertThat(result.rows()).isEmpty();
   }
 
   @Test
   @DisplayName("the pool state reports size, active, idle, waiting and max_size")
-  void poolState() {
-    client.read("q", "SELECT 1", null).await();
+  void poolState() throws Exception {
+    client.read("q", "SELECT 1", null).await(30, TimeUnit.SECONDS);
 
     JsonObject state = QueryTestKit.poolState(vertx);
 
@@ -227,14 +228,14 @@ class QueryVerticleTest {
 
   @Test
   @DisplayName("a slow query is logged once at WARN with its normalized SQL and without parameter values")
-  void slowQueryLog() {
+  void slowQueryLog() throws Exception {
     Logger logger = (Logger) LoggerFactory.getLogger(QueryExecutor.class);
     ListAppender<ILoggingEvent> appender = new ListAppender<>();
     appender.start();
     logger.addAppender(appender);
     try {
       client.read("slow.one", "SELECT pg_sleep(0.3),   :secret::text   AS s,  'literal' AS l, 42 AS n",
-          new JsonObject().put("secret", "hunter2")).await();
+          new JsonObject().put("secret", "hunter2")).await(30, TimeUnit.SECONDS);
     } finally {
       logger.detachAppender(appender);
     }
@@ -251,7 +252,7 @@ class QueryVerticleTest {
 
   @Test
   @DisplayName("with echo on, each statement is logged at INFO, normalized")
-  void echo() {
+  void echo() throws Exception {
     Logger logger = (Logger) LoggerFactory.getLogger(QueryExecutor.class);
     Level level = logger.getLevel();
     ListAppender<ILoggingEvent> appender = new ListAppender<>();
@@ -263,9 +264,9 @@ class QueryVerticleTest {
       try {
         QueryTestKit.deploy(other, QueryTestKit.config(new JsonObject().put("echo", true)));
         QueryTestKit.client(other).read("echo.me", "SELECT  'a secret'  AS s WHERE 1 = :one",
-            new JsonObject().put("one", 1)).await();
+            new JsonObject().put("one", 1)).await(30, TimeUnit.SECONDS);
       } finally {
-        other.close().await();
+        other.close().await(30, TimeUnit.SECONDS);
       }
     } finally {
       logger.detachAppender(appender);

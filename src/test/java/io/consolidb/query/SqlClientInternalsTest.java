@@ -35,9 +35,9 @@ class SqlClientInternalsTest {
   }
 
   @AfterEach
-  void close() {
-    pool.close().await();
-    vertx.close().await();
+  void close() throws Exception {
+    pool.close().await(30, TimeUnit.SECONDS);
+    vertx.close().await(30, TimeUnit.SECONDS);
   }
 
   @Test

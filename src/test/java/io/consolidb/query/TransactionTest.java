@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -44,7 +45,7 @@ class TransactionTest {
         .add(insert(2, "b@example.com"))
         .add(insert(3, "a@example.com"));
 
-    assertFailsWith(FailureCodes.CONFLICT, () -> client.transaction("users.import", statements, null).await())
+    assertFailsWith(FailureCodes.CONFLICT, () -> client.transaction("users.import", statements, null).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("statements[2]")
         .hasMessageContaining("23505")
         .hasMessageNotContaining("a@example.com");
@@ -54,7 +55,7 @@ class TransactionTest {
 
   @Test
   @DisplayName("a transaction commits every statement and answers one result per statement")
-  void commitsAll() {
+  void commitsAll() throws Exception {
     JsonArray statements = new JsonArray()
         .add(insert(1, "a@example.com"))
         .add(new JsonObject().put("sql", "UPDATE " + users + " SET email = $1 WHERE id = $2")
@@ -62,7 +63,7 @@ class TransactionTest {
         .add(new JsonObject().put("sql", "SELECT id, email FROM " + users + " ORDER BY id"));
 
     JsonArray results = client.transaction("users.import", statements,
-        new JsonObject().put("tags", new JsonArray().add("users"))).await();
+        new JsonObject().put("tags", new JsonArray().add("users"))).await(30, TimeUnit.SECONDS);
 
     assertThat(results).hasSize(3);
     assertThat(results.getJsonObject(0).getInteger("rowCount")).isEqualTo(1);
@@ -79,10 +80,10 @@ class TransactionTest {
         .add(insert(1, "a@example.com"))
         .add(new JsonObject().put("params", new JsonArray()));
 
-    assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.transaction("users.import", statements, null).await())
+    assertFailsWith(FailureCodes.INVALID_INPUT, () -> client.transaction("users.import", statements, null).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("statements[1].sql");
     assertFailsWith(FailureCodes.INVALID_INPUT,
-        () -> client.transaction("users.import", new JsonArray(), null).await())
+        () -> client.transaction("users.import", new JsonArray(), null).await(30, TimeUnit.SECONDS))
         .hasMessageContaining("statements");
     assertThat(schema.exec("SELECT count(*) AS n FROM " + users).getLong("n")).isZero();
   }

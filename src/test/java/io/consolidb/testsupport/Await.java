@@ -1,12 +1,16 @@
 package io.consolidb.testsupport;
 
+import io.vertx.core.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /** Waits for a condition instead of sleeping for a guessed time (not on an event loop). */
 public final class Await {
 
   private static final long POLL_MS = 20;
+  /** How long {@link #result} waits: far beyond any answer a test expects. */
+  public static final long RESULT_SECONDS = 30;
 
   private Await() {
   }
@@ -24,6 +28,19 @@ public final class Await {
         Thread.currentThread().interrupt();
         throw new AssertionError("interrupted while waiting for: " + what, e);
       }
+    }
+  }
+
+  /**
+   * The result of {@code future}, waiting at most {@value #RESULT_SECONDS} s; a failed future
+   * throws its cause, as {@code Future.await} does. For lambdas, where the checked
+   * {@code TimeoutException} of {@code await(timeout, unit)} cannot be thrown.
+   */
+  public static <T> T result(Future<T> future) {
+    try {
+      return future.await(RESULT_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("no result within " + RESULT_SECONDS + " s", e);
     }
   }
 }
