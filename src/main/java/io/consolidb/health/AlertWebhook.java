@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -15,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * POSTs each level change to the configured URL. Fire and forget: the whole call is bounded by the
- * timeout, a failure
- * is logged (URL masked) and never reaches the health state.
+ * timeout (its request reset when it fires), a failure is logged (URL masked) and never reaches the
+ * health state.
  */
 final class AlertWebhook {
 
@@ -42,12 +43,19 @@ final class AlertWebhook {
           .setConnectTimeout(timeoutMs)
           .setIdleTimeout(timeoutMs)
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+      HttpClientRequest[] sent = new HttpClientRequest[1]; // confined to this event loop
       return client.request(options)
-          .compose(request -> request.send(alert.toBuffer()))
+          .compose(request -> {
+            sent[0] = request;
+            return request.send(alert.toBuffer());
+          })
           .compose(response -> response.body().map(body -> response.statusCode()))
           // the idle timeout alone lets a receiver that trickles bytes hold the call for ever
           .timeout(timeoutMs, TimeUnit.MILLISECONDS)
           .andThen(done -> {
+            if (done.failed() && sent[0] != null) {
+              sent[0].reset(); // a trickling receiver would otherwise keep the connection for ever
+            }
             if (done.failed()) {
               LOG.warn("health: alert webhook {} failed: {}", SecretMasker.origin(url),
                   SecretMasker.maskText(String.valueOf(done.cause().getMessage())));

@@ -117,14 +117,19 @@ class AlertWebhookTest {
       assertThat(line).doesNotContain("s3cr3t");
     });
 
+    Promise<Void> released = Promise.promise();
     int trickling = server(request -> {
       request.response().setChunked(true).setStatusCode(200).write("{");
       long timer = vertx.setPeriodic(100, id -> request.response().write(" "));
-      request.connection().closeHandler(v -> vertx.cancelTimer(timer));
+      request.connection().closeHandler(v -> {
+        vertx.cancelTimer(timer);
+        released.tryComplete();
+      });
     });
     long again = System.nanoTime();
     assertThat(failure(post("http://127.0.0.1:" + trickling + "/hook", 300, new JsonObject()))).isNotNull();
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - again)).isLessThan(3000);
+    released.future().await(2, TimeUnit.SECONDS); // the connection is let go, not held by the trickle
   }
 
   @Test
