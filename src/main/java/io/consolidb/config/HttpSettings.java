@@ -1,7 +1,12 @@
 package io.consolidb.config;
 
-/** The HTTP API: where it listens, how large a body may be, and the bearer tokens. */
-public record HttpSettings(String host, int port, int maxBodyBytes, String apiToken, String adminToken) {
+/**
+ * The HTTP API: where it listens, how large a body may be, the bearer tokens, cross-origin calls,
+ * response compression (bodies of at least {@code compressionThresholdBytes}; 0 turns it off) and
+ * how long clients may reuse a read before revalidating it ({@code cacheMaxAgeSeconds}).
+ */
+public record HttpSettings(String host, int port, int maxBodyBytes, String apiToken, String adminToken,
+    CorsSettings cors, int compressionThresholdBytes, int cacheMaxAgeSeconds) {
 
   static HttpSettings fromJson(ConfigSection http) {
     int port = http.integer("port", 8080, 0);
@@ -10,7 +15,10 @@ public record HttpSettings(String host, int port, int maxBodyBytes, String apiTo
     }
     return new HttpSettings(http.string("host", "0.0.0.0"), port,
         http.integer("maxBodyBytes", 1 << 20, 1024),
-        http.string("apiToken", ""), http.string("adminToken", ""));
+        http.string("apiToken", ""), http.string("adminToken", ""),
+        CorsSettings.fromJson(http.section("cors")),
+        http.integer("compressionThresholdBytes", 1024, 0),
+        http.integer("cacheMaxAgeSeconds", 0, 0));
   }
 
   /** Never print tokens. */
@@ -18,6 +26,8 @@ public record HttpSettings(String host, int port, int maxBodyBytes, String apiTo
   public String toString() {
     return "HttpSettings[host=" + host + ", port=" + port + ", maxBodyBytes=" + maxBodyBytes
         + ", apiToken=" + (apiToken.isEmpty() ? "unset" : SecretMasker.MASK)
-        + ", adminToken=" + (adminToken.isEmpty() ? "unset" : SecretMasker.MASK) + "]";
+        + ", adminToken=" + (adminToken.isEmpty() ? "unset" : SecretMasker.MASK)
+        + ", cors=" + cors + ", compressionThresholdBytes=" + compressionThresholdBytes
+        + ", cacheMaxAgeSeconds=" + cacheMaxAgeSeconds + "]";
   }
 }

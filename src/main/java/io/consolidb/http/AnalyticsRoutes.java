@@ -37,7 +37,7 @@ final class AnalyticsRoutes {
   }
 
   void mount(Router router) {
-    router.get(COUNTS).handler(this::counts);
+    Routes.read(router, COUNTS).handler(this::counts);
     Routes.allow(router, COUNTS, "GET");
     router.post(EVENTS).handler(ctx -> {
       ctx.put(Routes.BODY_LIMIT, maxBodyBytes); // the 413 message names this route's limit
@@ -45,11 +45,11 @@ final class AnalyticsRoutes {
     }).handler(apiToken::require).handler(Routes::requireJsonBody);
     router.post(EVENTS).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::record);
     Routes.allow(router, EVENTS, "POST");
-    router.get(TOP).handler(this::top);
+    Routes.read(router, TOP).handler(this::top);
     Routes.allow(router, TOP, "GET");
-    router.get(VIEWS).handler(this::views);
+    Routes.read(router, VIEWS).handler(this::views);
     Routes.allow(router, VIEWS, "GET");
-    router.get(ACTIVE_USERS).handler(this::activeUsers);
+    Routes.read(router, ACTIVE_USERS).handler(this::activeUsers);
     Routes.allow(router, ACTIVE_USERS, "GET");
   }
 

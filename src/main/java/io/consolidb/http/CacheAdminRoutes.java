@@ -41,7 +41,7 @@ final class CacheAdminRoutes {
   /** Adds the routes to {@code router}. */
   static void mount(Router router, Vertx vertx, ApiToken adminToken, int maxBodyBytes) {
     CacheAdminRoutes routes = new CacheAdminRoutes(vertx);
-    router.get(STATS).handler(adminToken::require).handler(routes::stats);
+    Routes.read(router, STATS).handler(adminToken::require).handler(routes::stats);
     Routes.allow(router, STATS, "GET");
     // vertx-web wants the body handler first in its route: the token is checked in a route of
     // its own, before any body is read

@@ -50,10 +50,10 @@ final class HealthRoutes {
 
   /** Adds the routes, and a 405 with {@code Allow: GET} for other methods on them. */
   void mount(Router router) {
-    router.get(HEALTH).handler(this::health);
-    router.get(LIVE).handler(this::live);
-    router.get(READY).handler(this::ready);
-    router.get(HISTORY).handler(this::history);
+    Routes.read(router, HEALTH).handler(this::health);
+    Routes.read(router, LIVE).handler(this::live);
+    Routes.read(router, READY).handler(this::ready);
+    Routes.read(router, HISTORY).handler(this::history);
     for (String path : new String[] {HEALTH, LIVE, READY, HISTORY}) {
       Routes.allow(router, path, "GET");
     }

@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.HttpException;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -63,9 +64,13 @@ public class HttpVerticle extends VerticleBase {
     apiToken = new ApiToken(settings.apiToken());
     adminToken = ApiToken.admin(settings.adminToken());
 
+    int compressAbove = settings.compressionThresholdBytes();
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(settings.host())
-        .setPort(settings.port()));
+        .setPort(settings.port())
+        // gzip or deflate as the client's Accept-Encoding asks, for bodies this large or larger
+        .setCompressionSupported(compressAbove > 0)
+        .setCompressionContentSizeThreshold(compressAbove));
     return server.requestHandler(router()).listen()
         .onSuccess(s -> LOG.info("http: listening on {}:{}{}", settings.host(), s.actualPort(),
             !apiToken.configured() ? " (no API token configured: writes are refused)" : ""));
@@ -73,6 +78,13 @@ public class HttpVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    RequestDefaults defaults = new RequestDefaults(settings.compressionThresholdBytes() > 0,
+        new ReadCaching(settings.cacheMaxAgeSeconds()));
+    router.route().handler(defaults::handle);
+    CorsHandler cors = CorsPolicy.handler(settings.cors());
+    if (cors != null) {
+      router.route().handler(cors);
+    }
 
     new HealthRoutes(vertx, schemaReady).mount(router);
     MetricsRoutes.mount(vertx, router, adminToken, node.metrics(), registry);
@@ -111,6 +123,8 @@ public class HttpVerticle extends VerticleBase {
       Object limit = ctx.get(Routes.BODY_LIMIT);
       Problems.send(ctx, 413, "the request body is larger than "
           + (limit != null ? limit : settings.maxBodyBytes()) + " bytes");
+    } else if (status == 403 && failure != null && CorsPolicy.REJECTED.equals(failure.getMessage())) {
+      Problems.send(ctx, 403, "this origin may not call the API (CORS)");
     } else if (failure instanceof Problem problem) {
       Problems.send(ctx, problem);
     } else if (status >= 400 && status < 500) {

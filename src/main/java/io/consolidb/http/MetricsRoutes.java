@@ -45,12 +45,12 @@ final class MetricsRoutes {
     MetricsRoutes routes = new MetricsRoutes(vertx);
     // Where /metrics is not served (metrics off, or on a port of its own) the path stays unknown: 404.
     if (registry instanceof PrometheusMeterRegistry prometheus && !settings.separatePort()) {
-      router.get(METRICS).handler(PrometheusScrapingHandler.create(prometheus));
+      Routes.read(router, METRICS).handler(PrometheusScrapingHandler.create(prometheus));
       Routes.allow(router, METRICS, "GET");
     }
-    router.get(SUMMARY).handler(routes::summary);
+    Routes.read(router, SUMMARY).handler(routes::summary);
     Routes.allow(router, SUMMARY, "GET");
-    router.get(SLOW_QUERIES).handler(adminToken::require).handler(routes::slowQueries);
+    Routes.read(router, SLOW_QUERIES).handler(adminToken::require).handler(routes::slowQueries);
     Routes.allow(router, SLOW_QUERIES, "GET");
   }
 

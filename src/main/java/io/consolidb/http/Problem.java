@@ -8,9 +8,12 @@ import java.util.List;
 /**
  * One RFC 9457 problem: an HTTP status, a human-readable {@code detail} written by consolidb
  * (never a database message, stack trace or secret) and, when input is at fault, the request
- * parameter(s) to blame. Thrown by request parsing; rendered by {@link Problems}.
+ * parameter(s) to blame, and the request it answers. Thrown by request parsing; rendered by {@link Problems}.
  */
 final class Problem extends RuntimeException {
+
+  /** {@code instance} is this followed by the request id (also in {@code X-Request-Id} and the logs). */
+  static final String INSTANCE_PREFIX = "urn:request:";
 
   private final int status;
   private final List<String> parameters;
@@ -54,11 +57,19 @@ final class Problem extends RuntimeException {
    * lists them when several are; {@code errors} lists each invalid item of a refused batch.
    */
   JsonObject toJson() {
+    return toJson(null);
+  }
+
+  /** The body, with {@code instance} naming the request it answers when its id is known. */
+  JsonObject toJson(String requestId) {
     JsonObject json = new JsonObject()
         .put("type", "about:blank")
         .put("title", HttpResponseStatus.valueOf(status).reasonPhrase())
         .put("status", status)
         .put("detail", getMessage());
+    if (requestId != null) {
+      json.put("instance", INSTANCE_PREFIX + requestId);
+    }
     if (parameters.size() == 1) {
       json.put("parameter", parameters.get(0));
     } else if (!parameters.isEmpty()) {

@@ -81,7 +81,8 @@ final class Problems {
     if (problem.status() == FailureCodes.BUSY) {
       response.putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
     }
-    response.end(problem.toJson().toBuffer());
+    response.putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+        .end(problem.toJson(RequestDefaults.requestId(ctx)).toBuffer());
   }
 
   static void send(RoutingContext ctx, Throwable failure, Map<String, String> parameterNames) {

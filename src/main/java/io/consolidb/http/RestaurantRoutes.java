@@ -48,7 +48,7 @@ final class RestaurantRoutes {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
 
     // /search before /:id, or "search" would be read as an id.
-    router.get(SEARCH).handler(this::search);
+    Routes.read(router, SEARCH).handler(this::search);
     Routes.allow(router, SEARCH, "GET");
     // Writes are checked (token, then media type) in a route of their own that runs before the
     // body is read: vertx-web wants the body handler first in a route, and an unauthenticated
@@ -58,10 +58,10 @@ final class RestaurantRoutes {
         .handler(apiToken::require).handler(Routes::requireJsonBody);
     router.delete(RESTAURANT).handler(apiToken::require);
 
-    router.get(RESTAURANTS).handler(this::list);
+    Routes.read(router, RESTAURANTS).handler(this::list);
     router.post(RESTAURANTS).handler(body).handler(this::create);
     Routes.allow(router, RESTAURANTS, "GET, POST");
-    router.get(RESTAURANT).handler(this::get);
+    Routes.read(router, RESTAURANT).handler(this::get);
     router.route(RESTAURANT).method(HttpMethod.PUT).method(HttpMethod.PATCH).handler(body)
         .handler(this::update);
     router.delete(RESTAURANT).handler(this::delete);

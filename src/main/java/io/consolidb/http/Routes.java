@@ -2,16 +2,21 @@ package io.consolidb.http;
 
 import io.consolidb.service.CachedRead;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * What every route group shares: the 405 for methods a path does not serve, the JSON body guard,
- * and the answer to a service call (its result, or its failure through {@link Problems}).
+ * What every route group shares: reads (GET and HEAD), the 405 for methods a path does not serve,
+ * the JSON body guard, and the answer to a service call (its result with its caching headers, or
+ * its failure through {@link Problems}).
  */
 final class Routes {
 
@@ -23,11 +28,24 @@ final class Routes {
   private Routes() {
   }
 
-  /** After a path's routes: any other method on it gets 405 with the methods it does allow. */
+  /** A read: GET, and HEAD with the same headers and no body (RFC 9110 9.3.2). */
+  static Route read(Router router, String path) {
+    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
+  }
+
+  /**
+   * After a path's routes: {@code OPTIONS} is answered 204 with the methods the path allows
+   * (HEAD wherever GET is), any other method gets 405 with them.
+   */
   static void allow(Router router, String path, String methods) {
+    String allowed = methods.replace("GET", "GET, HEAD");
     router.route(path).handler(ctx -> {
-      ctx.response().putHeader(HttpHeaders.ALLOW, methods);
-      Problems.send(ctx, 405, ctx.request().method().name() + " is not allowed here; allowed: " + methods);
+      ctx.response().putHeader(HttpHeaders.ALLOW, allowed);
+      if (ctx.request().method() == HttpMethod.OPTIONS) {
+        ctx.response().setStatusCode(204).end();
+        return;
+      }
+      Problems.send(ctx, 405, ctx.request().method().name() + " is not allowed here; allowed: " + allowed);
     });
   }
 
@@ -69,7 +87,17 @@ final class Routes {
       Problems.send(ctx, Problems.fromFailure(new IllegalStateException("a service answered no body"), Map.of()));
       return;
     }
-    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.toBuffer());
+    Buffer bytes = body.toBuffer();
+    ReadCaching caching = ctx.get(ReadCaching.KEY);
+    if (caching != null && ReadCaching.applies(ctx, status) && caching.notModified(ctx, bytes)) {
+      return;
+    }
+    HttpServerResponse response = ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      // Vert.x leaves the length out of a HEAD answer: give the one GET would have
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(bytes.length()));
+    }
+    response.end(bytes);
   }
 
   /** Answers 204 without a body, unless the response is already gone. */

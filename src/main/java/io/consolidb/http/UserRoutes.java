@@ -34,19 +34,24 @@ final class UserRoutes {
 
   void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    // personal data: a read is for this client only, never for a shared cache
+    router.route(USERS + "/*").handler(ctx -> {
+      ctx.put(ReadCaching.PRIVATE, true);
+      ctx.next();
+    });
     // Token, then media type, in a route of their own before the body is read (vertx-web wants
     // the body handler first in a route; an unauthenticated client must not make us buffer).
     router.post(USERS).handler(apiToken::require).handler(Routes::requireJsonBody);
     router.post(USERS).handler(body).handler(this::create);
     Routes.allow(router, USERS, "POST");
 
-    router.get(USER).handler(this::get);
+    Routes.read(router, USER).handler(this::get);
     router.patch(USER).handler(apiToken::require).handler(Routes::requireJsonBody);
     router.patch(USER).handler(body).handler(this::update);
     router.delete(USER).handler(apiToken::require).handler(this::delete);
     Routes.allow(router, USER, "GET, PATCH, DELETE");
 
-    router.get(FAVORITES).handler(this::favorites);
+    Routes.read(router, FAVORITES).handler(this::favorites);
     Routes.allow(router, FAVORITES, "GET");
 
     router.put(FAVORITE).handler(apiToken::require).handler(this::addFavorite);

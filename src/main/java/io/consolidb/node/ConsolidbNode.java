@@ -18,6 +18,7 @@ import io.consolidb.query.QueryEndpoint;
 import io.consolidb.query.QueryVerticle;
 import io.consolidb.restaurant.RestaurantVerticle;
 import io.consolidb.service.InProcessServices;
+import io.consolidb.tracing.RequestId;
 import io.consolidb.user.UserVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Deployable;
@@ -68,6 +69,8 @@ public final class ConsolidbNode {
     this.cache = components.contains(Component.CACHE) && settings.cache().enabled()
         ? new NodeCache(vertx, settings.cache(), settings.redis(), registry) : null;
     this.schema = components.contains(Component.SCHEMA) ? new SchemaVerticle(settings.database()) : null;
+    // a service call made for an HTTP request carries its id to the node that serves it
+    RequestId.propagateOverEventBus(vertx);
   }
 
   /** Starts a node with every component, on a Vert.x of its own (clustered when configured). */

@@ -5,6 +5,7 @@ import io.consolidb.FailureCodes;
 import io.consolidb.cache.CacheSpec;
 import io.consolidb.cache.Invalidation;
 import io.consolidb.cache.NodeCache;
+import io.consolidb.tracing.RequestId;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -48,6 +49,7 @@ public final class QueryEndpoint {
   }
 
   private void onQuery(Message<Object> message) {
+    RequestId.adopt(message);
     if (!(message.body() instanceof JsonObject body)) {
       message.fail(FailureCodes.INVALID_INPUT, "the request must be a JSON object");
       return;
@@ -101,6 +103,7 @@ public final class QueryEndpoint {
   }
 
   private void onTransaction(Message<Object> message) {
+    RequestId.adopt(message);
     if (!(message.body() instanceof JsonObject body)) {
       message.fail(FailureCodes.INVALID_INPUT, "the request must be a JSON object");
       return;

@@ -1,5 +1,6 @@
 package io.consolidb.service;
 
+import io.consolidb.tracing.RequestId;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -32,7 +33,9 @@ public final class ServiceEndpoint {
    */
   public static <T> Future<ServiceEndpoint> publish(Vertx vertx, InProcessServices inProcess, String address,
       Class<T> type, T implementation) {
-    MessageConsumer<JsonObject> consumer = new ServiceBinder(vertx).setAddress(address).register(type, implementation);
+    MessageConsumer<JsonObject> consumer = new ServiceBinder(vertx).setAddress(address)
+        .addInterceptor(RequestId.serviceInterceptor())
+        .register(type, implementation);
     return consumer.completion().map(v -> {
       inProcess.bind(address, implementation);
       return new ServiceEndpoint(inProcess, address, implementation, consumer);

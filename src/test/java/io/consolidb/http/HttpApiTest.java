@@ -435,14 +435,14 @@ class HttpApiTest {
         .compose(list -> {
           ctx.verify(() -> {
             assertProblem(list, 405, null);
-            assertThat(list.getHeader("Allow")).isEqualTo("GET, POST");
+            assertThat(list.getHeader("Allow")).isEqualTo("GET, HEAD, POST");
           });
           return client.post("/api/v1/restaurants/1").sendJsonObject(new JsonObject());
         })
         .compose(one -> {
           ctx.verify(() -> {
             assertProblem(one, 405, null);
-            assertThat(one.getHeader("Allow")).isEqualTo("GET, PUT, PATCH, DELETE");
+            assertThat(one.getHeader("Allow")).isEqualTo("GET, HEAD, PUT, PATCH, DELETE");
           });
           return client.delete("/api/v1/restaurants/search").send();
         })

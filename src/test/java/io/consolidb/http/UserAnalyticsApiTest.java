@@ -212,7 +212,7 @@ class UserAnalyticsApiTest {
         })
         .onComplete(ctx.succeeding(wrongMethod -> ctx.verify(() -> {
           assertProblem(wrongMethod, 405, null);
-          assertThat(wrongMethod.getHeader("Allow")).isEqualTo("GET");
+          assertThat(wrongMethod.getHeader("Allow")).isEqualTo("GET, HEAD");
           ctx.completeNow();
         })));
   }
