@@ -9,6 +9,7 @@
 #   scripts/services.sh up | down | status
 #   scripts/services.sh pg-start | pg-stop | redis-start | redis-stop
 #   scripts/services.sh redis-pause | redis-resume     (SIGSTOP / SIGCONT)
+#   scripts/services.sh browser    (Debian's chromium + chromium-driver, for the browser tests)
 #
 # Environment: PGPORT (5432), REDIS_PORT (6379), SERVICES_WAIT_SECONDS (30),
 # CONSOLIDB_STATE_DIR (Redis pid/log/data; /var/lib/consolidb),
@@ -81,6 +82,30 @@ ensure_packages() {
     apt_install "${missing[@]}"
   fi
   pg_installed || die "PostgreSQL still missing after install"
+}
+
+# ----------------------------------------------------------------- browser
+
+# Debian's Chromium and its driver (the driver package pins the same browser version). Ubuntu's
+# packages of these names only install a snap, which does not run without snapd: refuse them.
+ensure_browser() {
+  if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
+    log "browser: $(/usr/bin/chromedriver --version 2>/dev/null | awk '{print $1, $2}')"
+    return 0
+  fi
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install chromium and chromedriver yourself"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  APT_UPDATED=1
+  local candidate
+  candidate=$(apt-cache policy chromium 2>/dev/null | awk '/Candidate:/ {print $2}')
+  case "$candidate" in
+    "" | "(none)" | *snap*)
+      die "no Debian chromium package here (candidate '${candidate:-none}'): the browser tests need chromium and chromium-driver" ;;
+  esac
+  apt_install --no-install-recommends chromium chromium-driver
+  [[ -x /usr/bin/chromedriver ]] || die "chromedriver still missing after install"
+  log "browser: $(/usr/bin/chromedriver --version 2>/dev/null | awk '{print $1, $2}')"
 }
 
 # -------------------------------------------------------------- PostgreSQL
@@ -354,6 +379,7 @@ main() {
       redis_stop
       ;;
     status) status ;;
+    browser) require_root "$@"; ensure_browser ;;
     pg-start) require_root "$@"; pg_start ;;
     pg-stop) require_root "$@"; pg_stop ;;
     redis-start) require_root "$@"; redis_start ;;
