@@ -3,8 +3,13 @@ package io.consolidb.cache;
 import io.consolidb.Addresses;
 import io.consolidb.config.CacheSettings;
 import io.consolidb.config.RedisSettings;
+import io.consolidb.tracing.Tracing;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -63,7 +68,14 @@ public final class NodeCache {
     T hit(JsonArray rows, long nanos);
   }
 
+  private static final AttributeKey<Boolean> LOCAL_HIT = AttributeKey.booleanKey("cache.local.hit");
+  private static final AttributeKey<Boolean> REDIS_HIT = AttributeKey.booleanKey("cache.redis.hit");
+  /** local_hit, redis_hit, load (this read ran the query) or joined (another read's load). */
+  private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("cache.outcome");
+
   private final Vertx vertx;
+  /** consolidb's tracer when the node traces, else null. */
+  private final Tracer tracer;
   private final CacheSettings settings;
   private final String origin = UUID.randomUUID().toString();
   private final LocalTier local;
@@ -79,6 +91,7 @@ public final class NodeCache {
     this.vertx = vertx;
     this.settings = settings;
     this.meters = new CacheMeters(registry);
+    this.tracer = Tracing.tracer(vertx);
     this.local = settings.localEnabled() ? new LocalTier(settings.maxEntries(), settings.maxLocalBytes()) : null;
     this.redis = redisSettings.enabled()
         ? new RedisTier(vertx, redisSettings, settings, meters, this::redisRecovered) : null;
@@ -103,8 +116,26 @@ public final class NodeCache {
    * future completes on the caller's context, even when it joined a load started elsewhere.
    */
   public <T> Future<T> readThrough(String key, CacheSpec spec, Loader<T> loader) {
+    if (tracer == null) {
+      return readThrough(key, spec, loader, Span.getInvalid());
+    }
+    // one span per read, the tiers' outcomes as attributes (never the key or the value)
+    Span span = tracer.spanBuilder("cache.read").startSpan();
+    return Tracing.within(span, () -> readThrough(key, spec, loader, span)).andThen(done -> {
+      if (done.failed()) {
+        span.setStatus(StatusCode.ERROR);
+      }
+      span.end();
+    });
+  }
+
+  private <T> Future<T> readThrough(String key, CacheSpec spec, Loader<T> loader, Span span) {
     JsonArray cached = localRows(key);
+    if (local != null) {
+      span.setAttribute(LOCAL_HIT, cached != null);
+    }
     if (cached != null) {
+      span.setAttribute(OUTCOME, "local_hit");
       return Future.succeededFuture(loader.hit(cached, 0)); // a local hit takes well under a millisecond
     }
     long started = System.nanoTime();
@@ -112,14 +143,21 @@ public final class NodeCache {
     long fence = generation.get();
     int ttl = spec.ttlSeconds() == null ? settings.ttlSeconds() : spec.ttlSeconds();
     // Redis hits are not coalesced: a GET costs what joining a load would, and a hit is the common case
-    return remoteRows(key, ttl, spec.tags(), fence).compose(remote -> remote != null
-        ? Future.succeededFuture(loader.hit(remote, System.nanoTime() - started))
-        : load(key, loader, ttl, spec.tags(), fence));
+    return remoteRows(key, ttl, spec.tags(), fence).compose(remote -> {
+      if (redis != null) {
+        span.setAttribute(REDIS_HIT, remote != null);
+      }
+      if (remote != null) {
+        span.setAttribute(OUTCOME, "redis_hit");
+        return Future.succeededFuture(loader.hit(remote, System.nanoTime() - started));
+      }
+      return load(key, loader, ttl, spec.tags(), fence, span);
+    });
   }
 
   /** The database load of {@code key}, or the one already running for it (stampede protection). */
   @SuppressWarnings("unchecked")
-  private <T> Future<T> load(String key, Loader<T> loader, int ttl, List<String> tags, long fence) {
+  private <T> Future<T> load(String key, Loader<T> loader, int ttl, List<String> tags, long fence, Span span) {
     Future<T> running = (Future<T>) loading.get(key);
     if (running == null) {
       Promise<T> promise = Promise.promise();
@@ -127,6 +165,7 @@ public final class NodeCache {
       if (running == null) {
         Future<T> load = promise.future();
         meters.loads.increment();
+        span.setAttribute(OUTCOME, "load");
         loader.load()
             .andThen(done -> {
               if (done.succeeded()) {
@@ -141,6 +180,7 @@ public final class NodeCache {
       }
     }
     meters.stampedeJoins.increment();
+    span.setAttribute(OUTCOME, "joined");
     return onCallerContext(running);
   }
 

@@ -5,6 +5,7 @@ import io.consolidb.config.SecretMasker;
 import io.consolidb.metrics.Meters;
 import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.tracing.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.util.EnumSet;
@@ -56,6 +57,7 @@ public final class RunCommand implements Callable<Integer> {
       log.info("node: stopping");
       try {
         node.undeploy().compose(v -> node.vertx().close()).await(30, TimeUnit.SECONDS);
+        Tracing.shutdown(node.vertx()); // the spans still queued go to the collector
       } catch (Exception e) {
         log.warn("node: unclean stop: {}", e.getMessage());
       }

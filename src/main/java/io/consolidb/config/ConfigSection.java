@@ -84,6 +84,18 @@ public final class ConfigSection {
     return n.doubleValue();
   }
 
+  /** A number from 0 to 1 inclusive (shares, ratios). */
+  public double fraction(String name, double fallback) {
+    Object value = json.getValue(name);
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof Number n) || !(n.doubleValue() >= 0 && n.doubleValue() <= 1)) {
+      throw invalid(name, value, "must be a number from 0 to 1");
+    }
+    return n.doubleValue();
+  }
+
   public InvalidConfigException invalid(String name, Object value, String reason) {
     String key = key(name);
     Object shown = SecretMasker.isSecretKey(name) ? SecretMasker.MASK : value;

@@ -69,7 +69,10 @@ public record ConfigVariable(String name, String key, Type type) {
       new ConfigVariable("CLUSTER_HOST", "cluster.host", Type.STRING),
       new ConfigVariable("CLUSTER_PORT", "cluster.port", Type.INT),
       new ConfigVariable("CLUSTER_MEMBERS", "cluster.members", Type.STRING),
-      new ConfigVariable("CLUSTER_KUBERNETES_SERVICE_DNS", "cluster.kubernetesServiceDns", Type.STRING));
+      new ConfigVariable("CLUSTER_KUBERNETES_SERVICE_DNS", "cluster.kubernetesServiceDns", Type.STRING),
+      new ConfigVariable("OTEL_EXPORTER_OTLP_ENDPOINT", "tracing.otlpEndpoint", Type.STRING),
+      new ConfigVariable("TRACING_SAMPLE_RATIO", "tracing.sampleRatio", Type.DECIMAL),
+      new ConfigVariable("OTEL_SERVICE_NAME", "tracing.serviceName", Type.STRING));
 
   /** Looks a variable up by the configuration key it sets (null when none does). */
   public static String variableFor(String key) {

@@ -16,6 +16,7 @@ public record NodeSettings(
     HealthSettings health,
     MetricsSettings metrics,
     ClusterSettings cluster,
+    TracingSettings tracing,
     JsonObject json) {
 
   /** Validates every section; throws {@link InvalidConfigException} naming the first bad key. */
@@ -34,6 +35,7 @@ public record NodeSettings(
         HealthSettings.fromJson(ConfigSection.of(json, "health")),
         metrics,
         ClusterSettings.fromJson(ConfigSection.of(json, "cluster")),
+        TracingSettings.fromJson(ConfigSection.of(json, "tracing")),
         json.copy());
   }
 

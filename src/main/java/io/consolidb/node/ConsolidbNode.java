@@ -19,8 +19,10 @@ import io.consolidb.query.QueryVerticle;
 import io.consolidb.restaurant.RestaurantVerticle;
 import io.consolidb.service.InProcessServices;
 import io.consolidb.tracing.RequestId;
+import io.consolidb.tracing.Tracing;
 import io.consolidb.user.UserVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -104,13 +106,25 @@ public final class ConsolidbNode {
    */
   public static Future<Vertx> createVertx(NodeSettings settings, MeterRegistry registry) {
     VertxOptions options = new VertxOptions();
+    OpenTelemetrySdk tracing = settings.tracing().enabled() ? Tracing.sdk(settings.tracing()) : null;
     if (!settings.cluster().enabled()) {
-      return Future.succeededFuture(Meters.vertxBuilder(options, registry).build());
+      return Future.succeededFuture(traced(Meters.vertxBuilder(options, registry), tracing).build())
+          .onSuccess(vertx -> registerTracing(vertx, tracing));
     }
     options.setEventBusOptions(new EventBusOptions().setHost(settings.cluster().host()));
-    VertxBuilder builder = Meters.vertxBuilder(options, registry)
+    VertxBuilder builder = traced(Meters.vertxBuilder(options, registry), tracing)
         .withClusterManager(HazelcastClusterConfig.clusterManager(settings.cluster()));
-    return builder.buildClustered();
+    return builder.buildClustered().onSuccess(vertx -> registerTracing(vertx, tracing));
+  }
+
+  private static VertxBuilder traced(VertxBuilder builder, OpenTelemetrySdk tracing) {
+    return tracing == null ? builder : Tracing.traced(builder, tracing);
+  }
+
+  private static void registerTracing(Vertx vertx, OpenTelemetrySdk tracing) {
+    if (tracing != null) {
+      Tracing.register(vertx, tracing);
+    }
   }
 
   /** Deploys the components in dependency order; fails if any verticle fails to start. */
@@ -208,6 +222,8 @@ public final class ConsolidbNode {
 
   /** Undeploys, then closes the node's Vert.x if the node started it. */
   public Future<Void> stop() {
-    return undeploy().compose(v -> ownsVertx ? vertx.close() : Future.succeededFuture());
+    return undeploy().compose(v -> ownsVertx
+        ? vertx.close().onComplete(closed -> Tracing.shutdown(vertx))
+        : Future.succeededFuture());
   }
 }

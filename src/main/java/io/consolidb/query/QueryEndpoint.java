@@ -6,12 +6,14 @@ import io.consolidb.cache.CacheSpec;
 import io.consolidb.cache.Invalidation;
 import io.consolidb.cache.NodeCache;
 import io.consolidb.tracing.RequestId;
+import io.consolidb.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.tracing.TracingPolicy;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class QueryEndpoint {
 
-  private static final DeliveryOptions REPLY = new DeliveryOptions().setCodecName(ReplyCodec.NAME);
+  /** Replies go back untraced: the caller's span already covers the wait. */
+  private static final DeliveryOptions REPLY = new DeliveryOptions().setCodecName(ReplyCodec.NAME)
+      .setTracingPolicy(TracingPolicy.IGNORE);
 
   private final NodeCache cache;
   private QueryExecutor executor;
@@ -50,6 +54,7 @@ public final class QueryEndpoint {
 
   private void onQuery(Message<Object> message) {
     RequestId.adopt(message);
+    Tracing.continueTrace(message);
     if (!(message.body() instanceof JsonObject body)) {
       message.fail(FailureCodes.INVALID_INPUT, "the request must be a JSON object");
       return;
@@ -104,6 +109,7 @@ public final class QueryEndpoint {
 
   private void onTransaction(Message<Object> message) {
     RequestId.adopt(message);
+    Tracing.continueTrace(message);
     if (!(message.body() instanceof JsonObject body)) {
       message.fail(FailureCodes.INVALID_INPUT, "the request must be a JSON object");
       return;

@@ -1,5 +1,11 @@
 package io.consolidb.service;
 
+import io.consolidb.tracing.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -36,6 +42,11 @@ import org.slf4j.LoggerFactory;
 public final class InProcessServices {
 
   private static final Logger LOG = LoggerFactory.getLogger(InProcessServices.class);
+  static final AttributeKey<String> RPC_SYSTEM = AttributeKey.stringKey("rpc.system");
+  static final AttributeKey<String> RPC_SERVICE = AttributeKey.stringKey("rpc.service");
+  static final AttributeKey<String> RPC_METHOD = AttributeKey.stringKey("rpc.method");
+  /** How the call reached the service: in-process, or event-bus (see RequestId's interceptor). */
+  static final AttributeKey<String> HOP = AttributeKey.stringKey("consolidb.hop");
 
   /** Implementations bound on this node, by address; an implementation is compared by identity. */
   private final ConcurrentMap<String, Object> bound = new ConcurrentHashMap<>();
@@ -61,7 +72,7 @@ public final class InProcessServices {
    * event-bus proxy ({@link #eventBusProxy}) when none is bound.
    */
   public <T> T inProcessOrProxy(Vertx vertx, Class<T> type, String address, long timeoutMs) {
-    return inProcessOr(type, address, eventBusProxy(vertx, type, address, timeoutMs));
+    return inProcessOr(type, address, eventBusProxy(vertx, type, address, timeoutMs), Tracing.tracer(vertx));
   }
 
   /** The generated event-bus proxy of {@code type} at {@code address}, each call bounded by {@code timeoutMs}. */
@@ -73,13 +84,18 @@ public final class InProcessServices {
   }
 
   <T> T inProcessOr(Class<T> type, String address, T eventBusProxy) {
+    return inProcessOr(type, address, eventBusProxy, null);
+  }
+
+  /** @param tracer when not null, an in-process call is a span of its own (over the bus Vert.x makes them) */
+  <T> T inProcessOr(Class<T> type, String address, T eventBusProxy, Tracer tracer) {
     InvocationHandler handler = (proxy, method, args) -> {
       if (method.getDeclaringClass() == Object.class) {
         return objectMethod(proxy, method, args, type, address);
       }
       Object implementation = bound.get(address);
       if (implementation != null) {
-        return call(implementation, method, args);
+        return tracer == null ? call(implementation, method, args) : traced(tracer, address, implementation, method, args);
       }
       try {
         return method.invoke(eventBusProxy, args);
@@ -88,6 +104,33 @@ public final class InProcessServices {
       }
     };
     return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
+  }
+
+  /**
+   * The call as a span named like the event-bus hop it replaces ({@code <address> <method>}),
+   * current for all the method does ({@link Tracing#within}), so the cache and query spans it
+   * starts are its children.
+   */
+  private static Object traced(Tracer tracer, String address, Object implementation, Method method, Object[] args) {
+    Span span = tracer.spanBuilder(address + " " + method.getName())
+        .setAttribute(RPC_SYSTEM, "consolidb")
+        .setAttribute(RPC_SERVICE, address)
+        .setAttribute(RPC_METHOD, method.getName())
+        .setAttribute(HOP, "in-process")
+        .startSpan();
+    if (!Future.class.isAssignableFrom(method.getReturnType())) {
+      try (Scope scope = span.makeCurrent()) {
+        return call(implementation, method, args);
+      } finally {
+        span.end();
+      }
+    }
+    return Tracing.within(span, () -> (Future<?>) call(implementation, method, args)).andThen(done -> {
+      if (done.failed()) {
+        span.setStatus(StatusCode.ERROR);
+      }
+      span.end();
+    });
   }
 
   private static Object call(Object implementation, Method method, Object[] args) {

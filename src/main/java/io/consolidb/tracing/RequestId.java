@@ -1,5 +1,6 @@
 package io.consolidb.tracing;
 
+import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -64,8 +65,19 @@ public final class RequestId implements VertxServiceProvider {
    * else the trace id of its W3C {@code traceparent}, else a new one.
    */
   public static String of(String requestIdHeader, String traceparent) {
+    return of(requestIdHeader, traceparent, null);
+  }
+
+  /**
+   * As {@link #of(String, String)}, with the trace id of the request's span (null when not
+   * traced) before the {@code traceparent}: a traced request's log lines then carry its trace id.
+   */
+  public static String of(String requestIdHeader, String traceparent, String traceId) {
     if (requestIdHeader != null && ACCEPTED.matcher(requestIdHeader).matches()) {
       return requestIdHeader;
+    }
+    if (traceId != null) {
+      return traceId;
     }
     if (traceparent != null) {
       var matcher = TRACEPARENT.matcher(traceparent.strip());
@@ -115,10 +127,20 @@ public final class RequestId implements VertxServiceProvider {
     }
   }
 
-  /** Binds the id a service call carries to the context that serves it. */
+  /**
+   * For a service call that arrived over the event bus: binds the id it carries to the context
+   * that serves it, and names the method on the span Vert.x opened for the hop (that span only
+   * knows the address).
+   */
   public static ServiceInterceptor serviceInterceptor() {
     return (Vertx vertx, Map<String, Object> interceptorContext, Message<JsonObject> message) -> {
       adopt(message);
+      Span hop = Span.current();
+      if (hop.isRecording()) {
+        hop.setAttribute("rpc.system", "consolidb");
+        hop.setAttribute("rpc.method", String.valueOf(message.headers().get("action")));
+        hop.setAttribute("consolidb.hop", "event-bus");
+      }
       return Future.succeededFuture(message);
     };
   }

@@ -120,6 +120,9 @@ public final class BenchHarness {
       if (selected("metrics")) {
         metricsScenario(mode, report, nodeEnv);
       }
+      if (selected("tracing")) {
+        tracingScenario(mode, report, nodeEnv, vertx);
+      }
       if (selected("http")) {
         httpScenarios(mode, report, nodeEnv, jar, out, vertx, direct, pg, pgbench, apiToken);
       }
@@ -139,7 +142,7 @@ public final class BenchHarness {
   }
 
   /**
-   * Whether a group of scenarios runs: all by default; {@code BENCH_ONLY=in_jvm,cache,report,metrics,http}
+   * Whether a group of scenarios runs: all by default; {@code BENCH_ONLY=in_jvm,cache,report,metrics,tracing,http}
    * (a comma list) runs those alone, for working on one ratio. The report then lacks the others.
    */
   private static boolean selected(String group) {
@@ -376,6 +379,17 @@ public final class BenchHarness {
     Comparison comparison = MetricsOverhead.compare(ConfigLoader.loadBlocking(variables), CONCURRENCY,
         mode.roundSeconds() * 1000L, mode.rounds(), mode.restaurants());
     report.ratio("metrics_on_vs_off", comparison);
+  }
+
+  /** Uncached get-by-id throughput through the service proxy, tracing at 10 % ÷ off (TracingOverhead). */
+  private static void tracingScenario(Mode mode, Report report, Map<String, String> nodeEnv, Vertx vertx)
+      throws Exception {
+    Map<String, String> variables = new HashMap<>(nodeEnv);
+    variables.put("HTTP_PORT", "0");
+    // a sampled trace's cost lands in bursts (batch exports): more rounds than the others take
+    Comparison comparison = TracingOverhead.compare(vertx, ConfigLoader.loadBlocking(variables), CONCURRENCY,
+        mode.roundSeconds() * 1000L, Math.max(mode.rounds(), 6), mode.restaurants());
+    report.ratio("tracing_on_vs_off", comparison);
   }
 
   /**

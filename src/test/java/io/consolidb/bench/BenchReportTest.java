@@ -38,7 +38,7 @@ class BenchReportTest {
     }
     // Measured even in smoke mode (in-JVM nodes): the in-process scenarios must really run.
     for (String name : new String[] {"proxy_vs_direct", "cache_speedup_local", "cache_speedup_redis",
-        "cache_speedup_report", "metrics_on_vs_off"}) {
+        "cache_speedup_report", "metrics_on_vs_off", "tracing_on_vs_off"}) {
       assertThat(ratios.getDouble(name)).as(name).isPositive();
     }
     JsonObject details = report.getJsonObject("details");
@@ -57,7 +57,7 @@ class BenchReportTest {
   }
 
   @Test
-  @DisplayName("the report of a real --quick run (2026-11-27, kept as a fixture) passes the check every run applies")
+  @DisplayName("the report of a real --quick run (2026-12-05, kept as a fixture) passes the check every run applies")
   void quickRunReport_wellFormed() throws Exception {
     JsonObject quick = quickReport();
     assertThat(quick.getString("mode")).isEqualTo("quick");
@@ -83,7 +83,7 @@ class BenchReportTest {
   }
 
   private static JsonObject quickReport() throws Exception {
-    try (var in = BenchReportTest.class.getResourceAsStream("/bench/report-quick-2026-11-27.json")) {
+    try (var in = BenchReportTest.class.getResourceAsStream("/bench/report-quick-2026-12-05.json")) {
       return new JsonObject(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
     }
   }

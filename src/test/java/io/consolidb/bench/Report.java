@@ -23,6 +23,7 @@ final class Report {
     GOALS.put("http_cached_vs_live", 0.6);
     GOALS.put("ingest_http_vs_direct", 0.7);
     GOALS.put("metrics_on_vs_off", 0.95);
+    GOALS.put("tracing_on_vs_off", 0.95);
   }
 
   private final JsonObject json = new JsonObject();

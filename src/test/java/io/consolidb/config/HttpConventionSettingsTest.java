@@ -3,20 +3,14 @@ package io.consolidb.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** CORS, compression and read-caching settings: defaults, variables, and what is refused. */
 class HttpConventionSettingsTest {
 
   private static HttpSettings load(String... pairs) {
-    Map<String, String> variables = new HashMap<>(Map.of("CONSOLIDB_ENV", "testing"));
-    for (int i = 0; i < pairs.length; i += 2) {
-      variables.put(pairs[i], pairs[i + 1]);
-    }
-    return ConfigLoader.loadBlocking(variables).http();
+    return TestSettings.load(pairs).http();
   }
 
   private static void refused(String variable, String value, String key, String reason) {

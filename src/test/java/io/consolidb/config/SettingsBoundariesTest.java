@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.json.JsonObject;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,11 +14,7 @@ import org.junit.jupiter.api.Test;
 class SettingsBoundariesTest {
 
   private static NodeSettings load(String... pairs) {
-    Map<String, String> variables = new HashMap<>(Map.of("CONSOLIDB_ENV", "testing"));
-    for (int i = 0; i < pairs.length; i += 2) {
-      variables.put(pairs[i], pairs[i + 1]);
-    }
-    return ConfigLoader.loadBlocking(variables);
+    return TestSettings.load(pairs);
   }
 
   private static void refused(String variable, String value, String key) {

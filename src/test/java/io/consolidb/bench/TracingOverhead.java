@@ -1,0 +1,83 @@
+package io.consolidb.bench;
+
+import io.consolidb.Addresses;
+import io.consolidb.config.NodeSettings;
+import io.consolidb.node.ConsolidbNode;
+import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.restaurant.RestaurantService;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import java.util.EnumSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What tracing costs on the query path ({@code tracing_on_vs_off}): two nodes in this JVM from the
+ * same settings, one tracing with {@code TRACING_SAMPLE_RATIO} 0.1 and exporting over OTLP/HTTP to
+ * a collector stand-in in this JVM (it reads each batch and answers 200), one not tracing; each
+ * with the query verticle and the restaurant service, caching off. Closed-loop uncached
+ * get-by-id through the node's in-process client (each call a service span, an event-bus hop and
+ * a SQL statement when sampled), alternating rounds; the ratio is on ÷ off.
+ */
+public final class TracingOverhead {
+
+  private TracingOverhead() {
+  }
+
+  /** Fails if the collector received nothing: then the "on" side did not trace. */
+  public static Comparison compare(Vertx vertx, NodeSettings settings, int concurrency, long millis, int rounds,
+      int ids) throws Exception {
+    AtomicLong exports = new AtomicLong();
+    HttpServer collector = vertx.createHttpServer().requestHandler(request -> request.body().onComplete(body -> {
+      if (request.path().equals("/v1/traces")) {
+        exports.incrementAndGet();
+      }
+      request.response().setStatusCode(200).end();
+    })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    ConsolidbNode onNode = start(settings, "http://127.0.0.1:" + collector.actualPort());
+    ConsolidbNode offNode = null;
+    try {
+      offNode = start(settings, "");
+      Vertx on = onNode.vertx();
+      Vertx off = offNode.vertx();
+      RestaurantService onProxy = ServiceLatency.sameNode(onNode, RestaurantService.class, Addresses.RESTAURANTS);
+      RestaurantService offProxy = ServiceLatency.sameNode(offNode, RestaurantService.class, Addresses.RESTAURANTS);
+      // The tracing side has more code to compile (the SDK, the exporter): measured here, one
+      // warm-up round left it still speeding up round after round. Three more each, discarded.
+      for (int i = 0; i < 3; i++) {
+        Load.throughput(on, concurrency, millis, () -> onProxy.get(randomId(ids)));
+        Load.throughput(off, concurrency, millis, () -> offProxy.get(randomId(ids)));
+      }
+      Comparison comparison = Comparison.run("tracing_on_vs_off", "lookups/s",
+          "tracing_on", () -> Load.throughput(on, concurrency, millis, () -> onProxy.get(randomId(ids))),
+          "tracing_off", () -> Load.throughput(off, concurrency, millis, () -> offProxy.get(randomId(ids))),
+          rounds);
+      Thread.sleep(2000); // the last batch (sent every second)
+      if (exports.get() == 0) {
+        throw new IllegalStateException("the tracing node exported no span to the collector");
+      }
+      return comparison;
+    } finally {
+      onNode.stop().await(30, TimeUnit.SECONDS);
+      if (offNode != null) {
+        offNode.stop().await(30, TimeUnit.SECONDS);
+      }
+      collector.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static ConsolidbNode start(NodeSettings settings, String endpoint) throws Exception {
+    JsonObject json = settings.json().copy();
+    json.put("tracing", new JsonObject().put("otlpEndpoint", endpoint)
+        .put("sampleRatio", Double.parseDouble(System.getProperty("bench.tracing.ratio", "0.1"))));
+    json.put("cache", json.getJsonObject("cache", new JsonObject()).copy().put("enabled", false));
+    NodeSettings node = NodeSettings.fromJson(settings.environment(), json);
+    return ConsolidbNode.start(node, EnumSet.of(Component.QUERY, Component.RESTAURANTS)).await(60, TimeUnit.SECONDS);
+  }
+
+  private static long randomId(int ids) {
+    return 1 + ThreadLocalRandom.current().nextInt(ids);
+  }
+}
