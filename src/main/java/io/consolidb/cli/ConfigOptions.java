@@ -28,6 +28,12 @@ final class ConfigOptions {
     if (environment != null) {
       variables.put(ConfigLoader.ENV_VARIABLE, environment);
     }
+    String logFormat = variables.get("LOG_FORMAT");
+    if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
+      // logback has already fallen silent on an unknown appender name: say why, and stop
+      System.err.println("invalid configuration: LOG_FORMAT = " + logFormat + ": must be text or json");
+      return null;
+    }
     try {
       return ConfigLoader.loadBlocking(variables);
     } catch (InvalidConfigException e) {

@@ -105,6 +105,14 @@ class CommandLineTest {
   }
 
   @Test
+  @DisplayName("LOG_FORMAT other than text or json stops the node with exit code 2 and says so")
+  void invalidLogFormat_oneLine() {
+    set("LOG_FORMAT", "xml");
+    assertThat(run("check")).isEqualTo(ConfigOptions.INVALID_CONFIG);
+    assertThat(stderr().strip()).isEqualTo("invalid configuration: LOG_FORMAT = xml: must be text or json");
+  }
+
+  @Test
   @DisplayName("production refuses to start without TLS to PostgreSQL")
   void run_productionWithoutTls() {
     set("DATABASE_URL", "postgresql://app:pw@127.0.0.1:5432/app");
