@@ -14,6 +14,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -151,5 +152,59 @@ class NodeCacheReadThroughTest {
     assertThat(cache.stats().getDouble("hit_rate_percent")).isEqualTo(66.7);
     assertThat(cache.summary().getDouble("hit_rate_percent")).as("the summary uses the same definition")
         .isEqualTo(66.7);
+  }
+
+  /** Fills {@code key} (tagged {@code tags}) through a read that loads at once; returns the loader. */
+  private ManualLoader fill(String key, String... tags) throws Exception {
+    ManualLoader loader = new ManualLoader();
+    loader.result.complete(JsonArray.of(key));
+    cache.readThrough(key, new CacheSpec(60, key, List.of(tags)), loader).await(30, TimeUnit.SECONDS);
+    return loader;
+  }
+
+  /** Whether a read of {@code key} is served by the local tier (its loader does not run). */
+  private boolean held(String key) throws Exception {
+    ManualLoader loader = new ManualLoader();
+    loader.result.complete(JsonArray.of("reloaded"));
+    cache.readThrough(key, new CacheSpec(60, key, List.of()), loader).await(30, TimeUnit.SECONDS);
+    return loader.loads.get() == 0;
+  }
+
+  @Test
+  void dropLocalTier_countsWhatWent_andEveryKeyLoadsAgain() throws Exception {
+    fill("a");
+    fill("b");
+    fill("c");
+    assertThat(cache.dropLocalTier()).isEqualTo(3);
+    assertThat(held("a")).isFalse();
+    assertThat(cache.dropLocalTier()).as("only what the reload put back").isEqualTo(1);
+    assertThat(cache.dropLocalTier()).isZero();
+  }
+
+  @Test
+  void invalidate_byPatternKeysAndTags_dropsExactlyThoseLocally_andCountsThem() throws Exception {
+    fill("restaurants:1", "restaurants");
+    fill("restaurants:2", "restaurants");
+    fill("users:1", "users");
+    fill("users:2", "users");
+    fill("reports:1", "events");
+
+    JsonObject byPattern = cache.invalidate(new Invalidation(List.of(), "restaurants:*", List.of()))
+        .await(30, TimeUnit.SECONDS);
+    assertThat(byPattern.getLong("local")).isEqualTo(2);
+    assertThat(byPattern.getLong("dropped")).isEqualTo(2);
+    assertThat(byPattern.getValue("redis")).as("Redis is off here").isNull();
+    assertThat(held("users:1")).isTrue();
+    assertThat(held("restaurants:1")).isFalse();
+
+    JsonObject byKey = cache.invalidate(new Invalidation(List.of("users:1"), null, List.of()))
+        .await(30, TimeUnit.SECONDS);
+    assertThat(byKey.getLong("local")).isEqualTo(1);
+    assertThat(held("users:2")).isTrue();
+
+    JsonObject byTag = cache.invalidate(Invalidation.ofTags(List.of("events"))).await(30, TimeUnit.SECONDS);
+    assertThat(byTag.getLong("local")).isEqualTo(1);
+    assertThat(held("reports:1")).isFalse();
+    assertThat(held("users:2")).isTrue();
   }
 }
