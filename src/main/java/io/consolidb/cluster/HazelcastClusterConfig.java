@@ -4,7 +4,12 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
+import java.util.concurrent.TimeUnit;
 import io.consolidb.config.ClusterSettings;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 /**
@@ -13,6 +18,9 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  * {@code -Dvertx.hazelcast.config} still wins, for operators who need full control.
  */
 public final class HazelcastClusterConfig {
+
+  /** Connecting (and the TLS handshake) to another member's event bus gives up after this. */
+  static final int CONNECT_TIMEOUT_MS = 3000;
 
   private HazelcastClusterConfig() {
   }
@@ -24,6 +32,25 @@ public final class HazelcastClusterConfig {
     return new HazelcastClusterManager(config(settings));
   }
 
+  /**
+   * The clustered event bus: bound to the cluster host on its own fixed port and, when TLS is
+   * configured, mutual TLS (a peer without a certificate from the cluster's CA cannot connect,
+   * in either direction).
+   */
+  public static EventBusOptions eventBusOptions(ClusterSettings settings) {
+    EventBusOptions options = new EventBusOptions().setHost(settings.host()).setPort(settings.eventBusPort())
+        .setConnectTimeout(CONNECT_TIMEOUT_MS);
+    if (settings.tls().enabled()) {
+      options.setSsl(true)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(settings.tls().certPath())
+              .setKeyPath(settings.tls().keyPath()))
+          .setTrustOptions(new PemTrustOptions().addCertPath(settings.tls().caPath()))
+          .setClientAuth(ClientAuth.REQUIRED)
+          .setSslHandshakeTimeout(CONNECT_TIMEOUT_MS).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
+    }
+    return options;
+  }
+
   static Config config(ClusterSettings settings) {
     Config config = new Config();
     config.setClusterName("consolidb");
@@ -31,6 +58,10 @@ public final class HazelcastClusterConfig {
     config.setProperty("hazelcast.logging.type", "slf4j");
     // Vert.x leaves the cluster itself on close; Hazelcast's own hook would race it.
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // A killed or frozen member leaves the membership within failureDetectionSeconds (Hazelcast's
+    // default is 60 s): heartbeats every second, a member silent for that long is dropped.
+    config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(settings.failureDetectionSeconds()));
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(20);

@@ -84,6 +84,18 @@ public final class ConfigSection {
     return n.doubleValue();
   }
 
+  /** A number of zero or more (a duration where 0 means "none"). */
+  public double nonNegative(String name, double fallback) {
+    Object value = json.getValue(name);
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof Number n) || !(n.doubleValue() >= 0) || Double.isInfinite(n.doubleValue())) {
+      throw invalid(name, value, "must be a number of 0 or more");
+    }
+    return n.doubleValue();
+  }
+
   /** A number from 0 to 1 inclusive (shares, ratios). */
   public double fraction(String name, double fallback) {
     Object value = json.getValue(name);

@@ -17,6 +17,7 @@ public record NodeSettings(
     MetricsSettings metrics,
     ClusterSettings cluster,
     TracingSettings tracing,
+    ShutdownSettings shutdown,
     JsonObject json) {
 
   /** Validates every section; throws {@link InvalidConfigException} naming the first bad key. */
@@ -26,6 +27,12 @@ public record NodeSettings(
     if (metrics.separatePort() && metrics.port() == http.port()) {
       throw ConfigSection.of(json, "metrics").invalid("port", metrics.port(), "must differ from http.port");
     }
+    ClusterSettings cluster = ClusterSettings.fromJson(ConfigSection.of(json, "cluster"));
+    if (environment == Environment.PRODUCTION && cluster.enabled() && !cluster.secured()) {
+      // an open event bus lets any process that reaches it join and write (docs/CLUSTER.md)
+      throw ConfigSection.of(json, "cluster").invalid(cluster.tls().enabled() ? "secret" : "tls.certPath", "",
+          "must be set: production runs clustered only with mutual TLS and a cluster secret");
+    }
     return new NodeSettings(
         environment,
         http,
@@ -34,8 +41,9 @@ public record NodeSettings(
         CacheSettings.fromJson(ConfigSection.of(json, "cache")),
         HealthSettings.fromJson(ConfigSection.of(json, "health")),
         metrics,
-        ClusterSettings.fromJson(ConfigSection.of(json, "cluster")),
+        cluster,
         TracingSettings.fromJson(ConfigSection.of(json, "tracing")),
+        ShutdownSettings.fromJson(ConfigSection.of(json, "shutdown")),
         json.copy());
   }
 

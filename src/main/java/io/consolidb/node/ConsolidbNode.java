@@ -28,7 +28,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.eventbus.EventBusOptions;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -111,7 +110,7 @@ public final class ConsolidbNode {
       return Future.succeededFuture(traced(Meters.vertxBuilder(options, registry), tracing).build())
           .onSuccess(vertx -> registerTracing(vertx, tracing));
     }
-    options.setEventBusOptions(new EventBusOptions().setHost(settings.cluster().host()));
+    options.setEventBusOptions(HazelcastClusterConfig.eventBusOptions(settings.cluster()));
     VertxBuilder builder = traced(Meters.vertxBuilder(options, registry), tracing)
         .withClusterManager(HazelcastClusterConfig.clusterManager(settings.cluster()));
     return builder.buildClustered().onSuccess(vertx -> registerTracing(vertx, tracing));

@@ -13,7 +13,7 @@ class HazelcastClusterConfigTest {
   @Test
   void config_kubernetesDns_dialsOurPort() {
     Config config = HazelcastClusterConfig.config(new ClusterSettings(true, "0.0.0.0", 5801, List.of(),
-        "consolidb-cluster.consolidb.svc.cluster.local"));
+        "consolidb-cluster.consolidb.svc.cluster.local", 5901, ClusterSettings.Tls.NONE, "", 0, 6));
 
     KubernetesConfig kubernetes = config.getNetworkConfig().getJoin().getKubernetesConfig();
     assertThat(kubernetes.isEnabled()).isTrue();
@@ -26,7 +26,7 @@ class HazelcastClusterConfigTest {
   @Test
   void config_members_tcpIpOnTheHost() {
     Config config = HazelcastClusterConfig.config(new ClusterSettings(true, "127.0.0.1", 5801,
-        List.of("127.0.0.1:5801", "127.0.0.1:5802"), ""));
+        List.of("127.0.0.1:5801", "127.0.0.1:5802"), "", 5901, ClusterSettings.Tls.NONE, "", 0, 6));
 
     assertThat(config.getNetworkConfig().getJoin().getKubernetesConfig().isEnabled()).isFalse();
     assertThat(config.getNetworkConfig().getJoin().getTcpIpConfig().getMembers())
