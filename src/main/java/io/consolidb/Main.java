@@ -4,6 +4,7 @@ import io.consolidb.cli.CheckCommand;
 import io.consolidb.cli.MigrateCommand;
 import io.consolidb.cli.RunCommand;
 import io.consolidb.cli.SeedCommand;
+import io.consolidb.cli.TokenCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,7 +15,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "consolidb", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "The PostgreSQL access layer for Vert.x services.",
-    subcommands = {RunCommand.class, CheckCommand.class, MigrateCommand.class, SeedCommand.class})
+    subcommands = {RunCommand.class, CheckCommand.class, MigrateCommand.class, SeedCommand.class,
+        TokenCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

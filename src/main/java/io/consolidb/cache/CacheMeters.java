@@ -32,6 +32,8 @@ final class CacheMeters {
   final Counter invalidationsLocal;
   final Counter invalidationsRemote;
   final Counter notifications;
+  /** Invalidations from the cluster dropped because their sender showed no member's token. */
+  final Counter invalidationsRefused;
   final Counter localDrops;
   /** Redis round trips that failed or timed out (every kind of call, not only reads). */
   final Counter redisCallFailures;
@@ -55,6 +57,8 @@ final class CacheMeters {
     invalidationsLocal = invalidations(registry, "this_node");
     invalidationsRemote = invalidations(registry, "other_node");
     notifications = invalidations(registry, "table_notification");
+    invalidationsRefused = counter(registry, "consolidb.cache.invalidations.refused",
+        "invalidations from the cluster dropped: the sender showed no member's token");
     localDrops = counter(registry, "consolidb.cache.local.drops",
         "times the whole local tier was dropped (Redis back, LISTEN reconnected)");
     redisCallFailures = counter(registry, "consolidb.cache.redis.failures", "Redis calls that failed or timed out");
@@ -142,6 +146,7 @@ final class CacheMeters {
         .put("compression", new JsonObject().put("codec", "lz4").put("threshold_bytes", compressThresholdBytes)
             .put("compressed_values", count(compressedValues)).put("bytes_saved", count(bytesSaved)))
         .put("invalidations", new JsonObject().put("local", count(invalidationsLocal))
-            .put("from_other_nodes", count(invalidationsRemote)).put("notifications", count(notifications)));
+            .put("from_other_nodes", count(invalidationsRemote)).put("notifications", count(notifications))
+            .put("refused", count(invalidationsRefused)));
   }
 }

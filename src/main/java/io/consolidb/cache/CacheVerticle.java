@@ -3,6 +3,7 @@ package io.consolidb.cache;
 import io.consolidb.Addresses;
 import io.consolidb.FailureCodes;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -10,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +35,11 @@ public final class CacheVerticle extends VerticleBase {
 
   private final NodeCache cache;
   private final PgConnectOptions listenTo;
+  private final Function<MultiMap, Future<?>> senderCheck;
   private TableChanges changes;
+  /** A flood of refused invalidations logs once a minute, not once each. */
+  private static final long REFUSAL_LOG_EVERY_NANOS = 60_000_000_000L;
+  private long lastRefusalLog;
   private long housekeepingTimer = -1;
 
   /**
@@ -41,8 +47,17 @@ public final class CacheVerticle extends VerticleBase {
    * @param listenTo where to LISTEN for table changes
    */
   public CacheVerticle(NodeCache cache, PgConnectOptions listenTo) {
+    this(cache, listenTo, headers -> Future.succeededFuture());
+  }
+
+  /**
+   * @param senderCheck succeeds for the headers of an invalidation a trusted member published
+   *     (its token); an invalidation that fails it is counted, logged and dropped
+   */
+  public CacheVerticle(NodeCache cache, PgConnectOptions listenTo, Function<MultiMap, Future<?>> senderCheck) {
     this.cache = cache;
     this.listenTo = listenTo;
+    this.senderCheck = senderCheck;
   }
 
   @Override
@@ -103,6 +118,26 @@ public final class CacheVerticle extends VerticleBase {
     if (body == null || cache.origin().equals(body.getString("origin"))) {
       return; // our own, already applied
     }
+    senderCheck.apply(message.headers()).onComplete(checked -> {
+      if (checked.succeeded()) {
+        apply(body);
+      } else {
+        refused(checked.cause());
+      }
+    });
+  }
+
+  private void refused(Throwable why) {
+    cache.invalidationRefused();
+    long now = System.nanoTime();
+    if (lastRefusalLog == 0 || now - lastRefusalLog > REFUSAL_LOG_EVERY_NANOS) {
+      lastRefusalLog = now;
+      LOG.warn("cache: refused an invalidation from a sender that is not a trusted member ({}; {} refused so far)",
+          why.getMessage(), cache.stats().getJsonObject("invalidations").getLong("refused"));
+    }
+  }
+
+  private void apply(JsonObject body) {
     try {
       cache.invalidatedElsewhere(Invalidation.fromJson(body));
     } catch (IllegalArgumentException invalid) {

@@ -219,7 +219,7 @@ public final class NodeCache {
   }
 
   /** The local tier's value of {@code key} (not counted): for tests and tools. */
-  Object peekLocal(String key) {
+  public Object peekLocal(String key) {
     LocalTier.Entry entry = local == null ? null : local.get(key);
     return entry == null ? null : entry.value();
   }
@@ -359,6 +359,11 @@ public final class NodeCache {
   void invalidatedElsewhere(Invalidation invalidation) {
     meters.invalidationsRemote.increment();
     dropLocal(invalidation);
+  }
+
+  /** An invalidation from the cluster was dropped: its sender is not a trusted member. */
+  void invalidationRefused() {
+    meters.invalidationsRefused.increment();
   }
 
   /** A table changed (LISTEN/NOTIFY): every entry tagged with it goes, on both tiers. */

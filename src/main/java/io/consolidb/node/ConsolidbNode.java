@@ -1,9 +1,12 @@
 package io.consolidb.node;
 
+import io.consolidb.Addresses;
 import io.consolidb.analytics.AnalyticsVerticle;
 import io.consolidb.cache.CacheVerticle;
 import io.consolidb.cache.NodeCache;
+import io.consolidb.cluster.CallerTokens;
 import io.consolidb.cluster.HazelcastClusterConfig;
+import io.consolidb.config.ClusterSettings;
 import io.consolidb.config.DatabaseSettings;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.health.HealthVerticle;
@@ -57,7 +60,9 @@ public final class ConsolidbNode {
   private final MeterRegistry registry;
   private final NodeCache cache;
   private final QueryStats queryStats = new QueryStats();
-  private final InProcessServices inProcess = new InProcessServices();
+  private final InProcessServices inProcess;
+  /** The tokens clustered calls carry, or null when callers are not checked (standalone, or no secret). */
+  private final CallerTokens tokens;
   private final SchemaVerticle schema;
   private final List<String> deployments = new ArrayList<>();
 
@@ -72,7 +77,19 @@ public final class ConsolidbNode {
     this.schema = components.contains(Component.SCHEMA) ? new SchemaVerticle(settings.database()) : null;
     // a service call made for an HTTP request carries its id to the node that serves it
     RequestId.propagateOverEventBus(vertx);
+    ClusterSettings cluster = settings.cluster();
+    this.tokens = cluster.authenticatesCallers() && vertx.isClustered()
+        ? new CallerTokens(vertx, cluster.secret(), cluster.host() + ":" + cluster.eventBusPort()) : null;
+    if (tokens != null) {
+      // what this node sends to other members is signed; what it serves must be
+      tokens.signOutgoing(vertx, CLUSTERED_ADDRESSES);
+    }
+    this.inProcess = new InProcessServices(tokens == null ? null : tokens.serviceInterceptor());
   }
+
+  /** The addresses other members call or publish to: their messages carry a token. */
+  static final Set<String> CLUSTERED_ADDRESSES = Set.of(Addresses.RESTAURANTS, Addresses.USERS,
+      Addresses.ANALYTICS, Addresses.CACHE_INVALIDATIONS);
 
   /** Starts a node with every component, on a Vert.x of its own (clustered when configured). */
   public static Future<ConsolidbNode> start(NodeSettings settings) {
@@ -134,7 +151,8 @@ public final class ConsolidbNode {
     Future<Void> chain = Future.succeededFuture();
     if (components.contains(Component.CACHE)) {
       logCache();
-      chain = chain.compose(v -> deploy(new CacheVerticle(cache, database.connectOptions())));
+      chain = chain.compose(v -> deploy(tokens == null ? new CacheVerticle(cache, database.connectOptions())
+          : new CacheVerticle(cache, database.connectOptions(), tokens::verifyMember)));
     }
     if (components.contains(Component.QUERY)) {
       QueryObserver observer = new QueryObserver(registry, Meters.exported(registry), queryStats,

@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.serviceproxy.ServiceException;
+import io.vertx.serviceproxy.ServiceInterceptor;
 import io.vertx.serviceproxy.ServiceProxyBuilder;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -50,6 +51,23 @@ public final class InProcessServices {
 
   /** Implementations bound on this node, by address; an implementation is compared by identity. */
   private final ConcurrentMap<String, Object> bound = new ConcurrentHashMap<>();
+  /** What an event-bus call must pass before it reaches a service (the caller's token), or null. */
+  private final ServiceInterceptor callerCheck;
+
+  /** Services whose event-bus registrations take any caller (a standalone node, or a cluster without a secret). */
+  public InProcessServices() {
+    this(null);
+  }
+
+  /** @param callerCheck run first on every call that arrives over the event bus (null: none) */
+  public InProcessServices(ServiceInterceptor callerCheck) {
+    this.callerCheck = callerCheck;
+  }
+
+  /** The check every service's event-bus registration runs first, or null when callers are not checked. */
+  ServiceInterceptor callerCheck() {
+    return callerCheck;
+  }
 
   /** Makes {@code implementation} reachable in-process on this node as the service at {@code address}. */
   public <T> void bind(String address, T implementation) {

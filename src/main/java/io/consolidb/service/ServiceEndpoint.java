@@ -33,8 +33,11 @@ public final class ServiceEndpoint {
    */
   public static <T> Future<ServiceEndpoint> publish(Vertx vertx, InProcessServices inProcess, String address,
       Class<T> type, T implementation) {
-    MessageConsumer<JsonObject> consumer = new ServiceBinder(vertx).setAddress(address)
-        .addInterceptor(RequestId.serviceInterceptor())
+    ServiceBinder binder = new ServiceBinder(vertx).setAddress(address);
+    if (inProcess.callerCheck() != null) {
+      binder.addInterceptor(inProcess.callerCheck()); // a call without a valid token goes no further
+    }
+    MessageConsumer<JsonObject> consumer = binder.addInterceptor(RequestId.serviceInterceptor())
         .register(type, implementation);
     return consumer.completion().map(v -> {
       inProcess.bind(address, implementation);

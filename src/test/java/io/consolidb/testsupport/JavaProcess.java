@@ -1,0 +1,97 @@
+package io.consolidb.testsupport;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A class's {@code main} in a JVM of its own, on the tests' classpath: for behaviour that needs
+ * a separate process (a rogue cluster member, a node killed or frozen). Lines the process prints
+ * starting with {@code >> } are reports, read with {@link #report}; everything it prints also goes
+ * to {@code target/<name>.log}.
+ */
+public final class JavaProcess implements AutoCloseable {
+
+  private static final String REPORT = ">> ";
+
+  private final Process process;
+  private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
+
+  private JavaProcess(Process process, Path log) {
+    this.process = process;
+    Thread reader = new Thread(() -> read(log), "java-process-output");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** Starts {@code main} with {@code args} and the environment {@code env} added. */
+  public static JavaProcess start(String name, Class<?> main, Map<String, String> env, String... args) {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), main.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    try {
+      return new JavaProcess(builder.start(), Path.of("target", name + ".log"));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + main.getName(), e);
+    }
+  }
+
+  private void read(Path log) {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        var out = java.nio.file.Files.newBufferedWriter(log)) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        out.write(line);
+        out.newLine();
+        out.flush();
+        if (line.startsWith(REPORT)) {
+          reports.add(line.substring(REPORT.length()));
+        }
+      }
+    } catch (IOException e) {
+      // the process is gone
+    }
+  }
+
+  /** The next report, waiting up to {@code seconds}; fails if none comes or the process ended. */
+  public String report(long seconds) throws InterruptedException {
+    String line = reports.poll(seconds, TimeUnit.SECONDS);
+    if (line == null) {
+      throw new IllegalStateException("no report within " + seconds + " s (alive: " + process.isAlive() + ")");
+    }
+    return line;
+  }
+
+  /** Writes one line to the process's standard input. */
+  public void tell(String line) throws IOException {
+    OutputStream in = process.getOutputStream();
+    in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    in.flush();
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean alive() {
+    return process.isAlive();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}
