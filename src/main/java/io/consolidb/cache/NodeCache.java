@@ -391,8 +391,12 @@ public final class NodeCache {
     return dropped;
   }
 
-  /** Drops the whole local tier (and fences in-flight fills); returns how many entries went. */
-  long dropLocalTier() {
+  /**
+   * Drops the whole local tier (and fences in-flight fills); returns how many entries went. For
+   * when the node may have missed invalidations: LISTEN reconnected, Redis came back, the cluster's
+   * membership changed.
+   */
+  public long dropLocalTier() {
     meters.localDrops.increment();
     return underWriteLock(() -> {
       generation.incrementAndGet();

@@ -2,6 +2,7 @@ package io.consolidb.health;
 
 import io.consolidb.Addresses;
 import io.consolidb.FailureCodes;
+import io.consolidb.cluster.ClusterMembership;
 import io.consolidb.config.DatabaseSettings;
 import io.consolidb.config.HealthSettings;
 import io.consolidb.config.NodeSettings;
@@ -43,9 +44,10 @@ final class HealthProbes {
   static final String EVENT_LOOP = "event_loop";
   static final String CACHE = "cache";
   static final String LISTEN = "listen";
+  static final String CLUSTER = "cluster";
 
   /** Report order. */
-  private static final List<String> ORDER = List.of(DATABASE, POOL, REDIS, EVENT_LOOP, CACHE, LISTEN);
+  private static final List<String> ORDER = List.of(DATABASE, POOL, REDIS, EVENT_LOOP, CACHE, LISTEN, CLUSTER);
   /** What the event-loop check asks a timer for; the lateness beyond it is the delay. */
   static final long EVENT_LOOP_SAMPLE_MS = 10;
   /** Room for a procedure's own timeout to fire before vertx-health-check gives up on it. */
@@ -60,11 +62,21 @@ final class HealthProbes {
   private final Map<String, Long> timeouts;
   private final Redis redis;
   private final RedisAPI redisApi;
+  private final ClusterMembership membership;
+  private final int expectedMembers;
   private boolean pingPending;
   private boolean dedicatedPending;
 
+  /** Probes of a node outside a cluster. */
   HealthProbes(Vertx vertx, NodeSettings node) {
+    this(vertx, node, null);
+  }
+
+  /** @param membership the cluster membership when the node is clustered, else null */
+  HealthProbes(Vertx vertx, NodeSettings node, ClusterMembership membership) {
     this.vertx = vertx;
+    this.membership = membership;
+    this.expectedMembers = node.cluster().expectedMembers();
     this.settings = node.health();
     this.database = node.database();
     this.redisSettings = node.redis();
@@ -85,9 +97,11 @@ final class HealthProbes {
   }
 
   /**
-   * Runs every check once: {@code {checks: {name: {status, …}}, cache: {…}}}. {@code cache} is the
-   * cache service's statistics, or {@code {status: "unknown"}} when no cache service runs here;
-   * {@code checks.listen} appears only when those statistics report a LISTEN subscription.
+   * Runs every check once: {@code {checks: {name: {status, …}}, cache: {…}, cluster: {…}}}.
+   * {@code cache} is the cache service's statistics, or {@code {status: "unknown"}} when no cache
+   * service runs here; {@code checks.listen} appears only when those statistics report a LISTEN
+   * subscription. {@code cluster} is the membership ({@code {enabled: false}} outside a cluster);
+   * {@code checks.cluster} appears only in a cluster.
    */
   Future<JsonObject> run() {
     return checks.checkStatus().map(this::flatten);
@@ -132,9 +146,33 @@ final class HealthProbes {
       report.put("cache", new JsonObject().put("status", "unknown")
           .put("reason", cache.getString("reason", "the cache service did not answer")));
     }
+    cluster(byName, report);
     JsonObject ordered = new JsonObject();
     ORDER.stream().filter(byName::containsKey).forEach(name -> ordered.put(name, byName.getJsonObject(name)));
     return report.put("checks", ordered);
+  }
+
+  // ---- cluster
+
+  /**
+   * The membership, read once so that the check and the section agree: the check carries the count
+   * (LevelRules compares it with the expected one), the section who the members are.
+   */
+  private void cluster(JsonObject checks, JsonObject report) {
+    if (membership == null) {
+      report.put(CLUSTER, new JsonObject().put("enabled", false));
+      return;
+    }
+    ClusterMembership.View view = membership.view();
+    if (view == null) {
+      checks.put(CLUSTER, new JsonObject().put("status", LevelRules.DOWN)
+          .put("reason", "the membership is not known yet"));
+      report.put(CLUSTER, new JsonObject().put("enabled", true).put("expected_members", expectedMembers));
+      return;
+    }
+    checks.put(CLUSTER, new JsonObject().put("status", LevelRules.UP).put("members", view.size())
+        .put("expected_members", expectedMembers));
+    report.put(CLUSTER, view.toJson().put("expected_members", expectedMembers));
   }
 
   // ---- database

@@ -1,6 +1,7 @@
 package io.consolidb.health;
 
 import io.consolidb.Addresses;
+import io.consolidb.cluster.ClusterMembership;
 import io.consolidb.config.HealthSettings;
 import io.consolidb.config.NodeSettings;
 import io.micrometer.core.instrument.Gauge;
@@ -13,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * once (WARN going down, INFO going up), published on {@link Addresses#HEALTH_ALERTS} as
  * {@code {from, to, node, reason, at}} and, when configured, POSTed to a webhook. The level is
  * also the gauge {@code consolidb.health.level} (0 HEALTHY … 3 CRITICAL).
+ *
+ * <p>On a clustered node the report carries the {@link ClusterMembership}'s view, and a member
+ * joining or leaving starts a round at once: the level follows the membership without waiting for
+ * the next interval.
  */
 public class HealthVerticle extends VerticleBase {
 
@@ -51,18 +57,29 @@ public class HealthVerticle extends VerticleBase {
   private JsonObject report = new JsonObject();
 
   private final NodeSettings nodeSettings;
+  private final ClusterMembership membership;
+  private final Consumer<ClusterMembership.View> onMembershipChange = view -> round();
 
-  /** @param registry the node's registry, where the level gauge goes */
+  /** A monitor of a node outside a cluster; {@code registry} is where the level gauge goes. */
   public HealthVerticle(NodeSettings nodeSettings, MeterRegistry registry) {
+    this(nodeSettings, registry, null);
+  }
+
+  /**
+   * @param registry the node's registry, where the level gauge goes
+   * @param membership the node's cluster membership, or null when it is not clustered
+   */
+  public HealthVerticle(NodeSettings nodeSettings, MeterRegistry registry, ClusterMembership membership) {
     this.nodeSettings = nodeSettings;
     this.registry = registry;
+    this.membership = membership;
   }
 
   @Override
   public Future<?> start() {
     settings = nodeSettings.health();
     rules = new LevelRules(settings);
-    probes = new HealthProbes(vertx, nodeSettings);
+    probes = new HealthProbes(vertx, nodeSettings, membership);
     history = new HealthHistory(settings.historySize());
     webhook = settings.webhookEnabled() ? new AlertWebhook(vertx, settings.webhookUrl(), settings.webhookTimeoutMs()) : null;
     node = nodeName(nodeSettings.http().port());
@@ -77,7 +94,13 @@ public class HealthVerticle extends VerticleBase {
     // database and would start every node with a false alarm.
     return consumer.completion()
         .compose(v -> probes.run().<Void>mapEmpty().recover(e -> Future.succeededFuture()))
-        .compose(v -> round())
+        .compose(v -> {
+          // before the first round: a change while it runs is in its reading, a later one starts another
+          if (membership != null) {
+            membership.addListener(context, onMembershipChange);
+          }
+          return round();
+        })
         .onSuccess(v -> {
           timer = vertx.setPeriodic(settings.intervalMs(), id -> round());
           LOG.info("health: checking every {} ms ({})", settings.intervalMs(), settings);
@@ -87,6 +110,9 @@ public class HealthVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
+    if (membership != null) {
+      membership.removeListener(onMembershipChange);
+    }
     if (gauge != null) {
       registry.remove(gauge);
     }
@@ -140,7 +166,8 @@ public class HealthVerticle extends VerticleBase {
         .put("response_time_ms", database.getValue("response_time_ms"))
         .put("checks", checks)
         .put("connection_pool", connectionPool(pool))
-        .put("cache", round.getJsonObject("cache"));
+        .put("cache", round.getJsonObject("cache"))
+        .put("cluster", round.getJsonObject("cluster"));
     if (!assessment.reasons().isEmpty()) {
       report.put("reason", assessment.reason());
     }

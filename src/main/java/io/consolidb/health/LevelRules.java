@@ -66,6 +66,7 @@ final class LevelRules {
     if (listen != null && DOWN.equals(listen.getString("status"))) {
       reasons.add("listen: " + listen.getString("reason", "the LISTEN subscription is disconnected"));
     }
+    cluster(checks.getJsonObject(HealthProbes.CLUSTER), reasons);
 
     HealthLevel level;
     if (databaseFailed) {
@@ -108,6 +109,26 @@ final class LevelRules {
     if (delay > settings.eventLoopDelayMs()) {
       warn(eventLoop, reasons, "event loop: a timer fired " + delay + " ms late (threshold "
           + settings.eventLoopDelayMs() + " ms)");
+    }
+  }
+
+  /**
+   * Fewer members than expected ({@code expected_members}, 0 = no expectation): the node serves,
+   * but the cluster is short of capacity, or split and this node is on the smaller side.
+   */
+  private static void cluster(JsonObject cluster, List<String> reasons) {
+    if (cluster == null) {
+      return;
+    }
+    if (DOWN.equals(cluster.getString("status"))) {
+      reasons.add("cluster: " + cluster.getString("reason", "the membership is unknown"));
+      return;
+    }
+    int members = cluster.getInteger("members", 0);
+    int expected = cluster.getInteger("expected_members", 0);
+    if (members < expected) {
+      warn(cluster, reasons, "cluster: " + members + (members == 1 ? " member" : " members") + ", "
+          + expected + " expected");
     }
   }
 

@@ -5,6 +5,7 @@ import io.consolidb.analytics.AnalyticsVerticle;
 import io.consolidb.cache.CacheVerticle;
 import io.consolidb.cache.NodeCache;
 import io.consolidb.cluster.CallerTokens;
+import io.consolidb.cluster.ClusterMembership;
 import io.consolidb.cluster.HazelcastClusterConfig;
 import io.consolidb.config.ClusterSettings;
 import io.consolidb.config.DatabaseSettings;
@@ -64,6 +65,7 @@ public final class ConsolidbNode {
   /** The tokens clustered calls carry, or null when callers are not checked (standalone, or no secret). */
   private final CallerTokens tokens;
   private final SchemaVerticle schema;
+  private final ClusterMembership membership;
   private final List<String> deployments = new ArrayList<>();
 
   private ConsolidbNode(Vertx vertx, boolean ownsVertx, MeterRegistry registry, NodeSettings settings,
@@ -75,6 +77,9 @@ public final class ConsolidbNode {
     this.cache = components.contains(Component.CACHE) && settings.cache().enabled()
         ? new NodeCache(vertx, settings.cache(), settings.redis(), registry) : null;
     this.schema = components.contains(Component.SCHEMA) ? new SchemaVerticle(settings.database()) : null;
+    // a clustered node watches the membership: health, a gauge, and a change drops the local tier
+    this.membership = vertx.isClustered()
+        ? new ClusterMembership(registry, cache == null ? null : cache::dropLocalTier) : null;
     // a service call made for an HTTP request carries its id to the node that serves it
     RequestId.propagateOverEventBus(vertx);
     ClusterSettings cluster = settings.cluster();
@@ -148,7 +153,7 @@ public final class ConsolidbNode {
     DatabaseSettings database = settings.database();
     // services and the node's own callers read through the cache in-process
     QueryClient queries = new QueryClient(vertx, database.queryTimeoutMs(), cache);
-    Future<Void> chain = Future.succeededFuture();
+    Future<Void> chain = membership == null ? Future.succeededFuture() : deploy(membership);
     if (components.contains(Component.CACHE)) {
       logCache();
       chain = chain.compose(v -> deploy(tokens == null ? new CacheVerticle(cache, database.connectOptions())
@@ -168,7 +173,7 @@ public final class ConsolidbNode {
     }
     // after the cache and the query verticle: its first round, run during start, sees both
     if (components.contains(Component.HEALTH)) {
-      chain = chain.compose(v -> deploy(new HealthVerticle(settings, registry)));
+      chain = chain.compose(v -> deploy(new HealthVerticle(settings, registry, membership)));
     }
     if (components.contains(Component.RESTAURANTS)) {
       chain = chain.compose(v -> deploy(new RestaurantVerticle(queries, inProcess)));

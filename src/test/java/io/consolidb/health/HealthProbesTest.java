@@ -2,7 +2,9 @@ package io.consolidb.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consolidb.cluster.ClusterMembership;
 import io.consolidb.config.NodeSettings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -23,12 +25,16 @@ class HealthProbesTest {
   }
 
   private static NodeSettings settings() {
-    return NodeSettings.fromJson(new JsonObject()
+    return NodeSettings.fromJson(config());
+  }
+
+  private static JsonObject config() {
+    return new JsonObject()
         .put("environment", "testing")
         .put("database", new JsonObject().put("url", "postgresql://u:p@127.0.0.1:1/db"))
         .put("redis", new JsonObject().put("enabled", false))
         .put("health", new JsonObject().put("eventLoopDelayMs", 100).put("checkTimeoutMs", 2000)
-            .put("databaseTimeoutMs", 300)));
+            .put("databaseTimeoutMs", 300));
   }
 
   @Test
@@ -64,5 +70,21 @@ class HealthProbesTest {
     assertThat(checks.getJsonObject("connection_pool").getString("reason"))
         .isEqualTo("the query service is not running on this node");
     assertThat(checks.getJsonObject("redis")).isEqualTo(new JsonObject().put("status", "UP").put("enabled", false));
+  }
+
+  @Test
+  @DisplayName("a membership that has not started yet is a DOWN cluster check, and the section says only that"
+      + " the node is clustered and how many members it expects")
+  void clusterMembershipNotStarted_clusterCheckDown() throws Exception {
+    NodeSettings settings = NodeSettings.fromJson(config().put("cluster",
+        new JsonObject().put("enabled", true).put("expectedMembers", 3)));
+    ClusterMembership membership = new ClusterMembership(new SimpleMeterRegistry(), null);
+    Promise<JsonObject> round = Promise.promise();
+    vertx.runOnContext(v -> new HealthProbes(vertx, settings, membership).run().onComplete(round));
+    JsonObject result = round.future().await(10, TimeUnit.SECONDS);
+    assertThat(result.getJsonObject("checks").getJsonObject("cluster")).isEqualTo(new JsonObject()
+        .put("status", "DOWN").put("reason", "the membership is not known yet"));
+    assertThat(result.getJsonObject("cluster"))
+        .isEqualTo(new JsonObject().put("enabled", true).put("expected_members", 3));
   }
 }

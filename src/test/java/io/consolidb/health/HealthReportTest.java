@@ -38,8 +38,9 @@ class HealthReportTest {
   }
 
   @Test
-  @DisplayName("the full report carries status, checks, connection_pool, cache, response time, failures, since"
-      + " and node; cache is unknown and LISTEN omitted while no cache service runs")
+  @DisplayName("the full report carries status, checks, connection_pool, cache, cluster, response time, failures,"
+      + " since and node; cache is unknown and LISTEN omitted while no cache service runs; outside a cluster the"
+      + " cluster section says only so, with no cluster check and no members gauge")
   void report_shape() throws Exception {
     node.deploy(node.config(4, new JsonObject()));
     HttpResponse<Buffer> response = node.get("/health");
@@ -47,8 +48,11 @@ class HealthReportTest {
     assertThat(response.getHeader("Cache-Control")).isEqualTo("no-store");
     JsonObject report = response.bodyAsJsonObject();
     assertThat(report.getString("status")).isEqualTo("HEALTHY");
-    assertThat(report.fieldNames()).contains("status", "checks", "connection_pool", "cache", "response_time_ms",
-        "consecutive_failures", "since", "node", "checked_at");
+    assertThat(report.fieldNames()).contains("status", "checks", "connection_pool", "cache", "cluster",
+        "response_time_ms", "consecutive_failures", "since", "node", "checked_at");
+    assertThat(report.getJsonObject("cluster")).isEqualTo(new JsonObject().put("enabled", false));
+    assertThat(report.getJsonObject("checks").fieldNames()).doesNotContain("cluster");
+    assertThat(node.registry().find("consolidb.cluster.members").gauge()).isNull();
     assertThat(report.getJsonObject("connection_pool").fieldNames())
         .contains("size", "active", "idle", "waiting", "utilization");
     assertThat(report.getJsonObject("checks").fieldNames()).doesNotContain("cache", "listen");

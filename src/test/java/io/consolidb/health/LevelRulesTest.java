@@ -91,6 +91,48 @@ class LevelRulesTest {
     assertThat(rules.evaluate(checks, 0).level()).isEqualTo(HealthLevel.DEGRADED);
   }
 
+  private static JsonObject cluster(int members, int expected) {
+    return up().put("members", members).put("expected_members", expected);
+  }
+
+  @Test
+  void evaluate_fewerMembersThanExpected_degraded() {
+    JsonObject checks = checks().put(HealthProbes.CLUSTER, cluster(2, 3));
+    LevelRules.Assessment result = rules.evaluate(checks, 0);
+    assertThat(result.level()).isEqualTo(HealthLevel.DEGRADED);
+    assertThat(result.reason()).isEqualTo("cluster: 2 members, 3 expected");
+    assertThat(checks.getJsonObject(HealthProbes.CLUSTER).getString("status")).isEqualTo("WARN");
+    assertThat(rules.evaluate(checks().put(HealthProbes.CLUSTER, cluster(1, 2)), 0).reason())
+        .isEqualTo("cluster: 1 member, 2 expected");
+  }
+
+  @Test
+  void evaluate_expectedMembersMetOrExceededOrUnset_healthy() {
+    for (JsonObject cluster : new JsonObject[] {cluster(3, 3), cluster(4, 3), cluster(1, 0), up()}) {
+      JsonObject checks = checks().put(HealthProbes.CLUSTER, cluster);
+      assertThat(rules.evaluate(checks, 0).level()).as("%s", cluster).isEqualTo(HealthLevel.HEALTHY);
+      assertThat(checks.getJsonObject(HealthProbes.CLUSTER).getString("status")).isEqualTo("UP");
+    }
+  }
+
+  @Test
+  void evaluate_membershipUnknown_degradedWithItsReason() {
+    LevelRules.Assessment result = rules.evaluate(checks().put(HealthProbes.CLUSTER,
+        down("the membership is not known yet")), 0);
+    assertThat(result.level()).isEqualTo(HealthLevel.DEGRADED);
+    assertThat(result.reason()).isEqualTo("cluster: the membership is not known yet");
+    assertThat(rules.evaluate(checks().put(HealthProbes.CLUSTER, new JsonObject().put("status", "DOWN")), 0)
+        .reason()).isEqualTo("cluster: the membership is unknown");
+  }
+
+  @Test
+  void evaluate_databaseDownInAShortCluster_databaseDecidesBothReasonsKept() {
+    JsonObject checks = checks().put(HealthProbes.DATABASE, down("x")).put(HealthProbes.CLUSTER, cluster(1, 3));
+    LevelRules.Assessment result = rules.evaluate(checks, 0);
+    assertThat(result.level()).isEqualTo(HealthLevel.UNHEALTHY);
+    assertThat(result.reasons()).containsExactly("database: x (1 failure)", "cluster: 1 member, 3 expected");
+  }
+
   @Test
   void evaluate_redisDownAndDatabaseDown_databaseDecides() {
     JsonObject checks = checks().put(HealthProbes.DATABASE, down("x")).put(HealthProbes.REDIS, down("y"));
