@@ -37,6 +37,18 @@ public final class HazelcastClusterConfig {
   }
 
   /**
+   * The cluster manager for an application that calls the services without being a node
+   * (docs/CLIENT.md): a Hazelcast lite member, which holds no partition of the cluster's maps (its
+   * departure costs the nodes nothing) and which the nodes count as a client, not as a member (no
+   * local tier is dropped when it comes or goes).
+   */
+  public static HazelcastClusterManager clientClusterManager(ClusterSettings settings) {
+    Config config = System.getProperty("vertx.hazelcast.config") != null
+        ? new HazelcastClusterManager().loadConfig() : config(settings);
+    return new HazelcastClusterManager(config.setLiteMember(true));
+  }
+
+  /**
    * The clustered event bus: bound to the cluster host on its own fixed port and, when TLS is
    * configured, mutual TLS (a peer without a certificate from the cluster's CA cannot connect,
    * in either direction).

@@ -265,6 +265,11 @@ public final class ConsolidbNode {
     return cache;
   }
 
+  /** The cluster membership this node sees, or null when it is not clustered. */
+  public ClusterMembership membership() {
+    return membership;
+  }
+
   /** The services this node serves, for same-node callers ({@link InProcessServices#inProcessOrProxy}). */
   public InProcessServices inProcess() {
     return inProcess;

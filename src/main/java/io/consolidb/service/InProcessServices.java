@@ -104,11 +104,22 @@ public final class InProcessServices {
    * applied, and only its caller can decide (retry with the same data, or read first).
    */
   public static <T> T eventBusProxy(Vertx vertx, Class<T> type, String address, long timeoutMs) {
-    T generated = new ServiceProxyBuilder(vertx)
+    return eventBusProxy(vertx, type, address, timeoutMs, null);
+  }
+
+  /**
+   * As {@link #eventBusProxy(Vertx, Class, String, long)}, every call carrying {@code token}: how an
+   * application that is not a member calls a secured cluster (docs/CLIENT.md). Null: no token (a
+   * member's own Vert.x adds its member token itself).
+   */
+  public static <T> T eventBusProxy(Vertx vertx, Class<T> type, String address, long timeoutMs, String token) {
+    ServiceProxyBuilder builder = new ServiceProxyBuilder(vertx)
         .setAddress(address)
-        .setOptions(new DeliveryOptions().setSendTimeout(timeoutMs))
-        .build(type);
-    return readsRetriedOnce(type, address, generated);
+        .setOptions(new DeliveryOptions().setSendTimeout(timeoutMs));
+    if (token != null) {
+      builder.setToken(token);
+    }
+    return readsRetriedOnce(type, address, builder.build(type));
   }
 
   static <T> T readsRetriedOnce(Class<T> type, String address, T proxy) {
