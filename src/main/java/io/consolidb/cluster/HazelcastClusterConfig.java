@@ -21,6 +21,8 @@ public final class HazelcastClusterConfig {
 
   /** Connecting (and the TLS handshake) to another member's event bus gives up after this. */
   static final int CONNECT_TIMEOUT_MS = 3000;
+  /** How often a member alone after a split looks for the rest of the cluster. */
+  static final int MERGE_CHECK_SECONDS = 5;
 
   private HazelcastClusterConfig() {
   }
@@ -80,6 +82,10 @@ public final class HazelcastClusterConfig {
     // default is 60 s): heartbeats every second, a member silent for that long is dropped.
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(settings.failureDetectionSeconds()));
+    // A member that was frozen past that wakes up alone (the others removed it): it looks for the
+    // cluster again every few seconds and merges back (Hazelcast's defaults: after 5, then every 2 minutes)
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(MERGE_CHECK_SECONDS));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(MERGE_CHECK_SECONDS));
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(20);
