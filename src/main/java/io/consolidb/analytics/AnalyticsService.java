@@ -2,6 +2,7 @@ package io.consolidb.analytics;
 
 import io.consolidb.Addresses;
 import io.consolidb.service.InProcessServices;
+import io.consolidb.service.ReadOnly;
 import io.vertx.codegen.annotations.Nullable;
 import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;
@@ -64,12 +65,14 @@ public interface AnalyticsService {
    *
    * @param limit 1 to {@link AnalyticsLimits#MAX_TOP_LIMIT}
    */
+  @ReadOnly
   Future<JsonObject> topRestaurants(@Nullable String from, @Nullable String to, int limit);
 
   /**
    * Distinct users with at least one event, per UTC day of the window: {@code {"items":
    * [{"day", "active_users"}], "count", "from", "to"}}, every day listed (0 when none).
    */
+  @ReadOnly
   Future<JsonObject> activeUsers(@Nullable String from, @Nullable String to);
 
   /**
@@ -77,11 +80,13 @@ public interface AnalyticsService {
    * [{"day", "type", "count"}], "count", "total", "from", "to"}}, by day then type; days without
    * events are left out.
    */
+  @ReadOnly
   Future<JsonObject> eventCounts(@Nullable String from, @Nullable String to, @Nullable String type);
 
   /**
    * A restaurant's views per UTC day of the window: {@code {"restaurant_id", "items": [{"day",
    * "views"}], "count", "total", "from", "to"}}, every day listed (0 when none).
    */
+  @ReadOnly
   Future<JsonObject> restaurantViews(long restaurantId, @Nullable String from, @Nullable String to);
 }

@@ -53,14 +53,21 @@ public final class RunCommand implements Callable<Integer> {
       return started.exitCode();
     }
     ConsolidbNode node = started.node();
+    // SIGTERM (Kubernetes, systemd, scripts/cluster.sh): the orderly stop of ConsolidbNode#shutDown,
+    // then exit 0; a stop that overruns the shutdown timeout exits 1
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("node: stopping");
+      int code = 0;
       try {
-        node.undeploy().compose(v -> node.vertx().close()).await(30, TimeUnit.SECONDS);
+        node.shutDown().await((long) ((settings.shutdown().drainSeconds() + settings.shutdown().timeoutSeconds()) * 1000),
+            TimeUnit.MILLISECONDS);
         Tracing.shutdown(node.vertx()); // the spans still queued go to the collector
+        log.info("node: stopped");
       } catch (Exception e) {
-        log.warn("node: unclean stop: {}", e.getMessage());
+        log.warn("node: unclean stop: {}", SecretMasker.maskText(String.valueOf(e.getMessage())));
+        code = 1;
       }
+      Runtime.getRuntime().halt(code); // a JVM stopped by a signal would otherwise exit 143
     }, "consolidb-shutdown"));
     return 0;
   }

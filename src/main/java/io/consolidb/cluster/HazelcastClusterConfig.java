@@ -25,11 +25,15 @@ public final class HazelcastClusterConfig {
   private HazelcastClusterConfig() {
   }
 
+  /**
+   * The cluster manager: with a cluster secret, one that sends work only to members that proved
+   * they hold it ({@link AttestedClusterManager}).
+   */
   public static HazelcastClusterManager clusterManager(ClusterSettings settings) {
-    if (System.getProperty("vertx.hazelcast.config") != null) {
-      return new HazelcastClusterManager();
-    }
-    return new HazelcastClusterManager(config(settings));
+    Config config = System.getProperty("vertx.hazelcast.config") != null
+        ? new HazelcastClusterManager().loadConfig() : config(settings);
+    return settings.secret().isEmpty() ? new HazelcastClusterManager(config)
+        : new AttestedClusterManager(config, settings.secret());
   }
 
   /**
@@ -45,6 +49,8 @@ public final class HazelcastClusterConfig {
           .setKeyCertOptions(new PemKeyCertOptions().setCertPath(settings.tls().certPath())
               .setKeyPath(settings.tls().keyPath()))
           .setTrustOptions(new PemTrustOptions().addCertPath(settings.tls().caPath()))
+          // the event bus trusts every certificate by default (Vert.x's DEFAULT_TRUST_ALL): only the CA's
+          .setTrustAll(false)
           .setClientAuth(ClientAuth.REQUIRED)
           .setSslHandshakeTimeout(CONNECT_TIMEOUT_MS).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
     }
@@ -75,6 +81,8 @@ public final class HazelcastClusterConfig {
           .setProperty("service-port", Integer.toString(settings.port()));
     } else {
       network.getInterfaces().setEnabled(true).addInterface(settings.host());
+      // listen on that address only: Hazelcast otherwise binds the member port on every interface
+      config.setProperty("hazelcast.socket.bind.any", Boolean.toString(settings.host().equals("0.0.0.0")));
       join.getTcpIpConfig().setEnabled(true).setMembers(settings.members());
     }
 

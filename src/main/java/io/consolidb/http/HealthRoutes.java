@@ -10,7 +10,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The health endpoints. {@code /health/live} answers from the event loop alone; the others read
@@ -40,12 +40,12 @@ final class HealthRoutes {
   private static final String NO_MONITOR = "no health monitor answers on this node";
 
   private final Vertx vertx;
-  private final BooleanSupplier schemaReady;
+  private final Supplier<String> notReady;
 
-  /** @param schemaReady true once the schema is migrated (the node is not ready before) */
-  HealthRoutes(Vertx vertx, BooleanSupplier schemaReady) {
+  /** @param notReady why the node must not take traffic whatever its health, or null */
+  HealthRoutes(Vertx vertx, Supplier<String> notReady) {
     this.vertx = vertx;
-    this.schemaReady = schemaReady;
+    this.notReady = notReady;
   }
 
   /** Adds the routes, and a 405 with {@code Allow: GET} for other methods on them. */
@@ -65,8 +65,9 @@ final class HealthRoutes {
   }
 
   private void ready(RoutingContext ctx) {
-    if (!schemaReady.getAsBoolean()) {
-      json(ctx, 503, new JsonObject().put("status", "DOWN").put("reason", "the schema is not migrated yet"));
+    String reason = notReady.get();
+    if (reason != null) {
+      json(ctx, 503, new JsonObject().put("status", "DOWN").put("reason", reason));
       return;
     }
     status(new JsonObject()).onComplete(done -> {

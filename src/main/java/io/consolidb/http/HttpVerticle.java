@@ -18,7 +18,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.HttpException;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,19 +44,21 @@ public class HttpVerticle extends VerticleBase {
   private final NodeSettings node;
   private final MeterRegistry registry;
   private final InProcessServices services;
-  private final BooleanSupplier schemaReady;
+  private final Supplier<String> notReady;
+  private HttpServer server;
 
   /**
    * @param registry the node's registry: {@code /metrics} serves it when metrics are on
    * @param services the services this node serves in-process (others are reached over the event bus)
-   * @param schemaReady true once the schema is migrated: {@code /health/ready} is 503 before
+   * @param notReady why the node must not be sent traffic whatever its health (the schema is not
+   *     migrated yet, the node is shutting down), or null: {@code /health/ready} answers 503 with it
    */
   public HttpVerticle(NodeSettings node, MeterRegistry registry, InProcessServices services,
-      BooleanSupplier schemaReady) {
+      Supplier<String> notReady) {
     this.node = node;
     this.registry = registry;
     this.services = services;
-    this.schemaReady = schemaReady;
+    this.notReady = notReady;
   }
 
   @Override
@@ -65,7 +68,7 @@ public class HttpVerticle extends VerticleBase {
     adminToken = ApiToken.admin(settings.adminToken());
 
     int compressAbove = settings.compressionThresholdBytes();
-    HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+    server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(settings.host())
         .setPort(settings.port())
         // gzip or deflate as the client's Accept-Encoding asks, for bodies this large or larger
@@ -74,6 +77,16 @@ public class HttpVerticle extends VerticleBase {
     return server.requestHandler(router()).listen()
         .onSuccess(s -> LOG.info("http: listening on {}:{}{}", settings.host(), s.actualPort(),
             !apiToken.configured() ? " (no API token configured: writes are refused)" : ""));
+  }
+
+  /**
+   * Stops taking connections and lets requests in flight finish (within the shutdown timeout)
+   * before closing: undeploying alone would cut them ({@code close()} is a shutdown without grace).
+   */
+  @Override
+  public Future<?> stop() {
+    long graceMs = (long) (node.shutdown().timeoutSeconds() * 1000);
+    return server == null ? Future.succeededFuture() : server.shutdown(graceMs, TimeUnit.MILLISECONDS);
   }
 
   private Router router() {
@@ -86,7 +99,7 @@ public class HttpVerticle extends VerticleBase {
       router.route().handler(cors);
     }
 
-    new HealthRoutes(vertx, schemaReady).mount(router);
+    new HealthRoutes(vertx, notReady).mount(router);
     MetricsRoutes.mount(vertx, router, adminToken, node.metrics(), registry);
     int maxBody = settings.maxBodyBytes();
     new RestaurantRoutes(service(RestaurantService.class, Addresses.RESTAURANTS), apiToken, maxBody).mount(router);

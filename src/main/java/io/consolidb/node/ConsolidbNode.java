@@ -36,7 +36,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +66,10 @@ public final class ConsolidbNode {
   private final SchemaVerticle schema;
   private final ClusterMembership membership;
   private final List<String> deployments = new ArrayList<>();
+  /** The deployments of the service verticles, among {@link #deployments}. */
+  private final List<String> services = new ArrayList<>();
+  /** Set by {@link #shutDown}: readiness answers 503 from then on. */
+  private volatile boolean draining;
 
   private ConsolidbNode(Vertx vertx, boolean ownsVertx, MeterRegistry registry, NodeSettings settings,
       Set<Component> components) {
@@ -176,19 +179,17 @@ public final class ConsolidbNode {
       chain = chain.compose(v -> deploy(new HealthVerticle(settings, registry, membership)));
     }
     if (components.contains(Component.RESTAURANTS)) {
-      chain = chain.compose(v -> deploy(new RestaurantVerticle(queries, inProcess)));
+      chain = chain.compose(v -> deployService(new RestaurantVerticle(queries, inProcess)));
     }
     if (components.contains(Component.USERS)) {
-      chain = chain.compose(v -> deploy(new UserVerticle(queries, new ServiceStats("users", registry), inProcess)));
+      chain = chain.compose(v -> deployService(new UserVerticle(queries, new ServiceStats("users", registry), inProcess)));
     }
     if (components.contains(Component.ANALYTICS)) {
-      chain = chain.compose(v -> deploy(new AnalyticsVerticle(queries, new ServiceStats("analytics", registry),
+      chain = chain.compose(v -> deployService(new AnalyticsVerticle(queries, new ServiceStats("analytics", registry),
           settings.cache().ttlSeconds(), inProcess)));
     }
     if (components.contains(Component.HTTP)) {
-      // without a schema component the schema is someone else's to migrate: ready as far as we know
-      BooleanSupplier schemaReady = schema == null ? () -> true : schema::ready;
-      chain = chain.compose(v -> deploy(new HttpVerticle(settings, registry, inProcess, schemaReady)));
+      chain = chain.compose(v -> deploy(new HttpVerticle(settings, registry, inProcess, this::notReady)));
     }
     return chain.map(this).onSuccess(n -> log.info("node: started ({}, components {}, cluster {})",
         settings.environment().fileName(), components, settings.cluster().enabled() ? "on" : "off"));
@@ -206,6 +207,44 @@ public final class ConsolidbNode {
 
   private Future<Void> deploy(Deployable verticle) {
     return vertx.deployVerticle(verticle).onSuccess(deployments::add).mapEmpty();
+  }
+
+  /** A service verticle: on shutdown its registration goes first, so other members stop sending here. */
+  private Future<Void> deployService(Deployable verticle) {
+    return deploy(verticle).onSuccess(v -> services.add(deployments.get(deployments.size() - 1)));
+  }
+
+  /** Why {@code /health/ready} must answer 503 whatever the node's health, or null. */
+  private String notReady() {
+    if (draining) {
+      return "the node is shutting down";
+    }
+    // without a schema component the schema is someone else's to migrate: ready as far as we know
+    return schema == null || schema.ready() ? null : "the schema is not migrated yet";
+  }
+
+  /**
+   * The orderly stop a SIGTERM asks for: readiness answers 503 at once while the node keeps
+   * serving for the drain period (load balancers and Kubernetes endpoints notice and stop sending
+   * here), then the service registrations go (other members stop sending here; this node's own
+   * callers fall back to them), then everything else in reverse order of deployment — HTTP first,
+   * letting requests in flight finish — and Vert.x closes, leaving the cluster.
+   */
+  public Future<Void> shutDown() {
+    draining = true;
+    long drainMs = (long) (settings.shutdown().drainSeconds() * 1000);
+    log.info("node: shutting down: readiness answers 503; still serving for {} ms", drainMs);
+    Future<Void> drained = drainMs == 0 ? Future.succeededFuture()
+        : Future.future(promise -> vertx.setTimer(drainMs, id -> promise.complete()));
+    return drained.compose(v -> {
+      log.info("node: drain over: unregistering services, then stopping");
+      Future<Void> chain = Future.succeededFuture();
+      for (String id : List.copyOf(services)) {
+        chain = chain.compose(x -> vertx.undeploy(id).recover(e -> Future.succeededFuture()))
+            .onComplete(x -> deployments.remove(id));
+      }
+      return chain;
+    }).compose(v -> stop());
   }
 
   public Vertx vertx() {
@@ -239,6 +278,7 @@ public final class ConsolidbNode {
       chain = chain.compose(v -> vertx.undeploy(id).recover(e -> Future.succeededFuture()));
     }
     deployments.clear();
+    services.clear();
     return chain;
   }
 

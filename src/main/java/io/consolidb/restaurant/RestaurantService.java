@@ -2,6 +2,7 @@ package io.consolidb.restaurant;
 
 import io.consolidb.Addresses;
 import io.consolidb.service.InProcessServices;
+import io.consolidb.service.ReadOnly;
 import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;
 import io.vertx.core.Future;
@@ -44,6 +45,7 @@ public interface RestaurantService {
   }
 
   /** The restaurant with this id, or 404. */
+  @ReadOnly
   Future<JsonObject> get(long id);
 
   /**
@@ -55,6 +57,7 @@ public interface RestaurantService {
    * @param radiusKm  greater than 0, at most {@link RestaurantLimits#MAX_RADIUS_KM}
    * @param limit     1 to {@link RestaurantLimits#MAX_LIMIT}
    */
+  @ReadOnly
   Future<JsonObject> near(double latitude, double longitude, double radiusKm, int limit);
 
   /**
@@ -64,6 +67,7 @@ public interface RestaurantService {
    * @param page 1-based, at most {@link RestaurantLimits#MAX_PAGE}
    * @param size 1 to {@link RestaurantLimits#MAX_PAGE_SIZE}
    */
+  @ReadOnly
   Future<JsonObject> byCity(String city, int page, int size);
 
   /**
@@ -73,6 +77,7 @@ public interface RestaurantService {
    * @param query not blank, at most {@link RestaurantLimits#MAX_QUERY_LENGTH} characters
    * @param limit 1 to {@link RestaurantLimits#MAX_LIMIT}
    */
+  @ReadOnly
   Future<JsonObject> search(String query, int limit);
 
   /**

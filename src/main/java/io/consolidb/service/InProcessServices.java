@@ -9,6 +9,8 @@ import io.opentelemetry.context.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.serviceproxy.ServiceInterceptor;
 import io.vertx.serviceproxy.ServiceProxyBuilder;
@@ -93,12 +95,62 @@ public final class InProcessServices {
     return inProcessOr(type, address, eventBusProxy(vertx, type, address, timeoutMs), Tracing.tracer(vertx));
   }
 
-  /** The generated event-bus proxy of {@code type} at {@code address}, each call bounded by {@code timeoutMs}. */
+  /**
+   * The generated event-bus proxy of {@code type} at {@code address}, each send bounded by
+   * {@code timeoutMs}. A {@link ReadOnly} method is sent once more when the first send found no
+   * handler, timed out (a member that died or froze: its connection failing does not fail the
+   * send, only the timeout does) or failed on the wire; the event bus's round robin then picks the
+   * next member. Other methods are never sent twice: a write whose reply was lost may have been
+   * applied, and only its caller can decide (retry with the same data, or read first).
+   */
   public static <T> T eventBusProxy(Vertx vertx, Class<T> type, String address, long timeoutMs) {
-    return new ServiceProxyBuilder(vertx)
+    T generated = new ServiceProxyBuilder(vertx)
         .setAddress(address)
         .setOptions(new DeliveryOptions().setSendTimeout(timeoutMs))
         .build(type);
+    return readsRetriedOnce(type, address, generated);
+  }
+
+  static <T> T readsRetriedOnce(Class<T> type, String address, T proxy) {
+    InvocationHandler handler = (self, method, args) -> {
+      if (method.getDeclaringClass() == Object.class) {
+        return objectMethod(self, method, args, type, address);
+      }
+      Object first = invoke(proxy, method, args);
+      if (!method.isAnnotationPresent(ReadOnly.class) || !(first instanceof Future<?> sent)) {
+        return first;
+      }
+      return sent.map(Object.class::cast).recover(failure -> {
+        if (!worthAnotherMember(failure)) {
+          return Future.failedFuture(failure);
+        }
+        LOG.debug("{} {}: {} on the first member, sending once more", address, method.getName(), failure.getMessage());
+        return resend(proxy, method, args);
+      });
+    };
+    return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
+  }
+
+  /** Failures of the hop, not of the call: the service never answered, so another member may. */
+  static boolean worthAnotherMember(Throwable failure) {
+    return failure instanceof ReplyException reply && (reply.failureType() == ReplyFailure.NO_HANDLERS
+        || reply.failureType() == ReplyFailure.TIMEOUT || reply.failureType() == ReplyFailure.ERROR);
+  }
+
+  private static Future<Object> resend(Object proxy, Method method, Object[] args) {
+    try {
+      return ((Future<?>) invoke(proxy, method, args)).map(Object.class::cast);
+    } catch (Throwable thrown) {
+      return Future.failedFuture(thrown);
+    }
+  }
+
+  private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException thrown) {
+      throw thrown.getCause(); // as a direct call on the generated proxy would
+    }
   }
 
   <T> T inProcessOr(Class<T> type, String address, T eventBusProxy) {

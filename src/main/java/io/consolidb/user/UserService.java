@@ -2,6 +2,7 @@ package io.consolidb.user;
 
 import io.consolidb.Addresses;
 import io.consolidb.service.InProcessServices;
+import io.consolidb.service.ReadOnly;
 import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;
 import io.vertx.core.Future;
@@ -47,6 +48,7 @@ public interface UserService {
   Future<JsonObject> create(JsonObject user);
 
   /** The user with this id, or 404. */
+  @ReadOnly
   Future<JsonObject> get(long id);
 
   /**
@@ -82,5 +84,6 @@ public interface UserService {
    * "restaurant": {"id", "name", "city", "address", "kosher_category", "price_range", "rating",
    * "status"}}], "count": n}}. 404 when the user does not exist.
    */
+  @ReadOnly
   Future<JsonObject> favorites(long userId);
 }

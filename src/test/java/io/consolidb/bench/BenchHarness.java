@@ -123,6 +123,10 @@ public final class BenchHarness {
       if (selected("tracing")) {
         tracingScenario(mode, report, nodeEnv, vertx);
       }
+      if (selected("cluster")) {
+        report.ratio("cluster_remote_vs_local", ClusterCallOverhead.compare(nodeEnv, CONCURRENCY,
+            mode.roundSeconds() * 1000L, mode.rounds(), mode.restaurants()));
+      }
       if (selected("http")) {
         httpScenarios(mode, report, nodeEnv, jar, out, vertx, direct, pg, pgbench, apiToken);
       }

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code >> } and takes commands on standard input:
  * <ul>
  *   <li>{@code create}: creates a restaurant through the generated proxy;</li>
+ *   <li>{@code register}: puts a handler of its own on the restaurant service's address;</li>
  *   <li>{@code invalidate}: publishes a cache invalidation of every key;</li>
  *   <li>{@code served}: how many service calls its own handler on the restaurant address got;</li>
  *   <li>{@code quit}.</li>
@@ -43,11 +44,6 @@ public final class RogueMember {
         .withClusterManager(HazelcastClusterConfig.clusterManager(settings)).buildClustered().await(60, TimeUnit.SECONDS);
     report("joined");
     AtomicLong served = new AtomicLong();
-    vertx.eventBus().<JsonObject>consumer(Addresses.RESTAURANTS, message -> {
-      served.incrementAndGet();
-      message.reply(new JsonObject().put("id", -1).put("name", "rogue"));
-    }).completion().await(30, TimeUnit.SECONDS);
-    report("registered");
     ServiceProxyBuilder builder = new ServiceProxyBuilder(vertx).setAddress(Addresses.RESTAURANTS)
         .setOptions(new DeliveryOptions().setSendTimeout(5000));
     if (token != null) {
@@ -72,6 +68,14 @@ public final class RogueMember {
           vertx.eventBus().publish(Addresses.CACHE_INVALIDATIONS,
               new JsonObject().put("pattern", "*").put("origin", "rogue"));
           report("invalidated");
+        }
+        case "register" -> {
+          // after a create: with a handler of its own, its own sends could be served locally
+          vertx.eventBus().<JsonObject>consumer(Addresses.RESTAURANTS, message -> {
+            served.incrementAndGet();
+            message.reply(new JsonObject().put("id", -1).put("name", "rogue"));
+          }).completion().await(30, TimeUnit.SECONDS);
+          report("registered");
         }
         case "served" -> report("served " + served.get());
         default -> report("unknown " + command);

@@ -25,10 +25,11 @@ public final class JavaProcess implements AutoCloseable {
 
   private final Process process;
   private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
+  private final Thread reader;
 
   private JavaProcess(Process process, Path log) {
     this.process = process;
-    Thread reader = new Thread(() -> read(log), "java-process-output");
+    this.reader = new Thread(() -> read(log), "java-process-output");
     reader.setDaemon(true);
     reader.start();
   }
@@ -77,6 +78,26 @@ public final class JavaProcess implements AutoCloseable {
     OutputStream in = process.getOutputStream();
     in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
     in.flush();
+  }
+
+  /**
+   * Sends SIGTERM and returns at once. Through the process handle: {@code Process.destroy()}
+   * also closes our ends of its pipes, and what it logs while stopping would be lost.
+   */
+  public void terminate() {
+    process.toHandle().destroy();
+  }
+
+  /**
+   * The exit code, waiting up to {@code seconds}; -1 if the process is still running then. Once it
+   * has exited, its log is complete.
+   */
+  public int exitCode(long seconds) throws InterruptedException {
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      return -1;
+    }
+    reader.join(5000);
+    return process.exitValue();
   }
 
   public long pid() {
