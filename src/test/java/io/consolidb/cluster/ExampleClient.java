@@ -41,6 +41,12 @@ import java.util.concurrent.TimeUnit;
  * ({@link #restaurants}) and calls it like any Future API. It registers no handler of its own, so
  * it is never sent work.
  *
+ * <p>A proxy built this way sends each call once: a call the event bus routed to a member that
+ * was killed or frozen, before the membership dropped that member, fails with
+ * {@code ReplyFailure.TIMEOUT} after the send timeout. The nodes' own proxies
+ * ({@code InProcessServices.eventBusProxy}, {@code RestaurantService.createProxy}) send a read
+ * once more to another member instead, but take no caller token.
+ *
  * <p>Environment, named as the node's variables where they mean the same: {@code CLUSTER_MEMBERS}
  * (host:port,…), {@code CLUSTER_HOST} (127.0.0.1), {@code CLUSTER_PORT} (its own Hazelcast port),
  * {@code CLUSTER_EVENT_BUS_PORT} (its own event-bus port), {@code CLUSTER_TLS_CERT},
@@ -87,6 +93,7 @@ public final class ExampleClient {
   }
 
   public static void main(String[] args) throws Exception {
+    // what the operator gave this application: its certificate, a caller token, the members
     Map<String, String> env = System.getenv();
     ClusterSettings cluster = new ClusterSettings(true, env.getOrDefault("CLUSTER_HOST", "127.0.0.1"),
         Integer.parseInt(required(env, "CLUSTER_PORT")),
@@ -98,10 +105,12 @@ public final class ExampleClient {
     String token = required(env, "CONSOLIDB_TOKEN");
     long sendTimeoutMs = Long.parseLong(env.getOrDefault("SEND_TIMEOUT_MS", "6000"));
 
+    // join, then call the services through their generated proxies, each call carrying the token
     Vertx vertx = join(cluster).await(2, TimeUnit.MINUTES);
     RestaurantService restaurants = restaurants(vertx, token, new DeliveryOptions().setSendTimeout(sendTimeoutMs));
     report("joined");
 
+    // the rest serves ClusterFailoverIT: commands on standard input (see the class comment)
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line = in.readLine(); line != null && !line.equals("quit"); line = in.readLine()) {
       List<String> words = List.of(line.trim().split("\\s+", 3));
