@@ -119,6 +119,8 @@ class ClusterFailoverIT {
     env.put("CLUSTER_HZ_BASE", Integer.toString(HZ_BASE));
     env.put("CLUSTER_EB_BASE", Integer.toString(EB_BASE));
     env.put("SHUTDOWN_DRAIN_SECONDS", "2");
+    // a node is ready within ~20 s here; one that is not within a minute will not be (and the run stays short)
+    env.put("CLUSTER_WAIT_SECONDS", "60");
     env.put("DATABASE_URL", schema.databaseUrl());
     env.put("REDIS_URL", TestServices.redisUrl());
     // the schema is migrated and seeded above; the nodes only use it
@@ -215,7 +217,7 @@ class ClusterFailoverIT {
     CallLog.Window proxy;
     CallLog.Window overHttp;
     try {
-      cluster.run(150, "restart", "2"); // back to three nodes; every call of the window ends meanwhile
+      cluster.run(120, "restart", "2"); // back to three nodes; every call of the window ends meanwhile
     } finally {
       Thread.sleep(Math.max(0, to + SEND_TIMEOUT_MS + 500 - now()));
       proxy = CallLog.read(proxyCallFile).window(from, to);
@@ -277,7 +279,7 @@ class ClusterFailoverIT {
     CallLog.Window overHttp;
     try {
       if (!afterThaw.startsWith("rejoined")) {
-        cluster.run(150, "restart", "3"); // back to three nodes for the next scenario
+        cluster.run(120, "restart", "3"); // back to three nodes for the next scenario
       }
     } finally {
       Thread.sleep(Math.max(0, to + SEND_TIMEOUT_MS + 500 - now()));
@@ -386,9 +388,9 @@ class ClusterFailoverIT {
         .orElseThrow(() -> new IllegalStateException("no token in: " + output));
   }
 
-  /** Every node ready, and every node's membership listing all three. */
+  /** Every node ready, and every node's membership listing all three (within 30 s). */
   private static void awaitAllUp() throws InterruptedException {
-    long deadline = now() + 60_000;
+    long deadline = now() + 30_000;
     while (!allUp()) {
       if (now() > deadline) {
         throw new AssertionError("the three nodes are not all up and members of one cluster: "
