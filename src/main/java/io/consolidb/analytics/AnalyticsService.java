@@ -48,6 +48,14 @@ public interface AnalyticsService {
     return InProcessServices.eventBusProxy(vertx, AnalyticsService.class, Addresses.ANALYTICS, timeoutMs);
   }
 
+  /**
+   * As {@link #createProxy(Vertx, long)} for an application that is not a cluster member: every call
+   * carries {@code token}, a caller token from {@code consolidb token} (docs/CLIENT.md).
+   */
+  static AnalyticsService createCallerProxy(Vertx vertx, long timeoutMs, String token) {
+    return InProcessServices.eventBusProxy(vertx, AnalyticsService.class, Addresses.ANALYTICS, timeoutMs, token);
+  }
+
   /** Records one event; the reply {@code {"recorded": 1}} means it is committed. */
   Future<JsonObject> record(JsonObject event);
 

@@ -34,6 +34,8 @@ final class CacheMeters {
   final Counter notifications;
   /** Invalidations from the cluster dropped because their sender showed no member's token. */
   final Counter invalidationsRefused;
+  /** Invalidations this node published that some member had not acknowledged within the bound. */
+  final Counter invalidationsUnacknowledged;
   final Counter localDrops;
   /** Redis round trips that failed or timed out (every kind of call, not only reads). */
   final Counter redisCallFailures;
@@ -59,6 +61,8 @@ final class CacheMeters {
     notifications = invalidations(registry, "table_notification");
     invalidationsRefused = counter(registry, "consolidb.cache.invalidations.refused",
         "invalidations from the cluster dropped: the sender showed no member's token");
+    invalidationsUnacknowledged = counter(registry, "consolidb.cache.invalidations.unacknowledged",
+        "invalidations published that some member had not applied within 250 ms (the write went on)");
     localDrops = counter(registry, "consolidb.cache.local.drops",
         "times the whole local tier was dropped (Redis back, LISTEN reconnected)");
     redisCallFailures = counter(registry, "consolidb.cache.redis.failures", "Redis calls that failed or timed out");
@@ -147,6 +151,7 @@ final class CacheMeters {
             .put("compressed_values", count(compressedValues)).put("bytes_saved", count(bytesSaved)))
         .put("invalidations", new JsonObject().put("local", count(invalidationsLocal))
             .put("from_other_nodes", count(invalidationsRemote)).put("notifications", count(notifications))
-            .put("refused", count(invalidationsRefused)));
+            .put("refused", count(invalidationsRefused))
+            .put("unacknowledged", count(invalidationsUnacknowledged)));
   }
 }

@@ -66,11 +66,14 @@ public final class CacheVerticle extends VerticleBase {
     List<Future<?>> started = new ArrayList<>();
     started.add(bus.localConsumer(Addresses.CACHE_STATS, this::onStats).completion());
     started.add(bus.localConsumer(Addresses.CACHE_INVALIDATE, this::onInvalidate).completion());
+    // with caching off there is nothing to drop, but a member that publishes waits for our answer
+    started.add(bus.<JsonObject>consumer(Addresses.CACHE_INVALIDATIONS, this::onClusterInvalidation).completion());
     if (cache == null) {
       LOG.info("cache: off (DB_CACHE_ENABLED=false)");
       return Future.all(started);
     }
-    started.add(bus.<JsonObject>consumer(Addresses.CACHE_INVALIDATIONS, this::onClusterInvalidation).completion());
+    started.add(bus.<JsonObject>consumer(cache.ackAddress(),
+        ack -> cache.acknowledged(ack.body().getLong("id", -1L))).completion());
     changes = new TableChanges(vertx, listenTo, cache);
     changes.start();
     housekeepingTimer = vertx.setPeriodic(HOUSEKEEPING_MS, id -> cache.housekeeping());
@@ -115,7 +118,7 @@ public final class CacheVerticle extends VerticleBase {
 
   private void onClusterInvalidation(Message<JsonObject> message) {
     JsonObject body = message.body();
-    if (body == null || cache.origin().equals(body.getString("origin"))) {
+    if (body == null || (cache != null && cache.origin().equals(body.getString("origin")))) {
       return; // our own, already applied
     }
     senderCheck.apply(message.headers()).onComplete(checked -> {
@@ -128,20 +131,25 @@ public final class CacheVerticle extends VerticleBase {
   }
 
   private void refused(Throwable why) {
-    cache.invalidationRefused();
+    if (cache != null) {
+      cache.invalidationRefused();
+    }
     long now = System.nanoTime();
     if (lastRefusalLog == 0 || now - lastRefusalLog > REFUSAL_LOG_EVERY_NANOS) {
       lastRefusalLog = now;
       LOG.warn("cache: refused an invalidation from a sender that is not a trusted member ({}; {} refused so far)",
-          why.getMessage(), cache.stats().getJsonObject("invalidations").getLong("refused"));
+          why.getMessage(), cache == null ? "" : cache.stats().getJsonObject("invalidations").getLong("refused"));
     }
   }
 
   private void apply(JsonObject body) {
     try {
-      cache.invalidatedElsewhere(Invalidation.fromJson(body));
+      if (cache != null) {
+        cache.invalidatedElsewhere(Invalidation.fromJson(body));
+      }
     } catch (IllegalArgumentException invalid) {
       LOG.warn("cache: ignoring a malformed invalidation from another node: {}", invalid.getMessage());
     }
+    InvalidationAcks.acknowledge(vertx, body); // applied (or nothing to apply): its publisher may go on
   }
 }

@@ -1,6 +1,5 @@
 package io.consolidb.cache;
 
-import io.consolidb.Addresses;
 import io.consolidb.config.CacheSettings;
 import io.consolidb.config.RedisSettings;
 import io.consolidb.tracing.Tracing;
@@ -23,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -81,6 +81,10 @@ public final class NodeCache {
   private final LocalTier local;
   private final RedisTier redis;
   private final ValueCodec codec;
+  /** Invalidations this node publishes complete once the other members applied them. */
+  private final InvalidationAcks acks;
+  /** A member that has not acknowledged an invalidation by then is not waited for. */
+  static final long ACK_TIMEOUT_MS = 250;
   private final CacheMeters meters;
   private final ReentrantReadWriteLock fillLock = new ReentrantReadWriteLock();
   private final AtomicLong generation = new AtomicLong();
@@ -88,6 +92,15 @@ public final class NodeCache {
   private final ConcurrentHashMap<String, Future<?>> loading = new ConcurrentHashMap<>();
 
   public NodeCache(Vertx vertx, CacheSettings settings, RedisSettings redisSettings, MeterRegistry registry) {
+    this(vertx, settings, redisSettings, registry, () -> 0);
+  }
+
+  /**
+   * @param peers how many other members must acknowledge an invalidation before it completes
+   *     (the membership's count; 0 outside a cluster)
+   */
+  public NodeCache(Vertx vertx, CacheSettings settings, RedisSettings redisSettings, MeterRegistry registry,
+      IntSupplier peers) {
     this.vertx = vertx;
     this.settings = settings;
     this.meters = new CacheMeters(registry);
@@ -96,6 +109,7 @@ public final class NodeCache {
     this.redis = redisSettings.enabled()
         ? new RedisTier(vertx, redisSettings, settings, meters, this::redisRecovered) : null;
     this.codec = new ValueCodec(settings.compressThresholdBytes());
+    this.acks = new InvalidationAcks(vertx, origin, peers, ACK_TIMEOUT_MS, meters.invalidationsUnacknowledged);
     Gauge.builder("consolidb.cache.entries", this, c -> c.local == null ? 0 : c.local.entries())
         .tag("tier", "local").description("entries in the node-local cache tier").register(registry);
     Gauge.builder("consolidb.cache.bytes", this, c -> c.local == null ? 0 : c.local.bytes())
@@ -327,17 +341,13 @@ public final class NodeCache {
     // found the old value in Redis before it was deleted must not leave it in the local tier.
     int dropped = dropLocal(invalidation);
     if (redis == null) {
-      if (announce) {
-        publish(invalidation);
-      }
-      return Future.succeededFuture(result(dropped, null));
+      Future<Void> announced = announce ? publish(invalidation) : Future.succeededFuture();
+      return announced.map(v -> result(dropped, null));
     }
     return redis.invalidate(invalidation).transform(done -> {
       int again = dropLocal(invalidation);
       // only now: another node that drops its local entry and reads again must find Redis clean
-      if (announce) {
-        publish(invalidation);
-      }
+      Future<Void> announced = announce ? publish(invalidation) : Future.succeededFuture();
       if (announce && done.succeeded() && (!invalidation.keys().isEmpty() || !invalidation.tags().isEmpty())) {
         // closes the window in which another node's fill, sent before it heard of this
         // invalidation, reaches Redis after it
@@ -347,12 +357,23 @@ public final class NodeCache {
           }
         });
       }
-      return Future.succeededFuture(result(dropped + again, done.succeeded() ? done.result() : null));
+      return announced.map(v -> result(dropped + again, done.succeeded() ? done.result() : null));
     });
   }
 
-  private void publish(Invalidation invalidation) {
-    vertx.eventBus().publish(Addresses.CACHE_INVALIDATIONS, invalidation.toJson().put("origin", origin));
+  /** To every other member; completes once they applied it (bounded: {@link InvalidationAcks}). */
+  private Future<Void> publish(Invalidation invalidation) {
+    return acks.publish(invalidation.toJson().put("origin", origin));
+  }
+
+  /** Where other members acknowledge this node's invalidations (the cache verticle listens there). */
+  String ackAddress() {
+    return acks.address();
+  }
+
+  /** Another member applied invalidation {@code id} this node published. */
+  void acknowledged(long id) {
+    acks.acknowledged(id);
   }
 
   /** An invalidation another node published: only the local tier is concerned. */

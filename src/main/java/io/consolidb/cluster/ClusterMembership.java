@@ -71,10 +71,15 @@ public final class ClusterMembership extends VerticleBase {
    * @param self this node's member
    * @param lastChange when this node last saw a member join or leave; at first, when it joined
    */
-  public record View(List<Member> members, Member self, Instant lastChange) {
+  public record View(List<Member> members, Member self, Instant lastChange, int clients) {
 
     public View {
       members = List.copyOf(members);
+    }
+
+    /** A view without client applications (lite members). */
+    public View(List<Member> members, Member self, Instant lastChange) {
+      this(members, self, lastChange, 0);
     }
 
     public int size() {
@@ -94,11 +99,17 @@ public final class ClusterMembership extends VerticleBase {
           .put("members", size())
           .put("this_member", self.address())
           .put("last_change", lastChange.toString())
-          .put("member_list", list);
+          .put("member_list", list)
+          .put("clients", clients);
     }
 
+    /**
+     * Nodes are full members; applications that call the services join as lite members
+     * ({@link HazelcastClusterConfig#clientClusterManager}) and are only counted.
+     */
     static View of(Collection<com.hazelcast.cluster.Member> members, Member self, Instant at) {
-      return new View(members.stream().map(Member::of).toList(), self, at);
+      return new View(members.stream().filter(m -> !m.isLiteMember()).map(Member::of).toList(), self, at,
+          (int) members.stream().filter(com.hazelcast.cluster.Member::isLiteMember).count());
     }
   }
 
@@ -232,6 +243,12 @@ public final class ClusterMembership extends VerticleBase {
         return;
       }
       View now = update(event.getCluster());
+      if (event.getMember().isLiteMember()) {
+        // an application calling the services: it serves nothing and publishes no invalidation
+        LOG.info("cluster: client application {} {}, {} connected", Member.of(event.getMember()), what, now.clients());
+        notifyListeners(now);
+        return;
+      }
       String change = "member " + Member.of(event.getMember()) + " " + what + ", " + now.size()
           + (now.size() == 1 ? " member" : " members");
       if (event.getEventType() == MembershipEvent.MEMBER_REMOVED) {
@@ -240,6 +257,10 @@ public final class ClusterMembership extends VerticleBase {
         LOG.info("cluster: {}", change);
       }
       context.runOnContext(v -> dropLocalTier(change));
+      notifyListeners(now);
+    }
+
+    private void notifyListeners(View now) {
       for (Listener listener : listeners) {
         listener.context().runOnContext(v -> listener.handler().accept(now));
       }

@@ -21,6 +21,8 @@ public final class HazelcastClusterConfig {
 
   /** Connecting (and the TLS handshake) to another member's event bus gives up after this. */
   static final int CONNECT_TIMEOUT_MS = 3000;
+  /** How often a member alone after a split looks for the rest of the cluster. */
+  static final int MERGE_CHECK_SECONDS = 5;
 
   private HazelcastClusterConfig() {
   }
@@ -34,6 +36,18 @@ public final class HazelcastClusterConfig {
         ? new HazelcastClusterManager().loadConfig() : config(settings);
     return settings.secret().isEmpty() ? new HazelcastClusterManager(config)
         : new AttestedClusterManager(config, settings.secret());
+  }
+
+  /**
+   * The cluster manager for an application that calls the services without being a node
+   * (docs/CLIENT.md): a Hazelcast lite member, which holds no partition of the cluster's maps (its
+   * departure costs the nodes nothing) and which the nodes count as a client, not as a member (no
+   * local tier is dropped when it comes or goes).
+   */
+  public static HazelcastClusterManager clientClusterManager(ClusterSettings settings) {
+    Config config = System.getProperty("vertx.hazelcast.config") != null
+        ? new HazelcastClusterManager().loadConfig() : config(settings);
+    return new HazelcastClusterManager(config.setLiteMember(true));
   }
 
   /**
@@ -68,6 +82,10 @@ public final class HazelcastClusterConfig {
     // default is 60 s): heartbeats every second, a member silent for that long is dropped.
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(settings.failureDetectionSeconds()));
+    // A member that was frozen past that wakes up alone (the others removed it): it looks for the
+    // cluster again every few seconds and merges back (Hazelcast's defaults: after 5, then every 2 minutes)
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(MERGE_CHECK_SECONDS));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(MERGE_CHECK_SECONDS));
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(20);

@@ -78,7 +78,7 @@ public final class ConsolidbNode {
     this.settings = settings;
     this.registry = registry;
     this.cache = components.contains(Component.CACHE) && settings.cache().enabled()
-        ? new NodeCache(vertx, settings.cache(), settings.redis(), registry) : null;
+        ? new NodeCache(vertx, settings.cache(), settings.redis(), registry, this::otherMembers) : null;
     this.schema = components.contains(Component.SCHEMA) ? new SchemaVerticle(settings.database()) : null;
     // a clustered node watches the membership: health, a gauge, and a change drops the local tier
     this.membership = vertx.isClustered()
@@ -263,6 +263,17 @@ public final class ConsolidbNode {
   /** The node's cache, or null when it does not cache (caching off, or no cache component). */
   public NodeCache cache() {
     return cache;
+  }
+
+  /** How many other members this node sees (they acknowledge its cache invalidations); 0 standalone. */
+  private int otherMembers() {
+    ClusterMembership.View view = membership == null ? null : membership.view();
+    return view == null ? 0 : Math.max(0, view.size() - 1);
+  }
+
+  /** The cluster membership this node sees, or null when it is not clustered. */
+  public ClusterMembership membership() {
+    return membership;
   }
 
   /** The services this node serves, for same-node callers ({@link InProcessServices#inProcessOrProxy}). */

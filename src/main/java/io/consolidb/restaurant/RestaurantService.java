@@ -44,6 +44,14 @@ public interface RestaurantService {
     return InProcessServices.eventBusProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS, timeoutMs);
   }
 
+  /**
+   * As {@link #createProxy(Vertx, long)} for an application that is not a cluster member: every call
+   * carries {@code token}, a caller token from {@code consolidb token} (docs/CLIENT.md).
+   */
+  static RestaurantService createCallerProxy(Vertx vertx, long timeoutMs, String token) {
+    return InProcessServices.eventBusProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS, timeoutMs, token);
+  }
+
   /** The restaurant with this id, or 404. */
   @ReadOnly
   Future<JsonObject> get(long id);

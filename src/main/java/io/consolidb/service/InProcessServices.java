@@ -14,6 +14,7 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.serviceproxy.ServiceInterceptor;
 import io.vertx.serviceproxy.ServiceProxyBuilder;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -21,6 +22,7 @@ import java.lang.reflect.Proxy;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,19 +106,49 @@ public final class InProcessServices {
    * applied, and only its caller can decide (retry with the same data, or read first).
    */
   public static <T> T eventBusProxy(Vertx vertx, Class<T> type, String address, long timeoutMs) {
-    T generated = new ServiceProxyBuilder(vertx)
-        .setAddress(address)
-        .setOptions(new DeliveryOptions().setSendTimeout(timeoutMs))
-        .build(type);
-    return readsRetriedOnce(type, address, generated);
+    return eventBusProxy(vertx, type, address, timeoutMs, null);
   }
 
-  static <T> T readsRetriedOnce(Class<T> type, String address, T proxy) {
+  /**
+   * As {@link #eventBusProxy(Vertx, Class, String, long)}, every call carrying {@code token}: how an
+   * application that is not a member calls a secured cluster (docs/CLIENT.md). Null: no token (a
+   * member's own Vert.x adds its member token itself).
+   */
+  public static <T> T eventBusProxy(Vertx vertx, Class<T> type, String address, long timeoutMs, String token) {
+    // a generated proxy per send (a small object): each carries its own deadline (CallDeadline).
+    // The builder looks the generated class and its constructor up on every build: once here.
+    Constructor<?> generated = generatedProxy(vertx, type, address);
+    Supplier<T> perCall = () -> {
+      DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs)
+          .addHeader(CallDeadline.HEADER, CallDeadline.at(timeoutMs));
+      if (token != null) {
+        options.addHeader(CallerHeaders.TOKEN, token);
+      }
+      try {
+        return type.cast(generated.newInstance(vertx, address, options));
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("cannot build the event-bus proxy of " + type.getName(), e);
+      }
+    };
+    return readsRetriedOnce(type, address, perCall);
+  }
+
+  /** The constructor {@code (Vertx, String, DeliveryOptions)} of the proxy vertx-codegen generated for {@code type}. */
+  private static Constructor<?> generatedProxy(Vertx vertx, Class<?> type, String address) {
+    Object sample = new ServiceProxyBuilder(vertx).setAddress(address).build(type);
+    try {
+      return sample.getClass().getConstructor(Vertx.class, String.class, DeliveryOptions.class);
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException("no generated event-bus proxy for " + type.getName(), e);
+    }
+  }
+
+  static <T> T readsRetriedOnce(Class<T> type, String address, Supplier<T> proxies) {
     InvocationHandler handler = (self, method, args) -> {
       if (method.getDeclaringClass() == Object.class) {
         return objectMethod(self, method, args, type, address);
       }
-      Object first = invoke(proxy, method, args);
+      Object first = invoke(proxies.get(), method, args);
       if (!method.isAnnotationPresent(ReadOnly.class) || !(first instanceof Future<?> sent)) {
         return first;
       }
@@ -125,7 +157,7 @@ public final class InProcessServices {
           return Future.failedFuture(failure);
         }
         LOG.debug("{} {}: {} on the first member, sending once more", address, method.getName(), failure.getMessage());
-        return resend(proxy, method, args);
+        return resend(proxies.get(), method, args);
       });
     };
     return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
@@ -150,6 +182,15 @@ public final class InProcessServices {
       return method.invoke(target, args);
     } catch (InvocationTargetException thrown) {
       throw thrown.getCause(); // as a direct call on the generated proxy would
+    }
+  }
+
+  /** Headers the generated proxies set. */
+  static final class CallerHeaders {
+    /** What {@code ServiceProxyBuilder.setToken} sets and the authentication interceptor reads. */
+    static final String TOKEN = "auth-token";
+
+    private CallerHeaders() {
     }
   }
 

@@ -37,6 +37,8 @@ public final class ServiceEndpoint {
     if (inProcess.callerCheck() != null) {
       binder.addInterceptor(inProcess.callerCheck()); // a call without a valid token goes no further
     }
+    // a call whose caller stopped waiting (this member was frozen) is refused, never served late
+    binder.addInterceptor(CallDeadline.serviceInterceptor());
     MessageConsumer<JsonObject> consumer = binder.addInterceptor(RequestId.serviceInterceptor())
         .register(type, implementation);
     return consumer.completion().map(v -> {

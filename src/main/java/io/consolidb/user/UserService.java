@@ -41,6 +41,14 @@ public interface UserService {
   }
 
   /**
+   * As {@link #createProxy(Vertx, long)} for an application that is not a cluster member: every call
+   * carries {@code token}, a caller token from {@code consolidb token} (docs/CLIENT.md).
+   */
+  static UserService createCallerProxy(Vertx vertx, long timeoutMs, String token) {
+    return InProcessServices.eventBusProxy(vertx, UserService.class, Addresses.USERS, timeoutMs, token);
+  }
+
+  /**
    * Creates a user and returns it as stored. {@code email} is required; {@code display_name},
    * {@code home_city} and {@code preferences} are optional; unknown or read-only fields are
    * refused (400). 409 when another user has the same address in any case.

@@ -123,7 +123,7 @@ public final class BenchHarness {
       if (selected("tracing")) {
         tracingScenario(mode, report, nodeEnv, vertx);
       }
-      if (selected("cluster")) {
+      if (selected("cluster") && mode.externalNode()) { // two clustered nodes: not in the smoke run's minute
         report.ratio("cluster_remote_vs_local", ClusterCallOverhead.compare(nodeEnv, CONCURRENCY,
             mode.roundSeconds() * 1000L, mode.rounds(), mode.restaurants()));
       }

@@ -75,6 +75,26 @@ class CacheClusterTest {
   }
 
   @Test
+  @DisplayName("an invalidation completes only once the other member has dropped its entry: the next read there is fresh")
+  void invalidation_completesAfterTheOtherMemberApplied() throws Exception {
+    CacheSpec spec = new CacheSpec(60, "cluster:acked", List.of("cluster-acked"));
+    read(first, spec);
+    awaitTrue(() -> read(second, spec));
+    assertThat(second.cache().peekLocal("cluster:acked")).isNotNull();
+    long unacknowledged = counter(first, "unacknowledged");
+
+    first.cache().invalidate(Invalidation.ofTags(List.of("cluster-acked"))).await(30, TimeUnit.SECONDS);
+
+    // no waiting here: the invalidation's completion is the other member's acknowledgement
+    assertThat(second.cache().peekLocal("cluster:acked")).isNull();
+    assertThat(counter(first, "unacknowledged")).isEqualTo(unacknowledged);
+  }
+
+  private static long counter(ConsolidbNode node, String name) {
+    return node.cache().stats().getJsonObject("invalidations").getLong(name);
+  }
+
+  @Test
   @DisplayName("an invalidation by pattern on one node drops the matching keys on the other node")
   void patternInvalidation_reachesOtherNode() throws Exception {
     CacheSpec spec = new CacheSpec(60, "cluster:pattern:1", List.of());

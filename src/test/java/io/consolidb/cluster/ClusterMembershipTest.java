@@ -124,7 +124,8 @@ class ClusterMembershipTest {
         .isEqualTo(new JsonObject().put("status", "WARN").put("members", 2).put("expected_members", 3));
     JsonObject section = two.getJsonObject("cluster");
     assertThat(section.fieldNames())
-        .containsExactlyInAnyOrder("enabled", "members", "expected_members", "this_member", "last_change", "member_list");
+        .containsExactlyInAnyOrder("enabled", "members", "expected_members", "this_member", "last_change", "member_list",
+            "clients");
     assertThat(section.getBoolean("enabled")).isTrue();
     assertThat(section.getString("this_member")).isEqualTo(address(a));
     assertThat(section.getJsonArray("member_list").stream().map(m -> ((JsonObject) m).getString("address")))

@@ -20,7 +20,7 @@ class ClusterViewTest {
 
   @Test
   void toJson_countSelfLastChangeAndEveryMemberOldestFirst() {
-    View view = new View(List.of(OLDEST, SELF), SELF, Instant.parse("2026-01-02T03:04:05.678Z"));
+    View view = new View(List.of(OLDEST, SELF), SELF, Instant.parse("2026-01-02T03:04:05.678Z"), 1);
     assertThat(view.toJson()).isEqualTo(new JsonObject()
         .put("enabled", true)
         .put("members", 2)
@@ -28,7 +28,8 @@ class ClusterViewTest {
         .put("last_change", "2026-01-02T03:04:05.678Z")
         .put("member_list", new JsonArray()
             .add(new JsonObject().put("address", "10.0.0.7:5801").put("id", OLDEST.id()).put("self", false))
-            .add(new JsonObject().put("address", "10.0.0.8:5801").put("id", SELF.id()).put("self", true))));
+            .add(new JsonObject().put("address", "10.0.0.8:5801").put("id", SELF.id()).put("self", true)))
+        .put("clients", 1));
   }
 
   @Test

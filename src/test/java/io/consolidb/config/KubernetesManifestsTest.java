@@ -59,6 +59,23 @@ class KubernetesManifestsTest {
   }
 
   @Test
+  @DisplayName("a clustered production pod has the event bus's TLS files and a grace period longer than drain + stop")
+  void deployment_clusterTrustAndShutdown() throws IOException {
+    Map<String, Object> pod = at(documents("deployment.yaml").get(0), "spec", "template", "spec");
+    Map<String, Object> container = at(pod, "containers", "0");
+    List<Map<String, Object>> env = at(container, "env");
+    Set<String> names = env.stream().map(e -> e.get("name").toString()).collect(Collectors.toSet());
+    assertThat(names).contains("CLUSTER_TLS_CERT", "CLUSTER_TLS_KEY", "CLUSTER_TLS_CA");
+    Map<String, Object> secret = at(documents("secret.example.yaml").get(0), "stringData");
+    assertThat(secret).containsKey("CLUSTER_SECRET");
+    ShutdownSettings shutdown = ShutdownSettings.fromJson(new ConfigSection("shutdown", null)); // the defaults
+    int grace = at(pod, "terminationGracePeriodSeconds");
+    assertThat((double) grace).isGreaterThan(shutdown.drainSeconds() + shutdown.timeoutSeconds());
+    List<Map<String, Object>> ports = at(container, "ports");
+    assertThat(ports).anySatisfy(p -> assertThat(p).containsEntry("containerPort", 5901));
+  }
+
+  @Test
   @DisplayName("the node's memory settings: the flags line starts with -Xms (scripts/bench.sh reads it) and malloc arenas are capped")
   void deployment_memorySettings() throws IOException {
     Map<String, Object> container = at(documents("deployment.yaml").get(0), "spec", "template", "spec", "containers", "0");
