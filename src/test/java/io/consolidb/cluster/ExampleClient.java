@@ -7,10 +7,8 @@ import io.consolidb.tracing.RequestId;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
-import io.vertx.serviceproxy.ServiceProxyBuilder;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -26,8 +24,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Another Vert.x application calling consolidb's services over the clustered event bus, the way
- * docs/CLIENT.md describes it; {@code ClusterFailoverIT} runs it as a JVM of its own.
+ * Another Vert.x application calling consolidb's services over the clustered event bus, the
+ * runnable example of docs/CLIENT.md; {@code ClusterFailoverIT} runs it as a JVM of its own.
  *
  * <p>An application needs three things from the cluster's operator, and never the cluster secret:
  * <ol>
@@ -37,15 +35,13 @@ import java.util.concurrent.TimeUnit;
  *       carries: the services refuse calls without one (401);</li>
  *   <li>the Hazelcast members to join.</li>
  * </ol>
- * It joins the cluster ({@link #join}), builds the generated proxy with its token
- * ({@link #restaurants}) and calls it like any Future API. It registers no handler of its own, so
- * it is never sent work.
- *
- * <p>A proxy built this way sends each call once: a call the event bus routed to a member that
- * was killed or frozen, before the membership dropped that member, fails with
- * {@code ReplyFailure.TIMEOUT} after the send timeout. The nodes' own proxies
- * ({@code InProcessServices.eventBusProxy}, {@code RestaurantService.createProxy}) send a read
- * once more to another member instead, but take no caller token.
+ * It joins the cluster as a lite member ({@link #join}: it holds no partition and the nodes count
+ * it as a client), takes the generated proxy with its token
+ * ({@code RestaurantService.createCallerProxy}) and calls it like any Future API. A read that
+ * found no handler or timed out (a member that died or froze) is sent once more, to the next
+ * member; a write is sent once. Every call carries its deadline, so a member that wakes up from
+ * a freeze refuses what the application stopped waiting for. It registers no handler, so it is
+ * never sent work.
  *
  * <p>Environment, named as the node's variables where they mean the same: {@code CLUSTER_MEMBERS}
  * (host:port,…), {@code CLUSTER_HOST} (127.0.0.1), {@code CLUSTER_PORT} (its own Hazelcast port),
@@ -69,27 +65,18 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ExampleClient {
 
+  /** The field the {@code write} command sets. */
+  private static final String WRITTEN_FIELD = "address";
+
   private ExampleClient() {
   }
 
-  /** A clustered Vert.x that joins the members over Hazelcast, its event bus on mutual TLS. */
+  /** A clustered Vert.x that joins the members as a lite member, its event bus on mutual TLS. */
   static Future<Vertx> join(ClusterSettings cluster) {
     return Vertx.builder()
         .with(new VertxOptions().setEventBusOptions(HazelcastClusterConfig.eventBusOptions(cluster)))
-        .withClusterManager(HazelcastClusterConfig.clusterManager(cluster))
+        .withClusterManager(HazelcastClusterConfig.clientClusterManager(cluster))
         .buildClustered();
-  }
-
-  /**
-   * The restaurant service wherever in the cluster it runs: each call carries {@code token} and
-   * fails with {@code ReplyFailure.TIMEOUT} when no reply came within {@code sendTimeoutMs}.
-   */
-  static RestaurantService restaurants(Vertx vertx, String token, DeliveryOptions options) {
-    return new ServiceProxyBuilder(vertx)
-        .setAddress(Addresses.RESTAURANTS)
-        .setToken(token)
-        .setOptions(options)
-        .build(RestaurantService.class);
   }
 
   public static void main(String[] args) throws Exception {
@@ -107,10 +94,11 @@ public final class ExampleClient {
 
     // join, then call the services through their generated proxies, each call carrying the token
     Vertx vertx = join(cluster).await(2, TimeUnit.MINUTES);
-    RestaurantService restaurants = restaurants(vertx, token, new DeliveryOptions().setSendTimeout(sendTimeoutMs));
+    RestaurantService restaurants = RestaurantService.createCallerProxy(vertx, sendTimeoutMs, token);
     report("joined");
 
     // the rest serves ClusterFailoverIT: commands on standard input (see the class comment)
+    tagWritesWithTheirText(vertx);
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line = in.readLine(); line != null && !line.equals("quit"); line = in.readLine()) {
       List<String> words = List.of(line.trim().split("\\s+", 3));
@@ -123,11 +111,8 @@ public final class ExampleClient {
         }
         case "write" -> {
           String text = words.get(2);
-          // a proxy of its own for this call: the request id is a header of its delivery options
-          RestaurantService writer = restaurants(vertx, token, new DeliveryOptions().setSendTimeout(sendTimeoutMs)
-              .addHeader(RequestId.BUS_HEADER, text));
           long sent = System.currentTimeMillis();
-          writer.update(Long.parseLong(words.get(1)), new JsonObject().put("address", text)).onComplete(done ->
+          restaurants.update(Long.parseLong(words.get(1)), new JsonObject().put(WRITTEN_FIELD, text)).onComplete(done ->
               report("write " + text + " " + sent + " " + (done.succeeded() ? "ok" : "failed " + failure(done.cause()))));
         }
         default -> report("unknown " + line);
@@ -135,6 +120,22 @@ public final class ExampleClient {
     }
     vertx.close().await(30, TimeUnit.SECONDS);
     System.exit(0);
+  }
+
+  /**
+   * Sends each {@code update} of the {@code write} command with its text as the request id, so
+   * that the log of the node that executed it says so ({@code req=TEXT}), whenever that was.
+   */
+  private static void tagWritesWithTheirText(Vertx vertx) {
+    vertx.eventBus().addOutboundInterceptor(delivery -> {
+      var message = delivery.message();
+      // delivery.body(): on a clustered event bus message.body() is null on the sending side
+      if (Addresses.RESTAURANTS.equals(message.address()) && "update".equals(message.headers().get("action"))
+          && delivery.body() instanceof JsonObject body && body.getJsonObject("changes") != null) {
+        message.headers().set(RequestId.BUS_HEADER, body.getJsonObject("changes").getString(WRITTEN_FIELD, ""));
+      }
+      delivery.next();
+    });
   }
 
   /** Calls get(id) on a timer, every call's outcome appended to {@code file}. */
