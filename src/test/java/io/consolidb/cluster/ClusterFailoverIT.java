@@ -95,6 +95,10 @@ class ClusterFailoverIT {
   private static final Path STATE = Path.of("target", "cluster-failover").toAbsolutePath();
   private static final Path REPORT = Path.of("target", "cluster-report.md");
   private static final String API_TOKEN = "failover-" + UUID.randomUUID();
+  /** What a node logs (with {@code req=<id>}) when it runs an update: the statement log of development. */
+  private static final String EXECUTED_UPDATE = "[restaurants.update]";
+  /** What a node logs when it refuses an update whose caller stopped waiting (CallDeadline), before the request id is known. */
+  private static final String REFUSED_UPDATE = "service: refused consolidb.restaurants update";
 
   private static TestNode schema;
   private static LocalCluster cluster;
@@ -272,8 +276,11 @@ class ClusterFailoverIT {
     String afterThaw = afterThaw(thawed);
     long to = now();
     List<String> failedWrites = writes.keySet().stream().filter(t -> !"ok".equals(outcomes.get(t))).toList();
+    List<String> acknowledged = writes.keySet().stream().filter(t -> "ok".equals(outcomes.get(t))).toList();
+    String lastOk = acknowledged.isEmpty() ? "" : acknowledged.get(acknowledged.size() - 1);
     List<String> replayed;
-    String lastOk = writes.keySet().stream().filter(t -> "ok".equals(outcomes.get(t))).reduce((a, b) -> b).orElse("");
+    long refused;
+    List<String> seen;
     String stored;
     CallLog.Window proxy;
     CallLog.Window overHttp;
@@ -283,14 +290,17 @@ class ClusterFailoverIT {
       }
     } finally {
       Thread.sleep(Math.max(0, to + SEND_TIMEOUT_MS + 500 - now()));
-      replayed = servedAfter(3, thawed, failedWrites);
+      replayed = logged(3, thawed, EXECUTED_UPDATE, failedWrites);
+      refused = linesAfter(3, thawed, REFUSED_UPDATE);
+      seen = executedAnywhere(acknowledged);
       stored = storedAddress(WRITE_ID);
       proxy = CallLog.read(proxyCallFile).window(from, to);
       overHttp = http.calls().window(from, to);
       row("3. SIGSTOP node 3 for 30 s", proxy, overHttp, detected < 0 ? -1 : detected - from,
           "proxy failures " + proxy.failedSpan(from) + "; after the thaw: " + afterThaw + "; writes "
-              + writes.size() + ", " + failedWrites.size() + " failed, " + replayed.size()
+              + writes.size() + ", " + failedWrites.size() + " failed: " + replayed.size()
               + " of those executed by node 3 after the thaw" + (replayed.isEmpty() ? "" : " " + replayed)
+              + ", " + refused + " updates refused by it as expired"
               + "; stored address " + (stored.equals(lastOk) ? "= last acknowledged write" : "'" + stored
               + "', last acknowledged '" + lastOk + "'") + failures(proxy, overHttp, from));
     }
@@ -304,6 +314,8 @@ class ClusterFailoverIT {
     softly.assertThat(overHttp.failed()).as("HTTP calls to node 1 that failed: %s", overHttp.failures()).isZero();
     softly.assertThat(failedWrites).as("writes sent to the frozen node (the replay check needs some)").isNotEmpty();
     softly.assertThat(afterThaw).as("node 3 after the thaw").matches("rejoined.*|exited.*");
+    softly.assertThat(seen).as("acknowledged writes found in the nodes' statement logs (else the log check is blind)")
+        .containsExactlyInAnyOrderElementsOf(acknowledged);
     softly.assertThat(replayed).as("writes the caller saw fail that node 3 executed after the thaw").isEmpty();
     softly.assertThat(stored).as("the stored address is the last write the caller saw succeed").isEqualTo(lastOk);
     softly.assertAll();
@@ -470,21 +482,41 @@ class ClusterFailoverIT {
         + ", nodes 1 and 2 list " + watch.latest(1, thawed).map(MembershipWatch.Sample::members).orElse(null);
   }
 
-  /** The requests among {@code requestIds} that {@code node}'s log shows it worked on at or after {@code fromMs}. */
-  private static List<String> servedAfter(int node, long fromMs, List<String> requestIds) throws IOException {
-    List<String> served = new ArrayList<>();
+  /**
+   * The requests among {@code requestIds} for which {@code node}'s log has, at or after
+   * {@code fromMs}, a line containing {@code marker} (the statement log of an executed update, or
+   * the warning of a refused call).
+   */
+  private static List<String> logged(int node, long fromMs, String marker, List<String> requestIds)
+      throws IOException {
+    List<String> found = new ArrayList<>();
     for (String line : Files.readAllLines(cluster.log(node))) {
       Optional<Long> at = timestamp(line);
-      if (at.isEmpty() || at.get() < fromMs) {
+      if (at.isEmpty() || at.get() < fromMs || !line.contains(marker)) {
         continue;
       }
       for (String id : requestIds) {
-        if (line.contains("req=" + id + " ") && !served.contains(id)) {
-          served.add(id);
+        if (line.contains("req=" + id + " ") && !found.contains(id)) {
+          found.add(id);
         }
       }
     }
-    return served;
+    return found;
+  }
+
+  /** How many lines of {@code node}'s log at or after {@code fromMs} contain {@code text}. */
+  private static long linesAfter(int node, long fromMs, String text) throws IOException {
+    return Files.readAllLines(cluster.log(node)).stream()
+        .filter(line -> line.contains(text) && timestamp(line).filter(at -> at >= fromMs).isPresent()).count();
+  }
+
+  /** The requests among {@code requestIds} that some node's log shows it executed as an update. */
+  private static List<String> executedAnywhere(List<String> requestIds) throws IOException {
+    List<String> found = new ArrayList<>();
+    for (int node = 1; node <= NODES; node++) {
+      logged(node, 0, EXECUTED_UPDATE, requestIds).stream().filter(id -> !found.contains(id)).forEach(found::add);
+    }
+    return found;
   }
 
   private static String lastLine(int node, String containing) throws IOException {
