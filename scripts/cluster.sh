@@ -217,8 +217,9 @@ elif isinstance(m, int) and not isinstance(m, bool): print(m)
 }
 
 # After a restart: until node i sees all n members when /health reports them,
-# else a fixed grace period for it to rejoin. Another application that joined the
-# cluster (a client with a certificate) is a member too, so more than n is fine.
+# else a fixed grace period for it to rejoin. An application that joined as a full
+# Hazelcast member (not as the lite member HazelcastClusterConfig.clientClusterManager
+# makes, which /health counts under clients) is counted too, so more than n is fine.
 wait_members() {
   local i=$1 n=$2 seen deadline=$((SECONDS + WAIT_SECONDS))
   seen=$(members_seen "$i")
