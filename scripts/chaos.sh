@@ -7,7 +7,7 @@
 # scripts/cluster.sh starts from target/consolidb.jar (built here): a rolling
 # restart, SIGKILL of one node, SIGSTOP of one node for 30 s, and an update read
 # back on the other nodes, while a client JVM calls through the event-bus proxies
-# and HTTP reads go through a readiness-driven balancer. Takes about 4 minutes.
+# and HTTP reads go through a readiness-driven balancer. Takes 3-4 minutes.
 # Prints the table (also in target/cluster-report.md); exit 1 when a bound was
 # not met. The nodes use HTTP 8281-8283, Hazelcast 5861-5863, the event bus
 # 5961-5963 and target/cluster-failover/ as their state directory, and are
