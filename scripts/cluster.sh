@@ -25,8 +25,9 @@
 # Environment: CLUSTER_STATE_DIR (.consolidb/cluster: node<i>.pid, .log, .env),
 # CLUSTER_WAIT_SECONDS (120: readiness timeout per node), CLUSTER_JVM_FLAGS
 # (-Xms64m -Xmx256m -XX:+UseSerialGC), CONSOLIDB_ENV (development),
-# SHUTDOWN_DRAIN_SECONDS (2), CERT_SANS (see scripts/certs.sh). Other
-# variables (API_TOKEN, LOG_LEVEL, …) pass through to the nodes.
+# SHUTDOWN_DRAIN_SECONDS (2), DB_MIGRATE (true), CERT_SANS (see scripts/certs.sh).
+# Other variables (API_TOKEN, LOG_LEVEL, …) pass through to the nodes: give every
+# command the same ones (a node restarted later gets those of that command).
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -216,7 +217,9 @@ elif isinstance(m, int) and not isinstance(m, bool): print(m)
 }
 
 # After a restart: until node i sees all n members when /health reports them,
-# else a fixed grace period for it to rejoin.
+# else a fixed grace period for it to rejoin. An application that joined as a full
+# Hazelcast member (not as the lite member HazelcastClusterConfig.clientClusterManager
+# makes, which /health counts under clients) is counted too, so more than n is fine.
 wait_members() {
   local i=$1 n=$2 seen deadline=$((SECONDS + WAIT_SECONDS))
   seen=$(members_seen "$i")
@@ -224,7 +227,7 @@ wait_members() {
     sleep "$REJOIN_GRACE_SECONDS"
     return 0
   fi
-  until [[ $seen == "$n" ]]; do
+  until [[ $seen =~ ^[0-9]+$ ]] && ((seen >= n)); do
     if ((SECONDS >= deadline)); then
       log "node$i sees $seen of $n members after ${WAIT_SECONDS}s; end of $(log_file "$i"):"
       tail -n 40 "$(log_file "$i")" >&2
@@ -313,7 +316,7 @@ write_env() {
     CLUSTER_SECRET="$secret"
     DATABASE_URL="$DATABASE_URL"
     REDIS_URL="$REDIS_URL"
-    DB_MIGRATE=true
+    DB_MIGRATE="${DB_MIGRATE:-true}"
     SHUTDOWN_DRAIN_SECONDS="${SHUTDOWN_DRAIN_SECONDS:-2}"
     CLUSTER_JVM_FLAGS="$JVM_FLAGS"
   )
