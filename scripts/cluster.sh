@@ -333,12 +333,22 @@ write_env() {
 
 # ------------------------------------------------------------- commands
 
+# A fresh Debian/Ubuntu machine may have no curl: installed from the OS packages (needs root).
+ensure_curl() {
+  command -v curl >/dev/null 2>&1 && return 0
+  command -v apt-get >/dev/null 2>&1 && [[ $EUID -eq 0 ]] || die "curl not found: install the curl package"
+  log "apt-get install -y curl"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl >/dev/null || {
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl >/dev/null
+  } || die "could not install curl"
+}
+
 cmd_up() {
   local n=${1:-} i port running=()
   [[ $n =~ ^[1-9][0-9]*$ ]] || usage
   ((n <= MAX_NODES)) || die "at most $MAX_NODES nodes"
   command -v java >/dev/null 2>&1 || die "java not found"
-  command -v curl >/dev/null 2>&1 || die "curl not found"
+  ensure_curl
   mkdir -p "$STATE_DIR"
   chmod 700 "$STATE_DIR"
   for ((i = 1; i <= $(node_count); i++)); do
