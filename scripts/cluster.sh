@@ -336,7 +336,9 @@ write_env() {
 # A fresh Debian/Ubuntu machine may have no curl: installed from the OS packages (needs root).
 ensure_curl() {
   command -v curl >/dev/null 2>&1 && return 0
-  command -v apt-get >/dev/null 2>&1 && [[ $EUID -eq 0 ]] || die "curl not found: install the curl package"
+  if ! command -v apt-get >/dev/null 2>&1 || [[ $EUID -ne 0 ]]; then
+    die "curl not found: install the curl package"
+  fi
   log "apt-get install -y curl"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl >/dev/null || {
     apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl >/dev/null
