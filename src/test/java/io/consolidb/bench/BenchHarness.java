@@ -563,8 +563,10 @@ public final class BenchHarness {
     Map<String, String> env = new LinkedHashMap<>();
     for (Map<String, Object> entry : (List<Map<String, Object>>) containers.get(0).getOrDefault("env", List.of())) {
       Object value = entry.get("value");
-      if (value != null && !"JAVA_TOOL_OPTIONS".equals(entry.get("name"))) {
-        env.put(entry.get("name").toString(), value.toString());
+      String name = entry.get("name").toString();
+      // the benchmark's node runs alone: the cluster's settings (TLS files mounted in the pod) are not its
+      if (value != null && !"JAVA_TOOL_OPTIONS".equals(name) && !name.startsWith("CLUSTER_")) {
+        env.put(name, value.toString());
       }
     }
     return env;
