@@ -32,8 +32,7 @@ public final class HazelcastClusterConfig {
    * they hold it ({@link AttestedClusterManager}).
    */
   public static HazelcastClusterManager clusterManager(ClusterSettings settings) {
-    Config config = System.getProperty("vertx.hazelcast.config") != null
-        ? new HazelcastClusterManager().loadConfig() : config(settings);
+    Config config = memberConfig(settings);
     return settings.secret().isEmpty() ? new HazelcastClusterManager(config)
         : new AttestedClusterManager(config, settings.secret());
   }
@@ -45,9 +44,13 @@ public final class HazelcastClusterConfig {
    * local tier is dropped when it comes or goes).
    */
   public static HazelcastClusterManager clientClusterManager(ClusterSettings settings) {
-    Config config = System.getProperty("vertx.hazelcast.config") != null
+    return new HazelcastClusterManager(memberConfig(settings).setLiteMember(true));
+  }
+
+  /** The file named by {@code -Dvertx.hazelcast.config} when there is one, else {@link #config}. */
+  private static Config memberConfig(ClusterSettings settings) {
+    return System.getProperty("vertx.hazelcast.config") != null
         ? new HazelcastClusterManager().loadConfig() : config(settings);
-    return new HazelcastClusterManager(config.setLiteMember(true));
   }
 
   /**

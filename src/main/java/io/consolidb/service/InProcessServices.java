@@ -1,5 +1,6 @@
 package io.consolidb.service;
 
+import io.consolidb.cluster.CallerTokens;
 import io.consolidb.tracing.Tracing;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -122,7 +123,7 @@ public final class InProcessServices {
       DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs)
           .addHeader(CallDeadline.HEADER, CallDeadline.at(timeoutMs));
       if (token != null) {
-        options.addHeader(CallerHeaders.TOKEN, token);
+        options.addHeader(CallerTokens.HEADER, token);
       }
       try {
         return type.cast(generated.newInstance(vertx, address, options));
@@ -182,15 +183,6 @@ public final class InProcessServices {
       return method.invoke(target, args);
     } catch (InvocationTargetException thrown) {
       throw thrown.getCause(); // as a direct call on the generated proxy would
-    }
-  }
-
-  /** Headers the generated proxies set. */
-  static final class CallerHeaders {
-    /** What {@code ServiceProxyBuilder.setToken} sets and the authentication interceptor reads. */
-    static final String TOKEN = "auth-token";
-
-    private CallerHeaders() {
     }
   }
 
