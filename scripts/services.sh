@@ -12,6 +12,7 @@
 #   scripts/services.sh browser    (Debian's chromium + chromium-driver, for the browser tests)
 #
 # Environment: PGPORT (5432), REDIS_PORT (6379), SERVICES_WAIT_SECONDS (30),
+# PG_CLUSTER_NAME (the name of a cluster created for PGPORT; main, or consolidb when main exists),
 # CONSOLIDB_STATE_DIR (Redis pid/log/data; /var/lib/consolidb),
 # SERVICES_ENV_FILE (where `up` writes the URLs).
 # `up` prints the connection URLs and writes them to .consolidb/services.env
@@ -138,10 +139,10 @@ newest_pg_version() {
 
 ensure_cluster() {
   find_cluster && return 0
-  local ver name=main
+  local ver name=${PG_CLUSTER_NAME:-main}
   ver=$(newest_pg_version)
   # Another cluster may already be called main (on another port).
-  if [[ -d "/etc/postgresql/$ver/main" ]]; then name=consolidb; fi
+  if [[ -z ${PG_CLUSTER_NAME:-} && -d "/etc/postgresql/$ver/main" ]]; then name=consolidb; fi
   log "creating PostgreSQL $ver cluster '$name' on port $PGPORT"
   pg_createcluster --port "$PGPORT" "$ver" "$name" >/dev/null
   find_cluster || die "cluster $ver/$name created but not listed on port $PGPORT"

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>UP: calls go to Redis, each failing after {@code REDIS_TIMEOUT}. {@code failures}
  *       consecutive failures, or one failed invalidation (Redis may now hold an entry that
- *       should be gone), switch it DOWN.</li>
+ *       should be gone), switch it DOWN. A write refused for lack of memory (OOM) is not a
+ *       failure: Redis answered, and still serves reads and deletes.</li>
  *   <li>DOWN: calls fail at once without touching Redis (reads fall back to the local tier and
  *       PostgreSQL); invalidations are queued. Every {@code openSeconds} a probe PINGs Redis,
  *       replays the queued invalidations (or, after more than {@value #MAX_PENDING}, drops every
@@ -64,6 +65,7 @@ final class RedisTier {
   private final Runnable onRecovered;
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private final AtomicLong downSince = new AtomicLong(); // 0 = UP
+  private final AtomicLong lastOutOfMemoryWarning = new AtomicLong(-60_000);
   private final Counter errors;
   private final Counter refused;
   private final Deque<Invalidation> pending = new ArrayDeque<>(); // guarded by this
@@ -248,10 +250,31 @@ final class RedisTier {
     return timed(op).andThen(done -> {
       if (done.succeeded()) {
         consecutiveFailures.set(0);
+      } else if (outOfMemory(done.cause())) {
+        // Redis answered: it is reachable and still serves reads and deletes. Opening the breaker
+        // would cost those hits, and a PING probe would close it again at once, dropping the
+        // local tier each time (the flapping scripts/chaos.sh redis-oom showed).
+        consecutiveFailures.set(0);
+        warnOutOfMemory();
       } else if (consecutiveFailures.incrementAndGet() >= threshold) {
         goDown(threshold + " consecutive failures, last: " + done.cause().getMessage());
       }
     });
+  }
+
+  /** Redis refused a write because it is at {@code maxmemory} with a no-eviction policy. */
+  static boolean outOfMemory(Throwable failure) {
+    String message = failure.getMessage();
+    return message != null && message.contains("OOM command not allowed");
+  }
+
+  private void warnOutOfMemory() {
+    long now = System.currentTimeMillis();
+    long last = lastOutOfMemoryWarning.get();
+    if (now - last >= 60_000 && lastOutOfMemoryWarning.compareAndSet(last, now)) {
+      LOG.warn("cache: Redis is at maxmemory and refuses new entries (its eviction policy does not make room);"
+          + " reads and invalidations still use it. Warned at most once a minute.");
+    }
   }
 
   /** Every Redis round trip has a deadline: the client has none and a paused Redis never answers. */

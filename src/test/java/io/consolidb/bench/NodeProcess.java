@@ -18,7 +18,7 @@ import java.util.Map;
  * The node under test as its own process, started from the fat jar with the JVM flags of the
  * Kubernetes manifests, so its resident memory is the node's alone.
  */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
@@ -33,7 +33,7 @@ final class NodeProcess implements AutoCloseable {
     sampler.start();
   }
 
-  static NodeProcess start(Path jar, String jvmFlags, int port, Map<String, String> env, Path log) throws Exception {
+  public static NodeProcess start(Path jar, String jvmFlags, int port, Map<String, String> env, Path log) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(Arrays.asList(jvmFlags.trim().split("\\s+")));
@@ -107,12 +107,12 @@ final class NodeProcess implements AutoCloseable {
     return delta;
   }
 
-  String url(String path) {
+  public String url(String path) {
     return "http://127.0.0.1:" + port + path;
   }
 
   /** Peak resident set size seen by the sampler, in MiB (the kernel's VmHWM when available). */
-  double peakRssMib() {
+  public double peakRssMib() {
     long hwm = readStatus("VmHWM:");
     return Math.max(hwm, peakRssKib) / 1024.0;
   }
@@ -140,6 +140,11 @@ final class NodeProcess implements AutoCloseable {
       // process gone or /proc missing: keep the last sample
     }
     return 0;
+  }
+
+  /** The node's process id (its sockets and file descriptors, for fault injection). */
+  public long pid() {
+    return process.pid();
   }
 
   @Override

@@ -141,6 +141,42 @@ class RedisFailureTest {
   }
 
   @Test
+  @DisplayName("Redis at maxmemory (noeviction): the tier stays up without flapping, entries it holds are still"
+      + " served, no read is stale, and new entries land again once memory is free")
+  void redisFull_staysUpAndServesWhatItHolds() throws Exception {
+    redis.send(Request.cmd(Command.FLUSHDB)).await(5, TimeUnit.SECONDS); // earlier tests' entries
+    service.get(1).await(30, TimeUnit.SECONDS);
+    await(() -> redisHas("consolidb:restaurants:id:1"), 2000);
+    config("maxmemory-policy", "noeviction");
+    config("maxmemory", "1");
+    try {
+      long drops = stats().getJsonObject("local").getLong("drops");
+      for (long id = 2; id <= 8; id++) {
+        assertThat(cacheOutcome(timedGet(id))).isEqualTo("MISS"); // each fill refused with OOM
+        assertThat(stats().getJsonObject("redis").getString("state")).isEqualTo("up");
+      }
+      assertThat(redisHas("consolidb:restaurants:id:2")).isFalse();
+      cache.dropLocalTier();
+      long redisHits = stats().getJsonObject("redis").getLong("hits");
+      assertThat(cacheOutcome(timedGet(1))).isEqualTo("HIT");
+      assertThat(stats().getJsonObject("redis").getLong("hits")).as("served by Redis while full").isGreaterThan(redisHits);
+
+      service.update(1, new JsonObject().put("name", "Renamed While Full")).await(5, TimeUnit.SECONDS);
+      assertThat(timedGet(1).getString("name")).isEqualTo("Renamed While Full");
+      assertThat(stats().getJsonObject("redis").getString("state")).isEqualTo("up");
+      assertThat(stats().getJsonObject("local").getLong("drops")).as("local tier drops while full").isEqualTo(drops + 1);
+    } finally {
+      config("maxmemory", "0");
+    }
+    service.get(7).await(30, TimeUnit.SECONDS);
+    await(() -> redisHas("consolidb:restaurants:id:7"), 2000);
+  }
+
+  private void config(String name, String value) throws Exception {
+    redis.send(Request.cmd(Command.CONFIG).arg("SET").arg(name).arg(value)).await(5, TimeUnit.SECONDS);
+  }
+
+  @Test
   @DisplayName("Redis refusing connections: reads fall back at once and Redis is used again when it accepts")
   void redisRefusing_fallsBackAndRecovers() throws Exception {
     proxy.refuse().await(30, TimeUnit.SECONDS);
