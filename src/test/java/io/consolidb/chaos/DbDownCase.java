@@ -35,6 +35,7 @@ final class DbDownCase implements ChaosCase {
       }
       Thread.sleep(TTL_S * 1000L + 500);
       env.pgStop("immediate");
+      long started;
       try {
         Latencies failFast = new Latencies();
         int uncachedOther = 0;
@@ -74,9 +75,8 @@ final class DbDownCase implements ChaosCase {
             .check(write.status() == 503 && write.clearFailure(), "the write did not fail with a 503 problem")
             .check(servedBeyond == 0, "entries were served beyond the max-stale bound");
       } finally {
-        env.pgStart();
+        started = PgCrashCase.startAndAwaitConnections(env);
       }
-      long started = System.currentTimeMillis();
       long back = -1;
       while (back < 0 && System.currentTimeMillis() - started < 20_000) {
         if (http.get("/api/v1/restaurants/" + (700 + System.nanoTime() % 100), Duration.ofSeconds(5)).ok()) {

@@ -26,8 +26,7 @@ final class PgCrashCase implements ChaosCase {
       env.pgStop("immediate");
       long stoppedAt = System.currentTimeMillis();
       Thread.sleep(5000);
-      env.pgStart();
-      long startedAt = System.currentTimeMillis();
+      long startedAt = startAndAwaitConnections(env);
       Thread.sleep(8000);
       writers.close();
       long backAt = writers.firstAcknowledgedAfter(startedAt);
@@ -39,5 +38,28 @@ final class PgCrashCase implements ChaosCase {
       writers.verify(env, result);
     }
     return result;
+  }
+
+  /** Starts PostgreSQL and returns when it first accepted a connection (epoch ms). */
+  static long startAndAwaitConnections(ChaosEnv env) throws Exception {
+    Thread starter = new Thread(() -> {
+      try {
+        env.pgStart();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, "pg-start");
+    starter.start();
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      try (var c = env.connect()) {
+        long at = System.currentTimeMillis();
+        starter.join(60_000);
+        return at;
+      } catch (java.sql.SQLException notYet) {
+        Thread.sleep(25);
+      }
+    }
+    throw new IllegalStateException("PostgreSQL did not accept connections within 60 s of its start");
   }
 }
