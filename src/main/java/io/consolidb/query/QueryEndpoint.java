@@ -14,6 +14,8 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.tracing.TracingPolicy;
+import io.vertx.serviceproxy.ServiceException;
+import io.vertx.serviceproxy.ServiceExceptionMessageCodec;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,6 +47,12 @@ public final class QueryEndpoint {
       bus.registerCodec(new ReplyCodec());
     } catch (IllegalStateException alreadyRegistered) {
       // a previous deployment on this Vert.x registered it; it stays, stateless, for late replies
+    }
+    try {
+      // a failure with a retry hint travels as a ServiceException (as service proxies send theirs)
+      bus.registerDefaultCodec(ServiceException.class, new ServiceExceptionMessageCodec());
+    } catch (IllegalStateException alreadyRegistered) {
+      // a service proxy handler registered it first: the same codec
     }
     return Future.all(
         bus.localConsumer(Addresses.DB_QUERY, this::onQuery).completion(),
@@ -156,7 +164,11 @@ public final class QueryEndpoint {
       message.reply(result, REPLY);
     } else {
       QueryFailure mapped = SqlFailures.execution(failure);
-      message.fail(mapped.code(), mapped.getMessage());
+      if (mapped.retryAfterSeconds() > 0) {
+        message.reply(FailureCodes.withRetryAfter(mapped.code(), mapped.getMessage(), mapped.retryAfterSeconds()));
+      } else {
+        message.fail(mapped.code(), mapped.getMessage());
+      }
     }
   }
 }
