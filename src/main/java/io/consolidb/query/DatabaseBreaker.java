@@ -74,14 +74,17 @@ final class DatabaseBreaker {
     this.metrics = metrics;
   }
 
-  /** Null while requests may go ahead; else the failure to answer at once (503 with a retry hint). */
+  /**
+   * Null while requests may go ahead; else the failure to answer at once (503 with a retry hint,
+   * marked unreachable: the request did not reach the database).
+   */
   QueryFailure refusal() {
     if (state == State.CLOSED) {
       return null;
     }
     int retryAfter = retryAfterSeconds();
     return new QueryFailure(UNAVAILABLE, "database unavailable (circuit breaker open; next check in "
-        + retryAfter + " s)", false, false, retryAfter);
+        + retryAfter + " s)", false, true, retryAfter);
   }
 
   /** An attempt reached the database and succeeded. */

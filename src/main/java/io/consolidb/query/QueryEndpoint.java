@@ -112,6 +112,16 @@ public final class QueryEndpoint {
         return new JsonObject().put("rows", rows).put("rowCount", rows.size()).put("cached", true)
             .put("durationMs", TimeUnit.NANOSECONDS.toMillis(nanos));
       }
+
+      @Override
+      public boolean unreachable(Throwable failure) {
+        return SqlFailures.execution(failure).code() == FailureCodes.UNAVAILABLE;
+      }
+
+      @Override
+      public JsonObject stale(JsonArray rows, long ageSeconds) {
+        return new QueryResult(rows, rows.size(), true, 0, true, ageSeconds).toJson();
+      }
     });
   }
 
@@ -135,13 +145,18 @@ public final class QueryEndpoint {
 
   /**
    * Runs the request's invalidation once the statement has finished, whatever its outcome (a
-   * write whose reply was lost may still have committed), and only then lets the reply go.
+   * write whose reply was lost may still have committed) unless it never reached the database,
+   * and only then lets the reply go.
    */
   private Future<JsonObject> invalidateAfter(Future<JsonObject> result, Invalidation invalidation) {
     if (invalidation == null || cache == null) {
       return result;
     }
-    return result.eventually(() -> cache.invalidate(invalidation));
+    return result.transform(done -> done.failed() && SqlFailures.execution(done.cause()).unreachable()
+        // it never reached the database (breaker open, connection refused): nothing changed, and
+        // the entries stay to be served stale during the outage
+        ? result
+        : cache.invalidate(invalidation).transform(invalidated -> result));
   }
 
   private static Invalidation invalidation(JsonObject body) {

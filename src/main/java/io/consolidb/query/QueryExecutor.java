@@ -207,7 +207,7 @@ final class QueryExecutor {
       LongFunction<Future<T>> attempt, Promise<T> result) {
     QueryFailure refused = breaker.refusal();
     if (refused != null) {
-      result.fail(refused); // open: no I/O, and no retry (the breaker's trial is the retry)
+      result.fail(number == 1 ? refused : sent(refused)); // open: no I/O, and no retry (its trial is the retry)
       return;
     }
     attempt.apply(Math.max(1, remainingMs(deadlineNanos))).onComplete(done -> {
@@ -226,8 +226,17 @@ final class QueryExecutor {
           return;
         }
       }
-      result.fail(failure);
+      result.fail(number == 1 ? failure : sent(failure));
     });
+  }
+
+  /**
+   * A request's failure after more than one attempt: {@code unreachable} no longer holds for the
+   * request as a whole (an earlier attempt may have reached the database; its invalidation must run).
+   */
+  private static QueryFailure sent(QueryFailure failure) {
+    return failure.unreachable() ? new QueryFailure(failure.code(), failure.getMessage(), failure.isTransient(), false,
+        failure.retryAfterSeconds()) : failure;
   }
 
   /** Uniform in [initial, min(max, initial·2^attempts)]: exponential growth, full jitter above the floor. */

@@ -6,8 +6,8 @@ import io.vertx.core.VertxException;
  * A query failure already translated to a {@link io.consolidb.FailureCodes} code and a message
  * that is safe to show a client (no SQL text, no parameter values). {@code transientFailure}
  * marks what a retry may cure; {@code unreachable} marks a failure to reach the database at all
- * (a connection refused, the server refusing sessions), which is what the {@link DatabaseBreaker}
- * counts; {@code retryAfterSeconds} (0: none) is the breaker's hint to the caller. No stack
+ * (a connection refused, the server refusing sessions, the breaker open), which is what the
+ * {@link DatabaseBreaker} counts and, for a whole request, means nothing it asked can have happened; {@code retryAfterSeconds} (0: none) is the breaker's hint to the caller. No stack
  * trace: it is an outcome, not a bug.
  */
 final class QueryFailure extends VertxException {
