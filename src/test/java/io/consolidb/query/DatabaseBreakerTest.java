@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.consolidb.FailureCodes;
+import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.testsupport.TestNodes;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.consolidb.testsupport.TcpProxy;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Vertx;
@@ -39,17 +42,23 @@ class DatabaseBreakerTest {
     proxy.close().await(30, TimeUnit.SECONDS);
   }
 
-  private void deploy(Vertx vertx, int failures, int openMs) {
-    QueryTestKit.deploy(vertx, QueryTestKit.config(QueryTimeoutTest.proxiedUrl(pg, proxy), new JsonObject()
-        .put("breaker", new JsonObject().put("failures", failures).put("openMs", openMs))));
+  private MeterRegistry deploy(Vertx vertx, int failures, int openMs) {
+    return TestNodes.deploy(vertx, QueryTestKit.config(QueryTimeoutTest.proxiedUrl(pg, proxy), new JsonObject()
+        .put("breaker", new JsonObject().put("failures", failures).put("openMs", openMs))), Component.QUERY)
+        .registry();
+  }
+
+  private static double gauge(MeterRegistry registry) {
+    return registry.get("consolidb.db.breaker.state").gauge().value();
   }
 
   @Test
   @DisplayName("opens after N refused connections, then fails at once with 503 and a retry hint, stays open while"
       + " its trials fail, and closes by itself once the database accepts connections again")
   void opensFailsFastAndRecovers(Vertx vertx) throws Exception {
-    deploy(vertx, 3, 1500);
+    MeterRegistry registry = deploy(vertx, 3, 1500);
     QueryClient client = QueryTestKit.client(vertx);
+    assertThat(gauge(registry)).isZero();
     client.read("warm", "SELECT 1", null).await(30, TimeUnit.SECONDS);
     proxy.refuse().await(30, TimeUnit.SECONDS);
     proxy.dropConnections();
@@ -62,6 +71,8 @@ class DatabaseBreakerTest {
     JsonObject breaker = QueryTestKit.poolState(vertx).getJsonObject("breaker");
     assertThat(breaker.getString("state")).isEqualTo("open");
     assertThat(breaker.getLong("openings")).isOne();
+    assertThat(gauge(registry)).as("open").isEqualTo(1.0);
+    assertThat(registry.get("consolidb.db.breaker.openings").counter().count()).isEqualTo(1.0);
 
     long started = System.nanoTime();
     Throwable refused = catchFailure(() -> client.read("q", "SELECT 1", null).await(30, TimeUnit.SECONDS));
@@ -94,6 +105,8 @@ class DatabaseBreakerTest {
     }
     assertThat(result).as("answered within 10 s of the database accepting again").isNotNull();
     assertThat(QueryTestKit.poolState(vertx).getJsonObject("breaker").getString("state")).isEqualTo("closed");
+    assertThat(gauge(registry)).as("closed").isZero();
+    assertThat(registry.get("consolidb.db.breaker.openings").counter().count()).isEqualTo(1.0);
   }
 
   @Test
