@@ -38,9 +38,9 @@ final class LocalTier {
       this(value, bytes, tags, ttlNanos, System.currentTimeMillis(), Long.MAX_VALUE);
     }
 
-    /** True while within its TTL. */
-    boolean fresh() {
-      return System.currentTimeMillis() < freshUntilMillis;
+    /** True while within its TTL at {@code nowMillis}. */
+    boolean fresh(long nowMillis) {
+      return nowMillis < freshUntilMillis;
     }
   }
 

@@ -102,6 +102,14 @@ public final class NodeCache {
   private final CacheSettings settings;
   /** How long past its TTL an entry is kept to answer while the database is unreachable (0: never). */
   private final long maxStaleMs;
+  /** How often {@link #nowMillis} is refreshed: how late past its TTL a local entry may still be a hit. */
+  static final long CLOCK_TICK_MS = 50;
+  /**
+   * The wall clock as the hot path reads it (only when entries outlive their TTL): a field read
+   * instead of a clock read per hit, which measured here as most of a local hit's cost.
+   */
+  private volatile long nowMillis = System.currentTimeMillis();
+  private final long clockTimer;
   private final String origin = UUID.randomUUID().toString();
   private final LocalTier local;
   private final RedisTier redis;
@@ -129,6 +137,8 @@ public final class NodeCache {
     this.vertx = vertx;
     this.settings = settings;
     this.maxStaleMs = settings.maxStaleMs();
+    this.clockTimer = maxStaleMs == 0 ? -1
+        : vertx.setPeriodic(CLOCK_TICK_MS, id -> nowMillis = System.currentTimeMillis());
     this.meters = new CacheMeters(registry);
     this.tracer = Tracing.tracer(vertx);
     this.local = settings.localEnabled() ? new LocalTier(settings.maxEntries(), settings.maxLocalBytes()) : null;
@@ -173,7 +183,7 @@ public final class NodeCache {
     // read before the tiers: an invalidation after this point voids the fill, and a stale answer
     long fence = generation.get();
     LocalTier.Entry entry = local == null ? null : local.get(key);
-    if (entry != null && entry.value() instanceof JsonArray rows && (maxStaleMs == 0 || entry.fresh())) {
+    if (entry != null && entry.value() instanceof JsonArray rows && (maxStaleMs == 0 || entry.fresh(nowMillis))) {
       meters.localHit.increment();
       span.setAttribute(LOCAL_HIT, true);
       span.setAttribute(OUTCOME, "local_hit");
@@ -542,6 +552,7 @@ public final class NodeCache {
   }
 
   Future<Void> close() {
+    vertx.cancelTimer(clockTimer);
     if (local != null) {
       local.clear();
     }
