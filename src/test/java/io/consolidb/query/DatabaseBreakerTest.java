@@ -140,6 +140,27 @@ class DatabaseBreakerTest {
   }
 
   @Test
+  @DisplayName("does not open when connections are reset under statements while the server still accepts new ones"
+      + " (backends terminated)")
+  void ignoresResetsOfAReachableServer(Vertx vertx) throws Exception {
+    deploy(vertx, 1, 60_000);
+    QueryClient client = QueryTestKit.client(vertx);
+    client.read("warm", "SELECT 1", null).await(30, TimeUnit.SECONDS);
+    for (int i = 0; i < 3; i++) {
+      var running = client.write("q", "SELECT pg_sleep(2)", null);
+      Thread.sleep(300);
+      proxy.dropConnections();
+      assertFailsWith(FailureCodes.UNAVAILABLE, () -> running.await(30, TimeUnit.SECONDS))
+          .hasMessageContaining("connection lost");
+    }
+    JsonObject breaker = QueryTestKit.poolState(vertx).getJsonObject("breaker");
+    assertThat(breaker.getString("state")).isEqualTo("closed");
+    assertThat(breaker.getLong("openings")).isZero();
+    assertThat(client.write("q", "SELECT 1 AS one", null).await(30, TimeUnit.SECONDS).firstRow().getInteger("one"))
+        .isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("with DB_BREAKER_FAILURES=0 never opens: every request tries the database")
   void offWhenZero(Vertx vertx) throws Exception {
     deploy(vertx, 0, 1000);
