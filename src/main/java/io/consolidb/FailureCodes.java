@@ -1,5 +1,6 @@
 package io.consolidb;
 
+import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
 
 /**
@@ -17,7 +18,27 @@ public final class FailureCodes {
   public static final int UNAVAILABLE = 503;
   public static final int TIMED_OUT = 504;
 
+  /**
+   * Key of a failure's debug info ({@link ServiceException#getDebugInfo()}) holding the seconds after
+   * which a retry may succeed: the database circuit breaker's next trial. HTTP answers it as
+   * {@code Retry-After}.
+   */
+  public static final String RETRY_AFTER_SECONDS = "retryAfterSeconds";
+
   private FailureCodes() {
+  }
+
+  /** The retry hint {@code failure} carries (see {@link #RETRY_AFTER_SECONDS}), or 0. */
+  public static int retryAfterSeconds(Throwable failure) {
+    return failure instanceof ServiceException e && e.getDebugInfo() != null
+        && e.getDebugInfo().getValue(RETRY_AFTER_SECONDS) instanceof Number n ? Math.max(0, n.intValue()) : 0;
+  }
+
+  /** {@code code} and {@code message} with the retry hint {@code retryAfterSeconds} (none when 0). */
+  public static ServiceException withRetryAfter(int code, String message, int retryAfterSeconds) {
+    return retryAfterSeconds > 0
+        ? new ServiceException(code, message, new JsonObject().put(RETRY_AFTER_SECONDS, retryAfterSeconds))
+        : new ServiceException(code, message);
   }
 
   public static ServiceException notFound(String message) {

@@ -41,6 +41,8 @@ final class CacheMeters {
   final Counter redisCallFailures;
   /** Redis calls refused without a round trip while its breaker was open. */
   final Counter redisRefused;
+  /** Reads answered with a value past its TTL because the database could not be reached. */
+  final Counter staleServed;
 
   CacheMeters(MeterRegistry registry) {
     localHit = requests(registry, "local", "hit");
@@ -68,6 +70,8 @@ final class CacheMeters {
     redisCallFailures = counter(registry, "consolidb.cache.redis.failures", "Redis calls that failed or timed out");
     redisRefused = counter(registry, "consolidb.cache.redis.refused",
         "Redis calls refused at once while its breaker was open");
+    staleServed = counter(registry, "consolidb.cache.stale.served",
+        "reads answered with a value past its TTL (within DB_CACHE_MAX_STALE) because PostgreSQL was unreachable");
   }
 
   private static Counter requests(MeterRegistry registry, String tier, String result) {

@@ -25,8 +25,23 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class LocalTier {
 
-  /** A cached value (never mutated once stored), its JSON size, tags and time to live. */
-  record Entry(Object value, int bytes, List<String> tags, long ttlNanos) {
+  /**
+   * A cached value (never mutated once stored), its JSON size and tags; {@code keepNanos}: how long
+   * the tier keeps it (its TTL, plus the time it may be served stale); when it was loaded from the
+   * database and until when it is fresh (epoch milliseconds, comparable across nodes through Redis).
+   */
+  record Entry(Object value, int bytes, List<String> tags, long keepNanos, long storedAtMillis,
+      long freshUntilMillis) {
+
+    /** An entry fresh for its whole stay (nothing stale is kept). */
+    Entry(Object value, int bytes, List<String> tags, long ttlNanos) {
+      this(value, bytes, tags, ttlNanos, System.currentTimeMillis(), Long.MAX_VALUE);
+    }
+
+    /** True while within its TTL at {@code nowMillis}. */
+    boolean fresh(long nowMillis) {
+      return nowMillis < freshUntilMillis;
+    }
   }
 
   private final Cache<String, Entry> cache;
@@ -50,7 +65,7 @@ final class LocalTier {
     this.cache = Caffeine.newBuilder()
         .maximumWeight(weightLimit)
         .weigher((String key, Entry entry) -> byCount ? 1 : Math.max(floor, entry.bytes()))
-        .expireAfter(Expiry.creating((String key, Entry entry) -> Duration.ofNanos(entry.ttlNanos())))
+        .expireAfter(Expiry.creating((String key, Entry entry) -> Duration.ofNanos(entry.keepNanos())))
         // prompt expiry instead of on the next access
         .scheduler(Scheduler.systemScheduler())
         // bookkeeping only: run it where the removal happens, no pool hop

@@ -66,17 +66,50 @@ public final class NodeCache {
 
     /** The result of a read answered from a tier, {@code nanos} after it started (0 for the local tier). */
     T hit(JsonArray rows, long nanos);
+
+    /**
+     * True when {@link #load} failed because the database could not be reached (503, the circuit
+     * breaker open included): only then may a stale value answer. False by default.
+     */
+    default boolean unreachable(Throwable failure) {
+      return false;
+    }
+
+    /**
+     * The result of a read answered by a value past its TTL, loaded {@code ageSeconds} ago, while
+     * the database cannot be reached. By default as a hit.
+     */
+    default T stale(JsonArray rows, long ageSeconds) {
+      return hit(rows, 0);
+    }
+  }
+
+  /** A value found in a tier with when it was loaded and until when it is fresh (epoch ms). */
+  private record Found(JsonArray rows, long storedAtMillis, long freshUntilMillis) {
+    boolean fresh(long nowMillis) {
+      return nowMillis < freshUntilMillis;
+    }
   }
 
   private static final AttributeKey<Boolean> LOCAL_HIT = AttributeKey.booleanKey("cache.local.hit");
   private static final AttributeKey<Boolean> REDIS_HIT = AttributeKey.booleanKey("cache.redis.hit");
-  /** local_hit, redis_hit, load (this read ran the query) or joined (another read's load). */
+  /** local_hit, redis_hit, load (this read ran the query), joined (another read's load) or stale. */
   private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("cache.outcome");
 
   private final Vertx vertx;
   /** consolidb's tracer when the node traces, else null. */
   private final Tracer tracer;
   private final CacheSettings settings;
+  /** How long past its TTL an entry is kept to answer while the database is unreachable (0: never). */
+  private final long maxStaleMs;
+  /** How often {@link #nowMillis} is refreshed: how late past its TTL a local entry may still be a hit. */
+  static final long CLOCK_TICK_MS = 50;
+  /**
+   * The wall clock as the hot path reads it (only when entries outlive their TTL): a field read
+   * instead of a clock read per hit, which measured here as most of a local hit's cost.
+   */
+  private volatile long nowMillis = System.currentTimeMillis();
+  private final long clockTimer;
   private final String origin = UUID.randomUUID().toString();
   private final LocalTier local;
   private final RedisTier redis;
@@ -103,6 +136,9 @@ public final class NodeCache {
       IntSupplier peers) {
     this.vertx = vertx;
     this.settings = settings;
+    this.maxStaleMs = settings.maxStaleMs();
+    this.clockTimer = maxStaleMs == 0 ? -1
+        : vertx.setPeriodic(CLOCK_TICK_MS, id -> nowMillis = System.currentTimeMillis());
     this.meters = new CacheMeters(registry);
     this.tracer = Tracing.tracer(vertx);
     this.local = settings.localEnabled() ? new LocalTier(settings.maxEntries(), settings.maxLocalBytes()) : null;
@@ -144,29 +180,62 @@ public final class NodeCache {
   }
 
   private <T> Future<T> readThrough(String key, CacheSpec spec, Loader<T> loader, Span span) {
-    JsonArray cached = localRows(key);
-    if (local != null) {
-      span.setAttribute(LOCAL_HIT, cached != null);
-    }
-    if (cached != null) {
-      span.setAttribute(OUTCOME, "local_hit");
-      return Future.succeededFuture(loader.hit(cached, 0)); // a local hit takes well under a millisecond
-    }
-    long started = System.nanoTime();
-    // read before Redis and the database: an invalidation after this point voids the fill
+    // read before the tiers: an invalidation after this point voids the fill, and a stale answer
     long fence = generation.get();
+    LocalTier.Entry entry = local == null ? null : local.get(key);
+    if (entry != null && entry.value() instanceof JsonArray rows && (maxStaleMs == 0 || entry.fresh(nowMillis))) {
+      meters.localHit.increment();
+      span.setAttribute(LOCAL_HIT, true);
+      span.setAttribute(OUTCOME, "local_hit");
+      return Future.succeededFuture(loader.hit(rows, 0)); // a local hit takes well under a millisecond
+    }
+    if (local != null) {
+      meters.localMiss.increment();
+      span.setAttribute(LOCAL_HIT, false);
+    }
+    // past its TTL: refreshed by a load, and kept in case the database cannot be reached
+    Found localStale = entry != null && entry.value() instanceof JsonArray rows
+        ? new Found(rows, entry.storedAtMillis(), entry.freshUntilMillis()) : null;
+    long started = System.nanoTime();
     int ttl = spec.ttlSeconds() == null ? settings.ttlSeconds() : spec.ttlSeconds();
     // Redis hits are not coalesced: a GET costs what joining a load would, and a hit is the common case
     return remoteRows(key, ttl, spec.tags(), fence).compose(remote -> {
+      boolean remoteFresh = remote != null && remote.fresh(System.currentTimeMillis());
       if (redis != null) {
-        span.setAttribute(REDIS_HIT, remote != null);
+        span.setAttribute(REDIS_HIT, remoteFresh);
       }
-      if (remote != null) {
+      if (remoteFresh) {
         span.setAttribute(OUTCOME, "redis_hit");
-        return Future.succeededFuture(loader.hit(remote, System.nanoTime() - started));
+        return Future.succeededFuture(loader.hit(remote.rows(), System.nanoTime() - started));
       }
-      return load(key, loader, ttl, spec.tags(), fence, span);
+      Future<T> loaded = load(key, loader, ttl, spec.tags(), fence, span);
+      Found stale = newer(localStale, remote);
+      return stale == null ? loaded : loaded.recover(failure -> staleOr(failure, stale, loader, fence, span));
     });
+  }
+
+  /**
+   * {@code stale} instead of the failed load when the database could not be reached, the value is
+   * no more than {@code DB_CACHE_MAX_STALE} past its TTL, and no invalidation ran since the read
+   * started (an invalidated value is never served, stale or not).
+   */
+  private <T> Future<T> staleOr(Throwable failure, Found stale, Loader<T> loader, long fence, Span span) {
+    long now = System.currentTimeMillis();
+    if (!loader.unreachable(failure) || generation.get() != fence || now > stale.freshUntilMillis() + maxStaleMs) {
+      return Future.failedFuture(failure);
+    }
+    meters.staleServed.increment();
+    span.setAttribute(OUTCOME, "stale");
+    long age = stale.storedAtMillis() == ValueCodec.UNKNOWN ? 0 : Math.max(0, (now - stale.storedAtMillis()) / 1000);
+    return Future.succeededFuture(loader.stale(stale.rows(), age));
+  }
+
+  /** The more recently loaded of two stale candidates (either may be null). */
+  private static Found newer(Found a, Found b) {
+    if (a == null || b == null) {
+      return a == null ? b : a;
+    }
+    return b.storedAtMillis() > a.storedAtMillis() ? b : a;
   }
 
   /** The database load of {@code key}, or the one already running for it (stampede protection). */
@@ -218,20 +287,6 @@ public final class NodeCache {
     return here.future();
   }
 
-  /** The rows held by the local tier under {@code key}, counted as a local hit or miss; else null. */
-  private JsonArray localRows(String key) {
-    if (local == null) {
-      return null;
-    }
-    LocalTier.Entry entry = local.get(key);
-    if (entry != null && entry.value() instanceof JsonArray rows) {
-      meters.localHit.increment();
-      return rows;
-    }
-    meters.localMiss.increment();
-    return null;
-  }
-
   /** The local tier's value of {@code key} (not counted): for tests and tools. */
   public Object peekLocal(String key) {
     LocalTier.Entry entry = local == null ? null : local.get(key);
@@ -239,10 +294,12 @@ public final class NodeCache {
   }
 
   /**
-   * The rows from Redis, or null when Redis does not have them, is off, down or too slow. A
-   * Redis hit lands in the local tier too, unless an invalidation happened since {@code fence}.
+   * The rows from Redis with their stamp, or null when Redis does not have them, is off, down or
+   * too slow. A fresh Redis hit lands in the local tier too (keeping its stamp), unless an
+   * invalidation happened since {@code fence}; a stale one is only handed back (a fallback if the
+   * load fails), counted as a miss.
    */
-  private Future<JsonArray> remoteRows(String key, int ttlSeconds, List<String> tags, long fence) {
+  private Future<Found> remoteRows(String key, int ttlSeconds, List<String> tags, long fence) {
     if (redis == null) {
       return Future.succeededFuture();
     }
@@ -272,9 +329,17 @@ public final class NodeCache {
         meters.redisMiss.increment(); // another kind of value under this key: not ours to serve
         return Future.succeededFuture();
       }
+      Found found = new Found(rows, decoded.storedAtMillis(), decoded.freshUntilMillis());
+      long now = System.currentTimeMillis();
+      if (!found.fresh(now)) {
+        meters.redisMiss.increment();
+        return Future.succeededFuture(found);
+      }
       meters.redisHit.increment();
-      putLocal(key, rows, decoded.jsonBytes(), ttlSeconds, tags, fence);
-      return Future.succeededFuture(rows);
+      long freshMs = decoded.freshUntilMillis() == Long.MAX_VALUE
+          ? TimeUnit.SECONDS.toMillis(ttlSeconds) : decoded.freshUntilMillis() - now;
+      putLocal(key, rows, decoded.jsonBytes(), tags, fence, decoded.storedAtMillis(), now + freshMs, freshMs);
+      return Future.succeededFuture(found);
     });
   }
 
@@ -284,16 +349,19 @@ public final class NodeCache {
    */
   private void fill(String key, JsonArray value, int ttlSeconds, List<String> tags, long fence) {
     Buffer json = Json.encodeToBuffer(value);
-    if (!putLocal(key, value, json.length(), ttlSeconds, tags, fence)) {
+    long now = System.currentTimeMillis();
+    long ttlMs = TimeUnit.SECONDS.toMillis(ttlSeconds);
+    if (!putLocal(key, value, json.length(), tags, fence, now, now + ttlMs, ttlMs)) {
       return;
     }
     if (redis != null && redis.up()) {
-      ValueCodec.Encoded encoded = codec.encode(json);
+      ValueCodec.Encoded encoded = codec.encode(json, now, now + ttlMs);
       if (encoded.compressed()) {
         meters.compressedValues.increment();
         meters.bytesSaved.increment(encoded.saved());
       }
-      redis.put(key, encoded.stored(), TimeUnit.SECONDS.toMillis(ttlSeconds), tags).onComplete(done -> {
+      // kept past its TTL as long as it may be served stale: the stamp tells every node it is stale
+      redis.put(key, encoded.stored(), ttlMs + maxStaleMs, tags).onComplete(done -> {
         if (done.succeeded() && generation.get() != fence) {
           // an invalidation ran while the SET was on its way and may have been executed before
           // it: take the value back out (the invalidation also repeats itself, see invalidate)
@@ -305,7 +373,12 @@ public final class NodeCache {
     }
   }
 
-  private boolean putLocal(String key, Object value, int bytes, int ttlSeconds, List<String> tags, long fence) {
+  /**
+   * Stores {@code value} in the local tier for its remaining fresh time {@code freshMs} plus the
+   * time it may be served stale, unless an invalidation happened since {@code fence}.
+   */
+  private boolean putLocal(String key, Object value, int bytes, List<String> tags, long fence,
+      long storedAtMillis, long freshUntilMillis, long freshMs) {
     ReentrantReadWriteLock.ReadLock lock = fillLock.readLock();
     lock.lock();
     try {
@@ -313,7 +386,8 @@ public final class NodeCache {
         return false;
       }
       if (local != null) {
-        local.put(key, new LocalTier.Entry(value, bytes, tags, TimeUnit.SECONDS.toNanos(ttlSeconds)));
+        local.put(key, new LocalTier.Entry(value, bytes, tags, TimeUnit.MILLISECONDS.toNanos(freshMs + maxStaleMs),
+            storedAtMillis, freshUntilMillis));
       }
       return true;
     } finally {
@@ -478,6 +552,7 @@ public final class NodeCache {
   }
 
   Future<Void> close() {
+    vertx.cancelTimer(clockTimer);
     if (local != null) {
       local.clear();
     }

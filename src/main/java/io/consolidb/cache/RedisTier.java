@@ -101,7 +101,10 @@ final class RedisTier {
         .map(response -> response == null ? null : response.toBuffer());
   }
 
-  /** Stores a value with its TTL and adds its key to its tags' sets, in one round trip. */
+  /**
+   * Stores a value for {@code ttlMs} (its TTL plus the time it may be served stale: the value's
+   * stamp says when it stops being fresh) and adds its key to its tags' sets, in one round trip.
+   */
   Future<Void> put(String key, Buffer stored, long ttlMs, List<String> tags) {
     String redisKey = prefix + key;
     List<Request> batch = new ArrayList<>(1 + 2 * tags.size());

@@ -18,10 +18,13 @@ package io.consolidb.config;
  *                                 bytes of encoded JSON (parsed values take several times that in
  *                                 the heap); whichever of this and {@code maxEntries} is reached
  *                                 first bounds the tier
+ * @param maxStaleSeconds          {@code DB_CACHE_MAX_STALE}: how long past its TTL an entry is
+ *                                 kept to be served (marked stale) while PostgreSQL is
+ *                                 unreachable; 0 = never serve stale
  */
 public record CacheSettings(boolean enabled, int ttlSeconds, int maxEntries, boolean localEnabled,
     int compressThresholdBytes, String keyPrefix, int breakerFailures, double breakerOpenSeconds,
-    int maxLocalBytes) {
+    int maxLocalBytes, int maxStaleSeconds) {
 
   static CacheSettings fromJson(ConfigSection cache) {
     String prefix = cache.string("keyPrefix", "consolidb:");
@@ -34,7 +37,12 @@ public record CacheSettings(boolean enabled, int ttlSeconds, int maxEntries, boo
         cache.integer("maxEntries", 10_000, 1), cache.bool("localEnabled", true),
         cache.integer("compressThresholdBytes", 1024, 0), prefix,
         breaker.integer("failures", 3, 1), breaker.positive("openSeconds", 5),
-        cache.integer("maxLocalBytes", 16 << 20, 1024));
+        cache.integer("maxLocalBytes", 16 << 20, 1024), cache.integer("maxStaleSeconds", 120, 0));
+  }
+
+  /** How long past its TTL an entry may still be served while the database is unreachable. */
+  public long maxStaleMs() {
+    return maxStaleSeconds * 1000L;
   }
 
   public long breakerOpenMs() {

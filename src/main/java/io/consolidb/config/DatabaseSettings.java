@@ -10,6 +10,11 @@ import java.util.concurrent.TimeUnit;
  * PostgreSQL access settings. The seed's pool variables map as HikariCP/SQLAlchemy users expect:
  * {@code DB_POOL_SIZE + DB_MAX_OVERFLOW} is the pool's max size, {@code DB_POOL_TIMEOUT} the
  * acquire timeout and {@code DB_POOL_RECYCLE} the max connection lifetime.
+ *
+ * <p>{@code breakerFailures} ({@code DB_BREAKER_FAILURES}): consecutive attempts that could not
+ * reach the database (connection refused, the server refusing sessions) that open the circuit
+ * breaker; 0 = no breaker. {@code breakerOpenMs} ({@code DB_BREAKER_OPEN_MS}): how long it stays
+ * open before a background trial connection.
  */
 public record DatabaseSettings(
     String url,
@@ -29,7 +34,9 @@ public record DatabaseSettings(
     int retryMaxBackoffMs,
     boolean migrate,
     boolean seedDemoData,
-    int demoRestaurants) {
+    int demoRestaurants,
+    int breakerFailures,
+    int breakerOpenMs) {
 
   /** The name of the node's pool: the {@code pool_name} label of the Vert.x pool metrics. */
   public static final String POOL_NAME = "consolidb";
@@ -62,7 +69,9 @@ public record DatabaseSettings(
         retry.integer("maxBackoffMs", 500, 0),
         db.bool("migrate", true),
         db.bool("seedDemoData", false),
-        db.integer("demoRestaurants", 10000, 0));
+        db.integer("demoRestaurants", 10000, 0),
+        db.section("breaker").integer("failures", 5, 0),
+        db.section("breaker").integer("openMs", 2000, 1));
     settings.validateUrl(db);
     return settings;
   }

@@ -186,7 +186,19 @@ final class HealthProbes {
     return poolState().transform(state -> {
       JsonObject pool = state.succeeded() ? state.result() : null;
       boolean saturated = pool != null && pool.getInteger("active", 0) >= pool.getInteger("max_size", Integer.MAX_VALUE);
-      return saturated ? throughDedicatedConnection() : throughPool();
+      JsonObject breaker = pool == null ? null : pool.getJsonObject("breaker");
+      if (breaker != null && !"closed".equals(breaker.getString("state"))) {
+        // every request fails at once meanwhile: the breaker's own trial is the round trip
+        return Future.succeededFuture(Status.KO(new JsonObject()
+            .put("reason", "circuit breaker open: the database could not be reached; next trial in "
+                + breaker.getInteger("retry_after_seconds", 1) + " s")
+            .put("breaker", breaker)));
+      }
+      Future<Status> checked = saturated ? throughDedicatedConnection() : throughPool();
+      return breaker == null ? checked : checked.map(status -> {
+        status.getData().put("breaker", breaker);
+        return status;
+      });
     });
   }
 

@@ -19,6 +19,8 @@ final class Problem extends RuntimeException {
   private final List<String> parameters;
   /** Per-item errors of a refused batch ({@code [{index, parameter, reason}]}), or null. */
   private final JsonArray errors;
+  /** Seconds a client should wait before retrying (the {@code Retry-After} header); 0 = no hint. */
+  private int retryAfterSeconds;
 
   Problem(int status, String detail, List<String> parameters) {
     this(status, detail, parameters, null);
@@ -41,6 +43,16 @@ final class Problem extends RuntimeException {
 
   int status() {
     return status;
+  }
+
+  /** This problem with a retry hint (0: none); set while the problem is built, before it is sent. */
+  Problem retryAfter(int seconds) {
+    this.retryAfterSeconds = seconds;
+    return this;
+  }
+
+  int retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   String detail() {

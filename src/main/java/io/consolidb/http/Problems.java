@@ -55,7 +55,8 @@ final class Problems {
       if (FailureCodes.isDomainCode(code)) {
         List<String> parameters = code == FailureCodes.INVALID_INPUT
             ? parameters(reply, parameterNames) : List.of();
-        return new Problem(code, clip(renamed(reply, parameterNames)), parameters, errors(reply));
+        return new Problem(code, clip(renamed(reply, parameterNames)), parameters, errors(reply))
+            .retryAfter(FailureCodes.retryAfterSeconds(reply));
       }
     }
     if (failure instanceof ReplyException reply) {
@@ -78,7 +79,10 @@ final class Problems {
       return;
     }
     response.setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE);
-    if (problem.status() == FailureCodes.BUSY) {
+    if (problem.retryAfterSeconds() > 0) {
+      // the database circuit breaker is open: the seconds until its next trial
+      response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(problem.retryAfterSeconds()));
+    } else if (problem.status() == FailureCodes.BUSY) {
       response.putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
     }
     response.putHeader(HttpHeaders.CACHE_CONTROL, "no-store")

@@ -62,7 +62,8 @@ final class Routes {
   }
 
   /**
-   * Answers a service result; a read's cache mark becomes the {@code X-Cache} header.
+   * Answers a service result; a read's cache mark becomes the {@code X-Cache} header, and a stale
+   * one's age the {@code Age} header.
    *
    * @param names the service's parameter names as this route calls them, for a failure
    *     (see {@link Problems#fromFailure})
@@ -72,6 +73,10 @@ final class Routes {
           CachedRead.Outcome outcome = CachedRead.outcome(body);
           if (outcome != null) {
             ctx.response().putHeader("X-Cache", outcome.name());
+            if (outcome == CachedRead.Outcome.STALE) {
+              // the database is unreachable: how long ago this was read from it (RFC 9111 5.1)
+              ctx.response().putHeader(HttpHeaders.AGE, Long.toString(CachedRead.ageSeconds(body)));
+            }
           }
           json(ctx, status, body);
         })

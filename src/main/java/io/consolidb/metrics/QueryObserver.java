@@ -2,6 +2,7 @@ package io.consolidb.metrics;
 
 import io.consolidb.query.QueryMetrics;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,7 +29,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code consolidb.db.slow.queries} {operation}: slower than {@code DB_SLOW_QUERY_THRESHOLD};
  *   <li>{@code consolidb.db.errors} {sqlstate_class}: the two-character SQLSTATE class, or
  *       {@code timeout}, {@code pool} (no connection free), {@code connection} (database
- *       unreachable) or {@code other} when the failure carries no SQLSTATE.
+ *       unreachable) or {@code other} when the failure carries no SQLSTATE;
+ *   <li>{@code consolidb.db.breaker.state}: the database circuit breaker, 0 closed, 1 open,
+ *       2 half-open (a trial in flight);
+ *   <li>{@code consolidb.db.breaker.openings}: how often it opened.
  * </ul>
  *
  * Operation names are the bounded names callers send ({@code restaurants.near}); a request
@@ -64,6 +69,8 @@ public final class QueryObserver implements QueryMetrics {
   private final Map<String, OperationMeters> operations = new HashMap<>();
   private final Map<String, Counter> errors = new HashMap<>();
   private boolean warnedAboutCap;
+  private final AtomicInteger breakerState = new AtomicInteger();
+  private final Counter breakerOpenings;
 
   /**
    * @param registry the node's registry
@@ -76,6 +83,21 @@ public final class QueryObserver implements QueryMetrics {
     this.recording = recording;
     this.stats = stats;
     this.slowThresholdNanos = TimeUnit.MILLISECONDS.toNanos(slowThresholdMs);
+    Gauge.builder("consolidb.db.breaker.state", breakerState, AtomicInteger::get)
+        .description("The database circuit breaker: 0 closed, 1 open (requests fail at once), 2 half-open (trial)")
+        .register(registry);
+    this.breakerOpenings = Counter.builder("consolidb.db.breaker.openings")
+        .description("Times the database circuit breaker opened").register(registry);
+  }
+
+  @Override
+  public void breakerOpened() {
+    breakerOpenings.increment();
+  }
+
+  @Override
+  public void breakerState(int state) {
+    breakerState.set(state);
   }
 
   @Override

@@ -103,6 +103,16 @@ public final class QueryClient {
       public QueryResult hit(JsonArray rows, long nanos) {
         return new QueryResult(rows, rows.size(), true, TimeUnit.NANOSECONDS.toMillis(nanos));
       }
+
+      @Override
+      public boolean unreachable(Throwable failure) {
+        return failure instanceof ReplyException reply && reply.failureCode() == FailureCodes.UNAVAILABLE;
+      }
+
+      @Override
+      public QueryResult stale(JsonArray rows, long ageSeconds) {
+        return new QueryResult(rows, rows.size(), true, 0, true, ageSeconds);
+      }
     });
   }
 

@@ -14,6 +14,8 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.tracing.TracingPolicy;
+import io.vertx.serviceproxy.ServiceException;
+import io.vertx.serviceproxy.ServiceExceptionMessageCodec;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,6 +47,12 @@ public final class QueryEndpoint {
       bus.registerCodec(new ReplyCodec());
     } catch (IllegalStateException alreadyRegistered) {
       // a previous deployment on this Vert.x registered it; it stays, stateless, for late replies
+    }
+    try {
+      // a failure with a retry hint travels as a ServiceException (as service proxies send theirs)
+      bus.registerDefaultCodec(ServiceException.class, new ServiceExceptionMessageCodec());
+    } catch (IllegalStateException alreadyRegistered) {
+      // a service proxy handler registered it first: the same codec
     }
     return Future.all(
         bus.localConsumer(Addresses.DB_QUERY, this::onQuery).completion(),
@@ -104,6 +112,16 @@ public final class QueryEndpoint {
         return new JsonObject().put("rows", rows).put("rowCount", rows.size()).put("cached", true)
             .put("durationMs", TimeUnit.NANOSECONDS.toMillis(nanos));
       }
+
+      @Override
+      public boolean unreachable(Throwable failure) {
+        return SqlFailures.execution(failure).code() == FailureCodes.UNAVAILABLE;
+      }
+
+      @Override
+      public JsonObject stale(JsonArray rows, long ageSeconds) {
+        return new QueryResult(rows, rows.size(), true, 0, true, ageSeconds).toJson();
+      }
     });
   }
 
@@ -127,13 +145,18 @@ public final class QueryEndpoint {
 
   /**
    * Runs the request's invalidation once the statement has finished, whatever its outcome (a
-   * write whose reply was lost may still have committed), and only then lets the reply go.
+   * write whose reply was lost may still have committed) unless it never reached the database,
+   * and only then lets the reply go.
    */
   private Future<JsonObject> invalidateAfter(Future<JsonObject> result, Invalidation invalidation) {
     if (invalidation == null || cache == null) {
       return result;
     }
-    return result.eventually(() -> cache.invalidate(invalidation));
+    return result.transform(done -> done.failed() && SqlFailures.execution(done.cause()).unreachable()
+        // it never reached the database (breaker open, connection refused): nothing changed, and
+        // the entries stay to be served stale during the outage
+        ? result
+        : cache.invalidate(invalidation).transform(invalidated -> result));
   }
 
   private static Invalidation invalidation(JsonObject body) {
@@ -156,7 +179,11 @@ public final class QueryEndpoint {
       message.reply(result, REPLY);
     } else {
       QueryFailure mapped = SqlFailures.execution(failure);
-      message.fail(mapped.code(), mapped.getMessage());
+      if (mapped.retryAfterSeconds() > 0) {
+        message.reply(FailureCodes.withRetryAfter(mapped.code(), mapped.getMessage(), mapped.retryAfterSeconds()));
+      } else {
+        message.fail(mapped.code(), mapped.getMessage());
+      }
     }
   }
 }

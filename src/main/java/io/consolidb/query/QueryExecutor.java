@@ -48,11 +48,13 @@ final class QueryExecutor {
   private final QueryMetrics observer;
   /** Null when lookups use the pool ({@code DB_POOL_PIPELINED=0}). */
   private final PipelinedLookups lookups;
+  private final DatabaseBreaker breaker;
   private boolean unavailable;
 
   QueryExecutor(Vertx vertx, Pool pool, PipelinedLookups lookups, DatabaseSettings settings, QueryMetrics metrics,
-      long cancelGraceMs) {
+      long cancelGraceMs, DatabaseBreaker breaker) {
     this.vertx = vertx;
+    this.breaker = breaker;
     this.pool = pool;
     this.lookups = lookups;
     this.settings = settings;
@@ -63,8 +65,9 @@ final class QueryExecutor {
     this.observer = metrics;
   }
 
+  /** The pool's state with the circuit breaker's ({@code breaker}). */
   JsonObject poolState() {
-    return state.toJson(pool);
+    return state.toJson(pool).put("breaker", breaker.toJson());
   }
 
   /**
@@ -190,7 +193,8 @@ final class QueryExecutor {
    * Runs {@code attempt} until it succeeds, fails for good, or the deadline leaves no room: a
    * request marked read-only or idempotent is retried after a transient failure (connection
    * lost, 40001, 40P01, 57P03), at most {@code retryMaxAttempts} times in all, with exponential
-   * backoff and jitter. Each attempt gets only the time that remains.
+   * backoff and jitter. Each attempt gets only the time that remains. While the
+   * {@link DatabaseBreaker} is open no attempt starts: the request fails at once.
    */
   private <T> Future<T> withRetries(long deadlineNanos, boolean retryable, String[] names,
       LongFunction<Future<T>> attempt) {
@@ -201,12 +205,19 @@ final class QueryExecutor {
 
   private <T> void attempt(int number, long deadlineNanos, boolean retryable, String[] names,
       LongFunction<Future<T>> attempt, Promise<T> result) {
+    QueryFailure refused = breaker.refusal();
+    if (refused != null) {
+      result.fail(number == 1 ? refused : sent(refused)); // open: no I/O, and no retry (its trial is the retry)
+      return;
+    }
     attempt.apply(Math.max(1, remainingMs(deadlineNanos))).onComplete(done -> {
       if (done.succeeded()) {
+        breaker.succeeded();
         result.complete(done.result());
         return;
       }
       QueryFailure failure = SqlFailures.execution(done.cause(), names);
+      breaker.failed(failure);
       if (retryable && failure.isTransient() && number < settings.retryMaxAttempts()) {
         long delay = backoffMs(number);
         if (remainingMs(deadlineNanos) > delay) {
@@ -215,8 +226,17 @@ final class QueryExecutor {
           return;
         }
       }
-      result.fail(failure);
+      result.fail(number == 1 ? failure : sent(failure));
     });
+  }
+
+  /**
+   * A request's failure after more than one attempt: {@code unreachable} no longer holds for the
+   * request as a whole (an earlier attempt may have reached the database; its invalidation must run).
+   */
+  private static QueryFailure sent(QueryFailure failure) {
+    return failure.unreachable() ? new QueryFailure(failure.code(), failure.getMessage(), failure.isTransient(), false,
+        failure.retryAfterSeconds()) : failure;
   }
 
   /** Uniform in [initial, min(max, initial·2^attempts)]: exponential growth, full jitter above the floor. */

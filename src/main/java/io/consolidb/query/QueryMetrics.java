@@ -28,4 +28,12 @@ public interface QueryMetrics {
    */
   void record(String operation, long elapsedNanos, int failureCode, String failureMessage,
       Supplier<String> normalizedSql, String pgSql);
+
+  /** The database circuit breaker opened (its count of openings). */
+  default void breakerOpened() {
+  }
+
+  /** The database circuit breaker's state changed: 0 closed, 1 open, 2 half-open (a trial in flight). */
+  default void breakerState(int state) {
+  }
 }

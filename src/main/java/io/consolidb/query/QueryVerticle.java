@@ -5,7 +5,9 @@ import io.consolidb.config.DatabaseSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,9 @@ public final class QueryVerticle extends VerticleBase {
   private final QueryEndpoint endpoint;
   private Pool pool;
   private PipelinedLookups lookups;
+  private DatabaseBreaker breaker;
+  /** The breaker's trial connection, while one is being opened (at most one at a time). */
+  private Future<PgConnection> trialConnecting;
 
   public QueryVerticle(DatabaseSettings settings, QueryMetrics metrics, QueryEndpoint endpoint) {
     this.settings = settings;
@@ -50,15 +55,40 @@ public final class QueryVerticle extends VerticleBase {
           .using(vertx)
           .build(), Math.round(settings.poolTimeoutSeconds() * 1000));
     }
-    QueryExecutor executor = new QueryExecutor(vertx, pool, lookups, settings, metrics, QueryExecutor.CANCEL_GRACE_MS);
+    breaker = new DatabaseBreaker(vertx, settings.breakerFailures(), settings.breakerOpenMs(), this::trial, metrics);
+    QueryExecutor executor = new QueryExecutor(vertx, pool, lookups, settings, metrics, QueryExecutor.CANCEL_GRACE_MS,
+        breaker);
     LOG.info("query service: pool {} of up to {} connections, {} more pipelined for lookups, to {}",
         DatabaseSettings.POOL_NAME, settings.poolOptions().getMaxSize(), settings.pipelinedConnections(),
         settings.maskedUrl());
     return endpoint.serve(vertx.eventBus(), executor);
   }
 
+  /**
+   * The breaker's trial: {@code SELECT 1} on a fresh connection of its own (not the pool's: a pooled
+   * connection opened before the outage proves nothing), within the query timeout. The connection
+   * is closed whatever happens, even when it arrives after the timeout; a connect attempt still
+   * pending from the previous trial (a host that drops packets) fails this one rather than adding
+   * another.
+   */
+  private Future<?> trial() {
+    if (trialConnecting != null) {
+      return Future.failedFuture("the previous trial connection is still pending");
+    }
+    Future<PgConnection> connecting = PgConnection.connect(vertx, settings.connectOptions());
+    trialConnecting = connecting;
+    Future<?> answered = connecting.compose(conn -> conn.query("SELECT 1").execute())
+        .timeout(settings.queryTimeoutMs(), TimeUnit.MILLISECONDS);
+    connecting.compose(conn -> answered.transform(done -> conn.close()))
+        .onComplete(closed -> trialConnecting = null);
+    return answered;
+  }
+
   @Override
   public Future<?> stop() {
+    if (breaker != null) {
+      breaker.stop();
+    }
     Future<Void> lookupsClosed = lookups == null ? Future.succeededFuture() : lookups.close();
     return pool == null ? lookupsClosed : Future.join(lookupsClosed, pool.close());
   }

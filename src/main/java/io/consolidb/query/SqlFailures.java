@@ -31,6 +31,10 @@ import java.util.regex.Pattern;
  *   <tr><td>connection refused/reset/closed, 08xxx, 57P01-57P03, 53300</td><td>503</td><td>yes</td></tr>
  * </table>
  *
+ * Of the 503s, those that mean no session could be opened (refused, connect timeout, any refusal
+ * while connecting, 53300, 57P03) are marked {@link QueryFailure#unreachable()}: the circuit
+ * breaker counts only these.
+ *
  * 40001/40P01 answer 409 rather than 503: the database is healthy, the statement lost a race with
  * another transaction and the caller may run it again; 503 would read as an outage.
  */
@@ -73,9 +77,14 @@ final class SqlFailures {
       // the server refused the session: authentication, unknown database, too many connections, starting up
       String state = pg.getSqlState();
       boolean retry = "57P03".equals(state) || "53300".equals(state) || state != null && state.startsWith("08");
-      return new QueryFailure(UNAVAILABLE, "database refused the connection (SQLSTATE " + state + ")", retry);
+      return new QueryFailure(UNAVAILABLE, "database refused the connection (SQLSTATE " + state + ")", retry, true, 0);
     }
-    return new QueryFailure(UNAVAILABLE, "database unreachable", true);
+    return unreachable();
+  }
+
+  /** No connection could be opened (refused, connect timeout): the database is out of reach. */
+  static QueryFailure unreachable() {
+    return new QueryFailure(UNAVAILABLE, "database unreachable", true, true, 0);
   }
 
   /** Why a statement failed on an acquired connection. */
@@ -96,6 +105,9 @@ final class SqlFailures {
     }
     if (failure instanceof TransactionRollbackException) {
       return new QueryFailure(CONFLICT, "transaction rolled back by the database");
+    }
+    if (isConnectFailure(failure)) {
+      return unreachable(); // a pipelined client connects when a statement needs it
     }
     if (isConnectionLost(failure)) {
       return new QueryFailure(UNAVAILABLE, "database connection lost", true);
@@ -150,9 +162,9 @@ final class SqlFailures {
       case "57P02":
         return new QueryFailure(UNAVAILABLE, "database server shutting down" + where, true);
       case "57P03":
-        return new QueryFailure(UNAVAILABLE, "database server not accepting connections yet" + where, true);
+        return new QueryFailure(UNAVAILABLE, "database server not accepting connections yet" + where, true, true, 0);
       case "53300":
-        return new QueryFailure(UNAVAILABLE, "database server has too many connections" + where, true);
+        return new QueryFailure(UNAVAILABLE, "database server has too many connections" + where, true, true, 0);
       case "42601":
         return new QueryFailure(INVALID_INPUT, "SQL syntax error" + where);
       case "42P01":
@@ -196,6 +208,20 @@ final class SqlFailures {
       case "57" -> new QueryFailure(UNAVAILABLE, "database operator intervention" + where);
       default -> new QueryFailure(UNAVAILABLE, "database error" + where);
     };
+  }
+
+  /**
+   * A connection that could not be opened (refused, connect timeout), wherever in the cause chain
+   * it hides. Unlike a connection lost on the way (reset, closed), which also happens to a healthy
+   * server whose backends were terminated, this means the server cannot be reached now.
+   */
+  static boolean isConnectFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ConnectException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Refused, reset or closed connections, wherever in the cause chain they hide. */

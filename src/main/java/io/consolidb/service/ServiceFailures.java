@@ -70,6 +70,7 @@ public final class ServiceFailures {
           failure == null ? "no cause" : failure.getClass().getSimpleName());
       return Future.failedFuture(new ServiceException(-1, "unexpected failure in the " + service));
     }
-    return Future.failedFuture(new ServiceException(code, message));
+    // the breaker's hint (when the next trial is due) is kept: HTTP answers it as Retry-After
+    return Future.failedFuture(FailureCodes.withRetryAfter(code, message, FailureCodes.retryAfterSeconds(failure)));
   }
 }

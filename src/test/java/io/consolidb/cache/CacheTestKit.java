@@ -35,6 +35,7 @@ final class CacheTestKit {
         .put("ttlSeconds", 60)
         .put("keyPrefix", prefix)
         .put("compressThresholdBytes", 1024)
+        .put("maxStaleSeconds", 0) // entries go at their TTL; StaleOnOutageTest sets its own
         .put("breaker", new JsonObject().put("failures", 3).put("openSeconds", 0.5)));
     return config;
   }

@@ -290,7 +290,8 @@ class CachedQueryTest {
     QueryResult original = queries.readCached("test", sql, null, spec).await(30, TimeUnit.SECONDS);
     awaitRedis("big:value"); // the fill's SET follows the reply
     Response stored = redis.send(Request.cmd(Command.GET).arg(prefix + "big:value")).await(30, TimeUnit.SECONDS);
-    assertThat(stored.toBuffer().getByte(0)).isEqualTo((byte) 'L');
+    assertThat(stored.toBuffer().getByte(0)).as("stamped with its load and freshness times").isEqualTo((byte) 'S');
+    assertThat(stored.toBuffer().getByte(1 + 2 * Long.BYTES)).isEqualTo((byte) 'L');
     JsonObject compression = stats().getJsonObject("compression");
     assertThat(compression.getLong("compressed_values")).isEqualTo(1);
     assertThat(stats().getLong("bytes_saved")).isGreaterThan(original.rows().encode().length() / 2);

@@ -54,6 +54,20 @@ class SettingsBoundariesTest {
   }
 
   @Test
+  void breakerAndMaxStale_zeroTurnsThemOffAndNegativesAreRefused() {
+    DatabaseSettings defaults = TestSettings.load("CONSOLIDB_ENV", "development").database();
+    assertThat(defaults.breakerFailures()).isEqualTo(5);
+    assertThat(defaults.breakerOpenMs()).isEqualTo(2000);
+    assertThat(load("DB_BREAKER_FAILURES", "0").database().breakerFailures()).isZero();
+    refused("DB_BREAKER_FAILURES", "-1", "database.breaker.failures");
+    assertThat(load("DB_BREAKER_OPEN_MS", "1").database().breakerOpenMs()).isEqualTo(1);
+    refused("DB_BREAKER_OPEN_MS", "0", "database.breaker.openMs");
+    assertThat(load("DB_CACHE_MAX_STALE", "0").cache().maxStaleMs()).isZero();
+    assertThat(load("DB_CACHE_MAX_STALE", "30").cache().maxStaleMs()).isEqualTo(30_000);
+    refused("DB_CACHE_MAX_STALE", "-1", "cache.maxStaleSeconds");
+  }
+
+  @Test
   void cacheKeyPrefix_globCharactersRefused() {
     assertThat(load("DB_CACHE_KEY_PREFIX", "app:").cache().keyPrefix()).isEqualTo("app:");
     refused("DB_CACHE_KEY_PREFIX", "app*", "cache.keyPrefix");

@@ -108,6 +108,38 @@ class HealthFaultTest {
   }
 
   @Test
+  @DisplayName("database refused until the circuit breaker opens: the database check says so with the seconds"
+      + " until its trial, and HEALTHY again once a trial succeeds")
+  void databaseRefused_breakerOpenShownInTheDatabaseCheck() throws Exception {
+    vertx = Vertx.vertx();
+    node = new HealthFixture(vertx);
+    node.deploy(node.config(4, new JsonObject().put("database", new JsonObject()
+        .put("breaker", new JsonObject().put("failures", 2).put("openMs", 1500)))));
+    JsonObject healthy = node.awaitLevel("HEALTHY", 2000);
+    assertThat(healthy.getJsonObject("checks").getJsonObject("database").getJsonObject("breaker")
+        .getString("state")).isEqualTo("closed");
+
+    node.database.refuse().await(5, TimeUnit.SECONDS);
+    node.database.dropConnections();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    JsonObject database;
+    do {
+      Thread.sleep(50);
+      database = node.report().getJsonObject("checks").getJsonObject("database");
+    } while (!database.getString("reason", "").startsWith("circuit breaker open") && System.nanoTime() < deadline);
+    assertThat(database.getString("status")).isEqualTo("DOWN");
+    assertThat(database.getString("reason")).matches("circuit breaker open: the database could not be reached;"
+        + " next trial in [12] s");
+    assertThat(database.getJsonObject("breaker").getString("state")).isIn("open", "half_open");
+    assertThat(database.getJsonObject("breaker").getLong("openings")).isOne();
+
+    node.database.accept().await(5, TimeUnit.SECONDS);
+    JsonObject back = node.awaitLevel("HEALTHY", 5000);
+    assertThat(back.getJsonObject("checks").getJsonObject("database").getJsonObject("breaker")
+        .getString("state")).isEqualTo("closed");
+  }
+
+  @Test
   @DisplayName("database frozen: the check times out, the level drops, and the probes answer in under 50 ms")
   void databaseFrozen_checkTimesOut_probesAnswerAtOnce() throws Exception {
     vertx = Vertx.vertx();

@@ -154,7 +154,10 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
 
   /** The report, saying whether the cache answered it (the HTTP API's {@code X-Cache}) when this node caches. */
   private JsonObject marked(JsonObject report, QueryResult from) {
-    return queries.caching() ? CachedRead.of(report, from.cached()) : report;
+    if (!queries.caching()) {
+      return report;
+    }
+    return from.stale() ? CachedRead.stale(report, from.ageSeconds()) : CachedRead.of(report, from.cached());
   }
 
   private static JsonObject list(JsonArray rows, ReportWindow window) {

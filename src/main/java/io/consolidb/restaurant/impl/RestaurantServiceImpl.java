@@ -164,7 +164,10 @@ public final class RestaurantServiceImpl implements RestaurantService {
 
   /** The result, saying whether the cache answered it, when the node caches (the result itself is not changed). */
   private JsonObject mark(JsonObject result, QueryResult from) {
-    return queries.caching() ? CachedRead.of(result, from.cached()) : result;
+    if (!queries.caching()) {
+      return result;
+    }
+    return from.stale() ? CachedRead.stale(result, from.ageSeconds()) : CachedRead.of(result, from.cached());
   }
 
   /** Injective and free of glob characters: distinct inputs never share a cache entry. */
