@@ -82,7 +82,8 @@ final class Problems {
     if (problem.retryAfterSeconds() > 0) {
       // the database circuit breaker is open: the seconds until its next trial
       response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(problem.retryAfterSeconds()));
-    } else if (problem.status() == FailureCodes.BUSY) {
+    } else if (problem.status() == FailureCodes.BUSY || problem.status() == FailureCodes.UNAVAILABLE) {
+      // every 429 and 503 says when to come back, the breaker's first refusals included
       response.putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
     }
     response.putHeader(HttpHeaders.CACHE_CONTROL, "no-store")

@@ -67,7 +67,7 @@ class HttpFailureMappingTest {
       if (status == 500) {
         assertThat(body.getString("detail")).isEqualTo("an unexpected error occurred");
       }
-      assertThat(response.getHeader("Retry-After")).isEqualTo(status == 429 ? "1" : null);
+      assertThat(response.getHeader("Retry-After")).isEqualTo(status == 429 || status == 503 ? "1" : null);
       ctx.completeNow();
     })));
   }
