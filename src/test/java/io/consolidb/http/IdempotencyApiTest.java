@@ -272,4 +272,22 @@ class IdempotencyApiTest {
     assertThat(answers).allSatisfy(a -> assertThat(a.statusCode()).as(a.bodyAsString()).isEqualTo(201));
     assertThat(node.queryLong("SELECT count(*) FROM analytics_events")).isEqualTo(batch.size());
   }
+
+  @Test
+  @DisplayName("a write that timed out (504) committed nothing: the retry with the same key writes it, once")
+  void timedOutWrite_retriedWithTheKey() throws Exception {
+    HttpResponse<Buffer> timedOut;
+    try (Connection blocker = node.connection(); Statement s = blocker.createStatement()) {
+      blocker.setAutoCommit(false);
+      s.execute("LOCK TABLE restaurants IN SHARE ROW EXCLUSIVE MODE"); // the INSERT waits past the 3 s query timeout
+      timedOut = send(keyed(client.post("/api/v1/restaurants"), "slow-1"), restaurant("Slow Deli"));
+      blocker.rollback();
+    }
+    assertProblem(timedOut, 504, null);
+    HttpResponse<Buffer> retried = send(keyed(client.post("/api/v1/restaurants"), "slow-1"), restaurant("Slow Deli"));
+    assertThat(retried.statusCode()).as(retried.bodyAsString()).isEqualTo(201);
+    assertThat(retried.getHeader(REPLAYED)).as("nothing had been stored: this is the write").isNull();
+    assertReplay(retried, send(keyed(client.post("/api/v1/restaurants"), "slow-1"), restaurant("Slow Deli")));
+    assertThat(node.queryLong("SELECT count(*) FROM restaurants WHERE name = 'Slow Deli'")).isEqualTo(1);
+  }
 }
