@@ -8,6 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -70,7 +71,7 @@ public final class IdempotencyKeys {
     if (value instanceof Map<?, ?> map) {
       TreeMap<String, Object> sorted = new TreeMap<>();
       map.forEach((k, v) -> sorted.put(String.valueOf(k), canonical(v)));
-      return new JsonObject(new java.util.LinkedHashMap<>(sorted));
+      return new JsonObject(new LinkedHashMap<>(sorted));
     }
     if (value instanceof JsonArray array) {
       return canonical(array.getList());
