@@ -290,4 +290,26 @@ class IdempotencyApiTest {
     assertReplay(retried, send(keyed(client.post("/api/v1/restaurants"), "slow-1"), restaurant("Slow Deli")));
     assertThat(node.queryLong("SELECT count(*) FROM restaurants WHERE name = 'Slow Deli'")).isEqualTo(1);
   }
+
+  @Test
+  @DisplayName("concurrent DELETEs with one key, held at the row: one deletes, the others answer its 204, none 404")
+  void concurrentDelete_answerTheFirst() throws Exception {
+    int requests = 4;
+    List<Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
+    try (Connection blocker = node.connection(); Statement s = blocker.createStatement()) {
+      blocker.setAutoCommit(false);
+      s.execute("SELECT id FROM restaurants WHERE id = 1 FOR UPDATE");
+      for (int i = 0; i < requests; i++) {
+        sent.add(keyed(client.delete("/api/v1/restaurants/1"), "race-delete").send());
+      }
+      Await.until("every delete waits for the row", 10_000, () -> node.queryLong(
+          "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+              + " AND query LIKE 'WITH w AS (DELETE FROM restaurants%'") == requests);
+      blocker.commit();
+    }
+    List<HttpResponse<Buffer>> answers = sent.stream().map(Await::result).toList();
+    // the losers found nothing left to delete; they read the key again instead of answering 404
+    assertThat(answers).allSatisfy(a -> assertThat(a.statusCode()).as(a.bodyAsString()).isEqualTo(204));
+    assertThat(answers.stream().filter(a -> a.getHeader(REPLAYED) == null)).as("one request deleted").hasSize(1);
+  }
 }
