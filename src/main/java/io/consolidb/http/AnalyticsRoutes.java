@@ -1,8 +1,8 @@
 package io.consolidb.http;
 
-import io.consolidb.idempotency.IdempotencyKeys;
 import io.consolidb.analytics.AnalyticsLimits;
 import io.consolidb.analytics.AnalyticsService;
+import io.consolidb.idempotency.IdempotencyKeys;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -19,8 +19,8 @@ final class CorsPolicy {
   /** vertx-web's failure message for an origin it refuses (mapped to our 403 problem). */
   static final String REJECTED = "CORS Rejected - Invalid origin";
 
-  private static final Set<String> EXPOSED = Set.of("ETag", "Location", "Retry-After", "X-Cache", Routes.IDEMPOTENCY_REPLAYED,
-      RequestId.HEADER);
+  private static final Set<String> EXPOSED = Set.of("ETag", "Location", "Retry-After", "X-Cache",
+      Routes.IDEMPOTENCY_REPLAYED, RequestId.HEADER);
 
   private CorsPolicy() {
   }

@@ -21,7 +21,8 @@ final class UserRoutes {
 
   /** The service's parameter names as these routes call them. */
   private static final Map<String, String> NAMES =
-      Map.of("user", "body", "changes", "body", "userId", "id", IdempotencyKeys.PARAMETER, RequestParams.IDEMPOTENCY_KEY);
+      Map.of("user", "body", "changes", "body", "userId", "id",
+          IdempotencyKeys.PARAMETER, RequestParams.IDEMPOTENCY_KEY);
 
   private final UserService users;
   private final ApiToken apiToken;

@@ -1,14 +1,14 @@
 package io.consolidb.analytics.impl;
 
-import io.consolidb.idempotency.IdempotencySql;
-import io.consolidb.idempotency.IdempotentWrites;
-import io.consolidb.idempotency.IdempotentWrites.Claim;
-import io.consolidb.idempotency.IdempotentWrites.Outcome;
 import static io.consolidb.analytics.AnalyticsLimits.MAX_TOP_LIMIT;
 
 import io.consolidb.analytics.AnalyticsLimits;
 import io.consolidb.analytics.AnalyticsService;
 import io.consolidb.cache.CacheSpec;
+import io.consolidb.idempotency.IdempotencySql;
+import io.consolidb.idempotency.IdempotentWrites;
+import io.consolidb.idempotency.IdempotentWrites.Claim;
+import io.consolidb.idempotency.IdempotentWrites.Outcome;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
@@ -93,8 +93,8 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
             .map(results -> Outcome.written(JsonArray.of(answer)))
         // the key row holds the answer; the batch and the key commit together
         : keys.run(claim, AnalyticsSql.RECORD_REPLAY, c -> queries.transaction("analytics.record",
-                JsonArray.of(insert, new JsonObject().put("sql", IdempotencySql.INSERT).put("params", c.insertParams(answer))),
-                invalidate)
+                JsonArray.of(insert, new JsonObject().put("sql", IdempotencySql.INSERT)
+                    .put("params", c.insertParams(answer))), invalidate)
             .map(results -> JsonArray.of(answer)));
     return recorded.recover(failure -> failures.fromQuery("analytics.record", failure))
         .map(outcome -> outcome.mark(new JsonObject().put("recorded", outcome.firstRow().getValue("recorded"))));

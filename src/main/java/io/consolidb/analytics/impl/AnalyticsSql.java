@@ -38,7 +38,8 @@ public final class AnalyticsSql {
           + " AS e(type, user_id, restaurant_id, occurred_at, properties)";
 
   /** The stored answer of a keyed batch ({@code $1} operation, {@code $2} key): {@code fingerprint, recorded}. */
-  static final String RECORD_REPLAY = IdempotencySql.replay("r.recorded", "jsonb_to_record(k.result) AS r(recorded integer)");
+  static final String RECORD_REPLAY =
+      IdempotencySql.replay("r.recorded", "jsonb_to_record(k.result) AS r(recorded integer)");
 
   /**
    * Top restaurants by views: {@code $1} from, {@code $2} to (timestamptz), {@code $3} limit.
