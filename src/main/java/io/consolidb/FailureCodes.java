@@ -14,6 +14,8 @@ public final class FailureCodes {
   public static final int NOT_FOUND = 404;
   public static final int CONFLICT = 409;
   public static final int PAYLOAD_TOO_LARGE = 413;
+  /** An idempotency key used again with a different request for the same operation. */
+  public static final int KEY_REUSED = 422;
   public static final int BUSY = 429;
   public static final int UNAVAILABLE = 503;
   public static final int TIMED_OUT = 504;
@@ -56,6 +58,6 @@ public final class FailureCodes {
   /** True for codes that are ours (a domain outcome), false for Vert.x's own -1/500. */
   public static boolean isDomainCode(int code) {
     return code == INVALID_INPUT || code == NOT_FOUND || code == CONFLICT
-        || code == PAYLOAD_TOO_LARGE || code == BUSY || code == UNAVAILABLE || code == TIMED_OUT;
+        || code == PAYLOAD_TOO_LARGE || code == KEY_REUSED || code == BUSY || code == UNAVAILABLE || code == TIMED_OUT;
   }
 }

@@ -67,6 +67,21 @@ public interface AnalyticsService {
   Future<JsonObject> recordBatch(JsonArray events);
 
   /**
+   * {@link #recordBatch} under an idempotency key (docs/CLIENT.md, "Retrying writes"): the first
+   * call with a key records the batch and stores the answer in the same transaction; a call with
+   * the same key and the same events returns {@code {"recorded": n}} again without recording
+   * them twice; with other events it fails with 422. A failed call stores nothing: retry it with
+   * the same key.
+   *
+   * @param idempotencyKey 1 to 255 visible ASCII characters, unique per batch (a UUID); null: as
+   *     {@link #recordBatch}
+   */
+  Future<JsonObject> recordBatchIdempotent(JsonArray events, @Nullable String idempotencyKey);
+
+  /** {@link #record} under an idempotency key, as {@link #recordBatchIdempotent} describes. */
+  Future<JsonObject> recordIdempotent(JsonObject event, @Nullable String idempotencyKey);
+
+  /**
    * The most viewed restaurants in the window: {@code {"items": [{"restaurant_id", "name",
    * "views"}], "count", "from", "to"}}, most views first, ties by id; {@code name} is null for a
    * restaurant deleted since.

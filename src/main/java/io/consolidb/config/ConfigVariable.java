@@ -82,6 +82,10 @@ public record ConfigVariable(String name, String key, Type type) {
       new ConfigVariable("CLUSTER_FAILURE_DETECTION_SECONDS", "cluster.failureDetectionSeconds", Type.INT),
       new ConfigVariable("SHUTDOWN_DRAIN_SECONDS", "shutdown.drainSeconds", Type.DECIMAL),
       new ConfigVariable("SHUTDOWN_TIMEOUT_SECONDS", "shutdown.timeoutSeconds", Type.DECIMAL),
+      new ConfigVariable("IDEMPOTENCY_RETENTION_HOURS", "idempotency.retentionHours", Type.DECIMAL),
+      new ConfigVariable("IDEMPOTENCY_PURGE_INTERVAL_SECONDS", "idempotency.purgeIntervalSeconds", Type.DECIMAL),
+      new ConfigVariable("IDEMPOTENCY_PURGE_BATCH_SIZE", "idempotency.purgeBatchSize", Type.INT),
+      new ConfigVariable("IDEMPOTENCY_PURGE_MAX_BATCHES", "idempotency.purgeMaxBatches", Type.INT),
       new ConfigVariable("OTEL_EXPORTER_OTLP_ENDPOINT", "tracing.otlpEndpoint", Type.STRING),
       new ConfigVariable("TRACING_SAMPLE_RATIO", "tracing.sampleRatio", Type.DECIMAL),
       new ConfigVariable("OTEL_SERVICE_NAME", "tracing.serviceName", Type.STRING));

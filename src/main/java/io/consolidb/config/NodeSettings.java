@@ -18,6 +18,7 @@ public record NodeSettings(
     ClusterSettings cluster,
     TracingSettings tracing,
     ShutdownSettings shutdown,
+    IdempotencySettings idempotency,
     JsonObject json) {
 
   /** Validates every section; throws {@link InvalidConfigException} naming the first bad key. */
@@ -44,6 +45,7 @@ public record NodeSettings(
         cluster,
         TracingSettings.fromJson(ConfigSection.of(json, "tracing")),
         ShutdownSettings.fromJson(ConfigSection.of(json, "shutdown")),
+        IdempotencySettings.fromJson(ConfigSection.of(json, "idempotency")),
         json.copy());
   }
 

@@ -2,6 +2,7 @@ package io.consolidb.http;
 
 import io.consolidb.analytics.AnalyticsLimits;
 import io.consolidb.analytics.AnalyticsService;
+import io.consolidb.idempotency.IdempotencyKeys;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,7 +24,8 @@ final class AnalyticsRoutes {
   static final String VIEWS = ANALYTICS + "/restaurants/:id/views";
   static final String ACTIVE_USERS = ANALYTICS + "/active-users";
 
-  private static final Map<String, String> NAMES = Map.of("restaurantId", "id");
+  private static final Map<String, String> NAMES = Map.of("restaurantId", "id",
+      IdempotencyKeys.PARAMETER, RequestParams.IDEMPOTENCY_KEY);
 
   private final AnalyticsService analytics;
   private final ApiToken apiToken;
@@ -57,10 +59,11 @@ final class AnalyticsRoutes {
   private void record(RoutingContext ctx) {
     try {
       Object body = RequestParams.jsonValue(ctx);
+      String key = RequestParams.idempotencyKey(ctx);
       if (body instanceof JsonArray events) {
-        Routes.respond(ctx, analytics.recordBatch(events), 201, NAMES);
+        Routes.respond(ctx, analytics.recordBatchIdempotent(events, key), 201, NAMES);
       } else if (body instanceof JsonObject event) {
-        Routes.respond(ctx, analytics.record(event), 201, NAMES);
+        Routes.respond(ctx, analytics.recordIdempotent(event, key), 201, NAMES);
       } else {
         throw Problem.badParameter("body", "the body must be a JSON array of events (or one event object)");
       }

@@ -12,14 +12,15 @@ import java.util.Set;
  * Cross-origin calls (CORS) as the settings allow them, with vertx-web's handler: a preflight is
  * answered 204 before any route or service is reached; a request from an origin not allowed gets
  * a 403 problem; the headers a browser application reads (Age, ETag, Location, Retry-After, X-Cache,
- * X-Request-Id) are exposed.
+ * Idempotency-Replayed, X-Request-Id) are exposed.
  */
 final class CorsPolicy {
 
   /** vertx-web's failure message for an origin it refuses (mapped to our 403 problem). */
   static final String REJECTED = "CORS Rejected - Invalid origin";
 
-  private static final Set<String> EXPOSED = Set.of("Age", "ETag", "Location", "Retry-After", "X-Cache", RequestId.HEADER);
+  private static final Set<String> EXPOSED = Set.of("Age", "ETag", "Location", "Retry-After", "X-Cache",
+      Routes.IDEMPOTENCY_REPLAYED, RequestId.HEADER);
 
   private CorsPolicy() {
   }

@@ -15,6 +15,9 @@ import java.util.regex.Pattern;
  */
 final class RequestParams {
 
+  /** The request header that makes a write idempotent (docs/RELIABILITY.md). */
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
   /** Plain decimal notation: no hex, no NaN/Infinity, no type suffixes that Double.parseDouble accepts. */
   private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d{1,20}(\\.\\d{0,20})?|\\.\\d{1,20})([eE][+-]?\\d{1,3})?");
   private static final Pattern INTEGER = Pattern.compile("[+-]?\\d{1,9}");
@@ -113,6 +116,18 @@ final class RequestParams {
       throw Problem.badParameter("body", "the body must be a JSON object");
     }
     return json;
+  }
+
+  /**
+   * The request's {@code Idempotency-Key} header, or null without one; its syntax is the service's
+   * to check (the same for event-bus callers). Sent twice, it is refused: which one would count?
+   */
+  static String idempotencyKey(RoutingContext ctx) {
+    List<String> keys = ctx.request().headers().getAll(IDEMPOTENCY_KEY);
+    if (keys.size() > 1) {
+      throw Problem.badParameter(IDEMPOTENCY_KEY, "send one Idempotency-Key header, not " + keys.size());
+    }
+    return keys.isEmpty() ? null : keys.get(0);
   }
 
   private static String single(MultiMap params, String name) {

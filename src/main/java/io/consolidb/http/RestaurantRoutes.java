@@ -1,5 +1,6 @@
 package io.consolidb.http;
 
+import io.consolidb.idempotency.IdempotencyKeys;
 import io.consolidb.restaurant.RestaurantService;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -30,8 +31,10 @@ final class RestaurantRoutes {
   private static final Map<String, String> NEAR_NAMES =
       Map.of("latitude", "lat", "longitude", "lng", "radiusKm", "radius_km");
   private static final Map<String, String> SEARCH_NAMES = Map.of("query", "q");
-  private static final Map<String, String> BODY_NAMES = Map.of("restaurant", "body", "changes", "body");
+  private static final Map<String, String> BODY_NAMES = Map.of("restaurant", "body", "changes", "body",
+      IdempotencyKeys.PARAMETER, RequestParams.IDEMPOTENCY_KEY);
   private static final Map<String, String> SAME_NAMES = Map.of();
+  private static final Map<String, String> KEY_NAMES = Map.of(IdempotencyKeys.PARAMETER, RequestParams.IDEMPOTENCY_KEY);
 
   private final RestaurantService restaurants;
   private final ApiToken apiToken;
@@ -117,7 +120,7 @@ final class RestaurantRoutes {
 
   private void create(RoutingContext ctx) {
     try {
-      restaurants.create(RequestParams.jsonObject(ctx))
+      restaurants.createIdempotent(RequestParams.jsonObject(ctx), RequestParams.idempotencyKey(ctx))
           .onSuccess(created -> {
             if (created != null) {
               ctx.response().putHeader(HttpHeaders.LOCATION, RESTAURANTS + "/" + created.getValue("id"));
@@ -133,7 +136,8 @@ final class RestaurantRoutes {
   private void update(RoutingContext ctx) {
     try {
       long id = RequestParams.id(ctx);
-      Routes.respond(ctx, restaurants.update(id, RequestParams.jsonObject(ctx)), 200, BODY_NAMES);
+      Routes.respond(ctx, restaurants.updateIdempotent(id, RequestParams.jsonObject(ctx),
+          RequestParams.idempotencyKey(ctx)), 200, BODY_NAMES);
     } catch (Problem problem) {
       Problems.send(ctx, problem);
     }
@@ -141,9 +145,9 @@ final class RestaurantRoutes {
 
   private void delete(RoutingContext ctx) {
     try {
-      restaurants.delete(RequestParams.id(ctx))
-          .onSuccess(deleted -> Routes.noContent(ctx))
-          .onFailure(failure -> Problems.send(ctx, failure, SAME_NAMES));
+      restaurants.deleteIdempotent(RequestParams.id(ctx), RequestParams.idempotencyKey(ctx))
+          .onSuccess(deleted -> Routes.noContent(ctx, deleted))
+          .onFailure(failure -> Problems.send(ctx, failure, KEY_NAMES));
     } catch (Problem problem) {
       Problems.send(ctx, problem);
     }

@@ -1,5 +1,6 @@
 package io.consolidb.http;
 
+import io.consolidb.idempotency.Replayed;
 import io.consolidb.service.CachedRead;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -24,6 +25,8 @@ final class Routes {
   static final String BODY_LIMIT = "consolidb.bodyLimit";
 
   private static final String JSON = "application/json";
+  /** Set on the answer of a write that was not run again: its idempotency key had answered before. */
+  static final String IDEMPOTENCY_REPLAYED = "Idempotency-Replayed";
 
   private Routes() {
   }
@@ -93,6 +96,7 @@ final class Routes {
       return;
     }
     Buffer bytes = body.toBuffer();
+    markReplay(ctx, body);
     ReadCaching caching = ctx.get(ReadCaching.KEY);
     if (caching != null && ReadCaching.applies(ctx, status) && caching.notModified(ctx, bytes)) {
       return;
@@ -103,6 +107,19 @@ final class Routes {
       response.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(bytes.length()));
     }
     response.end(bytes);
+  }
+
+  /** Answers 204 for a write whose answer ({@code result}) has no body to show. */
+  static void noContent(RoutingContext ctx, JsonObject result) {
+    markReplay(ctx, result);
+    noContent(ctx);
+  }
+
+  /** A write's stored answer returned again under its idempotency key says so. */
+  private static void markReplay(RoutingContext ctx, JsonObject result) {
+    if (Replayed.is(result) && !ctx.response().headWritten()) {
+      ctx.response().putHeader(IDEMPOTENCY_REPLAYED, "true");
+    }
   }
 
   /** Answers 204 without a body, unless the response is already gone. */

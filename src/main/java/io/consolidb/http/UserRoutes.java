@@ -1,5 +1,6 @@
 package io.consolidb.http;
 
+import io.consolidb.idempotency.IdempotencyKeys;
 import io.consolidb.user.UserService;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
@@ -20,7 +21,8 @@ final class UserRoutes {
 
   /** The service's parameter names as these routes call them. */
   private static final Map<String, String> NAMES =
-      Map.of("user", "body", "changes", "body", "userId", "id");
+      Map.of("user", "body", "changes", "body", "userId", "id",
+          IdempotencyKeys.PARAMETER, RequestParams.IDEMPOTENCY_KEY);
 
   private final UserService users;
   private final ApiToken apiToken;
@@ -61,7 +63,7 @@ final class UserRoutes {
 
   private void create(RoutingContext ctx) {
     try {
-      users.create(RequestParams.jsonObject(ctx))
+      users.createIdempotent(RequestParams.jsonObject(ctx), RequestParams.idempotencyKey(ctx))
           .onSuccess(created -> {
             if (created != null) {
               ctx.response().putHeader(HttpHeaders.LOCATION, USERS + "/" + created.getValue("id"));
@@ -85,7 +87,8 @@ final class UserRoutes {
   private void update(RoutingContext ctx) {
     try {
       long id = RequestParams.id(ctx);
-      Routes.respond(ctx, users.update(id, RequestParams.jsonObject(ctx)), 200, NAMES);
+      Routes.respond(ctx, users.updateIdempotent(id, RequestParams.jsonObject(ctx), RequestParams.idempotencyKey(ctx)),
+          200, NAMES);
     } catch (Problem problem) {
       Problems.send(ctx, problem);
     }
@@ -93,8 +96,8 @@ final class UserRoutes {
 
   private void delete(RoutingContext ctx) {
     try {
-      users.delete(RequestParams.id(ctx))
-          .onSuccess(deleted -> Routes.noContent(ctx))
+      users.deleteIdempotent(RequestParams.id(ctx), RequestParams.idempotencyKey(ctx))
+          .onSuccess(deleted -> Routes.noContent(ctx, deleted))
           .onFailure(failure -> Problems.send(ctx, failure, NAMES));
     } catch (Problem problem) {
       Problems.send(ctx, problem);
@@ -114,7 +117,7 @@ final class UserRoutes {
     try {
       long id = RequestParams.id(ctx);
       long restaurantId = RequestParams.pathId(ctx, "restaurantId");
-      users.addFavorite(id, restaurantId)
+      users.addFavoriteIdempotent(id, restaurantId, RequestParams.idempotencyKey(ctx))
           .onSuccess(result -> Routes.json(ctx, result.getBoolean("added", false) ? 201 : 200, result))
           .onFailure(failure -> Problems.send(ctx, failure, NAMES));
     } catch (Problem problem) {
@@ -127,8 +130,8 @@ final class UserRoutes {
     try {
       long id = RequestParams.id(ctx);
       long restaurantId = RequestParams.pathId(ctx, "restaurantId");
-      users.removeFavorite(id, restaurantId)
-          .onSuccess(result -> Routes.noContent(ctx))
+      users.removeFavoriteIdempotent(id, restaurantId, RequestParams.idempotencyKey(ctx))
+          .onSuccess(result -> Routes.noContent(ctx, result))
           .onFailure(failure -> Problems.send(ctx, failure, NAMES));
     } catch (Problem problem) {
       Problems.send(ctx, problem);

@@ -12,6 +12,7 @@ import io.consolidb.config.DatabaseSettings;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.health.HealthVerticle;
 import io.consolidb.http.HttpVerticle;
+import io.consolidb.idempotency.KeyPurgeVerticle;
 import io.consolidb.metrics.Meters;
 import io.consolidb.metrics.MetricsVerticle;
 import io.consolidb.metrics.QueryObserver;
@@ -48,7 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class ConsolidbNode {
 
   /** What a node runs; tests deploy subsets (e.g. a cluster member without a restaurant service). */
-  public enum Component { QUERY, HEALTH, METRICS, SCHEMA, CACHE, RESTAURANTS, USERS, ANALYTICS, HTTP }
+  public enum Component { QUERY, HEALTH, METRICS, SCHEMA, CACHE, RESTAURANTS, USERS, ANALYTICS, KEY_PURGE, HTTP }
 
   private static final Logger log = LoggerFactory.getLogger(ConsolidbNode.class);
   /** EXPLAINs of the slow-query report each give up after this. */
@@ -187,6 +188,9 @@ public final class ConsolidbNode {
     if (components.contains(Component.ANALYTICS)) {
       chain = chain.compose(v -> deployService(new AnalyticsVerticle(queries, new ServiceStats("analytics", registry),
           settings.cache().ttlSeconds(), inProcess)));
+    }
+    if (components.contains(Component.KEY_PURGE)) {
+      chain = chain.compose(v -> deploy(new KeyPurgeVerticle(queries, settings.idempotency())));
     }
     if (components.contains(Component.HTTP)) {
       chain = chain.compose(v -> deploy(new HttpVerticle(settings, registry, inProcess, this::notReady)));

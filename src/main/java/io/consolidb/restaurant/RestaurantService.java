@@ -3,6 +3,7 @@ package io.consolidb.restaurant;
 import io.consolidb.Addresses;
 import io.consolidb.service.InProcessServices;
 import io.consolidb.service.ReadOnly;
+import io.vertx.codegen.annotations.Nullable;
 import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;
 import io.vertx.core.Future;
@@ -103,4 +104,21 @@ public interface RestaurantService {
 
   /** Deletes a restaurant: {@code {"id": id, "deleted": true}}, or 404. */
   Future<JsonObject> delete(long id);
+
+  /**
+   * {@link #create} under an idempotency key (docs/CLIENT.md, "Retrying writes"): the first call
+   * with a key creates and stores the answer with the restaurant, in one transaction; a call with
+   * the same key and the same restaurant returns that answer without creating another; with
+   * another restaurant it fails with 422. A failed call stores nothing: retry it with the same key.
+   *
+   * @param idempotencyKey 1 to 255 visible ASCII characters, unique per intended write (a UUID);
+   *     null: as {@link #create}
+   */
+  Future<JsonObject> createIdempotent(JsonObject restaurant, @Nullable String idempotencyKey);
+
+  /** {@link #update} under an idempotency key, as {@link #createIdempotent} describes. */
+  Future<JsonObject> updateIdempotent(long id, JsonObject changes, @Nullable String idempotencyKey);
+
+  /** {@link #delete} under an idempotency key, as {@link #createIdempotent} describes. */
+  Future<JsonObject> deleteIdempotent(long id, @Nullable String idempotencyKey);
 }

@@ -57,6 +57,7 @@ public final class ServiceFailures {
       case FailureCodes.INVALID_INPUT -> invalidMessage;
       case FailureCodes.NOT_FOUND -> "not found";
       case FailureCodes.CONFLICT -> conflict != null ? conflict : conflictMessage;
+      case FailureCodes.KEY_REUSED -> failure.getMessage(); // written by the idempotency package, never the database
       case FailureCodes.BUSY -> "the database is busy, retry shortly";
       case FailureCodes.UNAVAILABLE -> "the database is unavailable";
       case FailureCodes.TIMED_OUT -> "the database did not answer in time";

@@ -3,6 +3,7 @@ package io.consolidb.user;
 import io.consolidb.Addresses;
 import io.consolidb.service.InProcessServices;
 import io.consolidb.service.ReadOnly;
+import io.vertx.codegen.annotations.Nullable;
 import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;
 import io.vertx.core.Future;
@@ -85,6 +86,29 @@ public interface UserService {
    * {@code removed} is false when it was not one. 404 when the user does not exist.
    */
   Future<JsonObject> removeFavorite(long userId, long restaurantId);
+
+  /**
+   * {@link #create} under an idempotency key (docs/CLIENT.md, "Retrying writes"): the first call
+   * with a key creates and stores the answer with the user, in one transaction; a call with the
+   * same key and the same arguments returns that answer without writing again; with other
+   * arguments it fails with 422. A failed call stores nothing: retry it with the same key.
+   *
+   * @param idempotencyKey 1 to 255 visible ASCII characters, unique per intended write (a UUID);
+   *     null: as {@link #create}
+   */
+  Future<JsonObject> createIdempotent(JsonObject user, @Nullable String idempotencyKey);
+
+  /** {@link #update} under an idempotency key, as {@link #createIdempotent} describes. */
+  Future<JsonObject> updateIdempotent(long id, JsonObject changes, @Nullable String idempotencyKey);
+
+  /** {@link #delete} under an idempotency key, as {@link #createIdempotent} describes. */
+  Future<JsonObject> deleteIdempotent(long id, @Nullable String idempotencyKey);
+
+  /** {@link #addFavorite} under an idempotency key, as {@link #createIdempotent} describes. */
+  Future<JsonObject> addFavoriteIdempotent(long userId, long restaurantId, @Nullable String idempotencyKey);
+
+  /** {@link #removeFavorite} under an idempotency key, as {@link #createIdempotent} describes. */
+  Future<JsonObject> removeFavoriteIdempotent(long userId, long restaurantId, @Nullable String idempotencyKey);
 
   /**
    * The user's favourites, most recently added first, at most

@@ -123,4 +123,17 @@ class SettingsBoundariesTest {
         .put("webhook", new JsonObject().put("url", "https://h.example/hook?token=s3")))).encode())
         .doesNotContain("s3");
   }
+
+  @Test
+  void idempotency_defaultsAndBounds() {
+    IdempotencySettings defaults = load().idempotency();
+    assertThat(defaults.retentionHours()).isEqualTo(24);
+    assertThat(defaults.retentionSeconds()).isEqualTo(86_400);
+    assertThat(load("IDEMPOTENCY_RETENTION_HOURS", "0.5").idempotency().retentionSeconds()).isEqualTo(1800);
+    assertThat(load("IDEMPOTENCY_PURGE_BATCH_SIZE", "1").idempotency().purgeBatchSize()).isEqualTo(1);
+    refused("IDEMPOTENCY_RETENTION_HOURS", "0", "idempotency.retentionHours");
+    refused("IDEMPOTENCY_PURGE_INTERVAL_SECONDS", "0", "idempotency.purgeIntervalSeconds");
+    refused("IDEMPOTENCY_PURGE_BATCH_SIZE", "0", "idempotency.purgeBatchSize");
+    refused("IDEMPOTENCY_PURGE_MAX_BATCHES", "0", "idempotency.purgeMaxBatches");
+  }
 }

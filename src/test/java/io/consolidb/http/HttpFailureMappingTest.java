@@ -158,5 +158,20 @@ class HttpFailureMappingTest {
     public Future<JsonObject> delete(long id) {
       return Future.failedFuture(new ServiceException(FailureCodes.UNAVAILABLE, "fake"));
     }
+
+    @Override
+    public Future<JsonObject> createIdempotent(JsonObject restaurant, String idempotencyKey) {
+      return create(restaurant);
+    }
+
+    @Override
+    public Future<JsonObject> updateIdempotent(long id, JsonObject changes, String idempotencyKey) {
+      return update(id, changes);
+    }
+
+    @Override
+    public Future<JsonObject> deleteIdempotent(long id, String idempotencyKey) {
+      return delete(id);
+    }
   }
 }

@@ -156,5 +156,20 @@ class InProcessServicesTest {
     public Future<JsonObject> delete(long id) {
       return Future.failedFuture("unused");
     }
+
+    @Override
+    public Future<JsonObject> createIdempotent(JsonObject restaurant, String idempotencyKey) {
+      return create(restaurant);
+    }
+
+    @Override
+    public Future<JsonObject> updateIdempotent(long id, JsonObject changes, String idempotencyKey) {
+      return update(id, changes);
+    }
+
+    @Override
+    public Future<JsonObject> deleteIdempotent(long id, String idempotencyKey) {
+      return delete(id);
+    }
   }
 }

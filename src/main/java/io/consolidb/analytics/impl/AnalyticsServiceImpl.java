@@ -5,6 +5,10 @@ import static io.consolidb.analytics.AnalyticsLimits.MAX_TOP_LIMIT;
 import io.consolidb.analytics.AnalyticsLimits;
 import io.consolidb.analytics.AnalyticsService;
 import io.consolidb.cache.CacheSpec;
+import io.consolidb.idempotency.IdempotencySql;
+import io.consolidb.idempotency.IdempotentWrites;
+import io.consolidb.idempotency.IdempotentWrites.Claim;
+import io.consolidb.idempotency.IdempotentWrites.Outcome;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
@@ -40,6 +44,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   private static final Pattern TYPE = Pattern.compile(AnalyticsLimits.TYPE_PATTERN);
 
   private final QueryClient queries;
+  private final IdempotentWrites keys;
   private final int cacheTtlSeconds;
   private final Clock clock;
   private final ServiceStats stats;
@@ -50,6 +55,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
 
   public AnalyticsServiceImpl(QueryClient queries, ServiceStats stats, int cacheTtlSeconds, Clock clock) {
     this.queries = queries;
+    this.keys = new IdempotentWrites(queries);
     this.stats = stats;
     this.cacheTtlSeconds = cacheTtlSeconds;
     this.clock = clock;
@@ -57,23 +63,41 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
 
   @Override
   public Future<JsonObject> record(JsonObject event) {
-    return call("record", () -> insert(JsonArray.of(event)));
+    return recordIdempotent(event, null);
   }
 
   @Override
   public Future<JsonObject> recordBatch(JsonArray events) {
-    return call("recordBatch", () -> insert(events));
+    return recordBatchIdempotent(events, null);
   }
 
-  private Future<JsonObject> insert(JsonArray events) {
+  @Override
+  public Future<JsonObject> recordIdempotent(JsonObject event, String idempotencyKey) {
+    // one event is a batch of one: the same key for the event alone or in a one-element array is one request
+    return call("record", () -> insert(JsonArray.of(event), idempotencyKey));
+  }
+
+  @Override
+  public Future<JsonObject> recordBatchIdempotent(JsonArray events, String idempotencyKey) {
+    return call("recordBatch", () -> insert(events, idempotencyKey));
+  }
+
+  private Future<JsonObject> insert(JsonArray events, String idempotencyKey) {
+    Claim claim = Claim.of("analytics.record", idempotencyKey, events);
     EventValidator.Batch batch = EventValidator.batch(events, clock.instant());
-    JsonArray statements = JsonArray.of(new JsonObject()
-        .put("sql", AnalyticsSql.INSERT_BATCH)
-        .put("params", batch.params()));
+    JsonObject insert = new JsonObject().put("sql", AnalyticsSql.INSERT_BATCH).put("params", batch.params());
+    JsonObject answer = new JsonObject().put("recorded", batch.size());
     JsonObject invalidate = new JsonObject().put("tags", ReportWindow.eventTags(batch.days()));
-    return queries.transaction("analytics.record", statements, invalidate)
-        .recover(failure -> failures.fromQuery("analytics.record", failure))
-        .map(results -> new JsonObject().put("recorded", batch.size()));
+    Future<Outcome> recorded = claim == null
+        ? queries.transaction("analytics.record", JsonArray.of(insert), invalidate)
+            .map(results -> Outcome.written(JsonArray.of(answer)))
+        // the key row holds the answer; the batch and the key commit together
+        : keys.run(claim, AnalyticsSql.RECORD_REPLAY, c -> queries.transaction("analytics.record",
+                JsonArray.of(insert, new JsonObject().put("sql", IdempotencySql.INSERT)
+                    .put("params", c.insertParams(answer))), invalidate)
+            .map(results -> JsonArray.of(answer)));
+    return recorded.recover(failure -> failures.fromQuery("analytics.record", failure))
+        .map(outcome -> outcome.mark(new JsonObject().put("recorded", outcome.firstRow().getValue("recorded"))));
   }
 
   @Override

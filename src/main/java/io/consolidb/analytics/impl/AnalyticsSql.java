@@ -1,5 +1,6 @@
 package io.consolidb.analytics.impl;
 
+import io.consolidb.idempotency.IdempotencySql;
 import java.util.List;
 
 /**
@@ -35,6 +36,10 @@ public final class AnalyticsSql {
           + " SELECT type, user_id, restaurant_id, occurred_at, COALESCE(properties::jsonb, '{}'::jsonb)"
           + " FROM unnest($1::text[], $2::int8[], $3::int8[], $4::timestamptz[], $5::text[])"
           + " AS e(type, user_id, restaurant_id, occurred_at, properties)";
+
+  /** The stored answer of a keyed batch ({@code $1} operation, {@code $2} key): {@code fingerprint, recorded}. */
+  static final String RECORD_REPLAY =
+      IdempotencySql.replay("r.recorded", "jsonb_to_record(k.result) AS r(recorded integer)");
 
   /**
    * Top restaurants by views: {@code $1} from, {@code $2} to (timestamptz), {@code $3} limit.

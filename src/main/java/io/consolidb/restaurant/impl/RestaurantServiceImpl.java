@@ -2,6 +2,10 @@ package io.consolidb.restaurant.impl;
 
 import io.consolidb.FailureCodes;
 import io.consolidb.cache.CacheSpec;
+import io.consolidb.idempotency.IdempotencySql;
+import io.consolidb.idempotency.IdempotentWrites;
+import io.consolidb.idempotency.IdempotentWrites.Claim;
+import io.consolidb.idempotency.IdempotentWrites.Outcome;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
 import io.consolidb.restaurant.RestaurantService;
@@ -41,11 +45,13 @@ public final class RestaurantServiceImpl implements RestaurantService {
   private static final List<String> TAGS = List.of(TAG);
 
   private final QueryClient queries;
+  private final IdempotentWrites keys;
   private final ServiceFailures failures = new ServiceFailures("restaurant service", LOG,
       "the database refused the values", "the change conflicts with the stored restaurants");
 
   public RestaurantServiceImpl(QueryClient queries) {
     this.queries = queries;
+    this.keys = new IdempotentWrites(queries);
   }
 
   @Override
@@ -109,12 +115,17 @@ public final class RestaurantServiceImpl implements RestaurantService {
 
   @Override
   public Future<JsonObject> create(JsonObject restaurant) {
+    return createIdempotent(restaurant, null);
+  }
+
+  @Override
+  public Future<JsonObject> createIdempotent(JsonObject restaurant, String idempotencyKey) {
     return failures.guarded("create", () -> {
+      Claim claim = Claim.of("restaurants.create", idempotencyKey, restaurant);
       JsonArray params = RestaurantValidator.newRestaurant(restaurant);
-      return queries.write("restaurants.create", RestaurantSql.INSERT, params, TAGS)
-          .recover(failure -> failures.fromQuery("restaurants.create", failure))
-          .compose(result -> result.firstRow() != null
-              ? Future.succeededFuture(result.firstRow())
+      return write("restaurants.create", RestaurantSql.INSERT, params, claim)
+          .compose(outcome -> outcome.firstRow() != null
+              ? Future.succeededFuture(outcome.mark(outcome.firstRow()))
               // INSERT … RETURNING always returns the row; without one nothing can be promised
               : Future.failedFuture(FailureCodes.unavailable("the restaurant could not be stored")));
     });
@@ -122,24 +133,53 @@ public final class RestaurantServiceImpl implements RestaurantService {
 
   @Override
   public Future<JsonObject> update(long id, JsonObject changes) {
+    return updateIdempotent(id, changes, null);
+  }
+
+  @Override
+  public Future<JsonObject> updateIdempotent(long id, JsonObject changes, String idempotencyKey) {
     return failures.guarded("update", () -> {
+      Claim claim = Claim.of("restaurants.update", idempotencyKey, id, changes);
       RestaurantValidator.id(id);
       JsonObject patch = RestaurantValidator.changes(changes);
-      return queries.write("restaurants.update", RestaurantSql.UPDATE, JsonArray.of(id, patch), TAGS)
-          .recover(failure -> failures.fromQuery("restaurants.update", failure))
-          .compose(result -> found(result, id));
+      return write("restaurants.update", RestaurantSql.UPDATE, JsonArray.of(id, patch), claim)
+          .compose(outcome -> found(outcome, id).map(outcome::mark));
     });
   }
 
   @Override
   public Future<JsonObject> delete(long id) {
+    return deleteIdempotent(id, null);
+  }
+
+  @Override
+  public Future<JsonObject> deleteIdempotent(long id, String idempotencyKey) {
     return failures.guarded("delete", () -> {
+      Claim claim = Claim.of("restaurants.delete", idempotencyKey, id);
       RestaurantValidator.id(id);
-      return queries.write("restaurants.delete", RestaurantSql.DELETE, JsonArray.of(id), TAGS)
-          .recover(failure -> failures.fromQuery("restaurants.delete", failure))
-          .compose(result -> found(result, id))
-          .map(row -> new JsonObject().put("id", id).put("deleted", true));
+      return write("restaurants.delete", RestaurantSql.DELETE, JsonArray.of(id), claim)
+          .compose(outcome -> found(outcome, id)
+              .map(row -> outcome.mark(new JsonObject().put("id", id).put("deleted", true))));
     });
+  }
+
+  /**
+   * A write that invalidates the restaurant reads, under {@code claim}'s key when there is one
+   * (then a replay writes nothing and so invalidates nothing).
+   */
+  private Future<Outcome> write(String operation, String sql, JsonArray params, Claim claim) {
+    Future<Outcome> written = claim == null
+        ? queries.write(operation, sql, params, TAGS).map(result -> Outcome.written(result.rows()))
+        : keys.run(claim, RestaurantSql.REPLAY, c -> queries.write(operation,
+            IdempotencySql.keyed(sql, params.size()), c.params(params), TAGS).map(QueryResult::rows));
+    return written.recover(failure -> failures.fromQuery(operation, failure));
+  }
+
+  private static Future<JsonObject> found(Outcome outcome, long id) {
+    JsonObject row = outcome.firstRow();
+    return row != null
+        ? Future.succeededFuture(row)
+        : Future.failedFuture(FailureCodes.notFound("restaurant " + id + " not found"));
   }
 
   private static Future<JsonObject> found(QueryResult result, long id) {

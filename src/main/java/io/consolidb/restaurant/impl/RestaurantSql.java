@@ -1,5 +1,6 @@
 package io.consolidb.restaurant.impl;
 
+import io.consolidb.idempotency.IdempotencySql;
 import java.util.List;
 
 /**
@@ -143,6 +144,13 @@ final class RestaurantSql {
   /** Deletes a restaurant (its favorites go with it): {@code $1} id. Returns {@code id}. */
   static final String DELETE =
       "DELETE FROM restaurants WHERE id = $1 RETURNING id";
+
+  /**
+   * The answer stored under an idempotency key of a restaurant write ({@code $1} operation,
+   * {@code $2} key): {@code fingerprint} and the {@link #COLUMNS} of the row the write returned
+   * (only {@code id} for a delete), typed as the table's, so they map to the same JSON.
+   */
+  static final String REPLAY = IdempotencySql.replay(COLUMNS, "jsonb_populate_record(NULL::restaurants, k.result) r");
 
   private RestaurantSql() {
   }

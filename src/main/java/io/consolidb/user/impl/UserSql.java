@@ -1,5 +1,7 @@
 package io.consolidb.user.impl;
 
+import io.consolidb.idempotency.IdempotencySql;
+
 /**
  * The SQL the user service runs, for this package only. It relies on the keys and indexes of the
  * migration {@code V2__users_favorites.sql}: {@code users_email_lower_key} makes addresses unique
@@ -61,24 +63,45 @@ final class UserSql {
    * a favourite, or when either side is missing). Concurrent adds of the same pair insert one row
    * (the primary key, ON CONFLICT DO NOTHING).
    */
-  static final String ADD_FAVORITE =
-      "WITH u AS (SELECT id FROM users WHERE id = $1),"
-          + " r AS (SELECT id FROM restaurants WHERE id = $2),"
-          + " ins AS (INSERT INTO favorites (user_id, restaurant_id)"
-          + " SELECT u.id, r.id FROM u, r"
-          + " ON CONFLICT (user_id, restaurant_id) DO NOTHING RETURNING 1)"
-          + " SELECT EXISTS (SELECT 1 FROM u) AS user_exists,"
-          + " EXISTS (SELECT 1 FROM r) AS restaurant_exists,"
-          + " EXISTS (SELECT 1 FROM ins) AS added";
+  static final String ADD_FAVORITE = addFavorite("");
+
+  /**
+   * {@link #ADD_FAVORITE} storing an idempotency key ({@code $3} operation, {@code $4} key,
+   * {@code $5} fingerprint) in the same statement, only when the user and the restaurant exist
+   * (a 404 stores nothing). The key row holds the answer's three booleans.
+   */
+  static final String ADD_FAVORITE_KEYED = addFavorite(", k AS (INSERT INTO idempotency_keys"
+      + " (operation, idem_key, fingerprint, result) SELECT $3::text, $4::text, $5::text,"
+      + " jsonb_build_object('user_exists', true, 'restaurant_exists', true, 'added', EXISTS (SELECT 1 FROM ins))"
+      + " FROM u, r)");
+
+  /** The stored answer of a keyed {@link #ADD_FAVORITE_KEYED}, as {@link IdempotencySql#replay} describes. */
+  static final String ADD_FAVORITE_REPLAY = IdempotencySql.replay("r.user_exists, r.restaurant_exists, r.added",
+      "jsonb_to_record(k.result) AS r(user_exists boolean, restaurant_exists boolean, added boolean)");
 
   /**
    * Removes a favourite if present: {@code $1} user id, {@code $2} restaurant id. One row:
    * {@code user_exists}, {@code removed}.
    */
-  static final String REMOVE_FAVORITE =
-      "WITH u AS (SELECT id FROM users WHERE id = $1),"
-          + " del AS (DELETE FROM favorites WHERE user_id = $1 AND restaurant_id = $2 RETURNING 1)"
-          + " SELECT EXISTS (SELECT 1 FROM u) AS user_exists, EXISTS (SELECT 1 FROM del) AS removed";
+  static final String REMOVE_FAVORITE = removeFavorite("");
+
+  /**
+   * {@link #REMOVE_FAVORITE} storing an idempotency key ({@code $3} operation, {@code $4} key,
+   * {@code $5} fingerprint) in the same statement, only when the user exists.
+   */
+  static final String REMOVE_FAVORITE_KEYED = removeFavorite(", k AS (INSERT INTO idempotency_keys"
+      + " (operation, idem_key, fingerprint, result) SELECT $3::text, $4::text, $5::text,"
+      + " jsonb_build_object('user_exists', true, 'removed', EXISTS (SELECT 1 FROM del)) FROM u)");
+
+  /** The stored answer of a keyed {@link #REMOVE_FAVORITE_KEYED}. */
+  static final String REMOVE_FAVORITE_REPLAY = IdempotencySql.replay("r.user_exists, r.removed",
+      "jsonb_to_record(k.result) AS r(user_exists boolean, removed boolean)");
+
+  /**
+   * The stored answer of a keyed user write (create, update, delete): the {@link #COLUMNS} of the
+   * row it returned, typed as the table's.
+   */
+  static final String REPLAY = IdempotencySql.replay(COLUMNS, "jsonb_populate_record(NULL::users, k.result) r");
 
   /**
    * A user's favourites with restaurant summaries, newest first: {@code $1} user id,
@@ -96,5 +119,26 @@ final class UserSql {
           + " LIMIT $2";
 
   private UserSql() {
+  }
+
+  /** {@link #ADD_FAVORITE} with {@code moreCtes} (each starting with a comma) before its answer. */
+  private static String addFavorite(String moreCtes) {
+    return "WITH u AS (SELECT id FROM users WHERE id = $1),"
+        + " r AS (SELECT id FROM restaurants WHERE id = $2),"
+        + " ins AS (INSERT INTO favorites (user_id, restaurant_id)"
+        + " SELECT u.id, r.id FROM u, r"
+        + " ON CONFLICT (user_id, restaurant_id) DO NOTHING RETURNING 1)"
+        + moreCtes
+        + " SELECT EXISTS (SELECT 1 FROM u) AS user_exists,"
+        + " EXISTS (SELECT 1 FROM r) AS restaurant_exists,"
+        + " EXISTS (SELECT 1 FROM ins) AS added";
+  }
+
+  /** {@link #REMOVE_FAVORITE} with {@code moreCtes} (each starting with a comma) before its answer. */
+  private static String removeFavorite(String moreCtes) {
+    return "WITH u AS (SELECT id FROM users WHERE id = $1),"
+        + " del AS (DELETE FROM favorites WHERE user_id = $1 AND restaurant_id = $2 RETURNING 1)"
+        + moreCtes
+        + " SELECT EXISTS (SELECT 1 FROM u) AS user_exists, EXISTS (SELECT 1 FROM del) AS removed";
   }
 }
