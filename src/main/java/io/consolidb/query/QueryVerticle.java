@@ -48,7 +48,8 @@ public final class QueryVerticle extends VerticleBase {
           .with(settings.netClientOptions())
           .connectingTo(settings.pipelinedConnectOptions())
           .using(vertx)
-          .build(), Math.round(settings.poolTimeoutSeconds() * 1000));
+          .build(), Math.round(settings.poolTimeoutSeconds() * 1000), settings.validateIdleMs(),
+          settings.idleCheckTimeoutMs());
     }
     QueryExecutor executor = new QueryExecutor(vertx, pool, lookups, settings, metrics, QueryExecutor.CANCEL_GRACE_MS);
     LOG.info("query service: pool {} of up to {} connections, {} more pipelined for lookups, to {}",
