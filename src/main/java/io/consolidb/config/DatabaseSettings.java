@@ -64,7 +64,7 @@ public record DatabaseSettings(
         pool.integer("maxWaitQueue", 512, 0),
         pool.integer("pipelined", 2, 0),
         pool.integer("validateIdleMs", 1000, 0),
-        pool.integer("validationTimeoutMs", 500, 1),
+        pool.integer("validationTimeoutMs", 1000, 1),
         db.integer("queryTimeoutMs", 5000, 1),
         db.integer("statementTimeoutMs", 30000, 0),
         db.positive("slowQueryThresholdSeconds", 0.5),
