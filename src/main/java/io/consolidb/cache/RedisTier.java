@@ -48,7 +48,7 @@ final class RedisTier {
    * Most keys a tag set holds. A write's invalidation reads and unlinks a whole set within one
    * {@code REDIS_TIMEOUT}; a set grows with every distinct query under its tag (anonymous radius
    * reads with varying centres), so it is capped. Measured here (RedisTagSetTest, two busy cores):
-   * invalidating a full set of 10k takes 55–91 ms, within the 250 ms default; the cost grows
+   * invalidating a full set of 10k takes 29–91 ms, within the 250 ms default; the cost grows
    * with the set, so an uncapped one outgrows any timeout.
    */
   static final int MAX_TAG_MEMBERS = 10_000;
