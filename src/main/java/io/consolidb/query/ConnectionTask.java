@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * cancel socket; the Vert.x client closes it itself, so we cannot know when both signals are out.
  * Closing costs one reconnect per timed-out statement.
  *
+ * <p>A connection idle longer than {@code DB_POOL_VALIDATE_IDLE_MS} is checked first
+ * ({@link IdleValidation}); one that fails is closed and another acquired under the same deadline.
+ *
  * <p>Confined to the query verticle's event loop, like the counters it updates.
  */
 final class ConnectionTask<T> {
