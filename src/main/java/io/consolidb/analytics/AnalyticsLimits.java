@@ -29,7 +29,7 @@ public final class AnalyticsLimits {
   /** How far ahead of the server's clock {@code occurred_at} may be (clock skew). */
   public static final Duration MAX_CLOCK_SKEW = Duration.ofDays(1);
 
-  /** A report window: {@code to} after {@code from}, at most this many days. */
+  /** A report window: {@code to} after {@code from}, at most this many whole UTC days once widened to them. */
   public static final int MAX_WINDOW_DAYS = 366;
   /** Default window of a report when {@code from} is not given: this many days before {@code to}. */
   public static final int DEFAULT_WINDOW_DAYS = 7;

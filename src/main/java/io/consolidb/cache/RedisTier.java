@@ -45,6 +45,44 @@ final class RedisTier {
   private static final Logger LOG = LoggerFactory.getLogger(RedisTier.class);
   static final int MAX_PENDING = 1000;
   private static final int SCAN_COUNT = 1000;
+  /**
+   * Most keys a tag set holds. A write's invalidation reads and unlinks a whole set within one
+   * {@code REDIS_TIMEOUT}; a set grows with every distinct query under its tag (anonymous radius
+   * reads with varying centres), so it is capped. Measured here (RedisTagSetTest, two busy cores):
+   * invalidating a full set of 10k takes 29–91 ms, within the 250 ms default; the cost grows
+   * with the set, so an uncapped one outgrows any timeout.
+   */
+  static final int MAX_TAG_MEMBERS = 10_000;
+  /** Members a full set checks for expiry (EXISTS) before it refuses a key: bounds the script's cost. */
+  static final int TAG_PRUNE_SAMPLE = 32;
+  /**
+   * KEYS[1] the entry, KEYS[2..] its tag sets; ARGV ttlMs, cap, prune sample. A set at the cap
+   * first forgets a sample of members whose entries expired; still full, the entry is unlinked
+   * and no set gets it. Otherwise every set gets it and lives as long as its longest-lived member
+   * (PEXPIRE GT: only ever extended; NX: a set without a TTL gets one).
+   */
+  private static final String TAG_SCRIPT = """
+      local cap = tonumber(ARGV[2])
+      for i = 2, #KEYS do
+        if redis.call('SISMEMBER', KEYS[i], KEYS[1]) == 0 and redis.call('SCARD', KEYS[i]) >= cap then
+          for _, member in ipairs(redis.call('SRANDMEMBER', KEYS[i], tonumber(ARGV[3]))) do
+            if redis.call('EXISTS', member) == 0 then
+              redis.call('SREM', KEYS[i], member)
+            end
+          end
+          if redis.call('SCARD', KEYS[i]) >= cap then
+            redis.call('UNLINK', KEYS[1])
+            return 0
+          end
+        end
+      end
+      for i = 2, #KEYS do
+        redis.call('SADD', KEYS[i], KEYS[1])
+        redis.call('PEXPIRE', KEYS[i], ARGV[1], 'GT')
+        redis.call('PEXPIRE', KEYS[i], ARGV[1], 'NX')
+      end
+      return 1
+      """;
 
   /** Failure of a call refused by the open breaker (no Redis round trip happened). */
   static final class Unavailable extends RuntimeException {
@@ -107,15 +145,23 @@ final class RedisTier {
    */
   Future<Void> put(String key, Buffer stored, long ttlMs, List<String> tags) {
     String redisKey = prefix + key;
-    List<Request> batch = new ArrayList<>(1 + 2 * tags.size());
+    List<Request> batch = new ArrayList<>(2);
     batch.add(Request.cmd(Command.SET).arg(redisKey).arg(stored).arg("PX").arg(ttlMs));
-    for (String tag : tags) {
-      batch.add(Request.cmd(Command.SADD).arg(tagPrefix + tag).arg(redisKey));
-      // a tag set lives as long as its longest-lived member (GT: only ever extended)
-      batch.add(Request.cmd(Command.PEXPIRE).arg(tagPrefix + tag).arg(ttlMs).arg("GT"));
-      batch.add(Request.cmd(Command.PEXPIRE).arg(tagPrefix + tag).arg(ttlMs).arg("NX"));
+    if (!tags.isEmpty()) {
+      batch.add(tagRequest(redisKey, ttlMs, tags));
     }
     return call(() -> redis.batch(batch)).mapEmpty();
+  }
+
+  /**
+   * Adds {@code redisKey} to its tags' sets unless one of them is full ({@value #MAX_TAG_MEMBERS}
+   * members after pruning a sample of expired ones); then the entry is dropped instead: it is not
+   * shared through Redis (the local tier may still hold it) and no invalidation has to find it.
+   */
+  private Request tagRequest(String redisKey, long ttlMs, List<String> tags) {
+    Request eval = Request.cmd(Command.EVAL).arg(TAG_SCRIPT).arg(1 + tags.size()).arg(redisKey);
+    tags.forEach(tag -> eval.arg(tagPrefix + tag));
+    return eval.arg(ttlMs).arg(MAX_TAG_MEMBERS).arg(TAG_PRUNE_SAMPLE);
   }
 
   /**

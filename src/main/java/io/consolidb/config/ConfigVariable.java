@@ -35,6 +35,8 @@ public record ConfigVariable(String name, String key, Type type) {
       new ConfigVariable("DB_POOL_RECYCLE", "database.pool.recycleSeconds", Type.INT),
       new ConfigVariable("DB_POOL_MAX_WAIT_QUEUE", "database.pool.maxWaitQueue", Type.INT),
       new ConfigVariable("DB_POOL_PIPELINED", "database.pool.pipelined", Type.INT),
+      new ConfigVariable("DB_POOL_VALIDATE_IDLE_MS", "database.pool.validateIdleMs", Type.INT),
+      new ConfigVariable("DB_POOL_VALIDATION_TIMEOUT_MS", "database.pool.validationTimeoutMs", Type.INT),
       new ConfigVariable("DB_QUERY_TIMEOUT_MS", "database.queryTimeoutMs", Type.INT),
       new ConfigVariable("DB_BREAKER_FAILURES", "database.breaker.failures", Type.INT),
       new ConfigVariable("DB_BREAKER_OPEN_MS", "database.breaker.openMs", Type.INT),

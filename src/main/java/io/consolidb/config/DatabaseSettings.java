@@ -15,6 +15,14 @@ import java.util.concurrent.TimeUnit;
  * reach the database (connection refused, the server refusing sessions) that open the circuit
  * breaker; 0 = no breaker. {@code breakerOpenMs} ({@code DB_BREAKER_OPEN_MS}): how long it stays
  * open before a background trial connection.
+ *
+ * <p>Half-open connections (the peer gone without a FIN or RST) are caught by the application,
+ * not by TCP: a pooled connection idle longer than {@code validateIdleMs} answers a
+ * {@code SELECT 1} within {@code validationTimeoutMs} before it is used, and a pipelined lookup
+ * client idle that long is replaced when nothing answers within {@code validationTimeoutMs}.
+ * TCP keepalive stays on as a last resort for connections nobody uses; its timings are the
+ * kernel's (Vert.x's NIO transport cannot set them, and the native epoll transport that could is
+ * not on the classpath).
  */
 public record DatabaseSettings(
     String url,
@@ -25,6 +33,8 @@ public record DatabaseSettings(
     int recycleSeconds,
     int maxWaitQueue,
     int pipelinedConnections,
+    int validateIdleMs,
+    int validationTimeoutMs,
     int queryTimeoutMs,
     int statementTimeoutMs,
     double slowQueryThresholdSeconds,
@@ -60,6 +70,8 @@ public record DatabaseSettings(
         pool.integer("recycleSeconds", 1800, 0),
         pool.integer("maxWaitQueue", 512, 0),
         pool.integer("pipelined", 2, 0),
+        pool.integer("validateIdleMs", 1000, 0),
+        pool.integer("validationTimeoutMs", 1000, 1),
         db.integer("queryTimeoutMs", 5000, 1),
         db.integer("statementTimeoutMs", 30000, 0),
         db.positive("slowQueryThresholdSeconds", 0.5),
@@ -155,6 +167,14 @@ public record DatabaseSettings(
   /** Connect options of the lookup client: as {@link #connectOptions()}, pipelined. */
   public PgConnectOptions pipelinedConnectOptions() {
     return connectOptions().setPipeliningLimit(PIPELINING_LIMIT);
+  }
+
+  /**
+   * How long an idle connection's check may take: {@code validationTimeoutMs}, but at most half
+   * the query timeout, so a request that meets a dead connection still has time for a new one.
+   */
+  public long idleCheckTimeoutMs() {
+    return Math.max(1, Math.min(validationTimeoutMs, queryTimeoutMs / 2));
   }
 
   public long slowQueryThresholdMs() {

@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * cancel socket; the Vert.x client closes it itself, so we cannot know when both signals are out.
  * Closing costs one reconnect per timed-out statement.
  *
+ * <p>A connection idle longer than {@code DB_POOL_VALIDATE_IDLE_MS} is checked first
+ * ({@link IdleValidation}); one that fails is closed and another acquired under the same deadline.
+ *
  * <p>Confined to the query verticle's event loop, like the counters it updates.
  */
 final class ConnectionTask<T> {
@@ -100,6 +103,28 @@ final class ConnectionTask<T> {
     }
     // without a handler the client prints a reset connection's stack trace to stderr
     connection.exceptionHandler(IGNORE);
+    state.idle.check(connection).onComplete(this::onChecked);
+  }
+
+  /**
+   * A connection that failed its idle check (see {@link IdleValidation}) is closed and another
+   * one acquired, within the same deadline: new connections reach the server even when the old
+   * ones' path is dead.
+   */
+  private void onChecked(AsyncResult<Void> checked) {
+    if (timedOut) { // the deadline's cancel request went to this connection: never reuse it
+      vertx.cancelTimer(graceTimer);
+      discard();
+      return;
+    }
+    if (checked.failed()) {
+      LOG.debug("closing a pooled connection: {}", checked.cause().getMessage());
+      retire(connection);
+      connection = null;
+      state.waiting++;
+      pool.getConnection().onComplete(this::onAcquired);
+      return;
+    }
     Future<T> running;
     try {
       running = work.apply(connection);
@@ -144,20 +169,34 @@ final class ConnectionTask<T> {
    * waiter can be handed the dying connection. If the work is still running, the close fails it.
    */
   private void discard() {
-    if (discarded) {
+    if (discarded || released) {
       return;
     }
     discarded = true;
-    if (!SqlClientInternals.open(connection)) {
-      release(); // already closed: the pool removed it when it closed
+    released = true;
+    retire(connection);
+  }
+
+  /** Closes the physical connection under {@code dead} and ends its lease once the pool has removed it. */
+  private void retire(SqlConnection dead) {
+    boolean[] ended = {false};
+    Runnable end = () -> {
+      if (!ended[0]) {
+        ended[0] = true;
+        state.active--;
+        dead.close();
+      }
+    };
+    if (!SqlClientInternals.open(dead)) {
+      end.run(); // already closed: the pool removed it when it closed
       return;
     }
     // the close handler runs before the pool removes the connection: release one turn later
-    connection.closeHandler(closed -> vertx.runOnContext(next -> release()));
+    dead.closeHandler(closed -> vertx.runOnContext(next -> end.run()));
     // close() on a pooled connection would only return it to the pool, and a close command
     // would queue behind the running statement: close the socket itself
-    if (!SqlClientInternals.closeSocket(connection)) {
-      release();
+    if (!SqlClientInternals.closeSocket(dead)) {
+      end.run();
     }
   }
 
@@ -167,6 +206,7 @@ final class ConnectionTask<T> {
     }
     released = true;
     state.active--;
+    state.idle.alive(connection);
     connection.close();
   }
 }

@@ -33,23 +33,36 @@ import org.slf4j.LoggerFactory;
  * the others keep answering is not replaced; the lookups queued on it answer 504 until the
  * statement timeout or TCP keepalive ends it (the client gives no access to its connections).
  *
+ * <p>Half-open connections (the peer gone without a FIN or RST, packets dropped) are caught
+ * sooner than the deadline when the client was idle: a lookup sent after nothing has finished for
+ * {@code idleMs} is its own liveness check. If nothing at all finishes within {@code checkMs} of
+ * sending it, the client is replaced at once and the lookup fails as a lost connection, which the
+ * read retries on the new client (the same rule as above, with a shorter wait where a dead path
+ * is the likely cause). A key lookup on an idle server answers in well under a millisecond, so a
+ * false alarm costs one reconnect, not an error.
+ *
  * <p>Confined to the query verticle's event loop.
  */
 final class PipelinedLookups {
 
   private static final Logger LOG = LoggerFactory.getLogger(PipelinedLookups.class);
+  private static final QueryFailure REPLACED = new QueryFailure(UNAVAILABLE, "lookup connection replaced", true);
 
   private final Vertx vertx;
   private final Supplier<SqlClient> factory;
   private final long acquireTimeoutMs;
+  private final long idleNanos;
+  private final long checkMs;
   private SqlClient client;
   /** When the current client last finished a statement (succeeded or failed). */
   private long lastFinishedNanos = System.nanoTime();
 
-  PipelinedLookups(Vertx vertx, Supplier<SqlClient> factory, long acquireTimeoutMs) {
+  PipelinedLookups(Vertx vertx, Supplier<SqlClient> factory, long acquireTimeoutMs, long idleMs, long checkMs) {
     this.vertx = vertx;
     this.factory = factory;
     this.acquireTimeoutMs = acquireTimeoutMs;
+    this.idleNanos = idleMs * 1_000_000;
+    this.checkMs = checkMs;
     this.client = factory.get();
   }
 
@@ -59,11 +72,20 @@ final class PipelinedLookups {
     long sent = System.nanoTime();
     long timer = vertx.setTimer(timeoutMs, id -> {
       if (result.tryFail(SqlFailures.lookupTimedOut(timeoutMs)) && used == client && lastFinishedNanos - sent < 0) {
-        replace(timeoutMs);
+        replace("a pipelined lookup did not answer within " + timeoutMs + " ms and nothing else finished meanwhile");
       }
     });
+    long check = sent - lastFinishedNanos > idleNanos && checkMs < timeoutMs
+        ? vertx.setTimer(checkMs, id -> {
+          if (used == client && lastFinishedNanos - sent < 0) {
+            replace("the lookup connections were idle and did not answer within " + checkMs + " ms");
+            result.tryFail(REPLACED);
+          }
+        })
+        : -1;
     used.preparedQuery(pgSql).execute(args).onComplete(done -> {
       vertx.cancelTimer(timer);
+      vertx.cancelTimer(check);
       if (used == client) {
         lastFinishedNanos = System.nanoTime();
       }
@@ -79,7 +101,7 @@ final class PipelinedLookups {
   private Throwable failure(Throwable failure, SqlClient used) {
     if (used != client) {
       // closed under it because it was stuck: as good as a lost connection, and as retryable
-      return new QueryFailure(UNAVAILABLE, "lookup connection replaced", true);
+      return REPLACED;
     }
     if (failure instanceof ConnectionPoolTooBusyException || "Timeout".equals(failure.getMessage())) {
       return SqlFailures.acquire(failure, acquireTimeoutMs);
@@ -87,9 +109,8 @@ final class PipelinedLookups {
     return failure;
   }
 
-  private void replace(long timeoutMs) {
-    LOG.warn("a pipelined lookup did not answer within {} ms and nothing else finished meanwhile:"
-        + " replacing the lookup connections", timeoutMs);
+  private void replace(String why) {
+    LOG.warn("{}: replacing the lookup connections", why);
     SqlClient stuck = client;
     client = factory.get();
     lastFinishedNanos = System.nanoTime();

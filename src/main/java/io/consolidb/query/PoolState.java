@@ -12,12 +12,15 @@ final class PoolState {
 
   final int maxSize;
   final long acquireTimeoutMs;
+  /** Checks connections idle too long before they are used. */
+  final IdleValidation idle;
   int waiting;
   int active;
 
-  PoolState(int maxSize, long acquireTimeoutMs) {
+  PoolState(int maxSize, long acquireTimeoutMs, IdleValidation idle) {
     this.maxSize = maxSize;
     this.acquireTimeoutMs = acquireTimeoutMs;
+    this.idle = idle;
   }
 
   /** {@code {size, active, idle, waiting, max_size}}; size counts open connections. */

@@ -60,7 +60,8 @@ final class QueryExecutor {
     this.settings = settings;
     this.cancelGraceMs = cancelGraceMs;
     this.state = new PoolState(settings.poolOptions().getMaxSize(),
-        Math.round(settings.poolTimeoutSeconds() * 1000));
+        Math.round(settings.poolTimeoutSeconds() * 1000),
+        new IdleValidation(vertx, settings.validateIdleMs(), settings.idleCheckTimeoutMs()));
     this.slowThresholdNanos = TimeUnit.MILLISECONDS.toNanos(settings.slowQueryThresholdMs());
     this.observer = metrics;
   }

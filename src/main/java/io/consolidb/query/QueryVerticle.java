@@ -53,7 +53,8 @@ public final class QueryVerticle extends VerticleBase {
           .with(settings.netClientOptions())
           .connectingTo(settings.pipelinedConnectOptions())
           .using(vertx)
-          .build(), Math.round(settings.poolTimeoutSeconds() * 1000));
+          .build(), Math.round(settings.poolTimeoutSeconds() * 1000), settings.validateIdleMs(),
+          settings.idleCheckTimeoutMs());
     }
     breaker = new DatabaseBreaker(vertx, settings.breakerFailures(), settings.breakerOpenMs(), this::trial, metrics);
     QueryExecutor executor = new QueryExecutor(vertx, pool, lookups, settings, metrics, QueryExecutor.CANCEL_GRACE_MS,

@@ -48,6 +48,14 @@ final class SqlClientInternals {
     return false;
   }
 
+  /**
+   * The physical connection under {@code connection}: the same object on every borrow of it from
+   * the pool, where the {@link SqlConnection} is a new lease each time.
+   */
+  static Object identity(SqlConnection connection) {
+    return physical(connection);
+  }
+
   private static Connection physical(SqlConnection connection) {
     return ((SqlConnectionInternal) connection).unwrap().unwrap();
   }

@@ -29,6 +29,12 @@ public final class RestaurantLimits {
 
   /** A search text: not blank, at most this many characters. */
   public static final int MAX_QUERY_LENGTH = 200;
+  /**
+   * Words of a search text (runs of letters and digits; the operator {@code or} not counted): at
+   * most this many. Each word is one more index probe and one more term to rank, and anonymous
+   * callers choose them: the cap bounds what one search can cost.
+   */
+  public static final int MAX_QUERY_TERMS = 8;
 
   /** Price range: 1 (cheap) to 4 (expensive). */
   public static final int MIN_PRICE_RANGE = SharedLimits.MIN_PRICE_RANGE;

@@ -37,6 +37,9 @@ public final class ServiceEndpoint {
     if (inProcess.callerCheck() != null) {
       binder.addInterceptor(inProcess.callerCheck()); // a call without a valid token goes no further
     }
+    // a malformed call (not JSON, no or unknown action, a parameter of the wrong type) is a 400,
+    // where the generated handler would answer 500
+    binder.addInterceptor(MessageCheck.of(type).interceptor());
     // a call whose caller stopped waiting (this member was frozen) is refused, never served late
     binder.addInterceptor(CallDeadline.serviceInterceptor());
     MessageConsumer<JsonObject> consumer = binder.addInterceptor(RequestId.serviceInterceptor())

@@ -196,12 +196,14 @@ class AnalyticsServiceTest {
         .compose(top -> {
           ctx.verify(() -> assertThat(top.getJsonArray("items"))
               .isEqualTo(new JsonArray(KnownEvents.expectedTop().getList().subList(0, 2))));
-          // an instant window: 2025-03-02 only, from 12:00 → r2 twice (u3), r3 once
+          // an instant window, from 12:00 on 2025-03-02: widened to that whole UTC day → r2 four
+          // times (u1 twice in the morning, u3 twice after noon), r3 once
           return service.topRestaurants("2025-03-02T12:00:00Z", "2025-03-03T00:00:00+00:00", 10);
         })
         .onComplete(ctx.succeeding(top -> ctx.verify(() -> {
           assertThat(top.getJsonArray("items")).isEqualTo(JsonArray.of(
-              KnownEvents.top(2, "Bryant Park Grill", 2), KnownEvents.top(3, "Empire Bagels", 1)));
+              KnownEvents.top(2, "Bryant Park Grill", 4), KnownEvents.top(3, "Empire Bagels", 1)));
+          assertThat(top.getString("from")).isEqualTo("2025-03-02T00:00:00Z");
           ctx.completeNow();
         })));
   }

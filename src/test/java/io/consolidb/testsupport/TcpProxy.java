@@ -25,6 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@link #refuse()}: the port closes, so new connections are refused, and open ones are
  *       closed; {@link #accept()} listens again on the same port.</li>
  *   <li>{@link #dropConnections()}: open connections are reset (RST) on both sides.</li>
+ *   <li>{@link #halfOpen()}: the connections open now go silent for good, as when the peer
+ *       vanished or a firewall drops their packets: bytes sent either way are read and thrown
+ *       away, nothing is closed, no FIN or RST is sent. New connections pass normally.</li>
  * </ul>
  *
  * Non-blocking (Vert.x {@link NetServer}/{@link NetClient}); the fault methods may be called
@@ -95,6 +98,14 @@ public final class TcpProxy {
     return listen(port).mapEmpty();
   }
 
+  /**
+   * Silently drops every byte of the connections open now, in both directions and for good; the
+   * sockets stay open. Connections made afterwards are forwarded as usual.
+   */
+  public void halfOpen() {
+    links.forEach(Link::silence);
+  }
+
   /** Resets (RST, not FIN) every open connection, on the client and the target side. */
   public void dropConnections() {
     List.copyOf(links).forEach(Link::reset);
@@ -138,6 +149,7 @@ public final class TcpProxy {
     private final NetSocket front;
     private volatile NetSocket back;
     private volatile boolean closed;
+    private volatile boolean silent;
 
     Link(NetSocket front) {
       this.front = front;
@@ -165,6 +177,9 @@ public final class TcpProxy {
 
     private void pipe(NetSocket from, NetSocket to) {
       from.handler(bytes -> {
+        if (silent) {
+          return; // lost on the way: the sender's TCP still sees it acknowledged
+        }
         to.write(bytes);
         if (to.writeQueueFull()) {
           from.pause();
@@ -177,6 +192,10 @@ public final class TcpProxy {
           });
         }
       });
+    }
+
+    void silence() {
+      silent = true;
     }
 
     void pause() {

@@ -160,6 +160,28 @@ class TcpProxyTest {
         })));
   }
 
+  @Test
+  @DisplayName("halfOpen silences the open connections without closing them; new connections pass")
+  void halfOpenSilencesOpenConnections(VertxTestContext ctx) {
+    connect().compose(old -> old.exchange("before")
+            .compose(ignored -> {
+              proxy.halfOpen();
+              old.socket.write("lost");
+              return old.read(4, QUIET_MS).transform(read -> {
+                ctx.verify(() -> {
+                  assertThat(read.cause()).as("an answer on the silenced connection").isInstanceOf(TimeoutException.class);
+                  assertThat(old.closed.future().isComplete()).as("silenced connection closed").isFalse();
+                });
+                return connect();
+              });
+            }))
+        .compose(fresh -> fresh.exchange("after"))
+        .onComplete(ctx.succeeding(reply -> ctx.verify(() -> {
+          assertThat(reply).isEqualTo("after");
+          ctx.completeNow();
+        })));
+  }
+
   private Future<Inbox> connect() {
     return client.connect(proxy.port(), "127.0.0.1").map(Inbox::new);
   }

@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A report's time window {@code [from, to)}, parsed and bounded, with what caching needs: a key
+ * A report's time window {@code [from, to)} in whole UTC days, parsed and bounded, with what caching needs: a key
  * that encodes the window, and the tags of the days (or, for long windows, the months) it covers,
  * which event inserts invalidate (see {@link #eventTags}).
  */
@@ -31,7 +31,13 @@ record ReportWindow(Instant from, Instant to) {
   /**
    * Parses {@code from}/{@code to} (ISO-8601 instant with offset, or a date meaning midnight UTC);
    * {@code to} defaults to the end of today (UTC), {@code from} to {@code DEFAULT_WINDOW_DAYS}
-   * before {@code to}. Defaults are whole days so equal requests share a cache entry.
+   * before {@code to}.
+   *
+   * <p>The window is widened to whole UTC days: {@code from} to the start of its day, {@code to}
+   * to the end of the day of its last instant (a {@code to} at midnight stays). The cache key and
+   * the query both use the widened window, and the answer reports it, so an answer always matches
+   * its key; otherwise every distinct instant an anonymous caller invents would be a new entry
+   * (a nanosecond's shift of {@code from} missed the cache). Reports count by day anyway.
    */
   static ReportWindow parse(String from, String to, Instant now) {
     Instant end = blank(to)
@@ -41,10 +47,17 @@ record ReportWindow(Instant from, Instant to) {
     if (!end.isAfter(start)) {
       throw InputCheck.invalid("to", "to must be after from");
     }
-    if (Duration.between(start, end).compareTo(Duration.ofDays(MAX_WINDOW_DAYS)) > 0) {
-      throw InputCheck.invalid("to", "the window from..to must be at most " + MAX_WINDOW_DAYS + " days");
+    Instant firstMidnight = startOfDay(start);
+    Instant endMidnight = startOfDay(end).equals(end) ? end : startOfDay(end).plus(Duration.ofDays(1));
+    if (Duration.between(firstMidnight, endMidnight).compareTo(Duration.ofDays(MAX_WINDOW_DAYS)) > 0) {
+      throw InputCheck.invalid("to", "the window from..to must be at most " + MAX_WINDOW_DAYS
+          + " days, counted in whole UTC days");
     }
-    return new ReportWindow(start, end);
+    return new ReportWindow(firstMidnight, endMidnight);
+  }
+
+  private static Instant startOfDay(Instant instant) {
+    return instant.atOffset(ZoneOffset.UTC).toLocalDate().atStartOfDay().toInstant(ZoneOffset.UTC);
   }
 
   /** The UTC day of {@code from}. */

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Checks the arguments of the restaurant service before any SQL runs, so event-bus callers get
@@ -22,6 +23,8 @@ import java.util.Set;
  * future.
  */
 final class RestaurantValidator {
+
+  private static final Pattern WORD_SEPARATORS = Pattern.compile("[^\\p{L}\\p{N}]+");
 
   /** Fields a caller may write, each with its rule, in {@link RestaurantSql#INSERT_PARAMETERS} order. */
   private static final Map<String, FieldRule> WRITABLE = writableFields();
@@ -75,9 +78,25 @@ final class RestaurantValidator {
     return requiredText("city", city, MAX_CITY_LENGTH);
   }
 
-  /** The search text, stripped; not blank, bounded. */
+  /** The search text, stripped; not blank, bounded in characters and in words. */
   static String query(String query) {
-    return requiredText("query", query, MAX_QUERY_LENGTH);
+    String text = requiredText("query", query, MAX_QUERY_LENGTH);
+    int terms = terms(text);
+    if (terms > MAX_QUERY_TERMS) {
+      throw invalid("query", "query has " + terms + " words: at most " + MAX_QUERY_TERMS + " are searched");
+    }
+    return text;
+  }
+
+  /** The words websearch_to_tsquery would look up: runs of letters and digits, less the operator "or". */
+  static int terms(String text) {
+    int terms = 0;
+    for (String word : WORD_SEPARATORS.split(text)) {
+      if (!word.isEmpty() && !word.equalsIgnoreCase("or")) {
+        terms++;
+      }
+    }
+    return terms;
   }
 
   /**

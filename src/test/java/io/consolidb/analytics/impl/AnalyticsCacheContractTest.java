@@ -1,6 +1,7 @@
 package io.consolidb.analytics.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.consolidb.Addresses;
 import io.consolidb.metrics.ServiceStats;
@@ -70,6 +71,42 @@ class AnalyticsCacheContractTest {
         window.cacheKey("views", 7))).containsExactly("analytics:dau:" + text, "analytics:counts:" + text + ":*",
         "analytics:counts:" + text + ":view", "analytics:views:" + text + ":7");
     assertThat(window.cacheTags()).hasSize(7);
+  }
+
+  @Test
+  @DisplayName("a window is widened to whole UTC days: a nanosecond's shift of from or to keeps the key")
+  void report_wholeDays() {
+    String key = "analytics:top:2025-03-01T00:00:00Z:2025-03-04T00:00:00Z:5";
+    assertThat(ReportWindow.parse("2025-03-01T00:00:00.000000001Z", "2025-03-03T23:59:59.999999999Z", NOW)
+        .cacheKey("top", 5)).isEqualTo(key);
+    assertThat(ReportWindow.parse("2025-03-01T13:00:00+02:00", "2025-03-03T12:00:00Z", NOW)
+        .cacheKey("top", 5)).isEqualTo(key);
+    ReportWindow shifted = ReportWindow.parse("2025-02-28T23:00:00-02:00", "2025-03-04T00:00:00.000000001Z", NOW);
+    assertThat(shifted.fromText()).as("01:00 UTC on March 1st, floored").isEqualTo("2025-03-01T00:00:00Z");
+    assertThat(shifted.toText()).as("a nanosecond into March 4th, ceiled").isEqualTo("2025-03-05T00:00:00Z");
+  }
+
+  @Test
+  @DisplayName("the query runs over the widened window, so the answer matches its key")
+  void report_queryUsesWidenedWindow(VertxTestContext ctx) {
+    service.topRestaurants("2025-03-01T08:30:00Z", "2025-03-02T08:30:00Z", 5)
+        .onComplete(ctx.succeeding(report -> ctx.verify(() -> {
+          assertThat(queries).hasSize(1);
+          JsonArray params = queries.get(0).getJsonArray("params");
+          assertThat(params.getString(0)).isEqualTo("2025-03-01T00:00:00Z");
+          assertThat(params.getString(1)).isEqualTo("2025-03-03T00:00:00Z");
+          assertThat(report.getString("from")).isEqualTo("2025-03-01T00:00:00Z");
+          assertThat(report.getString("to")).isEqualTo("2025-03-03T00:00:00Z");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @DisplayName("the length bound counts whole UTC days")
+  void report_boundCountsWholeDays() {
+    assertThat(ReportWindow.parse("2025-01-01", "2026-01-02", NOW).toText()).isEqualTo("2026-01-02T00:00:00Z");
+    assertThatThrownBy(() -> ReportWindow.parse("2025-01-01T12:00:00Z", "2026-01-02T12:00:00Z", NOW))
+        .hasMessageContaining("whole UTC days");
   }
 
   @Test
