@@ -17,12 +17,12 @@ public record HttpLimits(RouteLimit lookups, RouteLimit searches, RouteLimit rep
   /*
    * Defaults for a 2-core node whose PostgreSQL shares the machine (docs/BENCHMARKS.md, "Overload"):
    * a lookup by key costs tens of microseconds of CPU, so many may run; a search or a 50 km radius
-   * read costs PostgreSQL milliseconds of CPU, so a few in flight already keep both cores busy and
-   * more only lengthen every queue, lookups' included; a report scans events (seconds when
-   * uncached); writes hold pool connections inside transactions.
+   * read costs PostgreSQL up to hundreds of milliseconds of CPU, so two in flight (one per core)
+   * already keep the cores busy, and four measured worse for everyone, searches included; a report
+   * scans events (seconds when uncached); writes hold pool connections inside transactions.
    */
   static final RouteLimit LOOKUPS = new RouteLimit(128, 256);
-  static final RouteLimit SEARCHES = new RouteLimit(4, 8);
+  static final RouteLimit SEARCHES = new RouteLimit(2, 4);
   static final RouteLimit REPORTS = new RouteLimit(2, 4);
   static final RouteLimit WRITES = new RouteLimit(16, 32);
   static final RouteLimit ADMIN = new RouteLimit(2, 4);

@@ -13,7 +13,7 @@ class HttpLimitsTest {
   void defaults_matchTheDocumentedOnes() {
     HttpLimits limits = TestSettings.load().http().limits();
     assertThat(limits.lookups()).isEqualTo(new RouteLimit(128, 256));
-    assertThat(limits.searches()).isEqualTo(new RouteLimit(4, 8));
+    assertThat(limits.searches()).isEqualTo(new RouteLimit(2, 4));
     assertThat(limits.reports()).isEqualTo(new RouteLimit(2, 4));
     assertThat(limits.writes()).isEqualTo(new RouteLimit(16, 32));
     assertThat(limits.admin()).isEqualTo(new RouteLimit(2, 4));
