@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@link MetricsRoutes}, {@link RestaurantRoutes}, {@link UserRoutes}, {@link AnalyticsRoutes},
  * {@link CacheAdminRoutes}) and answers what no route handles. The services are reached through
  * their proxies, so this node may serve HTTP while they run on other nodes of the cluster. Every
- * error is an RFC 9457 {@code application/problem+json} body built by {@link Problems}.
+ * error is an RFC 9457 {@code application/problem+json} body built by {@link Problems}. Each route
+ * but the health probes and {@code /metrics} passes its {@link RouteClass}'s {@link Bulkhead}
+ * (429 when full); connections are bounded by {@link ConnectionCap} and the idle timeout.
  */
 public class HttpVerticle extends VerticleBase {
 

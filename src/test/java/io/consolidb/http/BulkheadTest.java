@@ -86,7 +86,7 @@ class BulkheadTest {
     server = new Server();
     vertx.deployVerticle(server).await(10, TimeUnit.SECONDS);
     client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
-        .setDefaultPort(server.port).setKeepAlive(false), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(50));
+        .setDefaultPort(server.port), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(50));
   }
 
   @AfterEach
@@ -110,6 +110,12 @@ class BulkheadTest {
     assertThat(third.contentType()).startsWith("application/problem+json");
     assertThat(third.problem().getString("detail")).contains("searches").contains("1 at once, 1 waiting");
     assertThat(tookMs).as("a full class does not wait for room").isLessThan(WAIT_MS);
+    assertThat(third.connection()).as("a refused GET keeps its connection (no reconnect storm)").isNull();
+    Answer write = client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/body"))
+        .compose(request -> request.send(Buffer.buffer("x".repeat(1000)))).compose(BulkheadTest::answer)
+        .await(5, TimeUnit.SECONDS);
+    assertThat(write.status()).isEqualTo(429);
+    assertThat(write.connection()).as("a refused body is not read: its connection closes").isEqualTo("close");
 
     server.finishOne();
     assertThat(first.await(5, TimeUnit.SECONDS).status()).isEqualTo(200);
@@ -202,7 +208,7 @@ class BulkheadTest {
     Await.until("every permit is back", 5_000, () -> server.inFlight() == 0);
   }
 
-  record Answer(int status, String retryAfter, String contentType, String body) {
+  record Answer(int status, String retryAfter, String contentType, String body, String connection) {
     JsonObject problem() {
       return new JsonObject(body);
     }
@@ -214,6 +220,6 @@ class BulkheadTest {
 
   private static Future<Answer> answer(HttpClientResponse response) {
     return response.body().map(body -> new Answer(response.statusCode(), response.getHeader("Retry-After"),
-        response.getHeader("Content-Type"), body.toString()));
+        response.getHeader("Content-Type"), body.toString(), response.getHeader("Connection")));
   }
 }
