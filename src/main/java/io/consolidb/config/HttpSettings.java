@@ -3,10 +3,11 @@ package io.consolidb.config;
 /**
  * The HTTP API: where it listens, how large a body may be, the bearer tokens, cross-origin calls,
  * response compression (bodies of at least {@code compressionThresholdBytes}; 0 turns it off) and
- * how long clients may reuse a read before revalidating it ({@code cacheMaxAgeSeconds}).
+ * how long clients may reuse a read before revalidating it ({@code cacheMaxAgeSeconds}), and what
+ * the API admits at a time ({@link HttpLimits}).
  */
 public record HttpSettings(String host, int port, int maxBodyBytes, String apiToken, String adminToken,
-    CorsSettings cors, int compressionThresholdBytes, int cacheMaxAgeSeconds) {
+    CorsSettings cors, int compressionThresholdBytes, int cacheMaxAgeSeconds, HttpLimits limits) {
 
   static HttpSettings fromJson(ConfigSection http) {
     int port = http.integer("port", 8080, 0);
@@ -18,7 +19,8 @@ public record HttpSettings(String host, int port, int maxBodyBytes, String apiTo
         http.string("apiToken", ""), http.string("adminToken", ""),
         CorsSettings.fromJson(http.section("cors")),
         http.integer("compressionThresholdBytes", 1024, 0),
-        http.integer("cacheMaxAgeSeconds", 0, 0));
+        http.integer("cacheMaxAgeSeconds", 0, 0),
+        HttpLimits.fromJson(http));
   }
 
   /** Never print tokens. */
@@ -28,6 +30,6 @@ public record HttpSettings(String host, int port, int maxBodyBytes, String apiTo
         + ", apiToken=" + (apiToken.isEmpty() ? "unset" : SecretMasker.MASK)
         + ", adminToken=" + (adminToken.isEmpty() ? "unset" : SecretMasker.MASK)
         + ", cors=" + cors + ", compressionThresholdBytes=" + compressionThresholdBytes
-        + ", cacheMaxAgeSeconds=" + cacheMaxAgeSeconds + "]";
+        + ", cacheMaxAgeSeconds=" + cacheMaxAgeSeconds + ", limits=" + limits + "]";
   }
 }

@@ -30,28 +30,31 @@ final class AnalyticsRoutes {
   private final AnalyticsService analytics;
   private final ApiToken apiToken;
   private final int maxBodyBytes;
+  private final Bulkheads bulkheads;
 
-  AnalyticsRoutes(AnalyticsService analytics, ApiToken apiToken, int maxBodyBytes) {
+  AnalyticsRoutes(AnalyticsService analytics, ApiToken apiToken, int maxBodyBytes, Bulkheads bulkheads) {
     this.analytics = analytics;
     this.apiToken = apiToken;
+    this.bulkheads = bulkheads;
     // A full batch must fit even when the node's general body limit is small.
     this.maxBodyBytes = Math.max(maxBodyBytes, AnalyticsLimits.MAX_BATCH_BODY_BYTES);
   }
 
   void mount(Router router) {
-    Routes.read(router, COUNTS).handler(this::counts);
+    Bulkhead reports = bulkheads.of(RouteClass.REPORTS);
+    Routes.read(router, COUNTS).handler(reports).handler(this::counts);
     Routes.allow(router, COUNTS, "GET");
     router.post(EVENTS).handler(ctx -> {
       ctx.put(Routes.BODY_LIMIT, maxBodyBytes); // the 413 message names this route's limit
       ctx.next();
-    }).handler(apiToken::require).handler(Routes::requireJsonBody);
+    }).handler(apiToken::require).handler(Routes::requireJsonBody).handler(bulkheads.of(RouteClass.WRITES));
     router.post(EVENTS).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::record);
     Routes.allow(router, EVENTS, "POST");
-    Routes.read(router, TOP).handler(this::top);
+    Routes.read(router, TOP).handler(reports).handler(this::top);
     Routes.allow(router, TOP, "GET");
-    Routes.read(router, VIEWS).handler(this::views);
+    Routes.read(router, VIEWS).handler(reports).handler(this::views);
     Routes.allow(router, VIEWS, "GET");
-    Routes.read(router, ACTIVE_USERS).handler(this::activeUsers);
+    Routes.read(router, ACTIVE_USERS).handler(reports).handler(this::activeUsers);
     Routes.allow(router, ACTIVE_USERS, "GET");
   }
 

@@ -39,20 +39,20 @@ final class CacheAdminRoutes {
   }
 
   /** Adds the routes to {@code router}. */
-  static void mount(Router router, Vertx vertx, ApiToken adminToken, int maxBodyBytes) {
+  static void mount(Router router, Vertx vertx, ApiToken adminToken, int maxBodyBytes, Bulkhead admin) {
     CacheAdminRoutes routes = new CacheAdminRoutes(vertx);
-    Routes.read(router, STATS).handler(adminToken::require).handler(routes::stats);
+    Routes.read(router, STATS).handler(adminToken::require).handler(admin).handler(routes::stats);
     Routes.allow(router, STATS, "GET");
     // vertx-web wants the body handler first in its route: the token is checked in a route of
     // its own, before any body is read
-    router.post(INVALIDATE).handler(adminToken::require);
+    router.post(INVALIDATE).handler(adminToken::require).handler(admin);
     router.post(INVALIDATE).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
         .handler(routes::invalidate);
     Routes.allow(router, INVALIDATE, "POST");
   }
 
   private void stats(RoutingContext ctx) {
-    vertx.eventBus().<JsonObject>request(Addresses.CACHE_STATS, new JsonObject(), DELIVERY)
+    Bulkhead.hold(ctx, vertx.eventBus().<JsonObject>request(Addresses.CACHE_STATS, new JsonObject(), DELIVERY))
         .onSuccess(reply -> json(ctx, reply.body()))
         .onFailure(failure -> unavailable(ctx, failure));
   }
@@ -68,7 +68,7 @@ final class CacheAdminRoutes {
       Problems.send(ctx, 400, "the body must be a JSON object: {\"pattern\": …} or {\"tags\": […]}");
       return;
     }
-    vertx.eventBus().<JsonObject>request(Addresses.CACHE_INVALIDATE, body, DELIVERY)
+    Bulkhead.hold(ctx, vertx.eventBus().<JsonObject>request(Addresses.CACHE_INVALIDATE, body, DELIVERY))
         .onSuccess(reply -> json(ctx, reply.body()))
         .onFailure(failure -> {
           if (failure instanceof ReplyException reply && reply.failureCode() == FailureCodes.INVALID_INPUT) {

@@ -2,6 +2,7 @@ package io.consolidb.http;
 
 import io.consolidb.Addresses;
 import io.consolidb.analytics.AnalyticsService;
+import io.consolidb.config.HttpLimits;
 import io.consolidb.config.HttpSettings;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.restaurant.RestaurantService;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@link MetricsRoutes}, {@link RestaurantRoutes}, {@link UserRoutes}, {@link AnalyticsRoutes},
  * {@link CacheAdminRoutes}) and answers what no route handles. The services are reached through
  * their proxies, so this node may serve HTTP while they run on other nodes of the cluster. Every
- * error is an RFC 9457 {@code application/problem+json} body built by {@link Problems}.
+ * error is an RFC 9457 {@code application/problem+json} body built by {@link Problems}. Each route
+ * but the health probes and {@code /metrics} passes its {@link RouteClass}'s {@link Bulkhead}
+ * (429 when full); connections are bounded by {@link ConnectionCap} and the idle timeout.
  */
 public class HttpVerticle extends VerticleBase {
 
@@ -46,6 +49,8 @@ public class HttpVerticle extends VerticleBase {
   private final InProcessServices services;
   private final Supplier<String> notReady;
   private HttpServer server;
+  private Bulkheads bulkheads;
+  private ConnectionCap connectionCap;
 
   /**
    * @param registry the node's registry: {@code /metrics} serves it when metrics are on
@@ -67,14 +72,20 @@ public class HttpVerticle extends VerticleBase {
     apiToken = new ApiToken(settings.apiToken());
     adminToken = ApiToken.admin(settings.adminToken());
 
+    HttpLimits limits = settings.limits();
+    bulkheads = new Bulkheads(vertx, limits, registry);
+    connectionCap = new ConnectionCap(limits.maxConnections(), registry);
     int compressAbove = settings.compressionThresholdBytes();
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(settings.host())
         .setPort(settings.port())
         // gzip or deflate as the client's Accept-Encoding asks, for bodies this large or larger
         .setCompressionSupported(compressAbove > 0)
-        .setCompressionContentSizeThreshold(compressAbove));
-    return server.requestHandler(router()).listen()
+        .setCompressionContentSizeThreshold(compressAbove)
+        // a connection that neither reads nor writes this long is closed (0: never)
+        .setIdleTimeout(limits.idleTimeoutSeconds())
+        .setIdleTimeoutUnit(TimeUnit.SECONDS));
+    return server.connectionHandler(connectionCap).requestHandler(router()).listen()
         .onSuccess(s -> LOG.info("http: listening on {}:{}{}", settings.host(), s.actualPort(),
             !apiToken.configured() ? " (no API token configured: writes are refused)" : ""));
   }
@@ -86,7 +97,11 @@ public class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     long graceMs = (long) (node.shutdown().timeoutSeconds() * 1000);
-    return server == null ? Future.succeededFuture() : server.shutdown(graceMs, TimeUnit.MILLISECONDS);
+    return (server == null ? Future.succeededFuture() : server.shutdown(graceMs, TimeUnit.MILLISECONDS))
+        .onComplete(done -> {
+          bulkheads.close();
+          connectionCap.close();
+        });
   }
 
   private Router router() {
@@ -99,14 +114,18 @@ public class HttpVerticle extends VerticleBase {
       router.route().handler(cors);
     }
 
+    // Health probes and /metrics pass no bulkhead: an overloaded node must still say how it is.
+    Bulkhead admin = bulkheads.of(RouteClass.ADMIN);
     new HealthRoutes(vertx, notReady).mount(router);
-    MetricsRoutes.mount(vertx, router, adminToken, node.metrics(), registry);
+    MetricsRoutes.mount(vertx, router, adminToken, node.metrics(), registry, admin);
     int maxBody = settings.maxBodyBytes();
-    new RestaurantRoutes(service(RestaurantService.class, Addresses.RESTAURANTS), apiToken, maxBody).mount(router);
-    new UserRoutes(service(UserService.class, Addresses.USERS), apiToken, maxBody).mount(router);
-    new AnalyticsRoutes(service(AnalyticsService.class, Addresses.ANALYTICS), apiToken, maxBody).mount(router);
+    new RestaurantRoutes(service(RestaurantService.class, Addresses.RESTAURANTS), apiToken, maxBody, bulkheads)
+        .mount(router);
+    new UserRoutes(service(UserService.class, Addresses.USERS), apiToken, maxBody, bulkheads).mount(router);
+    new AnalyticsRoutes(service(AnalyticsService.class, Addresses.ANALYTICS), apiToken, maxBody, bulkheads)
+        .mount(router);
 
-    CacheAdminRoutes.mount(router, vertx, adminToken, settings.maxBodyBytes());
+    CacheAdminRoutes.mount(router, vertx, adminToken, settings.maxBodyBytes(), admin);
 
     // Failures raised inside routes (413 from the body handler, undecodable query strings, bugs)
     router.route().failureHandler(this::routeFailed);

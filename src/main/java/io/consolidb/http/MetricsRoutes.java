@@ -41,16 +41,17 @@ final class MetricsRoutes {
   }
 
   /** Adds the routes to {@code router}. */
-  static void mount(Vertx vertx, Router router, ApiToken adminToken, MetricsSettings settings, MeterRegistry registry) {
+  static void mount(Vertx vertx, Router router, ApiToken adminToken, MetricsSettings settings, MeterRegistry registry,
+      Bulkhead admin) {
     MetricsRoutes routes = new MetricsRoutes(vertx);
     // Where /metrics is not served (metrics off, or on a port of its own) the path stays unknown: 404.
     if (registry instanceof PrometheusMeterRegistry prometheus && !settings.separatePort()) {
       Routes.read(router, METRICS).handler(PrometheusScrapingHandler.create(prometheus));
       Routes.allow(router, METRICS, "GET");
     }
-    Routes.read(router, SUMMARY).handler(routes::summary);
+    Routes.read(router, SUMMARY).handler(admin).handler(routes::summary);
     Routes.allow(router, SUMMARY, "GET");
-    Routes.read(router, SLOW_QUERIES).handler(adminToken::require).handler(routes::slowQueries);
+    Routes.read(router, SLOW_QUERIES).handler(adminToken::require).handler(admin).handler(routes::slowQueries);
     Routes.allow(router, SLOW_QUERIES, "GET");
   }
 
@@ -63,7 +64,8 @@ final class MetricsRoutes {
   }
 
   private void relay(RoutingContext ctx, String address, long timeoutMs) {
-    vertx.eventBus().<JsonObject>request(address, new JsonObject(), new DeliveryOptions().setSendTimeout(timeoutMs))
+    Bulkhead.hold(ctx, vertx.eventBus().<JsonObject>request(address, new JsonObject(),
+            new DeliveryOptions().setSendTimeout(timeoutMs)))
         .onSuccess(reply -> {
           if (!ctx.response().ended() && !ctx.response().closed()) {
             ctx.response().setStatusCode(200)

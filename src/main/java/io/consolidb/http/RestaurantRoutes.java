@@ -39,32 +39,38 @@ final class RestaurantRoutes {
   private final RestaurantService restaurants;
   private final ApiToken apiToken;
   private final int maxBodyBytes;
+  private final Bulkheads bulkheads;
 
-  RestaurantRoutes(RestaurantService restaurants, ApiToken apiToken, int maxBodyBytes) {
+  RestaurantRoutes(RestaurantService restaurants, ApiToken apiToken, int maxBodyBytes, Bulkheads bulkheads) {
     this.restaurants = restaurants;
     this.apiToken = apiToken;
     this.maxBodyBytes = maxBodyBytes;
+    this.bulkheads = bulkheads;
   }
 
   void mount(Router router) {
     // File uploads off: a body is held in memory up to the limit, never written to disk.
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    Bulkhead lookups = bulkheads.of(RouteClass.LOOKUPS);
+    Bulkhead searches = bulkheads.of(RouteClass.SEARCHES);
+    Bulkhead writes = bulkheads.of(RouteClass.WRITES);
 
     // /search before /:id, or "search" would be read as an id.
-    Routes.read(router, SEARCH).handler(this::search);
+    Routes.read(router, SEARCH).handler(searches).handler(this::search);
     Routes.allow(router, SEARCH, "GET");
     // Writes are checked (token, then media type) in a route of their own that runs before the
     // body is read: vertx-web wants the body handler first in a route, and an unauthenticated
-    // client must not make the node buffer a body.
-    router.post(RESTAURANTS).handler(apiToken::require).handler(Routes::requireJsonBody);
+    // client must not make the node buffer a body. The bulkhead comes after both, so a refused
+    // request never takes a write's room.
+    router.post(RESTAURANTS).handler(apiToken::require).handler(Routes::requireJsonBody).handler(writes);
     router.route(RESTAURANT).method(HttpMethod.PUT).method(HttpMethod.PATCH)
-        .handler(apiToken::require).handler(Routes::requireJsonBody);
-    router.delete(RESTAURANT).handler(apiToken::require);
+        .handler(apiToken::require).handler(Routes::requireJsonBody).handler(writes);
+    router.delete(RESTAURANT).handler(apiToken::require).handler(writes);
 
-    Routes.read(router, RESTAURANTS).handler(this::list);
+    Routes.read(router, RESTAURANTS).handler(searches).handler(this::list);
     router.post(RESTAURANTS).handler(body).handler(this::create);
     Routes.allow(router, RESTAURANTS, "GET, POST");
-    Routes.read(router, RESTAURANT).handler(this::get);
+    Routes.read(router, RESTAURANT).handler(lookups).handler(this::get);
     router.route(RESTAURANT).method(HttpMethod.PUT).method(HttpMethod.PATCH).handler(body)
         .handler(this::update);
     router.delete(RESTAURANT).handler(this::delete);
@@ -120,7 +126,7 @@ final class RestaurantRoutes {
 
   private void create(RoutingContext ctx) {
     try {
-      restaurants.createIdempotent(RequestParams.jsonObject(ctx), RequestParams.idempotencyKey(ctx))
+      Bulkhead.hold(ctx, restaurants.createIdempotent(RequestParams.jsonObject(ctx), RequestParams.idempotencyKey(ctx)))
           .onSuccess(created -> {
             if (created != null) {
               ctx.response().putHeader(HttpHeaders.LOCATION, RESTAURANTS + "/" + created.getValue("id"));
@@ -145,7 +151,7 @@ final class RestaurantRoutes {
 
   private void delete(RoutingContext ctx) {
     try {
-      restaurants.deleteIdempotent(RequestParams.id(ctx), RequestParams.idempotencyKey(ctx))
+      Bulkhead.hold(ctx, restaurants.deleteIdempotent(RequestParams.id(ctx), RequestParams.idempotencyKey(ctx)))
           .onSuccess(deleted -> Routes.noContent(ctx, deleted))
           .onFailure(failure -> Problems.send(ctx, failure, KEY_NAMES));
     } catch (Problem problem) {

@@ -72,7 +72,7 @@ final class Routes {
    *     (see {@link Problems#fromFailure})
    */
   static void respond(RoutingContext ctx, Future<JsonObject> result, int status, Map<String, String> names) {
-    result.onSuccess(body -> {
+    Bulkhead.hold(ctx, result).onSuccess(body -> {
           CachedRead.Outcome outcome = CachedRead.outcome(body);
           if (outcome != null) {
             ctx.response().putHeader("X-Cache", outcome.name());

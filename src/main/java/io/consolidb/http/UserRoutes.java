@@ -27,43 +27,48 @@ final class UserRoutes {
   private final UserService users;
   private final ApiToken apiToken;
   private final int maxBodyBytes;
+  private final Bulkheads bulkheads;
 
-  UserRoutes(UserService users, ApiToken apiToken, int maxBodyBytes) {
+  UserRoutes(UserService users, ApiToken apiToken, int maxBodyBytes, Bulkheads bulkheads) {
     this.users = users;
     this.apiToken = apiToken;
     this.maxBodyBytes = maxBodyBytes;
+    this.bulkheads = bulkheads;
   }
 
   void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    Bulkhead lookups = bulkheads.of(RouteClass.LOOKUPS);
+    Bulkhead writes = bulkheads.of(RouteClass.WRITES);
     // personal data: a read is for this client only, never for a shared cache
     router.route(USERS + "/*").handler(ctx -> {
       ctx.put(ReadCaching.PRIVATE, true);
       ctx.next();
     });
     // Token, then media type, in a route of their own before the body is read (vertx-web wants
-    // the body handler first in a route; an unauthenticated client must not make us buffer).
-    router.post(USERS).handler(apiToken::require).handler(Routes::requireJsonBody);
+    // the body handler first in a route; an unauthenticated client must not make us buffer), then
+    // the bulkhead: a refused request never takes a write's room.
+    router.post(USERS).handler(apiToken::require).handler(Routes::requireJsonBody).handler(writes);
     router.post(USERS).handler(body).handler(this::create);
     Routes.allow(router, USERS, "POST");
 
-    Routes.read(router, USER).handler(this::get);
-    router.patch(USER).handler(apiToken::require).handler(Routes::requireJsonBody);
+    Routes.read(router, USER).handler(lookups).handler(this::get);
+    router.patch(USER).handler(apiToken::require).handler(Routes::requireJsonBody).handler(writes);
     router.patch(USER).handler(body).handler(this::update);
-    router.delete(USER).handler(apiToken::require).handler(this::delete);
+    router.delete(USER).handler(apiToken::require).handler(writes).handler(this::delete);
     Routes.allow(router, USER, "GET, PATCH, DELETE");
 
-    Routes.read(router, FAVORITES).handler(this::favorites);
+    Routes.read(router, FAVORITES).handler(lookups).handler(this::favorites);
     Routes.allow(router, FAVORITES, "GET");
 
-    router.put(FAVORITE).handler(apiToken::require).handler(this::addFavorite);
-    router.delete(FAVORITE).handler(apiToken::require).handler(this::removeFavorite);
+    router.put(FAVORITE).handler(apiToken::require).handler(writes).handler(this::addFavorite);
+    router.delete(FAVORITE).handler(apiToken::require).handler(writes).handler(this::removeFavorite);
     Routes.allow(router, FAVORITE, "PUT, DELETE");
   }
 
   private void create(RoutingContext ctx) {
     try {
-      users.createIdempotent(RequestParams.jsonObject(ctx), RequestParams.idempotencyKey(ctx))
+      Bulkhead.hold(ctx, users.createIdempotent(RequestParams.jsonObject(ctx), RequestParams.idempotencyKey(ctx)))
           .onSuccess(created -> {
             if (created != null) {
               ctx.response().putHeader(HttpHeaders.LOCATION, USERS + "/" + created.getValue("id"));
@@ -96,7 +101,7 @@ final class UserRoutes {
 
   private void delete(RoutingContext ctx) {
     try {
-      users.deleteIdempotent(RequestParams.id(ctx), RequestParams.idempotencyKey(ctx))
+      Bulkhead.hold(ctx, users.deleteIdempotent(RequestParams.id(ctx), RequestParams.idempotencyKey(ctx)))
           .onSuccess(deleted -> Routes.noContent(ctx, deleted))
           .onFailure(failure -> Problems.send(ctx, failure, NAMES));
     } catch (Problem problem) {
@@ -117,7 +122,7 @@ final class UserRoutes {
     try {
       long id = RequestParams.id(ctx);
       long restaurantId = RequestParams.pathId(ctx, "restaurantId");
-      users.addFavoriteIdempotent(id, restaurantId, RequestParams.idempotencyKey(ctx))
+      Bulkhead.hold(ctx, users.addFavoriteIdempotent(id, restaurantId, RequestParams.idempotencyKey(ctx)))
           .onSuccess(result -> Routes.json(ctx, result.getBoolean("added", false) ? 201 : 200, result))
           .onFailure(failure -> Problems.send(ctx, failure, NAMES));
     } catch (Problem problem) {
@@ -130,7 +135,7 @@ final class UserRoutes {
     try {
       long id = RequestParams.id(ctx);
       long restaurantId = RequestParams.pathId(ctx, "restaurantId");
-      users.removeFavoriteIdempotent(id, restaurantId, RequestParams.idempotencyKey(ctx))
+      Bulkhead.hold(ctx, users.removeFavoriteIdempotent(id, restaurantId, RequestParams.idempotencyKey(ctx)))
           .onSuccess(result -> Routes.noContent(ctx, result))
           .onFailure(failure -> Problems.send(ctx, failure, NAMES));
     } catch (Problem problem) {

@@ -140,6 +140,7 @@ public final class MetricsVerticle extends VerticleBase {
         .put("connection_pool", pool)
         .put("slowest_queries", stats.slowQueries().toJson(SUMMARY_SLOWEST, Instant.now()))
         .put("services", ServiceStats.summary(registry))
+        .put("http_bulkheads", BulkheadMeters.summary(registry))
         .put("generated_at", Instant.now().toString()));
   }
 

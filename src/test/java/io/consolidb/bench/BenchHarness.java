@@ -85,6 +85,10 @@ public final class BenchHarness {
     String redisUrl = env.getOrDefault("REDIS_URL", "redis://127.0.0.1:6379");
     String jvmFlags = manifestJvmFlags();
     Report report = new Report(mode.name(), jvmFlags);
+    String only = env.get("BENCH_ONLY");
+    if (only != null && !only.isBlank()) {
+      report.only(only);
+    }
     report.detail("node_env_from_manifest", new JsonObject(new LinkedHashMap<>(manifestEnv())));
     Files.createDirectories(out);
 
@@ -104,7 +108,8 @@ public final class BenchHarness {
     try {
       BenchData.ensure(databaseUrl, direct, mode.restaurants(), mode.events());
       ExternalTools.PgTarget pg = pgTarget(databaseUrl);
-      boolean pgbench = ExternalTools.available("pgbench");
+      // pgbench (and its table init) only for the groups that compare with it
+      boolean pgbench = (selected("in_jvm") || selected("http")) && ExternalTools.available("pgbench");
       if (pgbench) {
         ExternalTools.pgbenchInit(pg, mode.name().equals("smoke") ? 1 : 10);
       }
@@ -130,6 +135,9 @@ public final class BenchHarness {
       if (selected("http")) {
         httpScenarios(mode, report, nodeEnv, jar, out, vertx, direct, pg, pgbench, apiToken);
       }
+      if (selected("overload")) {
+        overloadScenario(mode, report, nodeEnv, jar, out, direct);
+      }
     } finally {
       // Whatever an interrupted ingestion round left behind goes, so the event count stays the data set's.
       try {
@@ -146,8 +154,9 @@ public final class BenchHarness {
   }
 
   /**
-   * Whether a group of scenarios runs: all by default; {@code BENCH_ONLY=in_jvm,cache,report,metrics,tracing,http}
-   * (a comma list) runs those alone, for working on one ratio. The report then lacks the others.
+   * Whether a group of scenarios runs: all by default;
+   * {@code BENCH_ONLY=in_jvm,cache,report,metrics,tracing,cluster,http,overload} (a comma list) runs
+   * those alone, for working on one ratio. The report then lacks the others (and says so: {@code only}).
    */
   private static boolean selected(String group) {
     String only = System.getenv("BENCH_ONLY");
@@ -439,6 +448,31 @@ public final class BenchHarness {
         report.notMeasured("ingest_http_vs_direct", "pgbench not installed");
       }
       report.rss(node.peakRssMib());
+    }
+  }
+
+  /**
+   * The bulkheads' goal under overload ({@link Overload}) against a node process of its own, with
+   * the defaults of conf/default.yaml: {@value Overload#CONNECTIONS} connections of searches and
+   * radius reads while lookups by id are measured.
+   */
+  private static void overloadScenario(Mode mode, Report report, Map<String, String> nodeEnv, Path jar, Path out,
+      Pool db) throws Exception {
+    if (!mode.externalNode() || !Files.exists(jar)) {
+      report.detail("overload", new JsonObject().put("not_measured",
+          mode.externalNode() ? "no jar at " + jar : "smoke mode runs no node process"));
+      return;
+    }
+    if (!ExternalTools.available("wrk")) {
+      report.detail("overload", new JsonObject().put("not_measured", "wrk not installed"));
+      return;
+    }
+    Map<String, String> processEnv = new HashMap<>(manifestEnv());
+    processEnv.putAll(nodeEnv);
+    int port = freePort();
+    Path log = out.resolve("node-overload.log");
+    try (NodeProcess node = NodeProcess.start(jar, manifestJvmFlags(), port, processEnv, log)) {
+      Overload.run(report, node, port, mode.name().equals("full") ? 30 : 15, db, out, log);
     }
   }
 

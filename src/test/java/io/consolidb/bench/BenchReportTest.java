@@ -82,6 +82,17 @@ class BenchReportTest {
     assertThat(Report.problems(noRss)).containsExactly("rss_mib missing");
   }
 
+  @Test
+  @DisplayName("a partial run (BENCH_ONLY) is checked for its JVM flags alone, not for the ratios it did not run")
+  void problems_partialRun() throws Exception {
+    JsonObject partial = quickReport().put("only", "overload");
+    partial.getJsonObject("ratios").clear();
+    partial.remove("rss_mib");
+    assertThat(Report.problems(partial)).isEmpty();
+    partial.put("jvm_flags", "-Xms128m");
+    assertThat(Report.problems(partial)).containsExactly("jvm_flags missing or without -Xmx");
+  }
+
   private static JsonObject quickReport() throws Exception {
     try (var in = BenchReportTest.class.getResourceAsStream("/bench/report-quick-2026-12-05.json")) {
       return new JsonObject(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));

@@ -58,12 +58,19 @@ final class Report {
     latency.put(name, new JsonObject().put("p50", Samples.round(p50Ms)).put("p99", Samples.round(p99Ms)));
   }
 
+  /** The run was limited to these groups of scenarios ({@code BENCH_ONLY}): the others are absent. */
+  void only(String groups) {
+    json.put("only", groups);
+  }
+
   void detail(String name, JsonObject detail) {
     details.put(name, detail);
   }
 
+  /** The peak RSS of the node processes of this run: the largest reported. */
   void rss(double mib) {
-    json.put("rss_mib", Samples.round(mib));
+    double before = json.getValue("rss_mib") instanceof Number n ? n.doubleValue() : 0;
+    json.put("rss_mib", Samples.round(Math.max(before, mib)));
   }
 
   JsonObject toJson() {
@@ -76,12 +83,16 @@ final class Report {
    * ratio of {@link #GOALS} a positive number, or null with the reason under {@code not_measured};
    * and for a run with the node process (quick, full) every ratio measured, the latency of cached
    * and uncached reads (0 < p50 ≤ p99) and the peak RSS. The harness checks its own report with
-   * this (a quick or full run fails on a malformed one), and so does {@code BenchReportTest}.
+   * this (a quick or full run fails on a malformed one), and so does {@code BenchReportTest}. A
+   * partial run ({@code only}: {@code BENCH_ONLY}) is checked for its JVM flags alone.
    */
   static List<String> problems(JsonObject report) {
     List<String> problems = new ArrayList<>();
     if (!(report.getValue("jvm_flags") instanceof String flags) || !flags.contains("-Xmx")) {
       problems.add("jvm_flags missing or without -Xmx");
+    }
+    if (report.getValue("only") instanceof String) {
+      return problems; // a partial run (BENCH_ONLY): the ratios and latencies of the others are absent
     }
     boolean nodeRun = !"smoke".equals(report.getString("mode"));
     JsonObject ratios = report.getValue("ratios") instanceof JsonObject r ? r : new JsonObject();
@@ -146,6 +157,9 @@ final class Report {
         .append(((JsonObject) e.getValue()).getValue("p50")).append(" | ")
         .append(((JsonObject) e.getValue()).getValue("p99")).append(" |\n"));
     md.append("\nPeak RSS of the node: ").append(json.getValue("rss_mib")).append(" MiB (goal ≤ 400)\n");
+    if (details.getValue("overload") instanceof JsonObject overload) {
+      md.append("\n## Overload\n\n```json\n").append(overload.encodePrettily()).append("\n```\n");
+    }
     return md.toString();
   }
 }

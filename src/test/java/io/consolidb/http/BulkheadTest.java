@@ -1,0 +1,225 @@
+package io.consolidb.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consolidb.config.HttpLimits.RouteLimit;
+import io.consolidb.testsupport.Await;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One bulkhead (1 in flight, 1 waiting at most 300 ms) in front of routes whose handlers the test
+ * finishes by hand, over real HTTP connections: admission, the two kinds of 429, and the permit
+ * going back exactly once however the request ends.
+ */
+class BulkheadTest {
+
+  private static final int WAIT_MS = 300;
+
+  private Vertx vertx;
+  private HttpClient client;
+  private Server server;
+
+  /** The routes under test, on one event loop like the HTTP verticle's. */
+  private static final class Server extends VerticleBase {
+    final ConcurrentLinkedQueue<RoutingContext> held = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<Promise<Void>> work = new ConcurrentLinkedQueue<>();
+    volatile Bulkhead bulkhead;
+    volatile int port;
+
+    @Override
+    public Future<?> start() {
+      bulkhead = new Bulkhead(vertx, RouteClass.SEARCHES, new RouteLimit(1, 1), WAIT_MS, new SimpleMeterRegistry());
+      Router router = Router.router(vertx);
+      router.get("/held").handler(bulkhead).handler(held::add);
+      router.get("/work").handler(bulkhead).handler(ctx -> {
+        Promise<Void> promise = Promise.promise();
+        work.add(promise);
+        Bulkhead.hold(ctx, promise.future());
+      });
+      router.get("/fail").handler(bulkhead).handler(ctx -> {
+        throw new IllegalStateException("a bug in a handler");
+      });
+      router.post("/body").handler(bulkhead);
+      router.post("/body").handler(BodyHandler.create(false)).handler(ctx -> ctx.end("read " + ctx.body().length()));
+      router.route().failureHandler(ctx -> Problems.send(ctx, 500, "failed"));
+      return vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").onSuccess(s -> port = s.actualPort());
+    }
+
+    /** Answers the oldest held request. */
+    void finishOne() {
+      RoutingContext ctx = held.poll();
+      context.runOnContext(v -> ctx.response().end("done"));
+    }
+
+    int inFlight() {
+      return Await.result(Future.future(p -> context.runOnContext(v -> p.complete(bulkhead.inFlight()))));
+    }
+
+    int queued() {
+      return Await.result(Future.future(p -> context.runOnContext(v -> p.complete(bulkhead.queued()))));
+    }
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    server = new Server();
+    vertx.deployVerticle(server).await(10, TimeUnit.SECONDS);
+    client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
+        .setDefaultPort(server.port), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(50));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().await(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("a full class answers 429 with Retry-After at once; the waiting request is served when room frees up")
+  void fullClass_rejectsAtOnceAndAdmitsTheQueuedOneInOrder() throws Exception {
+    Future<Answer> first = get("/held");
+    Await.until("the first request is in flight", 5_000, () -> server.held.size() == 1);
+    Future<Answer> second = get("/held");
+    Await.until("the second request waits", 5_000, () -> server.queued() == 1);
+
+    long started = System.nanoTime();
+    Answer third = get("/held").await(5, TimeUnit.SECONDS);
+    long tookMs = (System.nanoTime() - started) / 1_000_000;
+    assertThat(third.status()).isEqualTo(429);
+    assertThat(third.retryAfter()).isEqualTo("1");
+    assertThat(third.contentType()).startsWith("application/problem+json");
+    assertThat(third.problem().getString("detail")).contains("searches").contains("1 at once, 1 waiting");
+    assertThat(tookMs).as("a full class does not wait for room").isLessThan(WAIT_MS);
+    assertThat(third.connection()).as("a refused GET keeps its connection (no reconnect storm)").isNull();
+    Answer write = client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/body"))
+        .compose(request -> request.send(Buffer.buffer("x".repeat(1000)))).compose(BulkheadTest::answer)
+        .await(5, TimeUnit.SECONDS);
+    assertThat(write.status()).isEqualTo(429);
+    assertThat(write.connection()).as("a refused body is not read: its connection closes").isEqualTo("close");
+
+    server.finishOne();
+    assertThat(first.await(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+    Await.until("the queued request is admitted", 5_000, () -> server.held.size() == 1);
+    assertThat(server.queued()).isZero();
+    server.finishOne();
+    assertThat(second.await(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+    Await.until("every permit is back", 5_000, () -> server.inFlight() == 0);
+  }
+
+  @Test
+  @DisplayName("a request that waits longer than the bound gets 429, and leaves the queue")
+  void queuedRequest_waitingTooLong_isRejected() throws Exception {
+    get("/held");
+    Await.until("the first request is in flight", 5_000, () -> server.held.size() == 1);
+    long started = System.nanoTime();
+    Answer waited = get("/held").await(5, TimeUnit.SECONDS);
+    long tookMs = (System.nanoTime() - started) / 1_000_000;
+    assertThat(waited.status()).isEqualTo(429);
+    assertThat(waited.retryAfter()).isEqualTo("1");
+    assertThat(waited.problem().getString("detail")).contains("stayed busy for " + WAIT_MS + " ms");
+    assertThat(tookMs).as("it waited the bound, not much longer").isBetween((long) WAIT_MS - 50, 5_000L);
+    assertThat(server.queued()).isZero();
+    assertThat(server.inFlight()).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("a client that hangs up while waiting leaves the queue at once")
+  void queuedRequest_clientCloses_leavesTheQueue() throws Exception {
+    get("/held");
+    Await.until("the first request is in flight", 5_000, () -> server.held.size() == 1);
+    RawConnection waiting = RawConnection.get(vertx, server.port, "/held");
+    Await.until("the second request waits", 5_000, () -> server.queued() == 1);
+    waiting.close();
+    Await.until("the queue is empty before the bound", WAIT_MS - 100, () -> server.queued() == 0);
+    server.finishOne();
+    Await.until("every permit is back", 5_000, () -> server.inFlight() == 0);
+  }
+
+  @Test
+  @DisplayName("a client that hangs up keeps the permit until its work completes, then gives it back once")
+  void inFlightRequest_clientCloses_permitBackWhenWorkEnds() throws Exception {
+    RawConnection aborted = RawConnection.get(vertx, server.port, "/work");
+    Await.until("the request is in flight", 5_000, () -> server.work.size() == 1);
+    aborted.close();
+    Thread.sleep(200); // the close reaches the server; the work still runs
+    assertThat(server.inFlight()).as("the abandoned work still holds its permit").isEqualTo(1);
+    assertThat(get("/work").await(5, TimeUnit.SECONDS).status()).as("no room meanwhile (waited, then 429)")
+        .isEqualTo(429);
+    Promise<Void> promise = server.work.poll();
+    vertx.runOnContext(v -> promise.complete());
+    Await.until("the permit is back", 5_000, () -> server.inFlight() == 0);
+
+    // many more, each aborted: the class never leaks a permit
+    for (int i = 0; i < 30; i++) {
+      RawConnection next = RawConnection.get(vertx, server.port, "/work");
+      Await.until("request " + i + " is in flight", 5_000, () -> server.work.size() == 1);
+      next.close();
+      Promise<Void> done = server.work.poll();
+      vertx.runOnContext(v -> done.fail("the query failed"));
+      Await.until("permit " + i + " is back", 5_000, () -> server.inFlight() == 0);
+    }
+    assertThat(server.queued()).isZero();
+    get("/held");
+    Await.until("the class serves again", 5_000, () -> server.held.size() == 1);
+  }
+
+  @Test
+  @DisplayName("a handler that fails gives its permit back")
+  void failingHandler_releasesPermit() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      assertThat(get("/fail").await(5, TimeUnit.SECONDS).status()).isEqualTo(500);
+    }
+    assertThat(server.inFlight()).isZero();
+  }
+
+  @Test
+  @DisplayName("a write that waited for room still has its body read")
+  void queuedWrite_bodyIsReadAfterAdmission() throws Exception {
+    get("/held");
+    Await.until("the first request is in flight", 5_000, () -> server.held.size() == 1);
+    Future<Answer> write = client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/body"))
+        .compose(request -> request.send(Buffer.buffer("x".repeat(50_000))))
+        .compose(BulkheadTest::answer);
+    Await.until("the write waits", 5_000, () -> server.queued() == 1);
+    server.finishOne();
+    Answer answer = write.await(5, TimeUnit.SECONDS);
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("read 50000");
+    Await.until("every permit is back", 5_000, () -> server.inFlight() == 0);
+  }
+
+  record Answer(int status, String retryAfter, String contentType, String body, String connection) {
+    JsonObject problem() {
+      return new JsonObject(body);
+    }
+  }
+
+  private Future<Answer> get(String uri) {
+    return client.request(HttpMethod.GET, uri).compose(request -> request.send()).compose(BulkheadTest::answer);
+  }
+
+  private static Future<Answer> answer(HttpClientResponse response) {
+    return response.body().map(body -> new Answer(response.statusCode(), response.getHeader("Retry-After"),
+        response.getHeader("Content-Type"), body.toString(), response.getHeader("Connection")));
+  }
+}
