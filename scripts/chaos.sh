@@ -12,6 +12,7 @@
 #   conn-limit       max_connections taken by another client: fast 503, then recovery
 #   lock             a held row lock and a table lock: 504 for those, other routes unaffected
 #   db-down          PostgreSQL stopped: breaker fail-fast, stale entries served within the bound
+#   overload         the bulkheads' goal: BENCH_ONLY=overload scripts/bench.sh --quick (main services)
 #   redis-oom        Redis at maxmemory (noeviction): no stale read, breaker settles, hits recover
 #   redis-flap       Redis stopped and started 10 times in 30 s: no stale read, connections bounded
 # Each prints `<case>: PASS|FAIL <figures>`; target/chaos/report.{json,md} keep the table; the exit

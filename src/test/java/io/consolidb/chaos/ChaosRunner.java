@@ -21,7 +21,7 @@ public final class ChaosRunner {
 
   static {
     for (ChaosCase c : List.of(new PgCrashCase(), new BackendsKilledCase(), new HalfOpenCase(), new ConnLimitCase(),
-        new LockCase(), new DbDownCase(), new RedisOomCase(), new RedisFlapCase())) {
+        new LockCase(), new DbDownCase(), new OverloadCase(), new RedisOomCase(), new RedisFlapCase())) {
       CASES.put(c.name(), c);
     }
   }
