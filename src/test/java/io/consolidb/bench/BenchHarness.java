@@ -421,6 +421,12 @@ public final class BenchHarness {
     // The manifest's environment first (MALLOC_ARENA_MAX shapes the node's memory), then this run's.
     Map<String, String> processEnv = new HashMap<>(manifestEnv());
     processEnv.putAll(nodeEnv);
+    // these scenarios measure what the node serves at its maximum (64 wrk connections of radius
+    // reads, batches of writes), not how it sheds: room for all of them in their route classes
+    processEnv.put("HTTP_SEARCHES_CONCURRENCY", "64");
+    processEnv.put("HTTP_SEARCHES_QUEUE", "256");
+    processEnv.put("HTTP_WRITES_CONCURRENCY", "64");
+    processEnv.put("HTTP_WRITES_QUEUE", "256");
     try (NodeProcess node = NodeProcess.start(jar, manifestJvmFlags(), freePort(), processEnv, out.resolve("node.log"))) {
       if (!ExternalTools.available("wrk")) {
         report.notMeasured("http_cached_vs_live", "wrk not installed");
