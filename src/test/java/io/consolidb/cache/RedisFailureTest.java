@@ -177,6 +177,7 @@ class RedisFailureTest {
   @Test
   @DisplayName("Redis refusing connections: reads fall back at once and Redis is used again when it accepts")
   void redisRefusing_fallsBackAndRecovers() throws Exception {
+    service.get(6).await(30, TimeUnit.SECONDS); // the node's first query (connecting, preparing) is not timed
     proxy.refuse().await(30, TimeUnit.SECONDS);
     for (long id = 1; id <= 5; id++) {
       assertThat(cacheOutcome(timedGet(id))).isEqualTo("MISS");
