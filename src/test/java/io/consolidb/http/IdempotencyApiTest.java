@@ -281,6 +281,11 @@ class IdempotencyApiTest {
       blocker.setAutoCommit(false);
       s.execute("LOCK TABLE restaurants IN SHARE ROW EXCLUSIVE MODE"); // the INSERT waits past the 3 s query timeout
       timedOut = send(keyed(client.post("/api/v1/restaurants"), "slow-1"), restaurant("Slow Deli"));
+      // the node cancels the statement after its 504; released before the cancel lands, the INSERT
+      // would commit after all (the "outcome unknown" a 504 means, covered by the replay tests)
+      Await.until("the timed-out INSERT is cancelled", 10_000, () -> node.queryLong("SELECT count(*) FROM"
+          + " pg_stat_activity WHERE query LIKE 'WITH w AS (INSERT INTO restaurants%' AND pid <> pg_backend_pid()"
+          + " AND state = 'active'") == 0);
       blocker.rollback();
     }
     assertProblem(timedOut, 504, null);
