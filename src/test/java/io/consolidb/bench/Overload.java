@@ -56,10 +56,12 @@ final class Overload {
     require(idle, "lookups without the overload");
 
     int floodSeconds = seconds + 6;
+    List<String> command = new ArrayList<>(List.of("nice", "-n", setting("OVERLOAD_WRK_NICE", "0"),
+        "wrk", "-t" + setting("OVERLOAD_WRK_THREADS", "2"), "-c" + CONNECTIONS, "-d" + floodSeconds + "s",
+        "--timeout", "10s", "-s", script.toString(), node.url("/")));
     CompletableFuture<String> wrk = CompletableFuture.supplyAsync(() -> {
       try {
-        return ExternalTools.run(List.of("wrk", "-t2", "-c" + CONNECTIONS, "-d" + floodSeconds + "s", "--timeout", "10s",
-            "-s", script.toString(), node.url("/")), Map.of(), floodSeconds + 60);
+        return ExternalTools.run(command, Map.of(), floodSeconds + 60);
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
@@ -104,6 +106,8 @@ final class Overload {
     report.rss(rss);
     report.detail("overload", new JsonObject()
         .put("connections", CONNECTIONS)
+        .put("flood_command", String.join(" ", command.subList(0, command.indexOf("-s"))))
+        .put("flood_target", setting("OVERLOAD_FLOOD", "searches"))
         .put("seconds", seconds)
         .put("flood", new JsonObject().put("answered", answered).put("ok", ok).put("rejected_429", busy)
             .put("other", other).put("timeouts", Long.parseLong(status.group(4)))
@@ -120,6 +124,17 @@ final class Overload {
             .put("rejections_p99_le_50ms", shed != null && shed.p99() <= 50)
             .put("rss_le_400mib", rss <= 400)
             .put("no_out_of_memory", !outOfMemory)));
+  }
+
+  /**
+   * A knob of the scenario, for finding where the lookups' time goes (docs/BENCHMARKS.md,
+   * "Overload"): {@code OVERLOAD_WRK_THREADS} (2) and {@code OVERLOAD_WRK_NICE} (0) set the flood's
+   * threads and CPU priority; {@code OVERLOAD_FLOOD=live} floods {@code /health/live}, the cheapest
+   * route, instead of searches, which gives the floor of the HTTP stack.
+   */
+  private static String setting(String name, String otherwise) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? otherwise : value.strip();
   }
 
   private static String lookup(long i) {
@@ -173,6 +188,7 @@ final class Overload {
           ok, busy, other = 0, 0, 0
         end
         function request()
+          if FLOOD_LIVE then return wrk.format("GET", "/health/live") end
           if math.random() < 0.5 then
             local q = terms[math.random(#terms)] .. "+" .. terms[math.random(#terms)]
             return wrk.format("GET", "/api/v1/restaurants/search?q=" .. q .. "&limit=20")
@@ -193,6 +209,7 @@ final class Overload {
           io.write(string.format("STATUS ok=%d busy=%d other=%d timeouts=%d\\n", o, b, x, summary.errors.timeout))
         end
         """.replace("TERMS", terms.encode().substring(1, terms.encode().length() - 1))
-        .replace("CENTRES", String.join(", ", centres));
+        .replace("CENTRES", String.join(", ", centres))
+        .replace("FLOOD_LIVE", Boolean.toString(setting("OVERLOAD_FLOOD", "searches").equals("live")));
   }
 }
