@@ -1,5 +1,6 @@
 package io.consolidb.cache;
 
+import io.consolidb.config.SecretMasker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -69,7 +70,8 @@ final class TableChanges {
       if (stopped) {
         return;
       }
-      LOG.warn("cache: cannot LISTEN for table changes yet ({}); retrying", failure.getMessage());
+      LOG.warn("cache: cannot LISTEN for table changes yet ({}); retrying",
+          SecretMasker.maskText(failure.getMessage()));
       // a failed first connect leaves the subscriber neither open nor retrying: reset it
       subscriber.close().onComplete(v -> vertx.setTimer(RECONNECT_MS, id -> {
         if (!stopped) {
@@ -103,7 +105,8 @@ final class TableChanges {
     }
     conn.query("SELECT current_schema() AS s").execute()
         .onSuccess(rows -> schema = rows.iterator().next().getString("s"))
-        .onFailure(failure -> LOG.debug("cache: current schema unknown ({})", failure.getMessage()));
+        .onFailure(failure -> LOG.debug("cache: current schema unknown ({})",
+            SecretMasker.maskText(failure.getMessage())));
   }
 
   private void onNotification(String payload) {
@@ -137,7 +140,8 @@ final class TableChanges {
       return;
     }
     conn.query("SELECT 1").execute().timeout(CHECK_MS / 2, TimeUnit.MILLISECONDS).onFailure(failure -> {
-      LOG.warn("cache: the LISTEN connection does not answer ({}); reconnecting", failure.getMessage());
+      LOG.warn("cache: the LISTEN connection does not answer ({}); reconnecting",
+          SecretMasker.maskText(failure.getMessage()));
       listening = false;
       conn.close();
     });

@@ -51,7 +51,11 @@ public final class ConfigLoader {
     ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
     return retriever.getConfig()
         .andThen(ignored -> retriever.close())
-        .map(json -> NodeSettings.fromJson(environment, json.put("environment", environment.fileName())));
+        .map(json -> {
+          // before validation: a refused setting's error may quote a secret it did not recognise
+          KnownSecrets.remember(json);
+          return NodeSettings.fromJson(environment, json.put("environment", environment.fileName()));
+        });
   }
 
   /**

@@ -5,6 +5,7 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
+import io.consolidb.config.KnownSecrets;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.json.JsonObject;
@@ -25,7 +26,7 @@ public final class JsonLogLayout extends LayoutBase<ILoggingEvent> {
         .put("level", event.getLevel().toString())
         .put("thread", event.getThreadName())
         .put("logger", event.getLoggerName())
-        .put("message", event.getFormattedMessage());
+        .put("message", KnownSecrets.scrub(event.getFormattedMessage()));
     String requestId = RequestId.current();
     if (requestId != null) {
       line.put("request_id", requestId);
@@ -36,7 +37,7 @@ public final class JsonLogLayout extends LayoutBase<ILoggingEvent> {
     }
     IThrowableProxy thrown = event.getThrowableProxy();
     if (thrown != null) {
-      line.put("exception", ThrowableProxyUtil.asString(thrown));
+      line.put("exception", KnownSecrets.scrub(ThrowableProxyUtil.asString(thrown)));
     }
     return line.encode() + CoreConstants.LINE_SEPARATOR;
   }
