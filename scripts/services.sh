@@ -222,6 +222,7 @@ ensure_tcp_password_auth() {
 }
 
 provision_pg() {
+  # CREATEROLE: tests make short-lived login roles with passwords of their own (SecretsNeverLeakTest).
   # Always (re)set the password so it is hashed with the current
   # password_encryption (scram-sha-256) and matches the fixed dev password.
   psql_su -d postgres <<SQL
@@ -229,9 +230,9 @@ SET client_min_messages = warning;
 DO \$\$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') THEN
-    CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+    CREATE ROLE $DB_USER LOGIN CREATEDB CREATEROLE PASSWORD '$DB_PASSWORD';
   ELSE
-    ALTER ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+    ALTER ROLE $DB_USER LOGIN CREATEDB CREATEROLE PASSWORD '$DB_PASSWORD';
   END IF;
 END
 \$\$;

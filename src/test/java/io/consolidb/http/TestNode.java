@@ -46,6 +46,11 @@ public final class TestNode implements AutoCloseable {
     return node;
   }
 
+  /** The node's schema. */
+  public String schema() {
+    return schema;
+  }
+
   /** The test database URL with this node's schema first on the search_path. */
   public String databaseUrl() {
     String base = TestServices.databaseUrl();

@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,15 +18,22 @@ import java.util.concurrent.TimeUnit;
 public final class RedisProcess implements AutoCloseable {
 
   private final int port;
+  private final List<String> options;
   private Process process;
 
-  private RedisProcess(int port) {
+  private RedisProcess(int port, List<String> options) {
     this.port = port;
+    this.options = options;
   }
 
   /** Starts {@code redis-server} (from PATH) on a free port. */
   public static RedisProcess start(String name) {
-    RedisProcess redis = new RedisProcess(freePort());
+    return start(name, List.of());
+  }
+
+  /** As {@link #start(String)}, with more server options (e.g. {@code --requirepass}, {@code pw}). */
+  public static RedisProcess start(String name, List<String> options) {
+    RedisProcess redis = new RedisProcess(freePort(), List.copyOf(options));
     redis.start();
     return redis;
   }
@@ -43,8 +52,10 @@ public final class RedisProcess implements AutoCloseable {
       return;
     }
     try {
-      process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-          "--save", "", "--appendonly", "no", "--loglevel", "warning")
+      List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind",
+          "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"));
+      command.addAll(options);
+      process = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .start();
