@@ -17,10 +17,20 @@ import io.consolidb.testsupport.Await;
 import io.consolidb.testsupport.RedisProcess;
 import io.consolidb.testsupport.TcpProxy;
 import io.consolidb.testsupport.TestServices;
+import io.consolidb.Addresses;
+import io.consolidb.analytics.AnalyticsService;
+import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.user.UserService;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
 import io.vertx.pgclient.PgConnectOptions;
 import java.io.InputStream;
 import java.io.Reader;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,7 +55,8 @@ import org.yaml.snakeyaml.Yaml;
  * Nothing leaks (docs/SECURITY.md): a node started by the run command with distinct known secrets —
  * the password of a PostgreSQL role of its own, a Redis password, the API and admin tokens, a
  * cluster secret, an alert webhook URL — is driven through every operation of docs/openapi.yaml
- * with no token, a wrong token and the right ones, with good and bad input, first with everything
+ * with no token, a wrong token and the right ones, with good and bad input, and every action of
+ * every service address over the event bus, first with everything
  * up, then with Redis down, then with PostgreSQL refusing connections. Every response (status,
  * headers, body), {@code /health}, {@code /health/ready}, {@code /metrics}, {@code /metrics/summary},
  * the slow-query report and every log line, as the node's own layouts write it, are searched for
@@ -105,14 +116,18 @@ class SecretsNeverLeakTest {
         assertThat(send("POST", base + "/api/v1/restaurants", API_TOKEN, validRestaurant())).as("a write works")
             .startsWith("201");
 
+        Vertx nodeVertx = started.node().vertx();
         driveEverything(base);
+        driveEventBus(nodeVertx);
         redis.stop();
         Thread.sleep(1500); // the cache notices, health rounds report it
         driveEverything(base);
+        driveEventBus(nodeVertx);
         proxy.refuse().await(10, TimeUnit.SECONDS);
         proxy.dropConnections();
         Thread.sleep(1500);
         driveEverything(base);
+        driveEventBus(nodeVertx);
         proxy.accept().await(10, TimeUnit.SECONDS);
         redis.start();
       } finally {
@@ -155,6 +170,34 @@ class SecretsNeverLeakTest {
         "/metrics/slow-queries", "/admin/cache/stats")) {
       record(send("GET", base + path, null, null));
       record(send("GET", base + path, ADMIN_TOKEN, null));
+    }
+  }
+
+  /**
+   * Every action of every service address over the node's event bus, as a member would send it:
+   * an empty body and one with plausible fields; the reply or the failure's code, message and
+   * debug info are searched like the HTTP answers.
+   */
+  private void driveEventBus(Vertx vertx) throws Exception {
+    Map<String, Class<?>> services = Map.of(Addresses.RESTAURANTS, RestaurantService.class,
+        Addresses.USERS, UserService.class, Addresses.ANALYTICS, AnalyticsService.class);
+    JsonObject plausible = new JsonObject().put("id", 1).put("userId", 1).put("restaurantId", 1).put("query", "x")
+        .put("latitude", 1).put("longitude", 1).put("radiusKm", 1).put("limit", 5).put("city", "x")
+        .put("restaurant", new JsonObject(validRestaurant())).put("changes", new JsonObject().put("name", "y"));
+    for (Map.Entry<String, Class<?>> service : services.entrySet()) {
+      for (Method method : service.getValue().getMethods()) {
+        if (Modifier.isStatic(method.getModifiers())) {
+          continue;
+        }
+        for (JsonObject body : List.of(new JsonObject(), plausible)) {
+          DeliveryOptions options = new DeliveryOptions().addHeader("action", method.getName()).setSendTimeout(5000);
+          record(vertx.eventBus().request(service.getKey(), body, options)
+              .map(reply -> "reply " + reply.body())
+              .recover(failure -> Future.succeededFuture("failure " + failure.getMessage()
+                  + (failure instanceof ServiceException e ? " " + e.failureCode() + " " + e.getDebugInfo() : "")))
+              .await(10, TimeUnit.SECONDS));
+        }
+      }
     }
   }
 
