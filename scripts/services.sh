@@ -11,8 +11,15 @@
 #   scripts/services.sh redis-pause | redis-resume     (SIGSTOP / SIGCONT)
 #   scripts/services.sh browser    (Debian's chromium + chromium-driver, for the browser tests)
 #
+# `up` also brings up a second PostgreSQL cluster, `tls` on PG_TLS_PORT, that
+# accepts the consolidb role over verified TLS only (hostssl), with a CA and a
+# server certificate for localhost/127.0.0.1 made by scripts/certs.sh in
+# PG_TLS_DIR; a second CA there (other-ca/ca.pem) signs nothing it serves.
+# The TLS tests use them (docs/SECURITY.md "PostgreSQL TLS").
+#
 # Environment: PGPORT (5432), REDIS_PORT (6379), SERVICES_WAIT_SECONDS (30),
 # PG_CLUSTER_NAME (the name of a cluster created for PGPORT; main, or consolidb when main exists),
+# PG_TLS_PORT (5440), PG_TLS_DIR (the TLS cluster's CAs and certificates; /var/lib/consolidb-pgtls),
 # CONSOLIDB_STATE_DIR (Redis pid/log/data; /var/lib/consolidb),
 # SERVICES_ENV_FILE (where `up` writes the URLs).
 # `up` prints the connection URLs and writes them to .consolidb/services.env
@@ -251,6 +258,108 @@ SQL
   done
 }
 
+# ------------------------------------------------------- PostgreSQL over TLS
+
+PG_TLS_PORT="${PG_TLS_PORT:-5440}"
+PG_TLS_DIR="${PG_TLS_DIR:-/var/lib/consolidb-pgtls}"
+PG_TLS_NAME=tls
+PG_TLS_DATABASE=consolidb_tls
+PG_TLS_VER=""
+[[ $PG_TLS_PORT =~ ^[0-9]+$ ]] || { echo "PG_TLS_PORT must be a number" >&2; exit 2; }
+
+# Sets PG_TLS_VER to the version of the cluster on $PG_TLS_PORT; returns 1 if none.
+find_tls_cluster() {
+  local ver name port _rest
+  while read -r ver name port _rest; do
+    if [[ "$port" == "$PG_TLS_PORT" ]]; then
+      [[ "$name" == "$PG_TLS_NAME" ]] || die "port $PG_TLS_PORT is taken by cluster $ver/$name, not $PG_TLS_NAME"
+      PG_TLS_VER=$ver
+      return 0
+    fi
+  done < <(pg_lsclusters -h 2>/dev/null || true)
+  return 1
+}
+
+# The CA, the server certificate and a second CA, issued once: the server keeps
+# serving what a test run trusted, and a second `up` changes nothing. Readable by
+# everyone but the keys: the tests may run as another user.
+ensure_pg_tls_certs() {
+  if [[ ! -f "$PG_TLS_DIR/localhost.pem" ]]; then
+    log "issuing the TLS PostgreSQL's CA and server certificate in $PG_TLS_DIR"
+    "$REPO_ROOT/scripts/certs.sh" --dir "$PG_TLS_DIR" localhost >/dev/null
+  fi
+  if [[ ! -f "$PG_TLS_DIR/other-ca/ca.pem" ]]; then
+    "$REPO_ROOT/scripts/certs.sh" --dir "$PG_TLS_DIR/other-ca" wrong.example >/dev/null
+  fi
+  chmod 755 "$PG_TLS_DIR" "$PG_TLS_DIR/other-ca"
+  chmod 644 "$PG_TLS_DIR/ca.pem" "$PG_TLS_DIR/other-ca/ca.pem"
+}
+
+psql_tls() {
+  (cd / && env -u PGHOST -u PGUSER -u PGDATABASE -u PGPASSWORD \
+    runuser -u postgres -- psql --cluster "$PG_TLS_VER/$PG_TLS_NAME" -X -q -v ON_ERROR_STOP=1 "$@")
+}
+
+pg_tls_ready() { pg_isready -q -h "$HOST" -p "$PG_TLS_PORT" -t 1 >/dev/null 2>&1; }
+
+# Cluster `tls`: ssl on with our certificate; TCP logins only over TLS (no `host`
+# line, so a plaintext attempt is refused); peer login for the postgres superuser
+# on the Unix socket. Listens on 127.0.0.2 too: the certificate does not name
+# that address, which is how the tests meet a host name that does not match.
+pg_tls_start() {
+  ensure_pg_tls_certs
+  if ! find_tls_cluster; then
+    local ver
+    ver=$(newest_pg_version)
+    log "creating PostgreSQL $ver cluster '$PG_TLS_NAME' on port $PG_TLS_PORT (TLS only)"
+    pg_createcluster --port "$PG_TLS_PORT" "$ver" "$PG_TLS_NAME" >/dev/null
+    find_tls_cluster || die "cluster $ver/$PG_TLS_NAME created but not listed on port $PG_TLS_PORT"
+  fi
+  local etc="/etc/postgresql/$PG_TLS_VER/$PG_TLS_NAME"
+  install -o postgres -g postgres -m 644 "$PG_TLS_DIR/localhost.pem" "$etc/server.crt"
+  install -o postgres -g postgres -m 600 "$PG_TLS_DIR/localhost-key.pem" "$etc/server.key"
+  mkdir -p "$etc/conf.d"
+  cat >"$etc/conf.d/consolidb-tls.conf" <<CONF
+# scripts/services.sh: the TLS-only cluster of the tests
+listen_addresses = '127.0.0.1,127.0.0.2'
+ssl = on
+ssl_cert_file = '$etc/server.crt'
+ssl_key_file = '$etc/server.key'
+ssl_min_protocol_version = 'TLSv1.2'
+CONF
+  cat >"$etc/pg_hba.conf" <<HBA
+# scripts/services.sh: TLS only over TCP
+local   all   postgres                 peer
+hostssl all   $DB_USER   127.0.0.0/8   scram-sha-256
+HBA
+  chown postgres:postgres "$etc/conf.d/consolidb-tls.conf" "$etc/pg_hba.conf"
+  if pg_lsclusters -h | awk -v v="$PG_TLS_VER" -v n="$PG_TLS_NAME" '$1 == v && $2 == n && $4 ~ /^online/ { f = 1 } END { exit !f }'; then
+    pg_ctlcluster "$PG_TLS_VER" "$PG_TLS_NAME" reload # certificates or access may have changed
+  else
+    log "starting PostgreSQL cluster $PG_TLS_VER/$PG_TLS_NAME on port $PG_TLS_PORT"
+    pg_ctlcluster "$PG_TLS_VER" "$PG_TLS_NAME" start
+  fi
+  wait_for "PostgreSQL (TLS) on $HOST:$PG_TLS_PORT" pg_tls_ready
+  psql_tls -d postgres <<SQL
+SET client_min_messages = warning;
+DO \$\$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') THEN
+    CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+  ELSE
+    ALTER ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+  END IF;
+END
+\$\$;
+SELECT format('CREATE DATABASE %I OWNER %I', '$PG_TLS_DATABASE', '$DB_USER')
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$PG_TLS_DATABASE') \gexec
+SQL
+  local ext
+  for ext in "${EXTENSIONS[@]}"; do
+    psql_tls -d "$PG_TLS_DATABASE" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS $ext"
+  done
+}
+
 # ------------------------------------------------------------------- Redis
 
 # Bounded: a paused (SIGSTOP) server accepts the connection but never replies.
@@ -326,6 +435,9 @@ write_env() {
     "REDIS_URL=$redis"
     "TEST_REDIS_URL=$redis"
     "PG_CLUSTER=$PG_VER/$PG_NAME"
+    "TEST_TLS_DATABASE_URL=postgresql://$DB_USER:$DB_PASSWORD@$HOST:$PG_TLS_PORT/$PG_TLS_DATABASE"
+    "TEST_PG_TLS_CA=$PG_TLS_DIR/ca.pem"
+    "TEST_PG_TLS_OTHER_CA=$PG_TLS_DIR/other-ca/ca.pem"
   )
   mkdir -p "$(dirname "$ENV_FILE")"
   printf '%s\n' "${lines[@]}" >"$ENV_FILE.tmp"
@@ -372,6 +484,7 @@ main() {
       pg_start
       provision_pg
       ensure_tcp_password_auth
+      pg_tls_start
       redis_start
       write_env
       ;;

@@ -68,7 +68,8 @@ public final class CheckCommand implements Callable<Integer> {
           + " schema=" + schema + " (" + ms + " ms)");
       return true;
     } catch (Exception e) {
-      out.println("postgresql  FAIL " + where + ": " + reason(e));
+      out.println("postgresql  FAIL " + where + ": "
+          + settings.database().tls().explain(e).orElseGet(() -> reason(e)));
       return false;
     } finally {
       pool.close();

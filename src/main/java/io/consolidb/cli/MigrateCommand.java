@@ -22,14 +22,15 @@ public final class MigrateCommand implements Callable<Integer> {
       return ConfigOptions.INVALID_CONFIG;
     }
     try {
-      JdbcCoordinates jdbc = JdbcCoordinates.fromUri(settings.database().url());
+      JdbcCoordinates jdbc = settings.database().jdbcCoordinates();
       var result = SchemaMigrator.migrate(jdbc.url(), jdbc.user(), jdbc.password());
       System.out.println("migrate     OK   " + result.migrationsExecuted + " migration(s) applied, schema at version "
           + (result.targetSchemaVersion == null ? "(unchanged)" : result.targetSchemaVersion));
       return 0;
     } catch (Exception e) {
       System.out.println("migrate     FAIL " + settings.database().maskedUrl() + ": "
-          + io.consolidb.config.SecretMasker.maskText(String.valueOf(e.getMessage())));
+          + settings.database().tls().explain(e)
+              .orElseGet(() -> io.consolidb.config.SecretMasker.maskText(String.valueOf(e.getMessage()))));
       return ConfigOptions.DEPENDENCY_FAILED;
     }
   }

@@ -43,7 +43,7 @@ public final class SeedCommand implements Callable<Integer> {
       if (settings == null) {
         return ConfigOptions.INVALID_CONFIG;
       }
-      JdbcCoordinates jdbc = JdbcCoordinates.fromUri(settings.database().url());
+      JdbcCoordinates jdbc = settings.database().jdbcCoordinates();
       SchemaMigrator.migrate(jdbc.url(), jdbc.user(), jdbc.password());
       Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
           .with(settings.database().netClientOptions())

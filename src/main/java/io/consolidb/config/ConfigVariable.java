@@ -42,6 +42,7 @@ public record ConfigVariable(String name, String key, Type type) {
       new ConfigVariable("HTTP_ADMIN_QUEUE", "http.limits.admin.queue", Type.INT),
       new ConfigVariable("DATABASE_URL", "database.url", Type.STRING),
       new ConfigVariable("DB_REQUIRE_TLS", "database.requireTls", Type.BOOLEAN),
+      new ConfigVariable("DB_SSL_ROOT_CERT", "database.sslRootCert", Type.STRING),
       new ConfigVariable("DB_POOL_SIZE", "database.pool.size", Type.INT),
       new ConfigVariable("DB_MAX_OVERFLOW", "database.pool.maxOverflow", Type.INT),
       new ConfigVariable("DB_POOL_TIMEOUT", "database.pool.timeoutSeconds", Type.DECIMAL),

@@ -1,5 +1,6 @@
 package io.consolidb.config;
 
+import io.consolidb.schema.JdbcCoordinates;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.SslMode;
@@ -23,10 +24,17 @@ import java.util.concurrent.TimeUnit;
  * TCP keepalive stays on as a last resort for connections nobody uses; its timings are the
  * kernel's (Vert.x's NIO transport cannot set them, and the native epoll transport that could is
  * not on the classpath).
+ *
+ * <p>TLS ({@link DatabaseTls}): the URL's {@code sslmode} with libpq's meaning, the CA from
+ * {@code sslRootCert} ({@code DB_SSL_ROOT_CERT}) or the URL's {@code sslrootcert}. Every pool,
+ * connection and JDBC data source is built from {@link #connectOptions()} or
+ * {@link #jdbcCoordinates()}, which carry the same TLS options, so none can connect less safely
+ * than the others.
  */
 public record DatabaseSettings(
     String url,
     boolean requireTls,
+    DatabaseTls tls,
     int poolSize,
     int maxOverflow,
     double poolTimeoutSeconds,
@@ -61,9 +69,17 @@ public record DatabaseSettings(
     if (url == null || url.isBlank()) {
       throw db.invalid("url", "", "must be a postgresql:// URL");
     }
-    DatabaseSettings settings = new DatabaseSettings(
+    PgConnectOptions parsed = parseUrl(db, url);
+    boolean requireTls = db.bool("requireTls", false);
+    DatabaseTls tls = DatabaseTls.of(db, parsed, url);
+    if (requireTls && !tlsRequired(tls.mode())) {
+      throw db.invalid("url", SecretMasker.maskUri(url),
+          "TLS is required here: add ?sslmode=verify-full (or verify-ca, require)");
+    }
+    return new DatabaseSettings(
         url,
-        db.bool("requireTls", false),
+        requireTls,
+        tls,
         pool.integer("size", 8, 1),
         pool.integer("maxOverflow", 0, 0),
         pool.positive("timeoutSeconds", 10),
@@ -84,11 +100,9 @@ public record DatabaseSettings(
         db.integer("demoRestaurants", 10000, 0),
         db.section("breaker").integer("failures", 5, 0),
         db.section("breaker").integer("openMs", 2000, 1));
-    settings.validateUrl(db);
-    return settings;
   }
 
-  private void validateUrl(ConfigSection db) {
+  private static PgConnectOptions parseUrl(ConfigSection db, String url) {
     String masked = SecretMasker.maskUri(url);
     if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
       throw db.invalid("url", masked, "must start with postgresql://");
@@ -97,15 +111,17 @@ public record DatabaseSettings(
     try {
       options = PgConnectOptions.fromUri(url);
     } catch (RuntimeException e) {
+      if (!DatabaseTls.knownMode(url)) {
+        throw db.invalid("url", masked,
+            "sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full");
+      }
       throw db.invalid("url", masked, "is not a valid PostgreSQL connection URL");
     }
     if (options.getHost() == null || options.getHost().isBlank() || options.getDatabase() == null
         || options.getDatabase().isBlank()) {
       throw db.invalid("url", masked, "must name a host and a database");
     }
-    if (requireTls && !tlsRequired(options.getSslMode())) {
-      throw db.invalid("url", masked, "TLS is required here: add ?sslmode=require (or verify-ca, verify-full)");
-    }
+    return options;
   }
 
   private static boolean tlsRequired(SslMode mode) {
@@ -117,9 +133,12 @@ public record DatabaseSettings(
     return SecretMasker.maskUri(url);
   }
 
-  /** Fresh connect options: prepared-statement cache on, server-side statement timeout as a backstop. */
+  /**
+   * Fresh connect options: TLS as {@link #tls()} says, prepared-statement cache on, server-side
+   * statement timeout as a backstop. The one source of every pool's and connection's options.
+   */
   public PgConnectOptions connectOptions() {
-    PgConnectOptions options = PgConnectOptions.fromUri(url)
+    PgConnectOptions options = tls.applyTo(PgConnectOptions.fromUri(url), connectTimeoutMs())
         .setCachePreparedStatements(true)
         .setPreparedStatementCacheMaxSize(512);
     if (statementTimeoutMs > 0) {
@@ -129,12 +148,25 @@ public record DatabaseSettings(
     return options;
   }
 
+  /**
+   * Where Flyway (pgjdbc) connects: the URL's host, database and credentials with the same TLS
+   * mode and CA as {@link #connectOptions()}.
+   */
+  public JdbcCoordinates jdbcCoordinates() {
+    return JdbcCoordinates.fromUri(url).withParameters(tls.jdbcParameters());
+  }
+
   /** Transport options: a connect attempt gives up quickly so an unreachable database fails fast. */
   public NetClientOptions netClientOptions() {
     return new NetClientOptions()
-        .setConnectTimeout(Math.max(500, (int) Math.min(poolTimeoutSeconds * 1000, 5_000)))
+        .setConnectTimeout(connectTimeoutMs())
         .setTcpNoDelay(true)
         .setTcpKeepAlive(true);
+  }
+
+  /** A TCP connect, and then a TLS handshake, each give up after this. */
+  int connectTimeoutMs() {
+    return Math.max(500, (int) Math.min(poolTimeoutSeconds * 1000, 5_000));
   }
 
   public PoolOptions poolOptions() {

@@ -1,6 +1,7 @@
 package io.consolidb.config;
 
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.SslMode;
 
 /**
  * The validated configuration of one node. Built once per start (the node parses it and hands each
@@ -34,10 +35,16 @@ public record NodeSettings(
       throw ConfigSection.of(json, "cluster").invalid(cluster.tls().enabled() ? "secret" : "tls.certPath", "",
           "must be set: production runs clustered only with mutual TLS and a cluster secret");
     }
+    DatabaseSettings database = DatabaseSettings.fromJson(ConfigSection.of(json, "database"));
+    if (environment == Environment.PRODUCTION && database.tls().mode() != SslMode.VERIFY_FULL) {
+      // anything weaker lets whoever is on the path pose as the database (docs/SECURITY.md)
+      throw ConfigSection.of(json, "database").invalid("url", database.maskedUrl(),
+          "production connects to PostgreSQL only with sslmode=verify-full (and the CA in DB_SSL_ROOT_CERT)");
+    }
     return new NodeSettings(
         environment,
         http,
-        DatabaseSettings.fromJson(ConfigSection.of(json, "database")),
+        database,
         RedisSettings.fromJson(ConfigSection.of(json, "redis")),
         CacheSettings.fromJson(ConfigSection.of(json, "cache")),
         HealthSettings.fromJson(ConfigSection.of(json, "health")),

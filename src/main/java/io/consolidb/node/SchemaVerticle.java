@@ -64,7 +64,7 @@ public final class SchemaVerticle extends VerticleBase {
   }
 
   private void attempt(Promise<Void> firstAttempt) {
-    JdbcCoordinates jdbc = JdbcCoordinates.fromUri(settings.url());
+    JdbcCoordinates jdbc = settings.jdbcCoordinates();
     vertx.executeBlocking(() -> SchemaMigrator.migrateOnce(jdbc), false)
         .compose(result -> {
           log.info("schema: {} migration(s) applied, schema at version {}", result.migrationsExecuted,
@@ -74,7 +74,8 @@ public final class SchemaVerticle extends VerticleBase {
         })
         .onComplete(ar -> {
           if (ar.failed() && !ready) {
-            log.warn("schema: migration failed ({}); retrying every {} ms", safeReason(ar.cause()), RETRY_MS);
+            log.warn("schema: migration failed ({}); retrying every {} ms",
+                settings.tls().explain(ar.cause()).orElseGet(() -> safeReason(ar.cause())), RETRY_MS);
             if (!stopped) {
               retryTimer = vertx.setTimer(RETRY_MS, id -> attempt(Promise.promise()));
             }

@@ -1,10 +1,14 @@
 package io.consolidb.schema;
 
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Where Flyway connects: a JDBC URL plus the user and password taken out of it.
@@ -18,6 +22,18 @@ import java.util.Objects;
 public record JdbcCoordinates(String url, String user, String password) {
 
   private static final int DEFAULT_PORT = 5432;
+
+  /**
+   * pgjdbc prints a host name mismatch on java.util.logging's console (stderr, unformatted)
+   * besides throwing; the exception is what callers report, once ({@code DatabaseTls.explain}).
+   * Every pgjdbc connection of the node starts from these coordinates, so this class silences it;
+   * held in a field because java.util.logging forgets the level of a logger nobody references.
+   */
+  private static final Logger HOSTNAME_VERIFIER_LOG = Logger.getLogger("org.postgresql.ssl.PGjdbcHostnameVerifier");
+
+  static {
+    HOSTNAME_VERIFIER_LOG.setLevel(Level.OFF);
+  }
 
   public JdbcCoordinates {
     Objects.requireNonNull(url, "url");
@@ -103,6 +119,28 @@ public record JdbcCoordinates(String url, String user, String password) {
       url.append('?').append(String.join("&", driverParams));
     }
     return new JdbcCoordinates(url.toString(), emptyToNull(user), emptyToNull(password));
+  }
+
+  /**
+   * The same coordinates with these driver parameters set, replacing any of the same name (names
+   * compare without case, as pgjdbc's do): how TLS settings reach the JDBC URL.
+   */
+  public JdbcCoordinates withParameters(Map<String, String> parameters) {
+    int q = url.indexOf('?');
+    String base = q >= 0 ? url.substring(0, q) : url;
+    List<String> kept = new ArrayList<>();
+    if (q >= 0) {
+      for (String pair : url.substring(q + 1).split("&")) {
+        int eq = pair.indexOf('=');
+        String key = eq >= 0 ? pair.substring(0, eq) : pair;
+        if (!pair.isEmpty() && parameters.keySet().stream().noneMatch(key::equalsIgnoreCase)) {
+          kept.add(pair);
+        }
+      }
+    }
+    parameters.forEach((key, value) -> kept.add(URLEncoder.encode(key, StandardCharsets.UTF_8) + "="
+        + URLEncoder.encode(value, StandardCharsets.UTF_8)));
+    return new JdbcCoordinates(kept.isEmpty() ? base : base + "?" + String.join("&", kept), user, password);
   }
 
   /** The password masked; safe to log. */

@@ -50,13 +50,16 @@ class ConfigLoaderTest {
 
   @Test
   @DisplayName("each environment file sets its own TTL, slow-query threshold and cache switch")
-  void load_perEnvironmentValues(Vertx vertx) {
+  void load_perEnvironmentValues(Vertx vertx) throws java.io.IOException {
+    java.nio.file.Path ca = java.nio.file.Files.createTempFile("ca", ".pem"); // production verifies the database's CA
+    ca.toFile().deleteOnExit();
     NodeSettings staging = load(vertx, vars("CONSOLIDB_ENV", "staging"));
     assertThat(staging.cache().ttlSeconds()).isEqualTo(300);
     assertThat(staging.database().slowQueryThresholdSeconds()).isEqualTo(1.0);
 
     NodeSettings production = load(vertx, vars("CONSOLIDB_ENV", "production",
-        "DATABASE_URL", "postgresql://app:pw@db.internal:5432/app?sslmode=require"));
+        "DATABASE_URL", "postgresql://app:pw@db.internal:5432/app?sslmode=verify-full",
+        "DB_SSL_ROOT_CERT", ca.toString()));
     assertThat(production.cache().ttlSeconds()).isEqualTo(600);
     assertThat(production.database().slowQueryThresholdSeconds()).isEqualTo(2.0);
 

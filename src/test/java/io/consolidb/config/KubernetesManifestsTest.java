@@ -76,6 +76,21 @@ class KubernetesManifestsTest {
   }
 
   @Test
+  @DisplayName("the node and the migrate job verify PostgreSQL's certificate: verify-full and a mounted CA")
+  void deployment_postgresTls() throws IOException {
+    Map<String, Object> pod = at(documents("deployment.yaml").get(0), "spec", "template", "spec");
+    for (String containers : new String[] {"initContainers", "containers"}) {
+      List<Map<String, Object>> env = at(pod, containers, "0", "env");
+      String ca = env.stream().filter(e -> "DB_SSL_ROOT_CERT".equals(e.get("name")))
+          .map(e -> e.get("value").toString()).findFirst().orElseThrow();
+      List<Map<String, Object>> mounts = at(pod, containers, "0", "volumeMounts");
+      assertThat(mounts).as(containers).anySatisfy(m -> assertThat(ca).startsWith(m.get("mountPath") + "/"));
+    }
+    Map<String, Object> secret = at(documents("secret.example.yaml").get(0), "stringData");
+    assertThat(secret.get("DATABASE_URL").toString()).endsWith("?sslmode=verify-full");
+  }
+
+  @Test
   @DisplayName("the node's memory settings: the flags line starts with -Xms (scripts/bench.sh reads it) and malloc arenas are capped")
   void deployment_memorySettings() throws IOException {
     Map<String, Object> container = at(documents("deployment.yaml").get(0), "spec", "template", "spec", "containers", "0");

@@ -105,6 +105,34 @@ public final class TestServices {
         .map(TestServices::readEnvFile).map(values -> values.get("BENCH_DATABASE_URL")));
   }
 
+  /**
+   * The TLS-only PostgreSQL of {@code scripts/services.sh up} (cluster {@code tls}), as
+   * {@code postgresql://user:password@host:port/database} without {@code sslmode}: the tests add
+   * the mode and CA they exercise. Keys {@code TEST_TLS_DATABASE_URL}, {@code TEST_PG_TLS_CA} (the
+   * CA that signed its certificate) and {@code TEST_PG_TLS_OTHER_CA} (a CA that did not), read
+   * like the others; missing, the test fails saying how to start it.
+   */
+  public static String tlsDatabaseUrl() {
+    return tlsSetting("TEST_TLS_DATABASE_URL");
+  }
+
+  /** The CA that signed the TLS PostgreSQL's certificate (a PEM file). */
+  public static String tlsCa() {
+    return tlsSetting("TEST_PG_TLS_CA");
+  }
+
+  /** A CA that signed nothing the TLS PostgreSQL serves (a PEM file). */
+  public static String tlsOtherCa() {
+    return tlsSetting("TEST_PG_TLS_OTHER_CA");
+  }
+
+  private static String tlsSetting(String key) {
+    return explicit(key).or(() -> findEnvFile(Path.of("").toAbsolutePath())
+            .map(TestServices::readEnvFile).map(values -> values.get(key)))
+        .orElseThrow(() -> new IllegalStateException(
+            key + " not found: run `scripts/services.sh up`, which starts the TLS PostgreSQL (or set " + key + ")"));
+  }
+
   private static Endpoints resolve() {
     Optional<String> database = explicit(DATABASE_KEY);
     Optional<String> redis = explicit(REDIS_KEY);
