@@ -6,6 +6,8 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -103,8 +105,34 @@ final class Authenticator {
   /** The TCP peer's address: forwarded headers are not trusted (any client could write them). */
   private static String address(RoutingContext ctx) {
     SocketAddress remote = ctx.request().remoteAddress();
-    String host = remote == null ? null : remote.hostAddress();
-    return host == null ? "unknown" : host;
+    return clientKey(remote == null ? null : remote.hostAddress());
+  }
+
+  /**
+   * What failed attempts are counted under: an IPv4 address as it is, an IPv6 address by its /64
+   * prefix (one host is usually given a whole /64, so counting single addresses would give it
+   * 2^64 fresh starts). {@code host} is a literal address: no name is ever looked up.
+   */
+  static String clientKey(String host) {
+    if (host == null || host.isEmpty()) {
+      return "unknown";
+    }
+    if (host.indexOf(':') < 0) {
+      return host;
+    }
+    try {
+      byte[] bytes = InetAddress.getByName(host).getAddress();
+      if (bytes.length != 16) {
+        return host; // an IPv4-mapped address comes back as IPv4
+      }
+      StringBuilder prefix = new StringBuilder();
+      for (int i = 0; i < 8; i += 2) {
+        prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
+      }
+      return prefix.append(":/64").toString();
+    } catch (UnknownHostException e) {
+      return host;
+    }
   }
 
   private static byte[] sha256(String value) {

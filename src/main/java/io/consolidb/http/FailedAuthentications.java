@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Failed authentications per client address ({@link AuthLimits}): {@code maxFailures} wrong tokens
- * within {@code windowSeconds} (counted from the first) block the address for {@code blockSeconds}.
+ * within {@code windowSeconds} (counted from the first) block the address (the key
+ * {@link Authenticator#clientKey} gives it) for {@code blockSeconds}.
  * A success does not reset the count: a client holding one weak-scoped token must not be able to
  * clear its record between guesses at others. Addresses are kept in a size-bounded Caffeine cache
  * whose entries expire once neither their window nor their block can matter any more.
