@@ -137,6 +137,23 @@ class CommandLineTest {
   }
 
   @Test
+  @DisplayName("token --http prints a random 64-hex-digit token, or a whole HTTP_TOKENS entry with its scopes")
+  void tokenHttp_randomTokenOrEntry() {
+    assertThat(run("token", "--http")).isZero();
+    String first = stdout().strip();
+    assertThat(first).matches("[0-9a-f]{64}");
+    out.reset();
+    assertThat(run("token", "--http", "--subject", "billing", "--scopes", "users.read,METRICS")).isZero();
+    String entry = stdout().strip();
+    assertThat(entry).matches("billing:users\\.read,metrics:[0-9a-f]{64}");
+    assertThat(entry).doesNotEndWith(first);
+    assertThat(run("token", "--http", "--subject", "billing", "--scopes", "users.delete"))
+        .isEqualTo(ConfigOptions.INVALID_CONFIG);
+    assertThat(stderr()).contains("unknown: users.delete", "users.read");
+    assertThat(run("token")).as("a caller token still needs a subject").isEqualTo(ConfigOptions.INVALID_CONFIG);
+  }
+
+  @Test
   @DisplayName("an unknown environment is refused")
   void run_unknownEnvironment() {
     assertThat(run("check", "--env", "qa")).isEqualTo(ConfigOptions.INVALID_CONFIG);
