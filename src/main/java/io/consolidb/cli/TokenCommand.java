@@ -3,9 +3,13 @@ package io.consolidb.cli;
 import io.consolidb.cluster.CallerTokens;
 import io.consolidb.cluster.CallerTokens.Role;
 import io.consolidb.config.NodeSettings;
+import io.consolidb.config.Scope;
 import io.vertx.core.Vertx;
 import java.io.PrintStream;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,9 +19,12 @@ import picocli.CommandLine.Option;
 /**
  * Prints a caller token for an application that calls consolidb's services over the clustered
  * event bus (docs/CLIENT.md): signed with {@code CLUSTER_SECRET}, so the application is given the
- * token, never the secret. Exit 2 without a secret.
+ * token, never the secret. Exit 2 without a secret. With {@code --http}, prints instead a fresh
+ * random bearer token for the HTTP API (256 bits from {@link SecureRandom}, hex), as an
+ * {@code HTTP_TOKENS} entry when {@code --scopes} is given (docs/SECURITY.md).
  */
-@Command(name = "token", description = "Print a caller token for an application that calls the services over the event bus.")
+@Command(name = "token", description = "Print a caller token for an application that calls the services over the event bus,"
+    + " or with --http a random bearer token for the HTTP API.")
 public final class TokenCommand implements Callable<Integer> {
 
   static final int MAX_DAYS = 366;
@@ -25,9 +32,16 @@ public final class TokenCommand implements Callable<Integer> {
   @Mixin
   ConfigOptions config = new ConfigOptions();
 
-  @Option(names = "--subject", required = true, paramLabel = "NAME",
-      description = "Who the token is for (shown in logs), e.g. billing-service.")
+  @Option(names = "--subject", paramLabel = "NAME",
+      description = "Who the token is for (shown in logs), e.g. billing-service. Required but with --http.")
   String subject;
+
+  @Option(names = "--http", description = "Print a random bearer token for the HTTP API instead (no secret needed).")
+  boolean http;
+
+  @Option(names = "--scopes", paramLabel = "SCOPES", split = ",",
+      description = "With --http and --subject: print a whole HTTP_TOKENS entry with these scopes, e.g. users.read,users.write.")
+  List<String> scopes = List.of();
 
   @Option(names = "--ttl-hours", paramLabel = "HOURS", defaultValue = "24",
       description = "How long the token is valid (default ${DEFAULT-VALUE}, at most 8784).")
@@ -38,6 +52,13 @@ public final class TokenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (http) {
+      return httpToken();
+    }
+    if (subject == null || subject.isBlank()) {
+      err.println("token: --subject is required for a caller token");
+      return ConfigOptions.INVALID_CONFIG;
+    }
     NodeSettings settings = config.load(Map.of());
     if (settings == null) {
       return ConfigOptions.INVALID_CONFIG;
@@ -58,5 +79,25 @@ public final class TokenCommand implements Callable<Integer> {
     } finally {
       vertx.close();
     }
+  }
+  /** A random HTTP token, or a whole {@code name:scope,scope:token} entry with --subject and --scopes. */
+  private int httpToken() {
+    byte[] bytes = new byte[32];
+    new SecureRandom().nextBytes(bytes);
+    String token = HexFormat.of().formatHex(bytes);
+    if (scopes.isEmpty()) {
+      out.println(token);
+      return 0;
+    }
+    List<String> unknown = scopes.stream().filter(name -> Scope.parse(name) == null).toList();
+    if (subject == null || !subject.strip().matches("[A-Za-z0-9_.-]{1,64}") || !unknown.isEmpty()) {
+      err.println("token: --scopes needs --subject (letters, digits, '.', '_', '-') and known scopes ("
+          + Scope.names() + ")" + (unknown.isEmpty() ? "" : "; unknown: " + String.join(", ", unknown)));
+      return ConfigOptions.INVALID_CONFIG;
+    }
+    String labels = scopes.stream().map(name -> Scope.parse(name).label()).distinct()
+        .reduce((a, b) -> a + "," + b).orElseThrow();
+    out.println(subject.strip() + ":" + labels + ":" + token);
+    return 0;
   }
 }

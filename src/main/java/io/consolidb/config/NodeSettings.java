@@ -24,7 +24,7 @@ public record NodeSettings(
 
   /** Validates every section; throws {@link InvalidConfigException} naming the first bad key. */
   public static NodeSettings fromJson(Environment environment, JsonObject json) {
-    HttpSettings http = HttpSettings.fromJson(ConfigSection.of(json, "http"));
+    HttpSettings http = HttpSettings.fromJson(ConfigSection.of(json, "http"), environment);
     MetricsSettings metrics = MetricsSettings.fromJson(json);
     if (metrics.separatePort() && metrics.port() == http.port()) {
       throw ConfigSection.of(json, "metrics").invalid("port", metrics.port(), "must differ from http.port");

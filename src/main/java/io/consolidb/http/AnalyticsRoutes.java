@@ -2,6 +2,7 @@ package io.consolidb.http;
 
 import io.consolidb.analytics.AnalyticsLimits;
 import io.consolidb.analytics.AnalyticsService;
+import io.consolidb.config.Scope;
 import io.consolidb.idempotency.IdempotencyKeys;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
@@ -13,7 +14,8 @@ import java.util.Map;
 
 /**
  * The analytics routes under {@code /api/v1/analytics}, over the {@link AnalyticsService} proxy:
- * the event batch endpoint (API token) and the reports.
+ * the event batch endpoint ({@link Scope#ANALYTICS_WRITE}) and the reports (public: counts, never
+ * personal data).
  */
 final class AnalyticsRoutes {
 
@@ -28,13 +30,13 @@ final class AnalyticsRoutes {
       IdempotencyKeys.PARAMETER, RequestParams.IDEMPOTENCY_KEY);
 
   private final AnalyticsService analytics;
-  private final ApiToken apiToken;
+  private final Authenticator auth;
   private final int maxBodyBytes;
   private final Bulkheads bulkheads;
 
-  AnalyticsRoutes(AnalyticsService analytics, ApiToken apiToken, int maxBodyBytes, Bulkheads bulkheads) {
+  AnalyticsRoutes(AnalyticsService analytics, Authenticator auth, int maxBodyBytes, Bulkheads bulkheads) {
     this.analytics = analytics;
-    this.apiToken = apiToken;
+    this.auth = auth;
     this.bulkheads = bulkheads;
     // A full batch must fit even when the node's general body limit is small.
     this.maxBodyBytes = Math.max(maxBodyBytes, AnalyticsLimits.MAX_BATCH_BODY_BYTES);
@@ -47,7 +49,7 @@ final class AnalyticsRoutes {
     router.post(EVENTS).handler(ctx -> {
       ctx.put(Routes.BODY_LIMIT, maxBodyBytes); // the 413 message names this route's limit
       ctx.next();
-    }).handler(apiToken::require).handler(Routes::requireJsonBody).handler(bulkheads.of(RouteClass.WRITES));
+    }).handler(auth.require(Scope.ANALYTICS_WRITE)).handler(Routes::requireJsonBody).handler(bulkheads.of(RouteClass.WRITES));
     router.post(EVENTS).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::record);
     Routes.allow(router, EVENTS, "POST");
     Routes.read(router, TOP).handler(reports).handler(this::top);

@@ -2,6 +2,7 @@ package io.consolidb.http;
 
 import io.consolidb.Addresses;
 import io.consolidb.FailureCodes;
+import io.consolidb.config.Scope;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
@@ -14,9 +15,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /**
- * The cache's admin endpoints, both requiring {@code Authorization: Bearer <ADMIN_TOKEN>}
- * ({@link ApiToken#admin}: 403 when the node has no admin token, 401 without the header or with a
- * wrong token):
+ * The cache's admin endpoints, both requiring a token with the {@link Scope#ADMIN} scope
+ * ({@link Authenticator}):
  * <ul>
  *   <li>{@code GET /admin/cache/stats}: hits and misses per tier, {@code hit_rate_percent},
  *       entries, memory, evictions, expirations, fallbacks, bytes saved by compression;</li>
@@ -39,13 +39,13 @@ final class CacheAdminRoutes {
   }
 
   /** Adds the routes to {@code router}. */
-  static void mount(Router router, Vertx vertx, ApiToken adminToken, int maxBodyBytes, Bulkhead admin) {
+  static void mount(Router router, Vertx vertx, Authenticator auth, int maxBodyBytes, Bulkhead admin) {
     CacheAdminRoutes routes = new CacheAdminRoutes(vertx);
-    Routes.read(router, STATS).handler(adminToken::require).handler(admin).handler(routes::stats);
+    Routes.read(router, STATS).handler(auth.require(Scope.ADMIN)).handler(admin).handler(routes::stats);
     Routes.allow(router, STATS, "GET");
     // vertx-web wants the body handler first in its route: the token is checked in a route of
     // its own, before any body is read
-    router.post(INVALIDATE).handler(adminToken::require).handler(admin);
+    router.post(INVALIDATE).handler(auth.require(Scope.ADMIN)).handler(admin);
     router.post(INVALIDATE).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
         .handler(routes::invalidate);
     Routes.allow(router, INVALIDATE, "POST");

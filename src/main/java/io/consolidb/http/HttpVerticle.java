@@ -5,6 +5,7 @@ import io.consolidb.analytics.AnalyticsService;
 import io.consolidb.config.HttpLimits;
 import io.consolidb.config.HttpSettings;
 import io.consolidb.config.NodeSettings;
+import io.consolidb.config.Scope;
 import io.consolidb.restaurant.RestaurantService;
 import io.consolidb.service.InProcessServices;
 import io.consolidb.user.UserService;
@@ -18,7 +19,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.HttpException;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -30,19 +33,21 @@ import org.slf4j.LoggerFactory;
  * {@link MetricsRoutes}, {@link RestaurantRoutes}, {@link UserRoutes}, {@link AnalyticsRoutes},
  * {@link CacheAdminRoutes}) and answers what no route handles. The services are reached through
  * their proxies, so this node may serve HTTP while they run on other nodes of the cluster. Every
- * error is an RFC 9457 {@code application/problem+json} body built by {@link Problems}. Each route
- * but the health probes and {@code /metrics} passes its {@link RouteClass}'s {@link Bulkhead}
- * (429 when full); connections are bounded by {@link ConnectionCap} and the idle timeout.
+ * error is an RFC 9457 {@code application/problem+json} body built by {@link Problems}. A route
+ * that needs a scope checks the bearer token first ({@link Authenticator}, with failed attempts
+ * limited per address by {@link FailedAuthentications}), so an unauthenticated request never takes
+ * a permit. Each route but the health probes and {@code /metrics} then passes its
+ * {@link RouteClass}'s {@link Bulkhead} (429 when full); connections are bounded by
+ * {@link ConnectionCap} and the idle timeout.
  */
 public class HttpVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
 
   private HttpSettings settings;
-  /** The write guard (writes refused with 403 when no token is configured). */
-  private ApiToken apiToken;
-  /** The guard of the admin routes (refused with 403 when no admin token is configured). */
-  private ApiToken adminToken;
+  /** The bearer-token guard: each guarded route requires a scope (403 when no token holds it). */
+  private Authenticator auth;
+  private FailedAuthentications failedAuthentications;
 
   private final NodeSettings node;
   private final MeterRegistry registry;
@@ -69,8 +74,8 @@ public class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = node.http();
-    apiToken = new ApiToken(settings.apiToken());
-    adminToken = ApiToken.admin(settings.adminToken());
+    failedAuthentications = new FailedAuthentications(settings.authLimits(), registry);
+    auth = new Authenticator(settings.tokens(), failedAuthentications);
 
     HttpLimits limits = settings.limits();
     bulkheads = new Bulkheads(vertx, limits, registry);
@@ -87,7 +92,7 @@ public class HttpVerticle extends VerticleBase {
         .setIdleTimeoutUnit(TimeUnit.SECONDS));
     return server.connectionHandler(connectionCap).requestHandler(router()).listen()
         .onSuccess(s -> LOG.info("http: listening on {}:{}{}", settings.host(), s.actualPort(),
-            !apiToken.configured() ? " (no API token configured: writes are refused)" : ""));
+            tokensNote()));
   }
 
   /**
@@ -101,7 +106,15 @@ public class HttpVerticle extends VerticleBase {
         .onComplete(done -> {
           bulkheads.close();
           connectionCap.close();
+          failedAuthentications.close();
         });
+  }
+
+  /** The scopes no token holds (their routes answer 403), for the start-up line; never a token. */
+  private String tokensNote() {
+    String off = Arrays.stream(Scope.values()).filter(s -> !auth.grants(s)).map(Scope::label)
+        .collect(Collectors.joining(", "));
+    return off.isEmpty() ? "" : " (no token holds " + off + ": those routes are refused)";
   }
 
   private Router router() {
@@ -117,15 +130,15 @@ public class HttpVerticle extends VerticleBase {
     // Health probes and /metrics pass no bulkhead: an overloaded node must still say how it is.
     Bulkhead admin = bulkheads.of(RouteClass.ADMIN);
     new HealthRoutes(vertx, notReady).mount(router);
-    MetricsRoutes.mount(vertx, router, adminToken, node.metrics(), registry, admin);
+    MetricsRoutes.mount(vertx, router, auth, node.metrics(), registry, admin);
     int maxBody = settings.maxBodyBytes();
-    new RestaurantRoutes(service(RestaurantService.class, Addresses.RESTAURANTS), apiToken, maxBody, bulkheads)
+    new RestaurantRoutes(service(RestaurantService.class, Addresses.RESTAURANTS), auth, maxBody, bulkheads)
         .mount(router);
-    new UserRoutes(service(UserService.class, Addresses.USERS), apiToken, maxBody, bulkheads).mount(router);
-    new AnalyticsRoutes(service(AnalyticsService.class, Addresses.ANALYTICS), apiToken, maxBody, bulkheads)
+    new UserRoutes(service(UserService.class, Addresses.USERS), auth, maxBody, bulkheads).mount(router);
+    new AnalyticsRoutes(service(AnalyticsService.class, Addresses.ANALYTICS), auth, maxBody, bulkheads)
         .mount(router);
 
-    CacheAdminRoutes.mount(router, vertx, adminToken, settings.maxBodyBytes(), admin);
+    CacheAdminRoutes.mount(router, vertx, auth, settings.maxBodyBytes(), admin);
 
     // Failures raised inside routes (413 from the body handler, undecodable query strings, bugs)
     router.route().failureHandler(this::routeFailed);

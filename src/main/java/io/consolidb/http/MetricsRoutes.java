@@ -2,6 +2,7 @@ package io.consolidb.http;
 
 import io.consolidb.Addresses;
 import io.consolidb.config.MetricsSettings;
+import io.consolidb.config.Scope;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -18,11 +19,12 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code GET /metrics}: the Prometheus text format, here unless {@code metrics.port} gives it
- *       a port of its own (the metrics verticle serves it there); absent when metrics are off;
- *   <li>{@code GET /metrics/summary}: the performance summary JSON;
- *   <li>{@code GET /admin/queries/slow}: the slowest recent statements with their plans and hints,
- *       for {@code Authorization: Bearer <ADMIN_TOKEN>} only ({@link ApiToken#admin}: 403 when no
- *       admin token is configured, 401 when the header is missing or wrong).
+ *       a port of its own (the metrics verticle serves it there, without a token: that port is for
+ *       the scraper); absent when metrics are off; here it needs {@link Scope#METRICS};
+ *   <li>{@code GET /metrics/summary}: the performance summary JSON ({@link Scope#METRICS}: it names
+ *       the slowest statements, normalized, never their values);
+ *   <li>{@code GET /admin/queries/slow}: the slowest recent statements with their plans and hints
+ *       ({@link Scope#ADMIN}).
  * </ul>
  */
 final class MetricsRoutes {
@@ -41,17 +43,18 @@ final class MetricsRoutes {
   }
 
   /** Adds the routes to {@code router}. */
-  static void mount(Vertx vertx, Router router, ApiToken adminToken, MetricsSettings settings, MeterRegistry registry,
+  static void mount(Vertx vertx, Router router, Authenticator auth, MetricsSettings settings, MeterRegistry registry,
       Bulkhead admin) {
     MetricsRoutes routes = new MetricsRoutes(vertx);
     // Where /metrics is not served (metrics off, or on a port of its own) the path stays unknown: 404.
     if (registry instanceof PrometheusMeterRegistry prometheus && !settings.separatePort()) {
-      Routes.read(router, METRICS).handler(PrometheusScrapingHandler.create(prometheus));
+      Routes.read(router, METRICS).handler(auth.require(Scope.METRICS))
+          .handler(PrometheusScrapingHandler.create(prometheus));
       Routes.allow(router, METRICS, "GET");
     }
-    Routes.read(router, SUMMARY).handler(admin).handler(routes::summary);
+    Routes.read(router, SUMMARY).handler(auth.require(Scope.METRICS)).handler(admin).handler(routes::summary);
     Routes.allow(router, SUMMARY, "GET");
-    Routes.read(router, SLOW_QUERIES).handler(adminToken::require).handler(admin).handler(routes::slowQueries);
+    Routes.read(router, SLOW_QUERIES).handler(auth.require(Scope.ADMIN)).handler(admin).handler(routes::slowQueries);
     Routes.allow(router, SLOW_QUERIES, "GET");
   }
 

@@ -1,7 +1,9 @@
 package io.consolidb.http;
 
+import io.consolidb.config.Scope;
 import io.consolidb.idempotency.IdempotencyKeys;
 import io.consolidb.restaurant.RestaurantService;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -37,13 +39,13 @@ final class RestaurantRoutes {
   private static final Map<String, String> KEY_NAMES = Map.of(IdempotencyKeys.PARAMETER, RequestParams.IDEMPOTENCY_KEY);
 
   private final RestaurantService restaurants;
-  private final ApiToken apiToken;
+  private final Authenticator auth;
   private final int maxBodyBytes;
   private final Bulkheads bulkheads;
 
-  RestaurantRoutes(RestaurantService restaurants, ApiToken apiToken, int maxBodyBytes, Bulkheads bulkheads) {
+  RestaurantRoutes(RestaurantService restaurants, Authenticator auth, int maxBodyBytes, Bulkheads bulkheads) {
     this.restaurants = restaurants;
-    this.apiToken = apiToken;
+    this.auth = auth;
     this.maxBodyBytes = maxBodyBytes;
     this.bulkheads = bulkheads;
   }
@@ -54,6 +56,7 @@ final class RestaurantRoutes {
     Bulkhead lookups = bulkheads.of(RouteClass.LOOKUPS);
     Bulkhead searches = bulkheads.of(RouteClass.SEARCHES);
     Bulkhead writes = bulkheads.of(RouteClass.WRITES);
+    Handler<RoutingContext> write = auth.require(Scope.RESTAURANTS_WRITE);
 
     // /search before /:id, or "search" would be read as an id.
     Routes.read(router, SEARCH).handler(searches).handler(this::search);
@@ -62,10 +65,10 @@ final class RestaurantRoutes {
     // body is read: vertx-web wants the body handler first in a route, and an unauthenticated
     // client must not make the node buffer a body. The bulkhead comes after both, so a refused
     // request never takes a write's room.
-    router.post(RESTAURANTS).handler(apiToken::require).handler(Routes::requireJsonBody).handler(writes);
+    router.post(RESTAURANTS).handler(write).handler(Routes::requireJsonBody).handler(writes);
     router.route(RESTAURANT).method(HttpMethod.PUT).method(HttpMethod.PATCH)
-        .handler(apiToken::require).handler(Routes::requireJsonBody).handler(writes);
-    router.delete(RESTAURANT).handler(apiToken::require).handler(writes);
+        .handler(write).handler(Routes::requireJsonBody).handler(writes);
+    router.delete(RESTAURANT).handler(write).handler(writes);
 
     Routes.read(router, RESTAURANTS).handler(searches).handler(this::list);
     router.post(RESTAURANTS).handler(body).handler(this::create);

@@ -1,7 +1,9 @@
 package io.consolidb.http;
 
+import io.consolidb.config.Scope;
 import io.consolidb.idempotency.IdempotencyKeys;
 import io.consolidb.user.UserService;
+import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -10,7 +12,8 @@ import java.util.Map;
 
 /**
  * The user routes under {@code /api/v1/users}, over the {@link UserService} proxy: create, read,
- * patch and delete a user; add, remove and list favourites. Writes need the API token.
+ * patch and delete a user; add, remove and list favourites. Reads are personal data and need the
+ * {@link Scope#USERS_READ} scope, writes {@link Scope#USERS_WRITE}.
  */
 final class UserRoutes {
 
@@ -25,13 +28,13 @@ final class UserRoutes {
           IdempotencyKeys.PARAMETER, RequestParams.IDEMPOTENCY_KEY);
 
   private final UserService users;
-  private final ApiToken apiToken;
+  private final Authenticator auth;
   private final int maxBodyBytes;
   private final Bulkheads bulkheads;
 
-  UserRoutes(UserService users, ApiToken apiToken, int maxBodyBytes, Bulkheads bulkheads) {
+  UserRoutes(UserService users, Authenticator auth, int maxBodyBytes, Bulkheads bulkheads) {
     this.users = users;
-    this.apiToken = apiToken;
+    this.auth = auth;
     this.maxBodyBytes = maxBodyBytes;
     this.bulkheads = bulkheads;
   }
@@ -40,6 +43,8 @@ final class UserRoutes {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
     Bulkhead lookups = bulkheads.of(RouteClass.LOOKUPS);
     Bulkhead writes = bulkheads.of(RouteClass.WRITES);
+    Handler<RoutingContext> read = auth.require(Scope.USERS_READ);
+    Handler<RoutingContext> write = auth.require(Scope.USERS_WRITE);
     // personal data: a read is for this client only, never for a shared cache
     router.route(USERS + "/*").handler(ctx -> {
       ctx.put(ReadCaching.PRIVATE, true);
@@ -47,22 +52,22 @@ final class UserRoutes {
     });
     // Token, then media type, in a route of their own before the body is read (vertx-web wants
     // the body handler first in a route; an unauthenticated client must not make us buffer), then
-    // the bulkhead: a refused request never takes a write's room.
-    router.post(USERS).handler(apiToken::require).handler(Routes::requireJsonBody).handler(writes);
+    // the bulkhead: a refused request never takes a write's room (nor a read's).
+    router.post(USERS).handler(write).handler(Routes::requireJsonBody).handler(writes);
     router.post(USERS).handler(body).handler(this::create);
     Routes.allow(router, USERS, "POST");
 
-    Routes.read(router, USER).handler(lookups).handler(this::get);
-    router.patch(USER).handler(apiToken::require).handler(Routes::requireJsonBody).handler(writes);
+    Routes.read(router, USER).handler(read).handler(lookups).handler(this::get);
+    router.patch(USER).handler(write).handler(Routes::requireJsonBody).handler(writes);
     router.patch(USER).handler(body).handler(this::update);
-    router.delete(USER).handler(apiToken::require).handler(writes).handler(this::delete);
+    router.delete(USER).handler(write).handler(writes).handler(this::delete);
     Routes.allow(router, USER, "GET, PATCH, DELETE");
 
-    Routes.read(router, FAVORITES).handler(lookups).handler(this::favorites);
+    Routes.read(router, FAVORITES).handler(read).handler(lookups).handler(this::favorites);
     Routes.allow(router, FAVORITES, "GET");
 
-    router.put(FAVORITE).handler(apiToken::require).handler(writes).handler(this::addFavorite);
-    router.delete(FAVORITE).handler(apiToken::require).handler(writes).handler(this::removeFavorite);
+    router.put(FAVORITE).handler(write).handler(writes).handler(this::addFavorite);
+    router.delete(FAVORITE).handler(write).handler(writes).handler(this::removeFavorite);
     Routes.allow(router, FAVORITE, "PUT, DELETE");
   }
 

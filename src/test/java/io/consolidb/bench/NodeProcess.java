@@ -25,6 +25,9 @@ public final class NodeProcess implements AutoCloseable {
   private volatile long peakRssKib;
   private final Thread sampler;
 
+  /** A token with the metrics scope every node started here holds ({@code /metrics/summary}). */
+  static final String METRICS_TOKEN = "bench-metrics-" + java.util.UUID.randomUUID();
+
   private NodeProcess(Process process, int port) {
     this.process = process;
     this.port = port;
@@ -43,6 +46,7 @@ public final class NodeProcess implements AutoCloseable {
     builder.environment().putAll(env);
     builder.environment().put("HTTP_PORT", Integer.toString(port));
     builder.environment().put("HTTP_HOST", "127.0.0.1");
+    builder.environment().putIfAbsent("HTTP_TOKENS", "bench-metrics:metrics:" + METRICS_TOKEN);
     NodeProcess node = new NodeProcess(builder.start(), port);
     node.awaitReady(Duration.ofSeconds(120), log);
     return node;
@@ -89,7 +93,8 @@ public final class NodeProcess implements AutoCloseable {
    */
   JsonObject cacheCounters() throws Exception {
     HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create(url("/metrics/summary"))).timeout(Duration.ofSeconds(10)).build(),
+        URI.create(url("/metrics/summary"))).header("Authorization", "Bearer " + METRICS_TOKEN)
+        .timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
     JsonObject stats = new JsonObject(response.body()).getJsonObject("cache_stats");
     JsonObject counters = new JsonObject().put("hits", stats.getLong("hits")).put("misses", stats.getLong("misses"));

@@ -153,7 +153,8 @@ final class Overload {
 
   private static JsonObject summary(int port) throws Exception {
     HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + port + "/metrics/summary")).timeout(Duration.ofSeconds(10)).build(),
+        URI.create("http://127.0.0.1:" + port + "/metrics/summary"))
+        .header("Authorization", "Bearer " + NodeProcess.METRICS_TOKEN).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
     return response.statusCode() == 200 ? new JsonObject(response.body()) : new JsonObject();
   }

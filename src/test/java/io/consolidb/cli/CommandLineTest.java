@@ -121,6 +121,39 @@ class CommandLineTest {
   }
 
   @Test
+  @DisplayName("production refuses a placeholder or short token, naming the variable and never the token")
+  void productionWithWeakTokens_refusedByRunAndCheck() {
+    set("DATABASE_URL", "postgresql://app:pw@127.0.0.1:5432/app?sslmode=verify-full");
+    set("API_TOKEN", "CHANGE_ME");
+    assertThat(run("check", "--env", "production")).isEqualTo(ConfigOptions.INVALID_CONFIG);
+    assertThat(stderr()).contains("http.apiToken (API_TOKEN)", "shorter than 32").doesNotContain("CHANGE_ME");
+    err.reset();
+    set("API_TOKEN", "0123456789abcdef0123456789abcdef0123456789abcdef");
+    set("HTTP_TOKENS", "billing:users.read:Change-Me-Please-ChangeMe-Please-1234");
+    assertThat(run("run", "--env", "production")).isEqualTo(ConfigOptions.INVALID_CONFIG);
+    assertThat(stderr()).contains("http.tokens (HTTP_TOKENS)", "entry 'billing'", "placeholder")
+        .doesNotContain("Change-Me-Please");
+    assertThat(stderr().strip().lines()).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("token --http prints a random 64-hex-digit token, or a whole HTTP_TOKENS entry with its scopes")
+  void tokenHttp_randomTokenOrEntry() {
+    assertThat(run("token", "--http")).isZero();
+    String first = stdout().strip();
+    assertThat(first).matches("[0-9a-f]{64}");
+    out.reset();
+    assertThat(run("token", "--http", "--subject", "billing", "--scopes", "users.read,METRICS")).isZero();
+    String entry = stdout().strip();
+    assertThat(entry).matches("billing:users\\.read,metrics:[0-9a-f]{64}");
+    assertThat(entry).doesNotEndWith(first);
+    assertThat(run("token", "--http", "--subject", "billing", "--scopes", "users.delete"))
+        .isEqualTo(ConfigOptions.INVALID_CONFIG);
+    assertThat(stderr()).contains("unknown: users.delete", "users.read");
+    assertThat(run("token")).as("a caller token still needs a subject").isEqualTo(ConfigOptions.INVALID_CONFIG);
+  }
+
+  @Test
   @DisplayName("an unknown environment is refused")
   void run_unknownEnvironment() {
     assertThat(run("check", "--env", "qa")).isEqualTo(ConfigOptions.INVALID_CONFIG);

@@ -29,7 +29,9 @@ class StartupLogSecretsTest {
   private static final String API_TOKEN = "Api-S3cret-9931";
   private static final String ADMIN_TOKEN = "Admin-S3cret-1177";
   private static final String WEBHOOK_TOKEN = "Hook-S3cret-5521";
-  private static final List<String> SECRETS = List.of(DB_PASSWORD, REDIS_PASSWORD, API_TOKEN, ADMIN_TOKEN, WEBHOOK_TOKEN);
+  private static final String ENTRY_TOKEN = "Entry-S3cret-6408";
+  private static final List<String> SECRETS =
+      List.of(DB_PASSWORD, REDIS_PASSWORD, API_TOKEN, ADMIN_TOKEN, WEBHOOK_TOKEN, ENTRY_TOKEN);
 
   @Test
   void start_withSecretsAndUnreachableDependencies_logsNoSecret() throws Exception {
@@ -41,6 +43,7 @@ class StartupLogSecretsTest {
         Map.entry("DB_CACHE_ENABLED", "true"),
         Map.entry("API_TOKEN", API_TOKEN),
         Map.entry("ADMIN_TOKEN", ADMIN_TOKEN),
+        Map.entry("HTTP_TOKENS", "reader:users.read:" + ENTRY_TOKEN),
         Map.entry("HEALTH_WEBHOOK_URL", "http://127.0.0.1:1/hook?token=" + WEBHOOK_TOKEN),
         Map.entry("DB_HEALTH_CHECK_INTERVAL", "0.5"),
         Map.entry("HTTP_HOST", "127.0.0.1"),

@@ -178,9 +178,10 @@ class HttpConventionsTest {
         "{\"email\": \"cc-" + System.nanoTime() + "@example.com\", \"display_name\": \"Cache Control\"}");
     assertThat(created.status()).isEqualTo(201);
     long id = created.json().getLong("id");
-    assertThat(call(HttpMethod.GET, "/api/v1/users/" + id, Map.of()).header("Cache-Control"))
+    assertThat(call(HttpMethod.GET, "/api/v1/users/" + id, Map.of("Authorization", "Bearer " + TOKEN)).header("Cache-Control"))
         .isEqualTo("private, no-cache");
-    assertThat(call(HttpMethod.GET, "/api/v1/users/" + id + "/favorites", Map.of()).header("Cache-Control"))
+    assertThat(call(HttpMethod.GET, "/api/v1/users/" + id + "/favorites",
+        Map.of("Authorization", "Bearer " + TOKEN)).header("Cache-Control"))
         .isEqualTo("private, no-cache");
     assertThat(call(HttpMethod.GET, "/api/v1/restaurants/9999", Map.of()).header("Cache-Control")).isEqualTo("no-store");
     assertThat(call(HttpMethod.GET, "/health/live", Map.of()).header("Cache-Control")).isEqualTo("no-store");

@@ -34,6 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class OverloadTest {
 
+  private static final String METRICS_TOKEN = "overload-admin-token";
+
   private static final String SEARCH = "/api/v1/restaurants/search?q=pizza";
   private static final String LOOKUP = "/api/v1/restaurants/1";
   private static final int WAIT_MS = 1000;
@@ -66,7 +68,7 @@ class OverloadTest {
         .put("url", node.databaseUrl().replace(pg.getHost() + ":" + pg.getPort(), "127.0.0.1:" + proxy.port()))
         .put("queryTimeoutMs", 10_000); // a frozen search stays in flight for the whole test
     config.put("cache", new JsonObject().put("enabled", true).put("localEnabled", true));
-    config.getJsonObject("http").put("limits", new JsonObject().put("queueWaitMs", WAIT_MS)
+    config.getJsonObject("http").put("adminToken", METRICS_TOKEN).put("limits", new JsonObject().put("queueWaitMs", WAIT_MS)
         .put("searches", new JsonObject().put("concurrency", 2).put("queue", 1)));
     TestNodes.deployAsync(vertx, config, Component.CACHE, Component.QUERY, Component.METRICS, Component.RESTAURANTS,
         Component.USERS, Component.ANALYTICS, Component.HTTP).await(30, TimeUnit.SECONDS);
@@ -172,8 +174,9 @@ class OverloadTest {
     assertThat(get(SEARCH).statusCode()).isEqualTo(200);
   }
 
+  /** A GET with the admin token, which holds the metrics scope (public routes ignore it). */
   private HttpResponse<Buffer> get(String uri) {
-    return Await.result(client.get(uri).send());
+    return Await.result(client.get(uri).bearerTokenAuthentication(METRICS_TOKEN).send());
   }
 
   /** The route class as {@code /metrics/summary} shows it. */

@@ -2,6 +2,7 @@ package io.consolidb.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consolidb.config.Scope;
 import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.testsupport.TestNodes;
 import io.vertx.core.Vertx;
@@ -17,11 +18,13 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,71 +33,103 @@ import org.junit.jupiter.api.TestFactory;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * Every write and admin operation, read from docs/openapi.yaml (which OpenApiDocumentTest keeps
- * equal to the router), refuses a request without a token and a request with the other scope's
- * token with 401, and lets the right token through the guard. A new operation is covered as soon
- * as it is documented; a documented write or admin operation without a security requirement fails
- * here.
+ * Every operation of docs/openapi.yaml (which OpenApiDocumentTest keeps equal to the router), on a
+ * node with its services, PostgreSQL and the metrics component: an operation that declares a
+ * scope answers 401 without a token and with a wrong one, 403 naming the scope (never the token)
+ * to a valid token that holds every scope but that one, and lets a token holding only that scope
+ * through; an operation without a requirement is served without a token. Which operations must
+ * declare one (writes, user reads, /admin, /metrics) is checked here too, so a new operation is
+ * covered as soon as it is documented.
  */
 class RouteGuardTest {
 
   private static final Path DOCUMENT = Path.of("docs/openapi.yaml");
-  private static final String API_TOKEN = "route-guard-api-7f3c";
-  private static final String ADMIN_TOKEN = "route-guard-admin-91ad";
-  private static final Set<String> WRITES = Set.of("post", "put", "patch", "delete");
+  /** One token per scope, and for each scope a token holding all the others. */
+  private static final Map<Scope, String> ONLY = new EnumMap<>(Scope.class);
+  private static final Map<Scope, String> ALL_BUT = new EnumMap<>(Scope.class);
 
+  private static TestNode node;
   private static Vertx vertx;
   private static WebClient client;
 
-  /** One documented operation and the token scheme it requires. */
-  private record Operation(String method, String path, String scheme) {
+  /** One documented operation and the scope it declares (null: public). */
+  private record Operation(String method, String path, Scope scope) {
     String uri() {
       return path.replace("{id}", "1").replace("{restaurantId}", "1");
     }
 
     @Override
     public String toString() {
-      return method.toUpperCase(Locale.ROOT) + " " + path + " (" + scheme + ")";
+      return method.toUpperCase(Locale.ROOT) + " " + path + " (" + (scope == null ? "public" : scope.label()) + ")";
     }
   }
 
   @BeforeAll
   static void start() {
+    StringBuilder entries = new StringBuilder();
+    for (Scope scope : Scope.values()) {
+      ONLY.put(scope, "only-" + scope.label() + "-5d1e");
+      ALL_BUT.put(scope, "all-but-" + scope.label() + "-77c0");
+      String others = Arrays.stream(Scope.values()).filter(s -> s != scope).map(Scope::label)
+          .collect(Collectors.joining(","));
+      entries.append("only-").append(scope.label()).append(':').append(scope.label()).append(':')
+          .append(ONLY.get(scope)).append(";\n")
+          .append("all-but-").append(scope.label()).append(':').append(others).append(':')
+          .append(ALL_BUT.get(scope)).append(';');
+    }
+    node = TestNode.create("route_guard");
+    node.reseed();
     vertx = Vertx.vertx();
     int port = TestNode.freePort();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
-    JsonObject config = new JsonObject()
-        .put("environment", "testing")
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port)
-            .put("apiToken", API_TOKEN).put("adminToken", ADMIN_TOKEN))
-        .put("database", new JsonObject().put("url", "postgresql://u:p@127.0.0.1:1/db").put("queryTimeoutMs", 200));
-    // no services: a request the guard lets through fails later (503), which is all this test needs
-    TestNodes.deploy(vertx, config, Component.HTTP);
+    JsonObject config = node.config(port, "");
+    config.getJsonObject("http").put("tokens", entries.toString())
+        // this test sends dozens of wrong tokens on purpose
+        .put("auth", new JsonObject().put("maxFailures", 0));
+    TestNodes.deploy(vertx, config, Component.QUERY, Component.METRICS, Component.RESTAURANTS, Component.USERS,
+        Component.ANALYTICS, Component.HTTP);
+    node.execute("INSERT INTO users (email, display_name) VALUES ('guard@example.com', 'Guard')");
   }
 
   @AfterAll
   static void stop() throws Exception {
     vertx.close().await(30, TimeUnit.SECONDS);
+    node.close();
   }
 
   @TestFactory
-  Stream<DynamicTest> everyGuardedOperation_refusesAnonymousAndWrongScope() throws IOException {
-    List<Operation> operations = guardedOperations();
-    assertThat(operations).extracting(Operation::method).contains("post", "put", "patch", "delete");
-    assertThat(operations).extracting(Operation::scheme).contains("bearer", "admin");
+  Stream<DynamicTest> everyOperation_answersByScope() throws IOException {
+    List<Operation> operations = operations();
+    assertThat(operations).extracting(Operation::scope).containsAll(List.of(Scope.values()));
     return operations.stream().map(op -> DynamicTest.dynamicTest(op.toString(), () -> {
-      String right = "admin".equals(op.scheme()) ? ADMIN_TOKEN : API_TOKEN;
-      String wrong = "admin".equals(op.scheme()) ? API_TOKEN : ADMIN_TOKEN;
-
+      if (op.scope() == null) {
+        assertThat(send(op, null).statusCode()).as("%s without a token", op).isNotIn(401, 403);
+        return;
+      }
+      String label = op.scope().label();
       HttpResponse<Buffer> anonymous = send(op, null);
       assertThat(anonymous.statusCode()).as("%s without a token", op).isEqualTo(401);
-      assertThat(anonymous.getHeader("WWW-Authenticate")).as("%s challenge", op).startsWith("Bearer");
+      assertThat(anonymous.getHeader("WWW-Authenticate")).as("%s challenge", op).startsWith("Bearer")
+          .contains("scope=\"" + label + "\"");
       assertThat(anonymous.getHeader("Content-Type")).startsWith("application/problem+json");
 
-      assertThat(send(op, wrong).statusCode()).as("%s with the other scope's token", op).isEqualTo(401);
-      assertThat(send(op, right + "x").statusCode()).as("%s with a wrong token", op).isEqualTo(401);
-      assertThat(send(op, right).statusCode()).as("%s with its token passes the guard", op)
-          .isNotIn(401, 403, 404, 405);
+      HttpResponse<Buffer> wrong = send(op, ONLY.get(op.scope()) + "x");
+      assertThat(wrong.statusCode()).as("%s with a wrong token", op).isEqualTo(401);
+      assertThat(wrong.getHeader("WWW-Authenticate")).contains("invalid_token");
+
+      HttpResponse<Buffer> lacking = send(op, ALL_BUT.get(op.scope()));
+      assertThat(lacking.statusCode()).as("%s with a token holding every other scope", op).isEqualTo(403);
+      assertThat(lacking.bodyAsJsonObject().getString("detail")).as("%s names the scope", op).contains(label)
+          .doesNotContain(ALL_BUT.get(op.scope()));
+      assertThat(lacking.getHeader("WWW-Authenticate")).contains("insufficient_scope", "scope=\"" + label + "\"");
+
+      HttpResponse<Buffer> allowed = send(op, ONLY.get(op.scope()));
+      assertThat(allowed.statusCode()).as("%s with its scope passes the guard: %s", op, allowed.bodyAsString())
+          .isNotIn(401, 403, 405, 429);
+      if (allowed.statusCode() == 404) {
+        assertThat(allowed.bodyAsString()).as("%s: a 404 from the service, not from the router", op)
+            .doesNotContain("no such resource");
+      }
     }));
   }
 
@@ -108,9 +143,13 @@ class RouteGuardTest {
     return (body ? request.sendBuffer(Buffer.buffer("{}")) : request.send()).await(10, TimeUnit.SECONDS);
   }
 
-  /** Every documented operation that writes or sits under /admin, with the scheme it declares. */
+  /**
+   * Every documented operation with the scope it declares. Writes, user reads, /admin and /metrics
+   * routes must declare one; every other operation must not (restaurant reads, reports and the
+   * health probes are public).
+   */
   @SuppressWarnings("unchecked")
-  private static List<Operation> guardedOperations() throws IOException {
+  private static List<Operation> operations() throws IOException {
     Map<String, Object> document;
     try (Reader reader = Files.newBufferedReader(DOCUMENT)) {
       document = new Yaml().load(reader);
@@ -121,14 +160,19 @@ class RouteGuardTest {
       if (!(value instanceof Map<?, ?> operation) || "parameters".equals(method)) {
         return;
       }
-      boolean guarded = WRITES.contains(method) || path.startsWith("/admin");
+      boolean guarded = !"get".equals(method) || path.startsWith("/admin") || path.startsWith("/metrics")
+          || path.startsWith("/api/v1/users");
       Object security = operation.get("security");
-      if (!guarded) {
-        return;
+      assertThat(security != null).as("%s %s: a security requirement exactly when guarded", method, path)
+          .isEqualTo(guarded);
+      Scope scope = null;
+      if (guarded) {
+        List<String> scopes = (List<String>) ((Map<String, Object>) ((List<Object>) security).get(0)).get("bearer");
+        assertThat(scopes).as("%s %s names one scope", method, path).hasSize(1);
+        scope = Scope.parse(scopes.get(0));
+        assertThat(scope).as("%s %s: a known scope", method, path).isNotNull();
       }
-      assertThat(security).as("%s %s declares no security requirement", method, path).isNotNull();
-      String scheme = ((Map<String, Object>) ((List<Object>) security).get(0)).keySet().iterator().next();
-      operations.add(new Operation(method, path, scheme));
+      operations.add(new Operation(method, path, scope));
     }));
     return operations;
   }

@@ -66,6 +66,9 @@ public final class TestNode implements AutoCloseable {
   /**
    * The node's configuration (the shape {@code NodeSettings.fromJson} reads): testing environment,
    * HTTP on 127.0.0.1:{@code httpPort}, the given API token ("" for none), cache and Redis off.
+   * The API token holds every write scope (as {@code API_TOKEN} does) and, through an
+   * {@code HTTP_TOKENS} entry of the same value, {@code users.read}: one token reads back what a
+   * test wrote.
    */
   public JsonObject config(int httpPort, String apiToken) {
     return new JsonObject()
@@ -74,7 +77,8 @@ public final class TestNode implements AutoCloseable {
             .put("host", "127.0.0.1")
             .put("port", httpPort)
             .put("maxBodyBytes", 64 * 1024)
-            .put("apiToken", apiToken))
+            .put("apiToken", apiToken)
+            .put("tokens", apiToken.isEmpty() ? "" : "test-reader:users.read:" + apiToken))
         .put("database", new JsonObject()
             .put("url", databaseUrl())
             .put("pool", new JsonObject().put("size", 4).put("timeoutSeconds", 5))

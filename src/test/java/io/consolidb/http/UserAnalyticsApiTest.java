@@ -80,7 +80,7 @@ class UserAnalyticsApiTest {
             assertThat(body.getString("email")).isEqualTo("ada@example.com");
             assertThat(body.getJsonObject("preferences")).isEqualTo(new JsonObject().put("kosher_category", "meat"));
           });
-          return client.get("/api/v1/users/1").send();
+          return auth(client.get("/api/v1/users/1")).send();
         })
         .compose(got -> {
           ctx.verify(() -> {
@@ -105,7 +105,7 @@ class UserAnalyticsApiTest {
         })
         .compose(again -> {
           ctx.verify(() -> assertProblem(again, 404, null));
-          return client.get("/api/v1/users/1").send();
+          return auth(client.get("/api/v1/users/1")).send();
         })
         .onComplete(ctx.succeeding(gone -> ctx.verify(() -> {
           assertProblem(gone, 404, null);
@@ -143,7 +143,7 @@ class UserAnalyticsApiTest {
         })
         .compose(missing -> {
           ctx.verify(() -> assertProblem(missing, 404, null));
-          return client.get("/api/v1/users/abc").send();
+          return auth(client.get("/api/v1/users/abc")).send();
         })
         .compose(badId -> {
           ctx.verify(() -> assertProblem(badId, 400, "id"));
@@ -173,7 +173,7 @@ class UserAnalyticsApiTest {
             assertThat(second.statusCode()).isEqualTo(200);
             assertThat(second.bodyAsJsonObject().getBoolean("added")).isFalse();
           });
-          return client.get("/api/v1/users/1/favorites").send();
+          return auth(client.get("/api/v1/users/1/favorites")).send();
         })
         .compose(list -> {
           ctx.verify(() -> {
@@ -200,7 +200,7 @@ class UserAnalyticsApiTest {
         })
         .compose(noUser -> {
           ctx.verify(() -> assertProblem(noUser, 404, null));
-          return client.get("/api/v1/users/77/favorites").send();
+          return auth(client.get("/api/v1/users/77/favorites")).send();
         })
         .compose(noUserList -> {
           ctx.verify(() -> assertProblem(noUserList, 404, null));

@@ -65,8 +65,9 @@ final class MeteredNode implements AutoCloseable {
     return node.registry();
   }
 
+  /** GET on the HTTP port with the admin token, which holds the metrics scope ({@code ADMIN_TOKEN}). */
   HttpResponse<Buffer> get(String path) {
-    return get(port, path, null);
+    return get(port, path, ADMIN_TOKEN);
   }
 
   HttpResponse<Buffer> get(int port, String path, String bearer) {

@@ -201,13 +201,13 @@ class SlowQueryAndSummaryTest {
   }
 
   @Test
-  @DisplayName("/admin/queries/slow answers 403 when the node has no admin token")
+  @DisplayName("/admin/queries/slow answers 403 when no token of the node holds the admin scope")
   void slowReport_forbiddenWithoutConfiguredToken() {
     node = MeteredNode.start(schema, SLOW_AT_100_MS.copy().put("http", new JsonObject().put("adminToken", "")),
         COMPONENTS);
     HttpResponse<Buffer> response = node.get(node.port, "/admin/queries/slow", MeteredNode.ADMIN_TOKEN);
     assertThat(response.statusCode()).isEqualTo(403);
-    assertThat(response.bodyAsJsonObject().getString("detail")).contains("no admin token");
+    assertThat(response.bodyAsJsonObject().getString("detail")).contains("no token of this node holds the scope admin");
   }
 
   private static JsonObject find(JsonArray statements, String operation) {

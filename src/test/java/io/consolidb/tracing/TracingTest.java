@@ -94,7 +94,8 @@ class TracingTest {
   }
 
   private static HttpResponse<Buffer> get(int port, String uri) {
-    return Await.result(client.request(HttpMethod.GET, port, "127.0.0.1", uri).send());
+    // the test token also reads users (TestNode.config); public routes ignore it
+    return Await.result(client.request(HttpMethod.GET, port, "127.0.0.1", uri).bearerTokenAuthentication(TOKEN).send());
   }
 
   /**
