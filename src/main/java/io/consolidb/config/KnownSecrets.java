@@ -15,7 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The secret values of the configurations this process loaded (passwords in URLs, tokens, the
+ * The secret values of the configurations this process loaded (passwords in URLs, tokens — each
+ * token of {@code HTTP_TOKENS} apart —, the
  * cluster secret, webhook URLs), so that every log line can be scrubbed of them whatever wrote
  * it: a driver's message, a library's stack trace, a line of ours that forgot to mask. Pattern
  * masking ({@link SecretMasker#maskText}) catches secrets that look like secrets; this catches
@@ -95,6 +96,12 @@ public final class KnownSecrets {
       String leaf = key.substring(key.lastIndexOf('.') + 1);
       if (SecretMasker.isSecretKey(leaf) || key.toLowerCase(Locale.ROOT).contains("webhook")) {
         keep(text.strip(), Set.of(), found);
+      }
+      if (leaf.equals("tokens")) {
+        // HTTP_TOKENS: "name:scope,scope:token" entries; the token is what follows the last colon
+        for (String entry : text.split("[;\\n]")) {
+          keep(entry.substring(entry.lastIndexOf(':') + 1).strip(), Set.of(), found);
+        }
       }
       if (text.contains("://")) {
         fromUri(text, found);

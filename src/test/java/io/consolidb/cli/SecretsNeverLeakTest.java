@@ -54,7 +54,7 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * Nothing leaks (docs/SECURITY.md): a node started by the run command with distinct known secrets —
  * the password of a PostgreSQL role of its own, a Redis password, the API and admin tokens, a
- * cluster secret, an alert webhook URL — is driven through every operation of docs/openapi.yaml
+ * scoped token of {@code HTTP_TOKENS}, a cluster secret, an alert webhook URL — is driven through every operation of docs/openapi.yaml
  * with no token, a wrong token and the right ones, with good and bad input, and every action of
  * every service address over the event bus, first with everything
  * up, then with Redis down, then with PostgreSQL refusing connections. Every response (status,
@@ -70,8 +70,10 @@ class SecretsNeverLeakTest {
   private static final String ADMIN_TOKEN = "Leak-Admin-Token-90e4b2a7c1f3d856";
   private static final String CLUSTER_SECRET = "Leak-Cluster-Secret-0d6e8f2a4b1c3e5f7a9b";
   private static final String WEBHOOK_TOKEN = "Leak-Hook-Token-6a8c0e";
+  /** An {@code HTTP_TOKENS} entry's token, holding every scope. */
+  private static final String SCOPED_TOKEN = "Leak-Scoped-Token-3e9a71b0c4d2f685";
   private static final List<String> SECRETS =
-      List.of(DB_PASSWORD, REDIS_PASSWORD, API_TOKEN, ADMIN_TOKEN, CLUSTER_SECRET, WEBHOOK_TOKEN);
+      List.of(DB_PASSWORD, REDIS_PASSWORD, API_TOKEN, ADMIN_TOKEN, CLUSTER_SECRET, WEBHOOK_TOKEN, SCOPED_TOKEN);
   private static final Path DOCUMENT = Path.of("docs/openapi.yaml");
   private static final List<String> METHODS = List.of("get", "head", "put", "post", "delete", "patch");
 
@@ -103,7 +105,11 @@ class SecretsNeverLeakTest {
           Map.entry("DB_CACHE_ENABLED", "true"),
           Map.entry("API_TOKEN", API_TOKEN),
           Map.entry("ADMIN_TOKEN", ADMIN_TOKEN),
+          Map.entry("HTTP_TOKENS", "everything:users.read,users.write,restaurants.write,analytics.write,admin,metrics:"
+              + SCOPED_TOKEN),
           Map.entry("CLUSTER_SECRET", CLUSTER_SECRET),
+          // the wrong-token requests would block 127.0.0.1 (429) and hide the guarded routes' failures
+          Map.entry("HTTP_AUTH_MAX_FAILURES", "0"),
           Map.entry("HEALTH_WEBHOOK_URL", "http://127.0.0.1:1/hooks/" + WEBHOOK_TOKEN),
           Map.entry("DB_HEALTH_CHECK_INTERVAL", "0.5"),
           Map.entry("HTTP_HOST", "127.0.0.1"),
@@ -164,12 +170,14 @@ class SecretsNeverLeakTest {
             "{not json"));
         record(send(verb, base + path, API_TOKEN, "{}"));
         record(send(verb, base + path, ADMIN_TOKEN, validRestaurant()));
+        record(send(verb, base + path, SCOPED_TOKEN, validRestaurant()));
       }
     }
     for (String path : List.of("/health", "/health/ready", "/health/live", "/metrics", "/metrics/summary",
         "/metrics/slow-queries", "/admin/cache/stats")) {
       record(send("GET", base + path, null, null));
       record(send("GET", base + path, ADMIN_TOKEN, null));
+      record(send("GET", base + path, SCOPED_TOKEN, null));
     }
   }
 

@@ -12,7 +12,8 @@ class KnownSecretsTest {
     return new JsonObject()
         .put("database", new JsonObject().put("url", "postgresql://app:Db-S3cret%21x@db.internal:5432/orders"))
         .put("redis", new JsonObject().put("url", "rediss://cache:Redis-Pw-4242@redis.internal:6380/0"))
-        .put("http", new JsonObject().put("apiToken", "api-token-0123456789abcdef").put("host", "0.0.0.0"))
+        .put("http", new JsonObject().put("apiToken", "api-token-0123456789abcdef").put("host", "0.0.0.0")
+            .put("tokens", "reporting:users.read,metrics:scoped-token-aa11bb22cc33;ops:admin:scoped-token-dd44ee55"))
         .put("cluster", new JsonObject().put("secret", "cluster-secret-abcdefghijklmnop"))
         .put("health", new JsonObject().put("webhook", new JsonObject().put("url", "https://hooks.example.com/T0/B1/xyzzy-hook")));
   }
@@ -23,10 +24,12 @@ class KnownSecretsTest {
 
     String text = KnownSecrets.scrub("auth failed for Db-S3cret!x (raw Db-S3cret%21x); redis said Redis-Pw-4242;"
         + " header Bearer api-token-0123456789abcdef; key cluster-secret-abcdefghijklmnop;"
-        + " POST https://hooks.example.com/T0/B1/xyzzy-hook failed");
+        + " POST https://hooks.example.com/T0/B1/xyzzy-hook failed; Bearer scoped-token-aa11bb22cc33 and"
+        + " scoped-token-dd44ee55 refused");
 
     assertThat(text).doesNotContain("Db-S3cret", "Redis-Pw-4242", "api-token-0123456789abcdef",
-        "cluster-secret-abcdefghijklmnop", "xyzzy-hook").contains("****");
+        "cluster-secret-abcdefghijklmnop", "xyzzy-hook", "scoped-token-").contains("****");
+    assertThat(KnownSecrets.scrub("the entry reporting may read users")).isEqualTo("the entry reporting may read users");
   }
 
   @Test
