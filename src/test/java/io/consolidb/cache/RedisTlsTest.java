@@ -25,6 +25,7 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,6 +48,7 @@ class RedisTlsTest {
   private String prefix;
   private RestaurantService service;
   private ListAppender<ILoggingEvent> log;
+  private ConsolidbNode deployed;
 
   @BeforeAll
   static void start() {
@@ -128,11 +130,11 @@ class RedisTlsTest {
     assertFallsBack("closed the connection");
   }
 
-  private ConsolidbNode deployed;
-
   private void deploy(String url, String ca) {
     JsonObject config = CacheTestKit.config(node, 0, url, prefix);
-    config.getJsonObject("redis").put("tls", new JsonObject().put("caPath", ca));
+    // each failure must be the handshake's or the ACL's, not a timeout: a JVM's first TLS
+    // handshake on a busy machine can take longer than the 250 ms the kit sets
+    config.getJsonObject("redis").put("tls", new JsonObject().put("caPath", ca)).put("timeoutSeconds", 2.0);
     deployed = CacheTestKit.deploy(vertx, config);
     service = deployed.inProcess().inProcessOrProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS, 5000);
   }
@@ -165,7 +167,7 @@ class RedisTlsTest {
     return Await.result(vertx.eventBus().<JsonObject>request(Addresses.CACHE_STATS, new JsonObject())).body();
   }
 
-  private static void await(java.util.function.BooleanSupplier condition) {
+  private static void await(BooleanSupplier condition) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
       assertThat(System.nanoTime()).as("condition not met within 10 s").isLessThan(deadline);
