@@ -103,13 +103,16 @@ class RedisTlsCheckTest {
   }
 
   @Test
-  @DisplayName("production refuses redis:// with exit 2 and one line naming the waiver")
-  void check_productionRefusesPlaintext() {
+  @DisplayName("check and a start in production refuse redis:// with exit 2 and one line naming the waiver")
+  void productionRefusesPlaintext() {
     set("REDIS_URL", "redis://app:r3dis-pw@cache:6379");
-    assertThat(run("check", "--env", "production")).isEqualTo(ConfigOptions.INVALID_CONFIG);
-    assertThat(stderr().strip().lines()).hasSize(1);
-    assertThat(stderr()).contains("redis.url (REDIS_URL)", "rediss://", "REDIS_ALLOW_PLAINTEXT=true")
-        .doesNotContain("r3dis-pw");
+    for (String command : new String[] {"check", "run"}) {
+      err.reset();
+      assertThat(run(command, "--env", "production")).as(command).isEqualTo(ConfigOptions.INVALID_CONFIG);
+      assertThat(stderr().strip().lines()).as(command).hasSize(1);
+      assertThat(stderr()).contains("redis.url (REDIS_URL)", "rediss://", "REDIS_ALLOW_PLAINTEXT=true")
+          .doesNotContain("r3dis-pw");
+    }
   }
 
   private void assertFails(String cause) {
