@@ -16,8 +16,12 @@
 # server certificate for localhost/127.0.0.1 made by scripts/certs.sh in
 # PG_TLS_DIR; a second CA there (other-ca/ca.pem) signs nothing it serves.
 # The TLS tests use them (docs/SECURITY.md "PostgreSQL TLS").
+# `up` also starts a second Redis that speaks only TLS, with an ACL user and the
+# default user disabled, for the Redis TLS tests (TLS_REDIS_PORT; certificates
+# from scripts/certs.sh under the state dir).
 #
-# Environment: PGPORT (5432), REDIS_PORT (6379), SERVICES_WAIT_SECONDS (30),
+# Environment: PGPORT (5432), REDIS_PORT (6379), TLS_REDIS_PORT (6391), SERVICES_TLS (1; 0 leaves
+# the TLS PostgreSQL and Redis out), SERVICES_WAIT_SECONDS (30),
 # PG_CLUSTER_NAME (the name of a cluster created for PGPORT; main, or consolidb when main exists),
 # PG_TLS_PORT (5440), PG_TLS_DIR (the TLS cluster's CAs and certificates; /var/lib/consolidb-pgtls),
 # CONSOLIDB_STATE_DIR (Redis pid/log/data; /var/lib/consolidb),
@@ -31,11 +35,12 @@ ENV_FILE="${SERVICES_ENV_FILE:-$REPO_ROOT/.consolidb/services.env}"
 
 PGPORT="${PGPORT:-5432}"
 REDIS_PORT="${REDIS_PORT:-6379}"
+TLS_REDIS_PORT="${TLS_REDIS_PORT:-6391}"
 WAIT_SECONDS="${SERVICES_WAIT_SECONDS:-30}"
 STATE_DIR="${CONSOLIDB_STATE_DIR:-/var/lib/consolidb}"
 HOST=127.0.0.1
-if ! [[ $PGPORT =~ ^[0-9]+$ && $REDIS_PORT =~ ^[0-9]+$ ]]; then
-  echo "PGPORT/REDIS_PORT must be numbers" >&2
+if ! [[ $PGPORT =~ ^[0-9]+$ && $REDIS_PORT =~ ^[0-9]+$ && $TLS_REDIS_PORT =~ ^[0-9]+$ ]]; then
+  echo "PGPORT/REDIS_PORT/TLS_REDIS_PORT must be numbers" >&2
   exit 2
 fi
 
@@ -48,6 +53,13 @@ EXTENSIONS=(cube earthdistance)
 REDIS_PIDFILE="$STATE_DIR/redis-$REDIS_PORT.pid"
 REDIS_LOGFILE="$STATE_DIR/redis-$REDIS_PORT.log"
 REDIS_DIR="$STATE_DIR/redis-$REDIS_PORT"
+
+# The TLS Redis: its own directory (config, certificates, pid, log). Fixed local development
+# credentials for the tests, like DB_PASSWORD (not a secret).
+TLS_REDIS_DIR="$STATE_DIR/redis-tls-$TLS_REDIS_PORT"
+TLS_REDIS_CERTS="$TLS_REDIS_DIR/certs"
+TLS_REDIS_USER=consolidb
+TLS_REDIS_PASSWORD=consolidb-tls
 
 log() { printf '[services] %s\n' "$*" >&2; }
 die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -423,6 +435,88 @@ redis_signal() {
   log "sent SIG$sig to Redis (pid $pid)"
 }
 
+# --------------------------------------------------------------- TLS Redis
+
+tls_redis_cli() {
+  timeout 3 redis-cli -h "$HOST" -p "$TLS_REDIS_PORT" --tls --cacert "$TLS_REDIS_CERTS/ca.pem" \
+    --user "$TLS_REDIS_USER" --pass "$TLS_REDIS_PASSWORD" --no-auth-warning "$@"
+}
+
+tls_redis_ready() { [[ "$(tls_redis_cli ping 2>/dev/null)" == "PONG" ]]; }
+
+tls_redis_pid() {
+  local pid
+  [[ -f "$TLS_REDIS_DIR/redis.pid" ]] || return 1
+  pid=$(cat "$TLS_REDIS_DIR/redis.pid")
+  [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == redis-server* ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# A CA and a server certificate (SAN DNS:localhost, IP:127.0.0.1), made once; the directory is
+# readable by the tests (the keys stay 600).
+tls_redis_certs() {
+  if [[ ! -f "$TLS_REDIS_CERTS/redis.pem" || ! -f "$TLS_REDIS_CERTS/redis-key.pem" ]]; then
+    log "issuing the TLS Redis certificate in $TLS_REDIS_CERTS"
+    "$REPO_ROOT/scripts/certs.sh" --dir "$TLS_REDIS_CERTS" redis >/dev/null
+  fi
+  chmod 755 "$TLS_REDIS_DIR" "$TLS_REDIS_CERTS"
+}
+
+# Only TLS (port 0), no client certificates; the default user is off, so only the ACL user
+# gets in. Its rights are what consolidb needs: everything but the dangerous commands
+# (FLUSHALL, KEYS, CONFIG, ...), plus INFO for `check`.
+tls_redis_config() {
+  cat <<CONF
+bind $HOST
+port 0
+tls-port $TLS_REDIS_PORT
+tls-cert-file $TLS_REDIS_CERTS/redis.pem
+tls-key-file $TLS_REDIS_CERTS/redis-key.pem
+tls-ca-cert-file $TLS_REDIS_CERTS/ca.pem
+tls-auth-clients no
+protected-mode yes
+daemonize yes
+pidfile $TLS_REDIS_DIR/redis.pid
+logfile $TLS_REDIS_DIR/redis.log
+dir $TLS_REDIS_DIR
+save ""
+appendonly no
+user default off
+user $TLS_REDIS_USER on >$TLS_REDIS_PASSWORD ~* &* +@all -@dangerous +info
+CONF
+}
+
+tls_redis_start() {
+  local pid
+  tls_redis_ready && return 0
+  if pid=$(tls_redis_pid); then
+    die "the TLS Redis (pid $pid) on port $TLS_REDIS_PORT does not answer: see $TLS_REDIS_DIR/redis.log"
+  fi
+  mkdir -p "$TLS_REDIS_DIR"
+  tls_redis_certs
+  (umask 077 && tls_redis_config >"$TLS_REDIS_DIR/redis.conf")
+  log "starting the TLS redis-server on $HOST:$TLS_REDIS_PORT (log $TLS_REDIS_DIR/redis.log)"
+  redis-server "$TLS_REDIS_DIR/redis.conf" ||
+    die "redis-server refused the TLS configuration (built without TLS?): see $TLS_REDIS_DIR/redis.log"
+  wait_for "the TLS Redis on $HOST:$TLS_REDIS_PORT" tls_redis_ready
+}
+
+tls_redis_stop() {
+  local pid
+  if ! pid=$(tls_redis_pid); then
+    log "the TLS Redis on port $TLS_REDIS_PORT is not running"
+    return 0
+  fi
+  log "stopping the TLS Redis (pid $pid)"
+  kill -CONT "$pid" 2>/dev/null || true
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + WAIT_SECONDS))
+  while kill -0 "$pid" 2>/dev/null; do
+    (( SECONDS < deadline )) || die "the TLS Redis (pid $pid) did not stop within ${WAIT_SECONDS}s"
+    sleep 0.1
+  done
+  rm -f "$TLS_REDIS_DIR/redis.pid"
+}
+
 # ------------------------------------------------------------------ output
 
 write_env() {
@@ -438,6 +532,8 @@ write_env() {
     "TEST_TLS_DATABASE_URL=postgresql://$DB_USER:$DB_PASSWORD@$HOST:$PG_TLS_PORT/$PG_TLS_DATABASE"
     "TEST_PG_TLS_CA=$PG_TLS_DIR/ca.pem"
     "TEST_PG_TLS_OTHER_CA=$PG_TLS_DIR/other-ca/ca.pem"
+    "TEST_TLS_REDIS_URL=rediss://$TLS_REDIS_USER:$TLS_REDIS_PASSWORD@$HOST:$TLS_REDIS_PORT"
+    "TEST_REDIS_TLS_CA=$TLS_REDIS_CERTS/ca.pem"
   )
   mkdir -p "$(dirname "$ENV_FILE")"
   printf '%s\n' "${lines[@]}" >"$ENV_FILE.tmp"
@@ -475,6 +571,10 @@ usage() {
   exit 2
 }
 
+# SERVICES_TLS=0 leaves the TLS PostgreSQL and Redis out (scripts/chaos.sh: its own services on
+# other ports need no second TLS pair, and must not touch the one the tests use).
+tls_services() { [[ "${SERVICES_TLS:-1}" != 0 ]]; }
+
 main() {
   local cmd=${1:-}
   case "$cmd" in
@@ -484,14 +584,16 @@ main() {
       pg_start
       provision_pg
       ensure_tcp_password_auth
-      pg_tls_start
+      if tls_services; then pg_tls_start; fi
       redis_start
+      if tls_services; then tls_redis_start; fi
       write_env
       ;;
     down)
       require_root "$@"
       pg_stop
       redis_stop
+      if tls_services; then tls_redis_stop; fi
       ;;
     status) status ;;
     browser) require_root "$@"; ensure_browser ;;

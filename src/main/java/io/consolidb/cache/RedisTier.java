@@ -1,6 +1,7 @@
 package io.consolidb.cache;
 
 import io.consolidb.config.CacheSettings;
+import io.consolidb.config.RedisFailure;
 import io.consolidb.config.RedisSettings;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
@@ -94,6 +95,7 @@ final class RedisTier {
   private static final Unavailable UNAVAILABLE = new Unavailable();
 
   private final Vertx vertx;
+  private final RedisSettings settings;
   private final Redis redis;
   private final String prefix;
   private final String tagPrefix;
@@ -114,6 +116,7 @@ final class RedisTier {
   RedisTier(Vertx vertx, RedisSettings redisSettings, CacheSettings cacheSettings, CacheMeters meters,
       Runnable onRecovered) {
     this.vertx = vertx;
+    this.settings = redisSettings;
     this.redis = Redis.createClient(vertx, redisSettings.redisOptions());
     this.prefix = cacheSettings.keyPrefix();
     this.tagPrefix = prefix + "#tag:";
@@ -181,7 +184,7 @@ final class RedisTier {
     }
     return apply(invalidation).onFailure(failure -> {
       queue(invalidation);
-      goDown("an invalidation failed: " + failure.getMessage());
+      goDown("an invalidation failed: " + RedisFailure.describe(settings, failure));
     });
   }
 
@@ -306,7 +309,7 @@ final class RedisTier {
         consecutiveFailures.set(0);
         warnOutOfMemory();
       } else if (consecutiveFailures.incrementAndGet() >= threshold) {
-        goDown(threshold + " consecutive failures, last: " + done.cause().getMessage());
+        goDown(threshold + " consecutive failures, last: " + RedisFailure.describe(settings, done.cause()));
       }
     });
   }
@@ -364,7 +367,7 @@ final class RedisTier {
         .onComplete(done -> {
           probing = false;
           if (done.failed()) {
-            LOG.debug("cache: Redis probe failed: {}", done.cause().getMessage());
+            LOG.debug("cache: Redis probe failed: {}", RedisFailure.describe(settings, done.cause()));
             scheduleProbe();
             return;
           }

@@ -1,6 +1,7 @@
 package io.consolidb.cli;
 
 import io.consolidb.config.NodeSettings;
+import io.consolidb.config.RedisFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
@@ -97,10 +98,14 @@ public final class CheckCommand implements Callable<Integer> {
               .findFirst().orElse("redis_version:?").substring("redis_version:".length()).trim());
       String version = info.await(Math.max(TIMEOUT_MS, settings.redis().timeoutMs()), TimeUnit.MILLISECONDS);
       long ms = (System.nanoTime() - started) / 1_000_000;
-      out.println("redis       OK   " + where + " server " + version + " (" + ms + " ms)");
+      out.println("redis       OK   " + where + " server " + version + " tls="
+          + (settings.redis().tls() ? "verified" : "off") + " (" + ms + " ms)");
       return true;
-    } catch (Exception e) {
-      out.println("redis       FAIL " + where + ": " + reason(e));
+    } catch (Throwable e) { // the driver fails with Redis errors that are Throwables, not Exceptions
+      if (e instanceof Error error) {
+        throw error;
+      }
+      out.println("redis       FAIL " + where + ": " + RedisFailure.describe(settings.redis(), e));
       return false;
     } finally {
       client.close();

@@ -66,6 +66,8 @@ public record ConfigVariable(String name, String key, Type type) {
       new ConfigVariable("DB_DEMO_RESTAURANTS", "database.demoRestaurants", Type.INT),
       new ConfigVariable("REDIS_ENABLED", "redis.enabled", Type.BOOLEAN),
       new ConfigVariable("REDIS_URL", "redis.url", Type.STRING),
+      new ConfigVariable("REDIS_TLS_CA", "redis.tls.caPath", Type.STRING),
+      new ConfigVariable("REDIS_ALLOW_PLAINTEXT", "redis.allowPlaintext", Type.BOOLEAN),
       new ConfigVariable("REDIS_TIMEOUT", "redis.timeoutSeconds", Type.DECIMAL),
       new ConfigVariable("REDIS_MAX_CONNECTIONS", "redis.maxConnections", Type.INT),
       new ConfigVariable("DB_CACHE_ENABLED", "cache.enabled", Type.BOOLEAN),

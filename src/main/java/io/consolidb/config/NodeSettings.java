@@ -24,6 +24,8 @@ public record NodeSettings(
 
   /** Validates every section; throws {@link InvalidConfigException} naming the first bad key. */
   public static NodeSettings fromJson(Environment environment, JsonObject json) {
+    // first: its production rule must not depend on the sections parsed before it
+    RedisSettings redis = RedisSettings.fromJson(environment, ConfigSection.of(json, "redis"));
     HttpSettings http = HttpSettings.fromJson(ConfigSection.of(json, "http"), environment);
     MetricsSettings metrics = MetricsSettings.fromJson(json);
     if (metrics.separatePort() && metrics.port() == http.port()) {
@@ -45,7 +47,7 @@ public record NodeSettings(
         environment,
         http,
         database,
-        RedisSettings.fromJson(ConfigSection.of(json, "redis")),
+        redis,
         CacheSettings.fromJson(ConfigSection.of(json, "cache")),
         HealthSettings.fromJson(ConfigSection.of(json, "health")),
         metrics,

@@ -42,7 +42,7 @@ class NodeCacheReadThroughTest {
     vertx = Vertx.vertx();
     registry = new SimpleMeterRegistry();
     CacheSettings settings = new CacheSettings(true, 60, 100, true, 1024, "test:", 3, 1, 1 << 20, 0);
-    cache = new NodeCache(vertx, settings, new RedisSettings(false, "redis://127.0.0.1:1", 0.1, 1), registry);
+    cache = new NodeCache(vertx, settings, new RedisSettings(false, "redis://127.0.0.1:1", "", false, 0.1, 1), registry);
   }
 
   @AfterEach

@@ -116,6 +116,7 @@ class CommandLineTest {
   @DisplayName("production refuses to start without TLS to PostgreSQL")
   void run_productionWithoutTls() {
     set("DATABASE_URL", "postgresql://app:pw@127.0.0.1:5432/app");
+    set("REDIS_URL", "rediss://127.0.0.1:6391"); // Redis's own production rule is checked first
     assertThat(run("run", "--env", "production")).isEqualTo(ConfigOptions.INVALID_CONFIG);
     assertThat(stderr()).contains("database.url (DATABASE_URL)", "TLS").doesNotContain(":pw@");
   }

@@ -59,7 +59,8 @@ class ConfigLoaderTest {
 
     NodeSettings production = load(vertx, vars("CONSOLIDB_ENV", "production",
         "DATABASE_URL", "postgresql://app:pw@db.internal:5432/app?sslmode=verify-full",
-        "DB_SSL_ROOT_CERT", ca.toString()));
+        "DB_SSL_ROOT_CERT", ca.toString(),
+        "REDIS_URL", "rediss://app:pw@cache.internal:6379"));
     assertThat(production.cache().ttlSeconds()).isEqualTo(600);
     assertThat(production.database().slowQueryThresholdSeconds()).isEqualTo(2.0);
 
@@ -146,11 +147,11 @@ class ConfigLoaderTest {
   @Test
   @DisplayName("production refuses a PostgreSQL connection that does not require TLS")
   void load_productionRequiresTls(Vertx vertx) {
-    Throwable plain = failure(vertx, vars("CONSOLIDB_ENV", "production",
+    Throwable plain = failure(vertx, vars("CONSOLIDB_ENV", "production", "REDIS_URL", "rediss://cache:6379",
         "DATABASE_URL", "postgresql://app:s3cret@db:5432/app"));
     assertThat(plain).hasMessageContaining("database.url (DATABASE_URL)").hasMessageContaining("TLS")
         .hasMessageNotContaining("s3cret");
-    Throwable prefer = failure(vertx, vars("CONSOLIDB_ENV", "production",
+    Throwable prefer = failure(vertx, vars("CONSOLIDB_ENV", "production", "REDIS_URL", "rediss://cache:6379",
         "DATABASE_URL", "postgresql://app:s3cret@db:5432/app?sslmode=prefer"));
     assertThat(prefer).hasMessageContaining("TLS");
   }

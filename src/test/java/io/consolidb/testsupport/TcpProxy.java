@@ -38,6 +38,7 @@ public final class TcpProxy {
   private static final String HOST = "127.0.0.1";
 
   private final Vertx vertx;
+  private final String listenHost;
   private final String targetHost;
   private final int targetPort;
   private final NetClient client;
@@ -47,8 +48,9 @@ public final class TcpProxy {
   private volatile boolean refusing;
   private boolean frozen; // guarded by this
 
-  private TcpProxy(Vertx vertx, String targetHost, int targetPort) {
+  private TcpProxy(Vertx vertx, String listenHost, String targetHost, int targetPort) {
     this.vertx = vertx;
+    this.listenHost = listenHost;
     this.targetHost = targetHost;
     this.targetPort = targetPort;
     this.client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(5_000));
@@ -56,7 +58,15 @@ public final class TcpProxy {
 
   /** Starts a proxy to {@code targetHost:targetPort} listening on an ephemeral local port. */
   public static Future<TcpProxy> start(Vertx vertx, String targetHost, int targetPort) {
-    TcpProxy proxy = new TcpProxy(vertx, targetHost, targetPort);
+    return startOn(vertx, HOST, targetHost, targetPort);
+  }
+
+  /**
+   * A proxy listening on another loopback address ({@code 127.0.0.2}: Linux answers the whole
+   * 127/8 on the loopback interface), for a server reached under a name its certificate lacks.
+   */
+  public static Future<TcpProxy> startOn(Vertx vertx, String listenHost, String targetHost, int targetPort) {
+    TcpProxy proxy = new TcpProxy(vertx, listenHost, targetHost, targetPort);
     return proxy.listen(0).map(proxy);
   }
 
@@ -118,7 +128,7 @@ public final class TcpProxy {
 
   private Future<TcpProxy> listen(int listenPort) {
     NetServer candidate =
-        vertx.createNetServer(new NetServerOptions().setHost(HOST).setPort(listenPort));
+        vertx.createNetServer(new NetServerOptions().setHost(listenHost).setPort(listenPort));
     candidate.connectHandler(this::onConnect);
     return candidate.listen().map(bound -> {
       server = bound;

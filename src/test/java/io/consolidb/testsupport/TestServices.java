@@ -41,6 +41,8 @@ public final class TestServices {
 
   static final String DATABASE_KEY = "TEST_DATABASE_URL";
   static final String REDIS_KEY = "TEST_REDIS_URL";
+  static final String TLS_REDIS_KEY = "TEST_TLS_REDIS_URL";
+  static final String REDIS_TLS_CA_KEY = "TEST_REDIS_TLS_CA";
   static final String ENV_FILE = ".consolidb/services.env";
   static final String NOT_FOUND_MESSAGE =
       "PostgreSQL/Redis for tests not found: run `scripts/services.sh up`"
@@ -75,6 +77,27 @@ public final class TestServices {
     return new RedisOptions()
         .setConnectionString(redisUrl())
         .setNetClientOptions(new NetClientOptions().setConnectTimeout(CONNECT_TIMEOUT_MS));
+  }
+
+  /**
+   * The TLS Redis with an ACL user ({@code rediss://user:password@127.0.0.1:port}) that
+   * {@code scripts/services.sh up} starts beside the plain one: {@code TEST_TLS_REDIS_URL}.
+   */
+  public static String tlsRedisUrl() {
+    return setting(TLS_REDIS_KEY);
+  }
+
+  /** The PEM file of the CA that signed the TLS Redis's certificate: {@code TEST_REDIS_TLS_CA}. */
+  public static String redisTlsCa() {
+    return setting(REDIS_TLS_CA_KEY);
+  }
+
+  /** A variable from the system properties, the environment or the env file; never skipped silently. */
+  private static String setting(String key) {
+    return explicit(key).or(() -> findEnvFile(Path.of("").toAbsolutePath())
+        .map(TestServices::readEnvFile).map(values -> values.get(key)))
+        .orElseThrow(() -> new IllegalStateException(key + " for tests not found: run `scripts/services.sh up`"
+            + " (it starts the TLS Redis and writes " + key + " to " + ENV_FILE + ")"));
   }
 
   /** Where the endpoints came from: "environment", the env file's path or "testcontainers". */
