@@ -2,18 +2,11 @@ package io.consolidb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.consolidb.Main;
 import io.consolidb.testsupport.TestServices;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * {@code check} and {@code migrate} against the TLS-only PostgreSQL of {@code scripts/services.sh
@@ -22,50 +15,34 @@ import picocli.CommandLine;
  */
 class PostgresTlsCommandsTest {
 
-  private final Map<String, String> previous = new HashMap<>();
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final CommandRun cli = new CommandRun();
 
   private int run(String... args) {
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      return new CommandLine(new Main()).execute(args);
-    } finally {
-      System.setOut(stdout);
-      System.setErr(stderr);
-    }
+    return cli.run(args);
   }
 
   private void set(String name, String value) {
-    previous.putIfAbsent(name, System.getProperty(name));
-    System.setProperty(name, value);
+    cli.set(name, value);
   }
 
   @BeforeEach
   void redis() {
     set("REDIS_URL", TestServices.redisUrl());
+    // the test Redis is plaintext: production would refuse it before reaching the database rules
+    set("REDIS_ALLOW_PLAINTEXT", "true");
   }
 
   @AfterEach
   void restore() {
-    previous.forEach((name, value) -> {
-      if (value == null) {
-        System.clearProperty(name);
-      } else {
-        System.setProperty(name, value);
-      }
-    });
+    cli.restore();
   }
 
   private String stdout() {
-    return out.toString(StandardCharsets.UTF_8);
+    return cli.stdout();
   }
 
   private String stderr() {
-    return err.toString(StandardCharsets.UTF_8);
+    return cli.stderr();
   }
 
   private void database(String sslmode, String host, String rootCert) {

@@ -2,23 +2,16 @@ package io.consolidb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.consolidb.Main;
 import io.consolidb.testsupport.TcpProxy;
 import io.consolidb.testsupport.TestCerts;
 import io.consolidb.testsupport.TestServices;
 import io.consolidb.testsupport.TlsRedis;
 import io.vertx.core.Vertx;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * {@code check} against the TLS Redis with an ACL user that {@code scripts/services.sh up}
@@ -28,9 +21,7 @@ import picocli.CommandLine;
  */
 class RedisTlsCheckTest {
 
-  private final Map<String, String> previous = new HashMap<>();
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final CommandRun cli = new CommandRun();
   private Vertx vertx;
 
   @BeforeEach
@@ -41,13 +32,7 @@ class RedisTlsCheckTest {
 
   @AfterEach
   void restore() throws Exception {
-    previous.forEach((name, value) -> {
-      if (value == null) {
-        System.clearProperty(name);
-      } else {
-        System.setProperty(name, value);
-      }
-    });
+    cli.restore();
     vertx.close().await(30, TimeUnit.SECONDS);
   }
 
@@ -107,7 +92,7 @@ class RedisTlsCheckTest {
   void productionRefusesPlaintext() {
     set("REDIS_URL", "redis://app:r3dis-pw@cache:6379");
     for (String command : new String[] {"check", "run"}) {
-      err.reset();
+      cli.clearOutput();
       assertThat(run(command, "--env", "production")).as(command).isEqualTo(ConfigOptions.INVALID_CONFIG);
       assertThat(stderr().strip().lines()).as(command).hasSize(1);
       assertThat(stderr()).contains("redis.url (REDIS_URL)", "rediss://", "REDIS_ALLOW_PLAINTEXT=true")
@@ -124,28 +109,18 @@ class RedisTlsCheckTest {
   }
 
   private int run(String... args) {
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      return new CommandLine(new Main()).execute(args);
-    } finally {
-      System.setOut(stdout);
-      System.setErr(stderr);
-    }
+    return cli.run(args);
   }
 
   private void set(String name, String value) {
-    previous.putIfAbsent(name, System.getProperty(name));
-    System.setProperty(name, value);
+    cli.set(name, value);
   }
 
   private String stdout() {
-    return out.toString(StandardCharsets.UTF_8);
+    return cli.stdout();
   }
 
   private String stderr() {
-    return err.toString(StandardCharsets.UTF_8);
+    return cli.stderr();
   }
 }
