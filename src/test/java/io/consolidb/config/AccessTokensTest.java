@@ -107,7 +107,8 @@ class AccessTokensTest {
 
   @Test
   void nodeSettings_productionRefusesAWeakApiToken() {
-    assertThatThrownBy(() -> TestSettings.load("CONSOLIDB_ENV", "production", "API_TOKEN", "CHANGE_ME"))
+    assertThatThrownBy(() -> TestSettings.load("CONSOLIDB_ENV", "production", "API_TOKEN", "CHANGE_ME",
+        "REDIS_ALLOW_PLAINTEXT", "true"))
         .isInstanceOf(InvalidConfigException.class).hasMessageContaining("API_TOKEN")
         .message().doesNotContain("CHANGE_ME");
     assertThat(TestSettings.load("API_TOKEN", "CHANGE_ME").http().tokens().anyGrants(Scope.USERS_WRITE)).isTrue();

@@ -145,11 +145,12 @@ class DatabaseTlsTest {
   void production_verifyFullOnly(Vertx vertx) {
     for (String mode : new String[] {"disable", "prefer", "require", "verify-ca"}) {
       String url = URL + "?sslmode=" + mode + (mode.startsWith("verify") ? "&sslrootcert=" + ca : "");
-      assertThat(failure(vertx, vars("CONSOLIDB_ENV", "production", "DATABASE_URL", url, "DB_REQUIRE_TLS", "false")))
+      assertThat(failure(vertx, vars("CONSOLIDB_ENV", "production", "DATABASE_URL", url, "DB_REQUIRE_TLS", "false",
+          "REDIS_ALLOW_PLAINTEXT", "true")))
           .as(mode).contains("database.url (DATABASE_URL)", "sslmode=verify-full");
     }
     DatabaseSettings db = load(vertx, vars("CONSOLIDB_ENV", "production",
-        "DATABASE_URL", URL + "?sslmode=verify-full", "DB_SSL_ROOT_CERT", ca));
+        "DATABASE_URL", URL + "?sslmode=verify-full", "DB_SSL_ROOT_CERT", ca, "REDIS_ALLOW_PLAINTEXT", "true"));
     assertThat(db.tls().mode()).isEqualTo(SslMode.VERIFY_FULL);
   }
 

@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -61,7 +62,15 @@ class PostgresTlsTest {
     } catch (Exception e) {
       return new Outcome(null, e);
     } finally {
-      pool.close().await();
+      closeBounded(pool);
+    }
+  }
+
+  private static void closeBounded(Pool pool) {
+    try {
+      pool.close().await(20, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("the pool did not close within 20 s", e);
     }
   }
 
@@ -119,7 +128,7 @@ class PostgresTlsTest {
     } finally {
       Pool pool = PgBuilder.pool().connectingTo(settings.connectOptions()).using(vertx).build();
       pool.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute().await(20, TimeUnit.SECONDS);
-      pool.close().await();
+      pool.close().await(20, TimeUnit.SECONDS);
     }
   }
 
