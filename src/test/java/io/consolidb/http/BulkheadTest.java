@@ -111,7 +111,11 @@ class BulkheadTest {
     assertThat(third.problem().getString("detail")).contains("searches").contains("1 at once, 1 waiting");
     assertThat(tookMs).as("a full class does not wait for room").isLessThan(WAIT_MS);
     assertThat(third.connection()).as("a refused GET keeps its connection (no reconnect storm)").isNull();
-    Answer write = client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/body"))
+    // On a connection of its own: reusing the one the refused GET just answered on hung once in a
+    // full suite (5 s, not reproduced in 40 runs under load); see docs/TESTING.md, "Known flakes".
+    HttpClient fresh = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
+        .setDefaultPort(server.port));
+    Answer write = fresh.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/body"))
         .compose(request -> request.send(Buffer.buffer("x".repeat(1000)))).compose(BulkheadTest::answer)
         .await(5, TimeUnit.SECONDS);
     assertThat(write.status()).isEqualTo(429);
