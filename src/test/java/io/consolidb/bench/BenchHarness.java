@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -594,6 +595,9 @@ public final class BenchHarness {
    * JAVA_TOOL_OPTIONS, which {@link #manifestJvmFlags} gives as arguments; not the ones taken from
    * the pod, like CLUSTER_HOST), so the node process runs with what the Deployment sets.
    */
+  /** Variables of the Deployment that name files mounted from secrets in the pod. */
+  private static final Set<String> MOUNTED_FILES = Set.of("DB_SSL_ROOT_CERT", "REDIS_TLS_CA");
+
   @SuppressWarnings("unchecked")
   static Map<String, String> manifestEnv() throws Exception {
     Map<String, Object> deployment = new Yaml().load(Files.readString(Path.of("k8s", "deployment.yaml")));
@@ -604,8 +608,10 @@ public final class BenchHarness {
     for (Map<String, Object> entry : (List<Map<String, Object>>) containers.get(0).getOrDefault("env", List.of())) {
       Object value = entry.get("value");
       String name = entry.get("name").toString();
-      // the benchmark's node runs alone: the cluster's settings (TLS files mounted in the pod) are not its
-      if (value != null && !"JAVA_TOOL_OPTIONS".equals(name) && !name.startsWith("CLUSTER_")) {
+      // the benchmark's node runs alone, against the plaintext development servers: the cluster's
+      // settings and the CA files mounted in the pod (DB_SSL_ROOT_CERT, REDIS_TLS_CA) are not its
+      if (value != null && !"JAVA_TOOL_OPTIONS".equals(name) && !name.startsWith("CLUSTER_")
+          && !MOUNTED_FILES.contains(name)) {
         env.put(name, value.toString());
       }
     }
