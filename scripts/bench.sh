@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark harness: brings the services up, builds the node, loads the fixed data set
 # (100k restaurants; 1M analytics events in full mode, 200k in quick mode), starts the node from
-# the fat jar with the JVM flags of k8s/deployment.yaml and runs every comparison with both sides
+# the fat jar with the JVM flags of k8s/base/deployment.yaml and runs every comparison with both sides
 # alternating in one run. Writes target/bench/report.json and target/bench/report.md.
 #
 #   scripts/bench.sh [--quick|--full]      (default --quick: under 5 minutes on 2 cores)

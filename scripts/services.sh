@@ -10,6 +10,8 @@
 #   scripts/services.sh pg-start | pg-stop | redis-start | redis-stop
 #   scripts/services.sh redis-pause | redis-resume     (SIGSTOP / SIGCONT)
 #   scripts/services.sh browser    (Debian's chromium + chromium-driver, for the browser tests)
+#   scripts/services.sh kubectl    (Debian's kubernetes-client unpacked under .consolidb/tools, for
+#                                   the manifest tests' `kubectl kustomize`; prints its path)
 #
 # `up` also brings up a second PostgreSQL cluster, `tls` on PG_TLS_PORT, that
 # accepts the consolidb role over verified TLS only (hostssl), with a CA and a
@@ -126,6 +128,36 @@ ensure_browser() {
   apt_install --no-install-recommends chromium chromium-driver
   [[ -x /usr/bin/chromedriver ]] || die "chromedriver still missing after install"
   log "browser: $(/usr/bin/chromedriver --version 2>/dev/null | awk '{print $1, $2}')"
+}
+
+# ----------------------------------------------------------------- kubectl
+
+# The manifest tests render k8s/ with `kubectl kustomize`. Debian's kubernetes-client package is
+# unpacked into the repository's .consolidb/tools rather than installed: an operator's own kubectl
+# in /usr/bin (often newer) is left alone, and the tests always render with the same version.
+KUBECTL_DIR="$REPO_ROOT/.consolidb/tools/kubernetes-client"
+ensure_kubectl() {
+  local kubectl="$KUBECTL_DIR/usr/bin/kubectl"
+  if [[ ! -x $kubectl ]]; then
+    command -v apt-get >/dev/null 2>&1 || die "apt-get not found: the manifest tests need Debian's kubernetes-client"
+    local download
+    download=$(mktemp -d)
+    # apt's sandbox user must be able to write where the package lands
+    chmod 0777 "$download"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! (cd "$download" && apt-get download -q kubernetes-client >/dev/null 2>&1); then
+      apt-get update -q >/dev/null
+      (cd "$download" && apt-get download -q kubernetes-client >/dev/null) ||
+        die "apt-get download kubernetes-client failed"
+    fi
+    rm -rf "$KUBECTL_DIR"
+    mkdir -p "$KUBECTL_DIR"
+    dpkg-deb -x "$download"/kubernetes-client_*.deb "$KUBECTL_DIR"
+    rm -rf "$download"
+    [[ -x $kubectl ]] || die "no kubectl in Debian's kubernetes-client package"
+  fi
+  log "kubectl: $("$kubectl" version --client --short 2>/dev/null || "$kubectl" version --client 2>&1 | head -1)"
+  echo "$kubectl"
 }
 
 # -------------------------------------------------------------- PostgreSQL
@@ -597,6 +629,7 @@ main() {
       ;;
     status) status ;;
     browser) require_root "$@"; ensure_browser ;;
+    kubectl) ensure_kubectl ;;
     pg-start) require_root "$@"; pg_start ;;
     pg-stop) require_root "$@"; pg_stop ;;
     redis-start) require_root "$@"; redis_start ;;

@@ -582,16 +582,16 @@ public final class BenchHarness {
 
   /** The JVM flags the Kubernetes Deployment gives the node (one source of truth). */
   static String manifestJvmFlags() throws Exception {
-    String deployment = Files.readString(Path.of("k8s", "deployment.yaml"));
+    String deployment = Files.readString(Path.of("k8s", "base", "deployment.yaml"));
     Matcher m = Pattern.compile("name: JAVA_TOOL_OPTIONS\\s+value: \"(-Xms[^\"]+)\"").matcher(deployment);
     if (!m.find()) {
-      throw new IllegalStateException("k8s/deployment.yaml has no JAVA_TOOL_OPTIONS for the node container");
+      throw new IllegalStateException("k8s/base/deployment.yaml has no JAVA_TOOL_OPTIONS for the node container");
     }
     return m.group(1);
   }
 
   /**
-   * The node container's other literal environment variables in k8s/deployment.yaml (not
+   * The node container's other literal environment variables in k8s/base/deployment.yaml (not
    * JAVA_TOOL_OPTIONS, which {@link #manifestJvmFlags} gives as arguments; not the ones taken from
    * the pod, like CLUSTER_HOST), so the node process runs with what the Deployment sets.
    */
@@ -600,7 +600,7 @@ public final class BenchHarness {
 
   @SuppressWarnings("unchecked")
   static Map<String, String> manifestEnv() throws Exception {
-    Map<String, Object> deployment = new Yaml().load(Files.readString(Path.of("k8s", "deployment.yaml")));
+    Map<String, Object> deployment = new Yaml().load(Files.readString(Path.of("k8s", "base", "deployment.yaml")));
     Map<String, Object> template = (Map<String, Object>) ((Map<String, Object>) deployment.get("spec")).get("template");
     List<Map<String, Object>> containers = (List<Map<String, Object>>) ((Map<String, Object>) template.get("spec"))
         .get("containers");
@@ -610,8 +610,9 @@ public final class BenchHarness {
       String name = entry.get("name").toString();
       // the benchmark's node runs alone, against the plaintext development servers: the cluster's
       // settings and the CA files mounted in the pod (DB_SSL_ROOT_CERT, REDIS_TLS_CA) are not its
+      // nor the credentials the pod reads from its mounted secret (NAME_FILE): the harness sets them
       if (value != null && !"JAVA_TOOL_OPTIONS".equals(name) && !name.startsWith("CLUSTER_")
-          && !MOUNTED_FILES.contains(name)) {
+          && !MOUNTED_FILES.contains(name) && !name.endsWith("_FILE")) {
         env.put(name, value.toString());
       }
     }

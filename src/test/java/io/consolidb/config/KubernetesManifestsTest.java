@@ -19,7 +19,7 @@ class KubernetesManifestsTest {
 
   private static List<Map<String, Object>> documents(String file) throws IOException {
     List<Map<String, Object>> documents = new ArrayList<>();
-    for (Object document : new Yaml().loadAll(Files.readString(Path.of("k8s", file)))) {
+    for (Object document : new Yaml().loadAll(Files.readString(Path.of("k8s/base", file)))) {
       @SuppressWarnings("unchecked")
       Map<String, Object> map = (Map<String, Object>) document;
       documents.add(map);
