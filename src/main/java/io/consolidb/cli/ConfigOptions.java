@@ -1,6 +1,7 @@
 package io.consolidb.cli;
 
 import io.consolidb.config.ConfigLoader;
+import io.consolidb.config.ConfigVariable;
 import io.consolidb.config.InvalidConfigException;
 import io.consolidb.config.NodeSettings;
 import java.util.Map;
@@ -24,6 +25,8 @@ final class ConfigOptions {
    */
   NodeSettings load(Map<String, String> extra) {
     Map<String, String> variables = ConfigLoader.processVariables();
+    // a command-line flag wins over the environment, including over a NAME_FILE it holds
+    extra.keySet().forEach(name -> variables.remove(name + ConfigVariable.FILE_SUFFIX));
     variables.putAll(extra);
     if (environment != null) {
       variables.put(ConfigLoader.ENV_VARIABLE, environment);

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Loads the layered configuration with vertx-config: {@code conf/default.yaml}, then
- * {@code conf/<env>.yaml}, then environment variables, then system properties (later wins).
+ * {@code conf/<env>.yaml}, then environment variables, then system properties (later wins); each
+ * variable may instead name a file holding its value ({@code NAME_FILE}, {@link VariableFiles}).
  * The conf directory is {@code CONSOLIDB_CONF_DIR} (default {@code conf}); files missing on disk
  * are read from the copies packaged in the jar.
  */
@@ -32,16 +33,24 @@ public final class ConfigLoader {
     return variables;
   }
 
-  /** Loads and validates; fails with {@link InvalidConfigException} on an impossible value. */
+  /**
+   * Loads and validates; fails with {@link InvalidConfigException} on an impossible value. The
+   * {@code NAME_FILE} files are read on a worker thread, so a caller on an event loop never blocks.
+   */
   public static Future<NodeSettings> load(Vertx vertx, Map<String, String> variables) {
     Environment environment;
-    JsonObject overrides;
     try {
       environment = Environment.parse(variables.get(ENV_VARIABLE));
-      overrides = overrides(variables);
     } catch (InvalidConfigException e) {
       return Future.failedFuture(e);
     }
+    Map<String, String> copy = new HashMap<>(variables); // read on a worker thread
+    return vertx.executeBlocking(() -> overrides(copy))
+        .compose(overrides -> retrieve(vertx, environment, copy, overrides));
+  }
+
+  private static Future<NodeSettings> retrieve(Vertx vertx, Environment environment, Map<String, String> variables,
+      JsonObject overrides) {
     String dir = variables.getOrDefault(CONF_DIR_VARIABLE, "conf");
     ConfigRetrieverOptions options = new ConfigRetrieverOptions()
         .setScanPeriod(0)
@@ -73,13 +82,27 @@ public final class ConfigLoader {
     }
   }
 
-  /** The variables consolidb knows, turned into a JSON tree of overrides. */
+  /**
+   * The variables consolidb knows, turned into a JSON tree of overrides; a {@code NAME_FILE}'s
+   * file is read here (blocking).
+   */
   static JsonObject overrides(Map<String, String> variables) {
     JsonObject overrides = new JsonObject();
     for (ConfigVariable variable : ConfigVariable.ALL) {
-      String value = variables.get(variable.name());
-      if (value != null) {
-        variable.applyTo(overrides, value);
+      String file = VariableFiles.path(variable, variables);
+      if (file == null) {
+        String value = variables.get(variable.name());
+        if (value != null) {
+          variable.applyTo(overrides, value);
+        }
+        continue;
+      }
+      String content = VariableFiles.read(variable, file);
+      try {
+        variable.applyTo(overrides, content);
+      } catch (InvalidConfigException e) {
+        // named by the file, not by its content: the operator looks for NAME_FILE, not NAME
+        throw VariableFiles.invalid(variable, file, "the file's content " + e.reason());
       }
     }
     return overrides;

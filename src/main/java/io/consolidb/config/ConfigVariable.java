@@ -6,12 +6,16 @@ import java.util.Locale;
 
 /**
  * One environment variable (or system property of the same name) that overrides one key of the
- * YAML configuration. The seed's variable names are kept so existing deployments carry over.
+ * YAML configuration. The seed's variable names are kept so existing deployments carry over. Each
+ * can also be read from a file named by {@code NAME_FILE} ({@link #fileVariable()}).
  */
 public record ConfigVariable(String name, String key, Type type) {
 
   /** How the text of a variable becomes a JSON value. */
   public enum Type { STRING, INT, DECIMAL, BOOLEAN }
+
+  /** The suffix of a variable's file form: {@code API_TOKEN_FILE} names a file holding API_TOKEN's value. */
+  public static final String FILE_SUFFIX = "_FILE";
 
   /** Every variable consolidb reads, in the order the README lists them. */
   public static final List<ConfigVariable> ALL = List.of(
@@ -116,6 +120,23 @@ public record ConfigVariable(String name, String key, Type type) {
   /** Looks a variable up by the configuration key it sets (null when none does). */
   public static String variableFor(String key) {
     return ALL.stream().filter(v -> v.key.equals(key)).map(ConfigVariable::name).findFirst().orElse(null);
+  }
+
+  /**
+   * Whether the node reads {@code envName}: a variable of {@link #ALL} or the file form
+   * ({@code NAME_FILE}) of one. {@code CONSOLIDB_ENV} and {@code CONSOLIDB_CONF_DIR}, read before
+   * the variables, are not among them.
+   */
+  public static boolean isKnown(String envName) {
+    if (envName == null) {
+      return false;
+    }
+    return ALL.stream().anyMatch(v -> v.name.equals(envName) || v.fileVariable().equals(envName));
+  }
+
+  /** The name of this variable's file form, {@code NAME_FILE}. */
+  public String fileVariable() {
+    return name + FILE_SUFFIX;
   }
 
   /** Converts {@code text} and writes it at this variable's key into {@code target}. */
