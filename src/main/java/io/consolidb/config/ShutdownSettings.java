@@ -4,7 +4,7 @@ package io.consolidb.config;
  * What a node does on SIGTERM: readiness answers 503 at once, the node keeps serving for
  * {@code drainSeconds} (so load balancers and Kubernetes endpoints stop sending to it; match the
  * pod's preStop and grace period), then unregisters its services, lets in-flight calls finish
- * and stops, all within {@code timeoutSeconds}.
+ * and stops within {@code timeoutSeconds} more (a stop that overruns it exits 1).
  */
 public record ShutdownSettings(double drainSeconds, double timeoutSeconds) {
 
