@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A class's {@code main} in a JVM of its own, on the tests' classpath: for behaviour that needs
- * a separate process (a rogue cluster member, a node killed or frozen). Lines the process prints
+ * a separate process (a rogue cluster member, a node killed or frozen); or a command that ends in
+ * a JVM ({@link #exec}: the fat jar behind a sandbox). Lines the process prints
  * starting with {@code >> } are reports, read with {@link #report}; everything it prints also goes
  * to {@code target/<name>.log}.
  */
