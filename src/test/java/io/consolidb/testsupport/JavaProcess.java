@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A class's {@code main} in a JVM of its own, on the tests' classpath: for behaviour that needs
- * a separate process (a rogue cluster member, a node killed or frozen). Lines the process prints
+ * a separate process (a rogue cluster member, a node killed or frozen); or a command that ends in
+ * a JVM ({@link #exec}: the fat jar behind a sandbox). Lines the process prints
  * starting with {@code >> } are reports, read with {@link #report}; everything it prints also goes
  * to {@code target/<name>.log}.
  */
@@ -24,11 +25,13 @@ public final class JavaProcess implements AutoCloseable {
   private static final String REPORT = ">> ";
 
   private final Process process;
+  private final Path log;
   private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
   private final Thread reader;
 
   private JavaProcess(Process process, Path log) {
     this.process = process;
+    this.log = log;
     this.reader = new Thread(() -> read(log), "java-process-output");
     reader.setDaemon(true);
     reader.start();
@@ -45,6 +48,21 @@ public final class JavaProcess implements AutoCloseable {
       return new JavaProcess(builder.start(), Path.of("target", name + ".log"));
     } catch (IOException e) {
       throw new IllegalStateException("cannot start " + main.getName(), e);
+    }
+  }
+
+  /**
+   * Starts {@code command} as given, in {@code directory}, with exactly the environment {@code env}
+   * (nothing inherited from this JVM): a JVM behind a launcher, e.g. the fat jar in a sandbox.
+   */
+  public static JavaProcess exec(String name, List<String> command, Map<String, String> env, Path directory) {
+    ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
+    builder.environment().clear();
+    builder.environment().putAll(env);
+    try {
+      return new JavaProcess(builder.start(), Path.of("target", name + ".log"));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + command.get(0), e);
     }
   }
 
@@ -98,6 +116,17 @@ public final class JavaProcess implements AutoCloseable {
     }
     reader.join(5000);
     return process.exitValue();
+  }
+
+  /** Everything the process printed so far (all of it once {@link #exitCode} returned its code). */
+  public String output() {
+    try {
+      return java.nio.file.Files.readString(log, StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return ""; // nothing read yet
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   public long pid() {
