@@ -20,9 +20,13 @@ class DockerfileTest {
 
   /** The instructions, continuation lines joined, comments left out. */
   static List<String> instructions() throws IOException {
+    return instructions(Path.of("k8s", "Dockerfile"));
+  }
+
+  static List<String> instructions(Path dockerfile) throws IOException {
     List<String> instructions = new ArrayList<>();
     StringBuilder current = new StringBuilder();
-    for (String line : Files.readAllLines(Path.of("k8s", "Dockerfile"))) {
+    for (String line : Files.readAllLines(dockerfile)) {
       if (line.isBlank() || line.stripLeading().startsWith("#")) {
         continue;
       }

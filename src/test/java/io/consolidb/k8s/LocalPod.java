@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -101,6 +102,9 @@ final class LocalPod implements AutoCloseable {
           .orElseThrow(() -> new IllegalStateException("COPY outside " + image.workdir() + ": " + copy));
       copyTree(Path.of(copy.getKey()), target);
     }
+    for (String run : image.runs()) {
+      build(run);
+    }
     try (Stream<Path> all = Files.walk(app)) {
       for (Path path : all.toList()) {
         Files.setAttribute(path, "unix:uid", 0);
@@ -108,6 +112,32 @@ final class LocalPod implements AutoCloseable {
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(
             Files.isDirectory(path) ? "r-xr-xr-x" : "r--r--r--"));
       }
+    }
+  }
+
+  /**
+   * A RUN step, as root in the app directory like a build: its paths under the image's working
+   * directory moved to the app directory, its {@code java} the JVM the pod's processes run on (an
+   * AppCDS archive is only used by the JVM that wrote it).
+   */
+  private void build(String run) throws IOException {
+    String command = run.replace(image.workdir() + "/", app + "/");
+    ProcessBuilder builder = new ProcessBuilder("sh", "-c", command).directory(app.toFile())
+        .redirectErrorStream(true).redirectOutput(root.resolve("image-build.log").toFile());
+    builder.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
+    Process process = builder.start();
+    try {
+      if (!process.waitFor(120, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IllegalStateException("the image's RUN step did not finish within 120 s: " + run);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    if (process.exitValue() != 0) {
+      throw new IllegalStateException("the image's RUN step failed (exit " + process.exitValue() + "): " + run + "\n"
+          + Files.readString(root.resolve("image-build.log")));
     }
   }
 
@@ -197,6 +227,16 @@ final class LocalPod implements AutoCloseable {
     return value;
   }
 
+  /** An entrypoint word with its path (or an option's value, {@code -XX:X=/app/…}) under the app directory. */
+  private String localWord(String word) {
+    int equals = word.indexOf('=');
+    if (word.startsWith("-") && equals > 0) {
+      String value = word.substring(equals + 1);
+      return word.substring(0, equals + 1) + local(image.workdir(), value, app).map(Path::toString).orElse(value);
+    }
+    return local(image.workdir(), word, app).map(Path::toString).orElse(word);
+  }
+
   /** {@code path} under {@code mountPath}, as the same place under {@code dir}; empty when it is not under it. */
   private static Optional<Path> local(String mountPath, String path, Path dir) {
     if (path.equals(mountPath)) {
@@ -231,7 +271,7 @@ final class LocalPod implements AutoCloseable {
     for (String word : image.entrypoint()) {
       // the image's java is the JRE this JVM runs on; its paths are under the pod's app directory
       command.add(word.equals("java") ? Path.of(System.getProperty("java.home"), "bin", "java").toString()
-          : local(image.workdir(), word, app).map(Path::toString).orElse(word));
+          : localWord(word));
     }
     command.addAll(container.getArgs());
     return JavaProcess.exec(processName, command, env, root);
@@ -305,13 +345,14 @@ final class LocalPod implements AutoCloseable {
   }
 
   /** What {@code k8s/Dockerfile} builds: its working directory, the files it copies there, its entrypoint. */
-  record Image(String workdir, Map<String, String> copies, List<String> entrypoint) {
+  record Image(String workdir, Map<String, String> copies, List<String> runs, List<String> entrypoint) {
 
     static Image read(Path dockerfile) throws IOException {
       String workdir = null;
       Map<String, String> copies = new LinkedHashMap<>();
+      List<String> runs = new ArrayList<>();
       List<String> entrypoint = null;
-      for (String line : Files.readAllLines(dockerfile)) {
+      for (String line : DockerfileTest.instructions(dockerfile)) {
         String[] words = line.trim().split("\\s+", 2);
         switch (words[0]) {
           case "WORKDIR" -> workdir = words[1];
@@ -322,6 +363,7 @@ final class LocalPod implements AutoCloseable {
             }
             copies.put(paths[0], paths[1]);
           }
+          case "RUN" -> runs.add(words[1]);
           case "ENTRYPOINT" -> entrypoint = new JsonArray(words[1]).stream().map(String::valueOf).toList();
           default -> {
             // FROM, USER, EXPOSE, CMD: the pod spec says who runs what
@@ -331,7 +373,7 @@ final class LocalPod implements AutoCloseable {
       if (workdir == null || entrypoint == null) {
         throw new IllegalStateException(dockerfile + " has no WORKDIR or no ENTRYPOINT (exec form)");
       }
-      return new Image(workdir, copies, entrypoint);
+      return new Image(workdir, copies, runs, entrypoint);
     }
   }
 }

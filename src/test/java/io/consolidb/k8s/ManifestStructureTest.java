@@ -92,6 +92,8 @@ class ManifestStructureTest {
     assertThat(spec.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
     // discovery is DNS: neither the pod nor its account mounts a token, and no Role is rendered
     assertThat(spec.getAutomountServiceAccountToken()).isFalse();
+    // the kubelet's per-Service variables (CONSOLIDB_PORT…) would share the node's CONSOLIDB_ prefix
+    assertThat(spec.getEnableServiceLinks()).isFalse();
     ServiceAccount account = manifests.one(ServiceAccount.class);
     assertThat(account.getMetadata().getName()).isEqualTo(spec.getServiceAccountName());
     assertThat(account.getAutomountServiceAccountToken()).isFalse();

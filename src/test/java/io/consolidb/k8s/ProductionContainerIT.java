@@ -205,6 +205,9 @@ class ProductionContainerIT {
     figures.put("ready after (s)", seconds(started) + " (budget " + budget + " s)");
 
     assertSandboxed(node.pid(), container);
+    // the image's class-data archive, written by its RUN step, is the one the JVM mapped
+    assertThat(Files.readString(Path.of("/proc", Long.toString(node.pid()), "maps")))
+        .as("the JVM maps the image's AppCDS archive").contains(pod.app().resolve("consolidb.jsa").toString());
     assertThat(get(probe(startup), null)).as("startup probe").isEqualTo(200);
     assertThat(get(probe(container.getLivenessProbe()), null)).as("liveness probe").isEqualTo(200);
 
