@@ -20,6 +20,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,6 +92,9 @@ class BulkheadTest {
     client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
         .setDefaultPort(server.port), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(50));
   }
+
+  private final java.net.http.HttpClient jdk = java.net.http.HttpClient.newBuilder()
+      .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
 
   @AfterEach
   void stop() throws Exception {
@@ -218,8 +225,19 @@ class BulkheadTest {
     }
   }
 
+  /**
+   * A GET through the JDK's HTTP/1.1 client. Vert.x 5.0.7's HttpClient, reusing a keep-alive
+   * connection, now and then never completes a response the server answered at once (about 1 in
+   * 1,000 sequential requests here; the server's end future had succeeded; the JDK client ran 5,000
+   * without a miss): docs/TESTING.md "Known flakes".
+   */
   private Future<Answer> get(String uri) {
-    return client.request(HttpMethod.GET, uri).compose(request -> request.send()).compose(BulkheadTest::answer);
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port + uri))
+        .timeout(Duration.ofSeconds(10)).GET().build();
+    return Future.fromCompletionStage(jdk.sendAsync(request, BodyHandlers.ofString())).map(response -> new Answer(
+        response.statusCode(), response.headers().firstValue("Retry-After").orElse(null),
+        response.headers().firstValue("Content-Type").orElse(null), response.body(),
+        response.headers().firstValue("Connection").orElse(null)));
   }
 
   private static Future<Answer> answer(HttpClientResponse response) {
