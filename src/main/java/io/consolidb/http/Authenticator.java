@@ -29,6 +29,8 @@ final class Authenticator {
 
   /** Routing-context key of the name of the token a request authenticated with (for logs). */
   static final String PRINCIPAL = "consolidb.principal";
+  /** Routing-context key of every scope the request's token holds (set once it passed a guard). */
+  private static final String SCOPES = "consolidb.scopes";
 
   private static final String BEARER = "Bearer ";
   private static final String WWW_AUTHENTICATE = "WWW-Authenticate";
@@ -99,7 +101,17 @@ final class Authenticator {
       return;
     }
     ctx.put(PRINCIPAL, name);
+    ctx.put(SCOPES, held);
     ctx.next();
+  }
+
+  /**
+   * Whether the token of a request that passed a guard also holds {@code scope}: a route may
+   * show more to a token with more scopes (the status page shows slow statements to admin).
+   */
+  static boolean holds(RoutingContext ctx, Scope scope) {
+    Set<Scope> held = ctx.get(SCOPES);
+    return held != null && held.contains(scope);
   }
 
   /** The TCP peer's address: forwarded headers are not trusted (any client could write them). */

@@ -6,6 +6,7 @@ import io.consolidb.config.HttpLimits;
 import io.consolidb.config.HttpSettings;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.config.Scope;
+import io.consolidb.metrics.TrafficSeries;
 import io.consolidb.restaurant.RestaurantService;
 import io.consolidb.service.InProcessServices;
 import io.consolidb.user.UserService;
@@ -19,6 +20,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.HttpException;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -31,18 +33,22 @@ import org.slf4j.LoggerFactory;
  * The HTTP API (vertx-web) on {@code http.host}:{@code http.port}, described by
  * {@code docs/openapi.yaml}: it puts the route groups on one router ({@link HealthRoutes},
  * {@link MetricsRoutes}, {@link RestaurantRoutes}, {@link UserRoutes}, {@link AnalyticsRoutes},
- * {@link CacheAdminRoutes}) and answers what no route handles. The services are reached through
- * their proxies, so this node may serve HTTP while they run on other nodes of the cluster. Every
+ * {@link CacheAdminRoutes}, {@link StatusRoutes}) and answers what no route handles. The services
+ * are reached through their proxies, so this node may serve HTTP while they run on other nodes of the cluster. Every
  * error is an RFC 9457 {@code application/problem+json} body built by {@link Problems}. A route
  * that needs a scope checks the bearer token first ({@link Authenticator}, with failed attempts
  * limited per address by {@link FailedAuthentications}), so an unauthenticated request never takes
- * a permit. Each route but the health probes and {@code /metrics} then passes its
+ * a permit. Each route but the health probes, {@code /metrics} and the status page's files then passes its
  * {@link RouteClass}'s {@link Bulkhead} (429 when full); connections are bounded by
  * {@link ConnectionCap} and the idle timeout.
  */
 public class HttpVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+  /** The status page polls this often; its graphs are sampled at the same pace. */
+  static final long TRAFFIC_INTERVAL_MS = 2000;
+  /** Three minutes of traffic at {@link #TRAFFIC_INTERVAL_MS}. */
+  static final int TRAFFIC_SAMPLES = 90;
 
   private HttpSettings settings;
   /** The bearer-token guard: each guarded route requires a scope (403 when no token holds it). */
@@ -56,6 +62,9 @@ public class HttpVerticle extends VerticleBase {
   private HttpServer server;
   private Bulkheads bulkheads;
   private ConnectionCap connectionCap;
+  /** The status page's request-rate and latency history: one per node, so every viewer sees the same. */
+  private TrafficSeries traffic;
+  private long trafficTimer;
 
   /**
    * @param registry the node's registry: {@code /metrics} serves it when metrics are on
@@ -90,7 +99,11 @@ public class HttpVerticle extends VerticleBase {
         // a connection that neither reads nor writes this long is closed (0: never)
         .setIdleTimeout(limits.idleTimeoutSeconds())
         .setIdleTimeoutUnit(TimeUnit.SECONDS));
-    return server.connectionHandler(connectionCap).requestHandler(router()).listen()
+    traffic = new TrafficSeries(registry, TRAFFIC_SAMPLES, StatusRoutes.PAGE);
+    traffic.sample(Instant.now());
+    trafficTimer = vertx.setPeriodic(TRAFFIC_INTERVAL_MS, id -> traffic.sample(Instant.now()));
+    return StatusRoutes.load(vertx, new StatusData(vertx, traffic, TRAFFIC_INTERVAL_MS))
+        .compose(status -> server.connectionHandler(connectionCap).requestHandler(router(status)).listen())
         .onSuccess(s -> LOG.info("http: listening on {}:{}{}", settings.host(), s.actualPort(),
             tokensNote()));
   }
@@ -104,6 +117,7 @@ public class HttpVerticle extends VerticleBase {
     long graceMs = (long) (node.shutdown().timeoutSeconds() * 1000);
     return (server == null ? Future.succeededFuture() : server.shutdown(graceMs, TimeUnit.MILLISECONDS))
         .onComplete(done -> {
+          vertx.cancelTimer(trafficTimer);
           bulkheads.close();
           connectionCap.close();
           failedAuthentications.close();
@@ -117,7 +131,7 @@ public class HttpVerticle extends VerticleBase {
     return off.isEmpty() ? "" : " (no token holds " + off + ": those routes are refused)";
   }
 
-  private Router router() {
+  private Router router(StatusRoutes status) {
     Router router = Router.router(vertx);
     RequestDefaults defaults = new RequestDefaults(settings.compressionThresholdBytes() > 0,
         new ReadCaching(settings.cacheMaxAgeSeconds()));
@@ -139,6 +153,7 @@ public class HttpVerticle extends VerticleBase {
         .mount(router);
 
     CacheAdminRoutes.mount(router, vertx, auth, settings.maxBodyBytes(), admin);
+    status.mount(router, auth, admin);
 
     // Failures raised inside routes (413 from the body handler, undecodable query strings, bugs)
     router.route().failureHandler(this::routeFailed);

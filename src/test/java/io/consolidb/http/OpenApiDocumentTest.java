@@ -81,7 +81,8 @@ class OpenApiDocumentTest {
         "/api/v1/users/{id}/favorites/{restaurantId}", "/api/v1/analytics/events",
         "/api/v1/analytics/events/counts", "/api/v1/analytics/restaurants/top",
         "/api/v1/analytics/restaurants/{id}/views", "/api/v1/analytics/active-users",
-        "/metrics", "/metrics/summary", "/admin/queries/slow", "/admin/cache/stats", "/admin/cache/invalidate");
+        "/metrics", "/metrics/summary", "/admin/queries/slow", "/admin/cache/stats", "/admin/cache/invalidate",
+        "/status", "/status/app.js", "/status/app.css", "/status/data");
     List<Future<?>> checks = new ArrayList<>();
     for (Map.Entry<String, Map<String, Object>> path : paths.entrySet()) {
       String uri = path.getKey().replace("{id}", "1").replace("{restaurantId}", "1");

@@ -38,7 +38,7 @@ import org.yaml.snakeyaml.Yaml;
  * scope answers 401 without a token and with a wrong one, 403 naming the scope (never the token)
  * to a valid token that holds every scope but that one, and lets a token holding only that scope
  * through; an operation without a requirement is served without a token. Which operations must
- * declare one (writes, user reads, /admin, /metrics) is checked here too, so a new operation is
+ * declare one (writes, user reads, /admin, /metrics, /status/data) is checked here too, so a new operation is
  * covered as soon as it is documented.
  */
 class RouteGuardTest {
@@ -144,9 +144,9 @@ class RouteGuardTest {
   }
 
   /**
-   * Every documented operation with the scope it declares. Writes, user reads, /admin and /metrics
-   * routes must declare one; every other operation must not (restaurant reads, reports and the
-   * health probes are public).
+   * Every documented operation with the scope it declares. Writes, user reads, /admin, /metrics
+   * and /status/data routes must declare one; every other operation must not (restaurant reads,
+   * reports, the health probes and the status page's files are public).
    */
   @SuppressWarnings("unchecked")
   private static List<Operation> operations() throws IOException {
@@ -161,7 +161,7 @@ class RouteGuardTest {
         return;
       }
       boolean guarded = !"get".equals(method) || path.startsWith("/admin") || path.startsWith("/metrics")
-          || path.startsWith("/api/v1/users");
+          || path.startsWith("/api/v1/users") || path.equals("/status/data");
       Object security = operation.get("security");
       assertThat(security != null).as("%s %s: a security requirement exactly when guarded", method, path)
           .isEqualTo(guarded);
