@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
  * when none exists yet) and prints the backup it made. Retention is pgBackRest's own
  * ({@code repo1-retention-full}): it expires older backups and their WAL after each backup. The run is
  * bounded: a pgbackrest still running after {@code --timeout-seconds} is killed and the command
- * fails. Exit 0 done, 2 bad options, 3 pgBackRest failed or timed out.
+ * fails. With {@code --record} the backup is then recorded for the nodes ({@link BackupRecording}).
+ * Exit 0 done, 2 bad options, 3 pgBackRest failed or timed out, or the backup was not recorded.
  */
 @Command(name = "backup", description = "Back up the database through pgBackRest (docs/BACKUPS.md).",
     subcommands = BackupStatusCommand.class)
@@ -27,6 +28,9 @@ public final class BackupCommand implements Callable<Integer> {
 
   @Mixin
   PgBackRestOptions pgbackrest = new PgBackRestOptions();
+
+  @Mixin
+  BackupRecording recording = new BackupRecording();
 
   @Option(names = "--type", paramLabel = "TYPE", defaultValue = "incr",
       description = "full | diff | incr (default ${DEFAULT-VALUE}; the first backup is always full)")
@@ -78,7 +82,7 @@ public final class BackupCommand implements Callable<Integer> {
       out.println(String.format(java.util.Locale.ROOT, "backup      OK   %s backup %s of stanza %s: %s (%s in the"
               + " repository) in %.1f s; %d backup(s) kept", b.type(), b.label(), info.stanza(),
           BackupInfo.bytes(b.sizeBytes()), BackupInfo.bytes(b.repositorySizeBytes()), seconds, info.backups()));
-      return 0;
+      return recording.enabled ? recording.record(out, info.stanza(), b) : 0;
     } catch (BackupStatusCommand.BackupFailure e) {
       out.println("backup      FAIL the backup ran but its result cannot be read: " + e.getMessage());
       return ConfigOptions.DEPENDENCY_FAILED;

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Reads {@code pgbackrest info --output=json} and prints the newest good backup: type, label, when
- * it finished, its age and sizes. Exit 0 when there is one, 3 when there is none or pgBackRest fails.
+ * it finished, its age and sizes; with {@code --record}, records it for the nodes. Exit 0 when there
+ * is one, 3 when there is none, pgBackRest fails or it could not be recorded.
  */
 @Command(name = "status", description = "Print the last good backup of the stanza (type, time, age, size).")
 public final class BackupStatusCommand implements Callable<Integer> {
@@ -22,8 +23,16 @@ public final class BackupStatusCommand implements Callable<Integer> {
   @Mixin
   PgBackRestOptions pgbackrest = new PgBackRestOptions();
 
+  @Mixin
+  BackupRecording recording = new BackupRecording();
+
   @Option(names = "--json", description = "print one JSON object instead of a line")
   boolean json;
+
+  @Option(names = "--info-file", paramLabel = "FILE",
+      description = "read this output of `pgbackrest info --output=json` instead of running pgbackrest"
+          + " (where a backup job written by another image left it)")
+  java.nio.file.Path infoFile;
 
   @Option(names = "--timeout-seconds", paramLabel = "S", defaultValue = "60",
       description = "give up on pgbackrest info after this (default ${DEFAULT-VALUE})")
@@ -39,7 +48,7 @@ public final class BackupStatusCommand implements Callable<Integer> {
     }
     BackupInfo info;
     try {
-      info = read(pgbackrest.pgBackRest(), Duration.ofSeconds(timeoutSeconds));
+      info = infoFile == null ? read(pgbackrest.pgBackRest(), Duration.ofSeconds(timeoutSeconds)) : readFile();
     } catch (BackupFailure e) {
       out.println(json ? new io.vertx.core.json.JsonObject().put("stanza", pgbackrest.stanza)
           .put("error", e.getMessage()).encode() : "backup      FAIL " + e.getMessage());
@@ -58,7 +67,20 @@ public final class BackupStatusCommand implements Callable<Integer> {
     } else {
       out.println("backup      NONE stanza " + info.stanza() + " has no good backup (" + info.statusMessage() + ")");
     }
-    return info.last().isPresent() ? 0 : ConfigOptions.DEPENDENCY_FAILED;
+    if (info.last().isEmpty()) {
+      return ConfigOptions.DEPENDENCY_FAILED;
+    }
+    return recording.enabled ? recording.record(json ? System.err : out, info.stanza(), info.last().get()) : 0;
+  }
+
+  private BackupInfo readFile() throws BackupFailure {
+    try {
+      return BackupInfo.parse(java.nio.file.Files.readString(infoFile), pgbackrest.stanza);
+    } catch (IOException e) {
+      throw new BackupFailure("cannot read " + infoFile + ": " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new BackupFailure(infoFile + ": " + e.getMessage());
+    }
   }
 
   /** The stanza's info, or a {@link BackupFailure} saying in one line why it could not be read. */

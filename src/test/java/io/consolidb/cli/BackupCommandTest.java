@@ -2,6 +2,7 @@ package io.consolidb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consolidb.http.TestNode;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -151,6 +152,37 @@ class BackupCommandTest {
         .isEqualTo(ConfigOptions.DEPENDENCY_FAILED);
     assertThat(cli.stdout()).isEqualTo("backup      NONE stanza consolidb has no good backup (no valid backups)"
         + System.lineSeparator());
+  }
+
+  @Test
+  @DisplayName("status --info-file --record records the newest good backup in backup_runs once; an unreachable database fails with exit 3")
+  void record() throws Exception {
+    Path info = dir.resolve("info.json");
+    Files.writeString(info, "[{\"name\":\"consolidb\",\"status\":{\"code\":0,\"message\":\"ok\"},\"backup\":["
+        + "{\"label\":\"20261205-010000F\",\"type\":\"full\",\"error\":false,\"timestamp\":{\"start\":1796432400,\"stop\":1796432460},"
+        + "\"info\":{\"size\":30000000,\"repository\":{\"size\":6000000}},\"lsn\":{\"stop\":\"0/4000138\"}},"
+        + "{\"label\":\"20261205-010000F_20261205-020000I\",\"type\":\"incr\",\"error\":false,"
+        + "\"timestamp\":{\"start\":1796436000,\"stop\":1796436030},\"info\":{\"size\":30000000,\"repository\":{\"size\":20000}}},"
+        + "{\"label\":\"20261205-010000F_20261205-030000I\",\"type\":\"incr\",\"error\":true,"
+        + "\"timestamp\":{\"start\":1796439600,\"stop\":1796439630}}]}]");
+    try (TestNode schema = TestNode.create("backup_record")) {
+      cli.set("DATABASE_URL", schema.databaseUrl());
+      assertThat(run(List.of("backup", "status", "--info-file", info.toString(), "--record"))).as(cli.stdout() + cli.stderr())
+          .isZero();
+      assertThat(cli.stdout()).contains("backup      OK   last good backup of stanza consolidb: incr 20261205-010000F_20261205-020000I"
+          + " finished 2026-12-05T02:00:30Z").contains("record      OK   20261205-010000F_20261205-020000I recorded in backup_runs of ");
+      assertThat(cli.stdout()).doesNotContain(":" + TestNode.databasePassword() + "@");
+      assertThat(schema.queryLong("SELECT count(*) FROM backup_runs WHERE label = '20261205-010000F_20261205-020000I'"
+          + " AND backup_type = 'incr' AND finished_at = to_timestamp(1796436030) AND repository_size_bytes = 20000")).isEqualTo(1);
+
+      assertThat(run(List.of("backup", "status", "--info-file", info.toString(), "--record"))).isZero();
+      assertThat(cli.stdout()).contains("record      OK   20261205-010000F_20261205-020000I was already in backup_runs");
+      assertThat(schema.queryLong("SELECT count(*) FROM backup_runs")).isEqualTo(1);
+    }
+    cli.set("DATABASE_URL", "postgresql://consolidb:s3cret-pw@127.0.0.1:1/consolidb");
+    assertThat(run(List.of("backup", "status", "--info-file", info.toString(), "--record")))
+        .isEqualTo(ConfigOptions.DEPENDENCY_FAILED);
+    assertThat(cli.stdout()).contains("record      FAIL ").doesNotContain("s3cret-pw");
   }
 
   @Test
