@@ -31,7 +31,7 @@ public final class BackupStatusCommand implements Callable<Integer> {
 
   @Option(names = "--info-file", paramLabel = "FILE",
       description = "read this output of `pgbackrest info --output=json` instead of running pgbackrest"
-          + " (where a backup job written by another image left it)")
+          + " (written there by a backup job running in another image)")
   java.nio.file.Path infoFile;
 
   @Option(names = "--timeout-seconds", paramLabel = "S", defaultValue = "60",
