@@ -75,7 +75,7 @@ cmd_node_cases() {
   fi
   local -a services_env=(PGPORT="${CHAOS_PGPORT:-5439}" REDIS_PORT="${CHAOS_REDIS_PORT:-6390}"
     PG_CLUSTER_NAME=chaos CONSOLIDB_STATE_DIR=/var/lib/consolidb-chaos SERVICES_ENV_FILE="$out/services.env"
-    SERVICES_TLS=0)
+    SERVICES_TLS=0 SERVICES_BACKUP=0)
   env "${services_env[@]}" "$REPO_ROOT/scripts/services.sh" up >/dev/null
   log "building the jar and the test classes (output in target/chaos/build.log)"
   # shellcheck disable=SC2086

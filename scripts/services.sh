@@ -9,6 +9,7 @@
 #   scripts/services.sh up | down | status
 #   scripts/services.sh pg-start | pg-stop | redis-start | redis-stop
 #   scripts/services.sh redis-pause | redis-resume     (SIGSTOP / SIGCONT)
+#   scripts/services.sh backup-up | backup-down   (only the backup cluster; `up`/`down` include it)
 #   scripts/services.sh browser    (Debian's chromium + chromium-driver, for the browser tests)
 #   scripts/services.sh kubectl    (Debian's kubernetes-client unpacked under .consolidb/tools, for
 #                                   the manifest tests' `kubectl kustomize`; prints its path)
@@ -22,10 +23,16 @@
 # default user disabled, for the Redis TLS tests (TLS_REDIS_PORT; certificates
 # from scripts/certs.sh under the state dir).
 #
+# `up` also brings up a third PostgreSQL cluster, `backup` on PG_BACKUP_PORT, with WAL archived by
+# pgBackRest (installed from the Debian package) into a repository under the state dir
+# (stanza consolidb, repo1-retention-full BACKUP_RETENTION_FULL): `consolidb backup` and
+# scripts/restore-drill.sh use it (docs/BACKUPS.md).
+#
 # Environment: PGPORT (5432), REDIS_PORT (6379), TLS_REDIS_PORT (6391), SERVICES_TLS (1; 0 leaves
 # the TLS PostgreSQL and Redis out), SERVICES_WAIT_SECONDS (30),
 # PG_CLUSTER_NAME (the name of a cluster created for PGPORT; main, or consolidb when main exists),
-# PG_TLS_PORT (5440), PG_TLS_DIR (the TLS cluster's CAs and certificates; /var/lib/consolidb-pgtls),
+# PG_TLS_PORT (5440), PG_BACKUP_PORT (5441), BACKUP_RETENTION_FULL (2), SERVICES_BACKUP (1; 0 leaves
+# the backup cluster out), PG_TLS_DIR (the TLS cluster's CAs and certificates; /var/lib/consolidb-pgtls),
 # CONSOLIDB_STATE_DIR (Redis pid/log/data; /var/lib/consolidb),
 # SERVICES_ENV_FILE (where `up` writes the URLs).
 # `up` prints the connection URLs and writes them to .consolidb/services.env
@@ -404,6 +411,162 @@ SQL
   done
 }
 
+# ------------------------------------------------- PostgreSQL with pgBackRest
+
+# Cluster `backup` on PG_BACKUP_PORT: WAL archiving (archive_mode needs a restart, which the
+# shared cluster must never get) through pgBackRest into a repository directory under the state
+# dir, stanza `consolidb`. `consolidb backup` and scripts/restore-drill.sh use it (docs/BACKUPS.md).
+PG_BACKUP_PORT="${PG_BACKUP_PORT:-5441}"
+PG_BACKUP_NAME=backup
+PG_BACKUP_DATABASE=consolidb_backup
+PG_BACKUP_VER=""
+BACKUP_DIR="$STATE_DIR/pgbackrest"
+BACKUP_CONFIG="$BACKUP_DIR/pgbackrest.conf"
+BACKUP_STANZA=consolidb
+BACKUP_RETENTION_FULL="${BACKUP_RETENTION_FULL:-2}"
+[[ $PG_BACKUP_PORT =~ ^[0-9]+$ ]] || { echo "PG_BACKUP_PORT must be a number" >&2; exit 2; }
+[[ $BACKUP_RETENTION_FULL =~ ^[0-9]+$ ]] || { echo "BACKUP_RETENTION_FULL must be a number" >&2; exit 2; }
+
+# SERVICES_BACKUP=0 leaves the backup cluster out of up/down/status (scripts/chaos.sh).
+backup_services() { [[ "${SERVICES_BACKUP:-1}" != 0 ]]; }
+
+# Sets PG_BACKUP_VER to the version of the cluster on $PG_BACKUP_PORT; returns 1 if none.
+find_backup_cluster() {
+  local ver name port _rest
+  while read -r ver name port _rest; do
+    if [[ "$port" == "$PG_BACKUP_PORT" ]]; then
+      [[ "$name" == "$PG_BACKUP_NAME" ]] || die "port $PG_BACKUP_PORT is taken by cluster $ver/$name, not $PG_BACKUP_NAME"
+      PG_BACKUP_VER=$ver
+      return 0
+    fi
+  done < <(pg_lsclusters -h 2>/dev/null || true)
+  return 1
+}
+
+backup_online() {
+  pg_lsclusters -h 2>/dev/null | awk -v v="$PG_BACKUP_VER" -v n="$PG_BACKUP_NAME" \
+    '$1 == v && $2 == n && $4 ~ /^online/ { f = 1 } END { exit !f }'
+}
+
+psql_backup() {
+  (cd / && env -u PGHOST -u PGUSER -u PGDATABASE -u PGPASSWORD \
+    runuser -u postgres -- psql --cluster "$PG_BACKUP_VER/$PG_BACKUP_NAME" -X -q -v ON_ERROR_STOP=1 "$@")
+}
+
+# pgBackRest as the postgres OS user (it owns the data directory and the repository).
+pgbackrest_as_postgres() {
+  (cd / && runuser -u postgres -- pgbackrest --config="$BACKUP_CONFIG" --stanza="$BACKUP_STANZA" "$@")
+}
+
+pg_backup_ready() { pg_isready -q -h "$HOST" -p "$PG_BACKUP_PORT" -t 1 >/dev/null 2>&1; }
+
+# The repository, its log directory and the configuration; rewritten on every `up` (same content
+# unless a setting changed). Readable by everyone: `consolidb backup status` may run as another user.
+backup_config() {
+  install -d -o postgres -g postgres -m 750 "$BACKUP_DIR/repo"
+  install -d -o postgres -g postgres -m 755 "$BACKUP_DIR" "$BACKUP_DIR/log"
+  local tmp
+  tmp=$(mktemp)
+  cat >"$tmp" <<CONF
+# scripts/services.sh: the local pgBackRest repository of the backup cluster
+[global]
+repo1-path=$BACKUP_DIR/repo
+repo1-retention-full=$BACKUP_RETENTION_FULL
+log-path=$BACKUP_DIR/log
+log-level-console=warn
+log-level-file=info
+start-fast=y
+compress-type=lz4
+
+[$BACKUP_STANZA]
+pg1-path=/var/lib/postgresql/$PG_BACKUP_VER/$PG_BACKUP_NAME
+pg1-port=$PG_BACKUP_PORT
+pg1-socket-path=/var/run/postgresql
+CONF
+  install -o postgres -g postgres -m 644 "$tmp" "$BACKUP_CONFIG"
+  rm -f "$tmp"
+}
+
+pg_backup_start() {
+  command -v pgbackrest >/dev/null 2>&1 || apt_install pgbackrest
+  if ! find_backup_cluster; then
+    local ver
+    ver=$(newest_pg_version)
+    log "creating PostgreSQL $ver cluster '$PG_BACKUP_NAME' on port $PG_BACKUP_PORT (WAL archived by pgBackRest)"
+    pg_createcluster --port "$PG_BACKUP_PORT" "$ver" "$PG_BACKUP_NAME" >/dev/null
+    find_backup_cluster || die "cluster $ver/$PG_BACKUP_NAME created but not listed on port $PG_BACKUP_PORT"
+  fi
+  backup_config
+  local etc="/etc/postgresql/$PG_BACKUP_VER/$PG_BACKUP_NAME"
+  local conf="$etc/conf.d/consolidb-backup.conf" tmp
+  mkdir -p "$etc/conf.d"
+  tmp=$(mktemp)
+  cat >"$tmp" <<CONF
+# scripts/services.sh: WAL archiving through pgBackRest
+listen_addresses = '127.0.0.1'
+wal_level = replica
+archive_mode = on
+archive_command = 'pgbackrest --config=$BACKUP_CONFIG --stanza=$BACKUP_STANZA archive-push %p'
+archive_timeout = 60
+max_wal_senders = 3
+CONF
+  local restart=0
+  if ! cmp -s "$tmp" "$conf"; then
+    install -o postgres -g postgres -m 644 "$tmp" "$conf"
+    restart=1 # archive_mode and wal_level only change with a restart
+  fi
+  rm -f "$tmp"
+  if backup_online && ((restart)); then
+    log "restarting PostgreSQL cluster $PG_BACKUP_VER/$PG_BACKUP_NAME (archiving settings changed)"
+    pg_ctlcluster "$PG_BACKUP_VER" "$PG_BACKUP_NAME" restart -m fast
+  elif ! backup_online; then
+    log "starting PostgreSQL cluster $PG_BACKUP_VER/$PG_BACKUP_NAME on port $PG_BACKUP_PORT"
+    pg_ctlcluster "$PG_BACKUP_VER" "$PG_BACKUP_NAME" start
+  fi
+  wait_for "PostgreSQL (backup) on $HOST:$PG_BACKUP_PORT" pg_backup_ready
+  psql_backup -d postgres <<SQL
+SET client_min_messages = warning;
+DO \$\$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') THEN
+    CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+  ELSE
+    ALTER ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+  END IF;
+END
+\$\$;
+SELECT format('CREATE DATABASE %I OWNER %I', '$PG_BACKUP_DATABASE', '$DB_USER')
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$PG_BACKUP_DATABASE') \gexec
+SQL
+  local ext
+  for ext in "${EXTENSIONS[@]}"; do
+    psql_backup -d "$PG_BACKUP_DATABASE" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS $ext"
+  done
+  # stanza-create is idempotent; `check` proves a WAL segment reaches the repository.
+  if ! pgbackrest_as_postgres info --output=json 2>/dev/null | grep -q '"status":{"code":[02]'; then
+    log "pgbackrest stanza-create (stanza $BACKUP_STANZA, repository $BACKUP_DIR/repo)"
+    pgbackrest_as_postgres stanza-create
+  fi
+  pgbackrest_as_postgres check || die "pgbackrest check failed: WAL archiving of $PG_BACKUP_VER/$PG_BACKUP_NAME does not reach $BACKUP_DIR/repo (see $BACKUP_DIR/log)"
+}
+
+pg_backup_stop() {
+  if find_backup_cluster && backup_online; then
+    log "stopping PostgreSQL cluster $PG_BACKUP_VER/$PG_BACKUP_NAME"
+    pg_ctlcluster "$PG_BACKUP_VER" "$PG_BACKUP_NAME" stop -m fast
+  else
+    log "PostgreSQL (backup) on port $PG_BACKUP_PORT is not running"
+  fi
+}
+
+# The lines of the environment file about the backup cluster.
+backup_env_lines() {
+  echo "TEST_BACKUP_DATABASE_URL=postgresql://$DB_USER:$DB_PASSWORD@$HOST:$PG_BACKUP_PORT/$PG_BACKUP_DATABASE"
+  echo "TEST_BACKUP_PG_CLUSTER=$PG_BACKUP_VER/$PG_BACKUP_NAME"
+  echo "TEST_PGBACKREST_CONFIG=$BACKUP_CONFIG"
+  echo "TEST_PGBACKREST_STANZA=$BACKUP_STANZA"
+}
+
 # ------------------------------------------------------------------- Redis
 
 # Bounded: a paused (SIGSTOP) server accepts the connection but never replies.
@@ -567,6 +730,9 @@ write_env() {
     "TEST_TLS_REDIS_URL=rediss://$TLS_REDIS_USER:$TLS_REDIS_PASSWORD@$HOST:$TLS_REDIS_PORT"
     "TEST_REDIS_TLS_CA=$TLS_REDIS_CERTS/ca.pem"
   )
+  if backup_services; then
+    mapfile -t -O "${#lines[@]}" lines < <(backup_env_lines)
+  fi
   mkdir -p "$(dirname "$ENV_FILE")"
   printf '%s\n' "${lines[@]}" >"$ENV_FILE.tmp"
   mv "$ENV_FILE.tmp" "$ENV_FILE"
@@ -575,6 +741,27 @@ write_env() {
   fi
   printf '%s\n' "${lines[@]}"
   log "wrote $ENV_FILE"
+}
+
+# `backup-up` alone: replaces the backup lines of an existing environment file, keeps the rest.
+merge_backup_env() {
+  mkdir -p "$(dirname "$ENV_FILE")"
+  { [[ -f $ENV_FILE ]] && grep -v -e '^TEST_BACKUP_' -e '^TEST_PGBACKREST_' "$ENV_FILE"; backup_env_lines; } >"$ENV_FILE.tmp"
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
+  backup_env_lines
+  log "wrote the backup lines of $ENV_FILE"
+}
+
+backup_status() {
+  if ! command -v pg_lsclusters >/dev/null 2>&1 || ! find_backup_cluster; then
+    echo "backup:     absent (no cluster on port $PG_BACKUP_PORT)"; return 3
+  fi
+  if ! pg_backup_ready; then
+    echo "backup:     down ($PG_BACKUP_VER/$PG_BACKUP_NAME on $HOST:$PG_BACKUP_PORT)"; return 3
+  fi
+  local archived
+  archived=$(psql_backup -At -d postgres -c "SELECT archived_count || ' WAL archived, ' || failed_count || ' failed' FROM pg_stat_archiver" 2>/dev/null || echo '?')
+  echo "backup:     up   ($PG_BACKUP_VER/$PG_BACKUP_NAME on $HOST:$PG_BACKUP_PORT, $archived, repository $BACKUP_DIR/repo)"
 }
 
 status() {
@@ -595,6 +782,7 @@ status() {
   else
     echo "redis:      down ($HOST:$REDIS_PORT)"; rc=3
   fi
+  if backup_services; then backup_status || rc=3; fi
   return $rc
 }
 
@@ -617,6 +805,7 @@ main() {
       provision_pg
       ensure_tcp_password_auth
       if tls_services; then pg_tls_start; fi
+      if backup_services; then pg_backup_start; fi
       redis_start
       if tls_services; then tls_redis_start; fi
       write_env
@@ -626,8 +815,11 @@ main() {
       pg_stop
       redis_stop
       if tls_services; then tls_redis_stop; fi
+      if backup_services; then pg_backup_stop; fi
       ;;
     status) status ;;
+    backup-up) require_root "$@"; pg_backup_start; merge_backup_env ;;
+    backup-down) require_root "$@"; pg_backup_stop ;;
     browser) require_root "$@"; ensure_browser ;;
     kubectl) ensure_kubectl ;;
     pg-start) require_root "$@"; pg_start ;;

@@ -1,5 +1,6 @@
 package io.consolidb;
 
+import io.consolidb.cli.BackupCommand;
 import io.consolidb.cli.CheckCommand;
 import io.consolidb.cli.MigrateCommand;
 import io.consolidb.cli.RunCommand;
@@ -11,12 +12,12 @@ import picocli.CommandLine.Command;
 /**
  * The consolidb command line: {@code run} (the default) starts a node; {@code check} validates the
  * configuration and reaches PostgreSQL and Redis; {@code migrate} and {@code seed} manage the schema
- * and demo data.
+ * and demo data; {@code backup} takes and reports backups through pgBackRest.
  */
 @Command(name = "consolidb", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "The PostgreSQL access layer for Vert.x services.",
     subcommands = {RunCommand.class, CheckCommand.class, MigrateCommand.class, SeedCommand.class,
-        TokenCommand.class})
+        TokenCommand.class, BackupCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -93,6 +93,7 @@ public record ConfigVariable(String name, String key, Type type) {
       new ConfigVariable("HEALTH_HISTORY_SIZE", "health.historySize", Type.INT),
       new ConfigVariable("HEALTH_WEBHOOK_URL", "health.webhook.url", Type.STRING),
       new ConfigVariable("HEALTH_WEBHOOK_TIMEOUT_MS", "health.webhook.timeoutMs", Type.INT),
+      new ConfigVariable("BACKUP_MAX_AGE_HOURS", "health.backupMaxAgeHours", Type.DECIMAL),
       new ConfigVariable("DB_ENABLE_METRICS", "metrics.enabled", Type.BOOLEAN),
       new ConfigVariable("METRICS_PORT", "metrics.port", Type.INT),
       new ConfigVariable("CLUSTER_ENABLED", "cluster.enabled", Type.BOOLEAN),

@@ -16,6 +16,8 @@ package io.consolidb.config;
  * @param historySize how many rounds of checks, and how many level changes, are kept
  * @param webhookUrl where level changes are POSTed as JSON; empty for none
  * @param webhookTimeoutMs how long a webhook POST may take
+ * @param backupMaxAgeHours the last good backup recorded in {@code backup_runs} older than this (or
+ *     none at all) makes the node DEGRADED; 0 turns the backup check and its gauge off
  */
 public record HealthSettings(
     double intervalSeconds,
@@ -28,7 +30,16 @@ public record HealthSettings(
     int eventLoopDelayMs,
     int historySize,
     String webhookUrl,
-    int webhookTimeoutMs) {
+    int webhookTimeoutMs,
+    double backupMaxAgeHours) {
+
+  /** Settings without the backup check. */
+  public HealthSettings(double intervalSeconds, int slowResponseMs, int poolUtilizationPercent,
+      int criticalAfterFailures, int databaseTimeoutMs, int redisTimeoutMs, int checkTimeoutMs,
+      int eventLoopDelayMs, int historySize, String webhookUrl, int webhookTimeoutMs) {
+    this(intervalSeconds, slowResponseMs, poolUtilizationPercent, criticalAfterFailures, databaseTimeoutMs,
+        redisTimeoutMs, checkTimeoutMs, eventLoopDelayMs, historySize, webhookUrl, webhookTimeoutMs, 0);
+  }
 
   static HealthSettings fromJson(ConfigSection health) {
     ConfigSection webhook = health.section("webhook");
@@ -43,7 +54,8 @@ public record HealthSettings(
         health.integer("eventLoopDelayMs", 200, 1),
         health.integer("historySize", 100, 1),
         webhook.string("url", "").strip(),
-        webhook.integer("timeoutMs", 2000, 1));
+        webhook.integer("timeoutMs", 2000, 1),
+        health.nonNegative("backupMaxAgeHours", 0));
     if (settings.poolUtilizationPercent > 100) {
       throw health.invalid("poolUtilizationPercent", settings.poolUtilizationPercent, "must be between 1 and 100");
     }
@@ -62,6 +74,11 @@ public record HealthSettings(
     return Math.max(1, Math.round(intervalSeconds * 1000));
   }
 
+  /** Whether the node checks the age of the last good backup. */
+  public boolean backupCheckEnabled() {
+    return backupMaxAgeHours > 0;
+  }
+
   public boolean webhookEnabled() {
     return !webhookUrl.isEmpty();
   }
@@ -74,6 +91,6 @@ public record HealthSettings(
         + ", databaseTimeoutMs=" + databaseTimeoutMs + ", redisTimeoutMs=" + redisTimeoutMs
         + ", checkTimeoutMs=" + checkTimeoutMs + ", eventLoopDelayMs=" + eventLoopDelayMs
         + ", historySize=" + historySize + ", webhookUrl=" + SecretMasker.origin(webhookUrl)
-        + ", webhookTimeoutMs=" + webhookTimeoutMs + "]";
+        + ", webhookTimeoutMs=" + webhookTimeoutMs + ", backupMaxAgeHours=" + backupMaxAgeHours + "]";
   }
 }

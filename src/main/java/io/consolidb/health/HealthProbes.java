@@ -45,9 +45,10 @@ final class HealthProbes {
   static final String CACHE = "cache";
   static final String LISTEN = "listen";
   static final String CLUSTER = "cluster";
+  static final String BACKUP = "backup";
 
   /** Report order. */
-  private static final List<String> ORDER = List.of(DATABASE, POOL, REDIS, EVENT_LOOP, CACHE, LISTEN, CLUSTER);
+  private static final List<String> ORDER = List.of(DATABASE, POOL, REDIS, EVENT_LOOP, CACHE, LISTEN, CLUSTER, BACKUP);
   /** What the event-loop check asks a timer for; the lateness beyond it is the delay. */
   static final long EVENT_LOOP_SAMPLE_MS = 10;
   /** Room for a procedure's own timeout to fire before vertx-health-check gives up on it. */
@@ -87,13 +88,16 @@ final class HealthProbes {
     // the database check may first look at the pool, then take the full database timeout
     long db = local + settings.databaseTimeoutMs() + GUARD_MS;
     this.timeouts = Map.of(DATABASE, db, POOL, local + GUARD_MS, REDIS, settings.redisTimeoutMs() + GUARD_MS,
-        EVENT_LOOP, local + GUARD_MS, CACHE, local + GUARD_MS);
+        EVENT_LOOP, local + GUARD_MS, CACHE, local + GUARD_MS, BACKUP, settings.databaseTimeoutMs() + GUARD_MS);
     this.checks = HealthChecks.create(vertx)
         .register(DATABASE, timeouts.get(DATABASE), p -> complete(p, this::database))
         .register(POOL, timeouts.get(POOL), p -> complete(p, this::pool))
         .register(REDIS, timeouts.get(REDIS), p -> complete(p, this::redis))
         .register(EVENT_LOOP, timeouts.get(EVENT_LOOP), p -> complete(p, this::eventLoop))
         .register(CACHE, timeouts.get(CACHE), p -> complete(p, this::cache));
+    if (settings.backupCheckEnabled()) {
+      checks.register(BACKUP, timeouts.get(BACKUP), p -> complete(p, this::backup));
+    }
   }
 
   /**
@@ -248,6 +252,36 @@ final class HealthProbes {
       };
     }
     return "the database is unavailable";
+  }
+
+  // ---- backup
+
+  /**
+   * The newest good backup recorded in {@code backup_runs} ({@code consolidb backup --record}): its
+   * label and age; {@code age_seconds} is absent when none is recorded. LevelRules compares the age
+   * with {@code health.backupMaxAgeHours}.
+   */
+  private Future<Status> backup() {
+    JsonObject request = new JsonObject()
+        .put("operation", "health.backup")
+        .put("sql", "SELECT label, finished_at::text AS finished_at,"
+            + " floor(extract(epoch FROM now() - finished_at))::bigint AS age_seconds"
+            + " FROM backup_runs ORDER BY finished_at DESC LIMIT 1")
+        .put("timeoutMs", settings.databaseTimeoutMs())
+        .put("readOnly", true);
+    return queries.query(request)
+        .timeout(settings.databaseTimeoutMs() + GUARD_MS, TimeUnit.MILLISECONDS)
+        .map(result -> {
+          JsonObject data = new JsonObject().put("max_age_hours", settings.backupMaxAgeHours());
+          JsonObject row = result.firstRow();
+          if (row != null) {
+            data.put("label", row.getString("label")).put("finished_at", row.getString("finished_at"))
+                .put("age_seconds", row.getLong("age_seconds"));
+          }
+          return Status.OK(data);
+        })
+        .otherwise(failure -> Status.KO(new JsonObject().put("max_age_hours", settings.backupMaxAgeHours())
+            .put("reason", "the age of the last backup is unknown: " + databaseReason(failure))));
   }
 
   // ---- pool

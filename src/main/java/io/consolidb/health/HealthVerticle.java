@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@code {history: limit}} with the recent rounds and level changes. Each level change is logged
  * once (WARN going down, INFO going up), published on {@link Addresses#HEALTH_ALERTS} as
  * {@code {from, to, node, reason, at}} and, when configured, POSTed to a webhook. The level is
- * also the gauge {@code consolidb.health.level} (0 HEALTHY … 3 CRITICAL).
+ * also the gauge {@code consolidb.health.level} (0 HEALTHY … 3 CRITICAL); with the backup check on,
+ * the age of the last good backup is the gauge {@code consolidb.backup.age.seconds}.
  *
  * <p>On a clustered node the report carries the {@link ClusterMembership}'s view, and a member
  * joining or leaving starts a round at once: the level follows the membership without waiting for
@@ -38,6 +39,7 @@ public class HealthVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(HealthVerticle.class);
   static final String GAUGE = "consolidb.health.level";
+  static final String BACKUP_GAUGE = "consolidb.backup.age.seconds";
 
   private HealthSettings settings;
   private LevelRules rules;
@@ -46,6 +48,7 @@ public class HealthVerticle extends VerticleBase {
   private AlertWebhook webhook;
   private final MeterRegistry registry;
   private Gauge gauge;
+  private Gauge backupGauge;
   private String node;
   private long timer = -1;
   private boolean running;
@@ -87,6 +90,14 @@ public class HealthVerticle extends VerticleBase {
         .description("health level of this node: 0 HEALTHY, 1 DEGRADED, 2 UNHEALTHY, 3 CRITICAL")
         .strongReference(true)
         .register(registry);
+    if (settings.backupCheckEnabled()) {
+      backupGauge = Gauge.builder(BACKUP_GAUGE, this, HealthVerticle::backupAge)
+          .description("age of the last good backup recorded in backup_runs at the last health round"
+              + " (+Inf: none recorded; NaN: unknown)")
+          .baseUnit("seconds")
+          .strongReference(true)
+          .register(registry);
+    }
     MessageConsumer<Object> consumer = vertx.eventBus().localConsumer(Addresses.HEALTH_STATUS, this::onStatus);
     // The first round completes before start does: once deployed, the node always has a level.
     // A warm-up round runs before it and is discarded: on a cold JVM the first checks load
@@ -116,12 +127,25 @@ public class HealthVerticle extends VerticleBase {
     if (gauge != null) {
       registry.remove(gauge);
     }
+    if (backupGauge != null) {
+      registry.remove(backupGauge);
+    }
     Future<Void> closed = probes == null ? Future.succeededFuture() : probes.close();
     return webhook == null ? closed : closed.eventually(webhook::close);
   }
 
   private double levelValue() {
     return level == null ? Double.NaN : level.ordinal();
+  }
+
+  private double backupAge() {
+    JsonObject checks = report.getJsonObject("checks");
+    JsonObject backup = checks == null ? null : checks.getJsonObject(HealthProbes.BACKUP);
+    if (backup == null || LevelRules.DOWN.equals(backup.getString("status"))) {
+      return Double.NaN;
+    }
+    Long age = backup.getLong("age_seconds");
+    return age == null ? Double.POSITIVE_INFINITY : age;
   }
 
   /** One round; never fails (an unexpected failure is logged and the last state kept). */

@@ -67,6 +67,7 @@ final class LevelRules {
       reasons.add("listen: " + listen.getString("reason", "the LISTEN subscription is disconnected"));
     }
     cluster(checks.getJsonObject(HealthProbes.CLUSTER), reasons);
+    backup(checks.getJsonObject(HealthProbes.BACKUP), reasons);
 
     HealthLevel level;
     if (databaseFailed) {
@@ -129,6 +130,25 @@ final class LevelRules {
     if (members < expected) {
       warn(cluster, reasons, "cluster: " + members + (members == 1 ? " member" : " members") + ", "
           + expected + " expected");
+    }
+  }
+
+  /** The last good backup is too old, or none is recorded: the node serves, but a restore would lose more. */
+  private void backup(JsonObject backup, List<String> reasons) {
+    if (backup == null) {
+      return;
+    }
+    if (DOWN.equals(backup.getString("status"))) {
+      reasons.add("backup: " + backup.getString("reason", "the age of the last backup is unknown"));
+      return;
+    }
+    Long age = backup.getLong("age_seconds");
+    double maxHours = settings.backupMaxAgeHours();
+    if (age == null) {
+      warn(backup, reasons, "backup: no good backup recorded in backup_runs (consolidb backup --record)");
+    } else if (age > maxHours * 3600) {
+      warn(backup, reasons, "backup: the last good backup (" + backup.getString("label") + ") finished "
+          + String.format(java.util.Locale.ROOT, "%.1f", age / 3600.0) + " h ago (threshold " + format(maxHours) + " h)");
     }
   }
 

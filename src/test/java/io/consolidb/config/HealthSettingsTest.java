@@ -40,6 +40,18 @@ class HealthSettingsTest {
   }
 
   @Test
+  @DisplayName("BACKUP_MAX_AGE_HOURS turns the backup check on (fractions allowed); 0 leaves it off; negative is refused")
+  void fromJson_backupMaxAge() {
+    HealthSettings health = ConfigLoader.loadBlocking(Map.of("BACKUP_MAX_AGE_HOURS", "26.5")).health();
+    assertThat(health.backupMaxAgeHours()).isEqualTo(26.5);
+    assertThat(health.backupCheckEnabled()).isTrue();
+    assertThat(ConfigLoader.loadBlocking(Map.of()).health().backupCheckEnabled()).isFalse();
+    assertThatThrownBy(() -> ConfigLoader.loadBlocking(Map.of("BACKUP_MAX_AGE_HOURS", "-1")))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("health.backupMaxAgeHours (BACKUP_MAX_AGE_HOURS) = -1");
+  }
+
+  @Test
   @DisplayName("impossible thresholds are refused naming the key and the variable")
   void fromJson_invalid() {
     assertThatThrownBy(() -> ConfigLoader.loadBlocking(Map.of("HEALTH_POOL_UTILIZATION_PERCENT", "150")))

@@ -224,4 +224,37 @@ class LevelRulesTest {
     assertThat(history.toJson(10).getJsonArray("checks")).hasSize(3);
     assertThat(json.getJsonArray("transitions")).hasSize(1);
   }
+
+  private final LevelRules withBackups = new LevelRules(
+      new HealthSettings(1, 500, 80, 3, 1000, 1000, 1000, 200, 10, "", 1000, 24));
+
+  @Test
+  void evaluate_backupWithinMaxAge_healthy() {
+    JsonObject checks = checks().put(HealthProbes.BACKUP, up().put("label", "20261205-010000F").put("age_seconds", 86_399));
+    assertThat(withBackups.evaluate(checks, 0).level()).isEqualTo(HealthLevel.HEALTHY);
+  }
+
+  @Test
+  void evaluate_backupOlderThanMaxAge_degraded() {
+    JsonObject checks = checks().put(HealthProbes.BACKUP, up().put("label", "20261205-010000F").put("age_seconds", 93_600));
+    LevelRules.Assessment result = withBackups.evaluate(checks, 0);
+    assertThat(result.level()).isEqualTo(HealthLevel.DEGRADED);
+    assertThat(result.reason()).isEqualTo("backup: the last good backup (20261205-010000F) finished 26.0 h ago (threshold 24 h)");
+    assertThat(checks.getJsonObject(HealthProbes.BACKUP).getString("status")).isEqualTo("WARN");
+  }
+
+  @Test
+  void evaluate_noBackupRecorded_degraded() {
+    LevelRules.Assessment result = withBackups.evaluate(checks().put(HealthProbes.BACKUP, up()), 0);
+    assertThat(result.level()).isEqualTo(HealthLevel.DEGRADED);
+    assertThat(result.reason()).isEqualTo("backup: no good backup recorded in backup_runs (consolidb backup --record)");
+  }
+
+  @Test
+  void evaluate_backupAgeUnknown_degradedNotUnhealthy() {
+    LevelRules.Assessment result = withBackups.evaluate(
+        checks().put(HealthProbes.BACKUP, down("the age of the last backup is unknown: the database is unavailable")), 0);
+    assertThat(result.level()).isEqualTo(HealthLevel.DEGRADED);
+    assertThat(result.reason()).startsWith("backup: the age of the last backup is unknown");
+  }
 }

@@ -48,8 +48,10 @@ class MetricsDashboardTest {
   static void scrapeALoadedNode() throws Exception {
     schema = TestNode.create("metrics_dash");
     schema.reseed();
-    // Caching on, with Redis, so the cache meters (hit rate panel, fallback alert) exist too.
+    // Caching on, with Redis, so the cache meters (hit rate panel, fallback alert) exist too; the
+    // backup check on, so its age gauge (backup alert) does.
     JsonObject caching = new JsonObject()
+        .put("health", new JsonObject().put("backupMaxAgeHours", 24))
         .put("cache", new JsonObject().put("enabled", true).put("keyPrefix", "consolidb-test-dash:"))
         .put("redis", new JsonObject().put("enabled", true).put("url", TestServices.redisUrl()));
     try (MeteredNode node = MeteredNode.start(schema, caching,
@@ -101,7 +103,7 @@ class MetricsDashboardTest {
       }
     }
     assertThat(alerts).contains("ConsolidbHealthCritical", "ConsolidbHighQueryErrorRate", "ConsolidbPoolSaturated",
-        "ConsolidbCacheFallback");
+        "ConsolidbCacheFallback", "ConsolidbBackupTooOld");
     assertExported(expressions);
   }
 

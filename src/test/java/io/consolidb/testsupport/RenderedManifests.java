@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -42,17 +43,18 @@ import org.yaml.snakeyaml.Yaml;
 public final class RenderedManifests {
 
   /** The kinds the manifests may contain and the model class each is read into. */
-  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
-      "v1/Namespace", Namespace.class,
-      "v1/ServiceAccount", ServiceAccount.class,
-      "v1/ConfigMap", ConfigMap.class,
-      "v1/Service", Service.class,
-      "apps/v1/Deployment", Deployment.class,
-      "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
-      "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
-      "networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class,
-      "monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class,
-      "monitoring.coreos.com/v1/PrometheusRule", PrometheusRule.class);
+  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.ofEntries(
+      Map.entry("v1/Namespace", Namespace.class),
+      Map.entry("v1/ServiceAccount", ServiceAccount.class),
+      Map.entry("v1/ConfigMap", ConfigMap.class),
+      Map.entry("v1/Service", Service.class),
+      Map.entry("apps/v1/Deployment", Deployment.class),
+      Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
+      Map.entry("autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class),
+      Map.entry("networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class),
+      Map.entry("monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class),
+      Map.entry("monitoring.coreos.com/v1/PrometheusRule", PrometheusRule.class),
+      Map.entry("batch/v1/CronJob", CronJob.class));
 
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);

@@ -149,6 +149,19 @@ public final class TestServices {
     return tlsSetting("TEST_PG_TLS_OTHER_CA");
   }
 
+  /**
+   * A setting of the pgBackRest-archived PostgreSQL of {@code scripts/services.sh up} (cluster
+   * {@code backup}): {@code TEST_BACKUP_DATABASE_URL}, {@code TEST_PGBACKREST_CONFIG},
+   * {@code TEST_PGBACKREST_STANZA}, {@code TEST_BACKUP_PG_CLUSTER}; read like the others; missing,
+   * the test fails saying how to start it.
+   */
+  public static String backupSetting(String key) {
+    return explicit(key).or(() -> findEnvFile(Path.of("").toAbsolutePath())
+            .map(TestServices::readEnvFile).map(values -> values.get(key)))
+        .orElseThrow(() -> new IllegalStateException(
+            key + " not found: run `scripts/services.sh up` (or backup-up), which starts the backup cluster (or set " + key + ")"));
+  }
+
   private static String tlsSetting(String key) {
     return explicit(key).or(() -> findEnvFile(Path.of("").toAbsolutePath())
             .map(TestServices::readEnvFile).map(values -> values.get(key)))
