@@ -5,6 +5,7 @@ import io.consolidb.config.ConfigVariable;
 import io.consolidb.config.InvalidConfigException;
 import io.consolidb.config.NodeSettings;
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /** Options every command shares, and the one way commands load and validate configuration. */
@@ -38,7 +39,12 @@ final class ConfigOptions {
       return null;
     }
     try {
-      return ConfigLoader.loadBlocking(variables);
+      NodeSettings settings = ConfigLoader.loadBlocking(variables);
+      if (settings.database().urlWarning() != null) {
+        // once per start, whatever the command: a team moving from the old manager sees it
+        LoggerFactory.getLogger(ConfigOptions.class).warn("config: {}", settings.database().urlWarning());
+      }
+      return settings;
     } catch (InvalidConfigException e) {
       System.err.println(e.getMessage());
       return null;
