@@ -15,6 +15,11 @@ final class ConfigOptions {
   static final int INVALID_CONFIG = 2;
   /** Exit code when a dependency (PostgreSQL, Redis) cannot be reached or used. */
   static final int DEPENDENCY_FAILED = 3;
+  /**
+   * Exit code when the database's schema is not one consolidb can run on: it differs from what the
+   * migrations make, or it predates consolidb and has not been adopted (docs/MIGRATING.md).
+   */
+  static final int SCHEMA_DIFFERS = 4;
 
   @Option(names = "--env", paramLabel = "ENV",
       description = "development | staging | production | testing (overrides CONSOLIDB_ENV)")
