@@ -67,10 +67,10 @@ public final class SchemaAdoption {
       }
       List<Difference> differences = SchemaDiff.diff(ExpectedSchema.at(coordinates, baselineVersion)
           .at(baselineVersion), live);
-      if (SchemaDiff.blocking(differences)) {
-        throw new Refused("schema " + name + " does not match version " + baselineVersion + " ("
-            + differences.stream().filter(Difference::blocking).count() + " blocking differences): not adopted",
-            differences);
+      long blocking = differences.stream().filter(Difference::blocking).count();
+      if (blocking > 0) {
+        throw new Refused("schema " + name + " does not match version " + baselineVersion + " (" + blocking
+            + " blocking difference" + (blocking == 1 ? "" : "s") + "): not adopted", differences);
       }
       SchemaMigrator.configure(c.url(), c.user(), c.password(), schema, 0)
           .baselineVersion(String.valueOf(baselineVersion))
