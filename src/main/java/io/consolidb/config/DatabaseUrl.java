@@ -13,7 +13,7 @@ import java.util.Set;
  * {@code postgresql://} with a warning naming the scheme (never the URL).
  *
  * <p>Query parameters: only those both drivers (the pool and pgjdbc, which Flyway uses) honour
- * alike are accepted. Any other one is refused by name: a parameter one driver would apply and the
+ * alike are accepted ({@code search_path}, the pool's, reaches pgjdbc as {@code currentSchema}). Any other one is refused by name: a parameter one driver would apply and the
  * other silently drop (or both drop) would let the node run differently from what the URL says,
  * which is worse than stopping. asyncpg's {@code ssl=<mode>} is the one spelling translated, since
  * it means exactly libpq's {@code sslmode} there.
@@ -22,7 +22,7 @@ final class DatabaseUrl {
 
   /** SQLAlchemy's PostgreSQL dialect drivers whose URLs are otherwise libpq URLs. */
   private static final Set<String> SQLALCHEMY_DRIVERS = Set.of("psycopg2", "psycopg", "psycopg2cffi", "asyncpg", "pg8000");
-  private static final Set<String> ACCEPTED = Set.of("sslmode", "sslrootcert", "user", "password");
+  private static final Set<String> ACCEPTED = Set.of("sslmode", "sslrootcert", "user", "password", "search_path");
   /** Parameters teams often carry over, with where their meaning lives here instead. */
   private static final Map<String, String> INSTEAD = Map.of(
       "connect_timeout", "the connect timeout follows DB_POOL_TIMEOUT (at most 5 s)",
@@ -31,7 +31,7 @@ final class DatabaseUrl {
       "host", "put the host in the URL (user:password@host:port)",
       "port", "put the port in the URL (host:port)",
       "dbname", "put the database in the URL's path",
-      "options", "server settings are not taken from the URL (statement_timeout is database.statementTimeoutMs)",
+      "options", "server settings are not taken from the URL (search_path= is; statement_timeout is database.statementTimeoutMs)",
       "sslcert", "client certificates are not supported",
       "sslkey", "client certificates are not supported",
       "target_session_attrs", "one host is used; read replicas are configured separately");
@@ -70,7 +70,8 @@ final class DatabaseUrl {
           continue;
         }
         int eq = pair.indexOf('=');
-        String name = (eq < 0 ? pair : pair.substring(0, eq)).toLowerCase(Locale.ROOT);
+        String given = eq < 0 ? pair : pair.substring(0, eq);
+        String name = given.toLowerCase(Locale.ROOT);
         String value = eq < 0 ? "" : pair.substring(eq + 1);
         if (name.equals("ssl") && scheme.equals("postgresql+asyncpg") && DatabaseTls.knownMode("?sslmode=" + value)) {
           translated = "ssl=" + value;
@@ -78,8 +79,8 @@ final class DatabaseUrl {
         } else if (ACCEPTED.contains(name)) {
           kept.add(pair);
         } else {
-          throw db.invalid("url", masked, "parameter '" + name + "' is not used by consolidb ("
-              + INSTEAD.getOrDefault(name, "only sslmode and sslrootcert are")
+          throw db.invalid("url", masked, "parameter '" + given + "' is not used by consolidb ("
+              + INSTEAD.getOrDefault(name, "only sslmode, sslrootcert and search_path are")
               + "): remove it rather than have it silently ignored");
         }
       }

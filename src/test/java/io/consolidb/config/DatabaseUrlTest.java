@@ -73,10 +73,20 @@ class DatabaseUrlTest {
     InvalidConfigException e = refused("postgresql+psycopg2://u:" + PASSWORD + "@h/d?connect_timeout=10");
     assertThat(e).hasMessageStartingWith("invalid configuration: database.url (DATABASE_URL)")
         .hasMessageContaining("parameter 'connect_timeout'", "DB_POOL_TIMEOUT").hasMessageNotContaining(PASSWORD);
+    // pgjdbc's own spelling would reach Flyway's connections only, never the pool's
+    assertThat(refused("postgresql://u:p@h/d?connectTimeout=5")).hasMessageContaining("parameter 'connectTimeout'");
     assertThat(refused("postgresql://u:p@h/d?target_session_attrs=read-write"))
         .hasMessageContaining("'target_session_attrs'");
     assertThat(refused("postgresql://u:p@h/d?executemany_mode=values_plus_batch"))
-        .hasMessageContaining("'executemany_mode'", "only sslmode and sslrootcert");
+        .hasMessageContaining("'executemany_mode'", "only sslmode, sslrootcert and search_path");
+  }
+
+  @Test
+  @DisplayName("search_path reaches both drivers: the pool as it is, pgjdbc (Flyway) as currentSchema")
+  void searchPath_bothDrivers() {
+    DatabaseSettings settings = load("postgresql://u:p@h/d?search_path=app%2Cpublic");
+    assertThat(settings.connectOptions().getProperties()).containsEntry("search_path", "app,public");
+    assertThat(settings.jdbcCoordinates().url()).contains("currentSchema=app%2Cpublic").doesNotContain("search_path");
   }
 
   @Test
