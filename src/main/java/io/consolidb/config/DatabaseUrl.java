@@ -77,7 +77,8 @@ final class DatabaseUrl {
           translated = "ssl=" + value;
           kept.add("sslmode=" + value);
         } else if (ACCEPTED.contains(name)) {
-          kept.add(pair);
+          // lower case: the pool reads names so, pgjdbc (and JdbcCoordinates) only so
+          kept.add(name + (eq < 0 ? "" : pair.substring(eq)));
         } else {
           throw db.invalid("url", masked, "parameter '" + given + "' is not used by consolidb ("
               + INSTEAD.getOrDefault(name, "only sslmode, sslrootcert and search_path are")

@@ -82,6 +82,15 @@ class DatabaseUrlTest {
   }
 
   @Test
+  @DisplayName("parameter names are read without case, as the pool reads them, and given to pgjdbc in lower case")
+  void parameterNames_caseInsensitive() {
+    DatabaseSettings settings = load("postgresql://u@h/d?Search_Path=app&PASSWORD=" + PASSWORD);
+    assertThat(settings.connectOptions().getProperties()).containsEntry("search_path", "app");
+    assertThat(settings.jdbcCoordinates().url()).contains("currentSchema=app");
+    assertThat(settings.jdbcCoordinates().password()).isEqualTo(PASSWORD);
+  }
+
+  @Test
   @DisplayName("search_path reaches both drivers: the pool as it is, pgjdbc (Flyway) as currentSchema")
   void searchPath_bothDrivers() {
     DatabaseSettings settings = load("postgresql://u:p@h/d?search_path=app%2Cpublic");
