@@ -17,10 +17,12 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Validates the configuration and reaches every dependency, printing what it found: the
- * environment validation step to run before a deployment or a migration. Exit 0 when all is well.
+ * environment validation step to run before a deployment or a migration. Then compares the
+ * database's schema with what the migrations make ({@link SchemaCheck}). Exit 0 when all is well.
  */
 @Command(name = "check", description = "Validate configuration, connect to PostgreSQL and Redis, report.")
 public final class CheckCommand implements Callable<Integer> {
@@ -29,6 +31,9 @@ public final class CheckCommand implements Callable<Integer> {
 
   @Mixin
   ConfigOptions config = new ConfigOptions();
+
+  @Option(names = "--skip-schema", description = "Do not compare the schema with what the migrations make.")
+  boolean skipSchema;
 
   private final PrintStream out = System.out;
 
@@ -44,8 +49,12 @@ public final class CheckCommand implements Callable<Integer> {
           + " http.port=" + settings.http().port() + " pool.maxSize=" + settings.database().poolOptions().getMaxSize()
           + " cache=" + (settings.cache().enabled() ? "on ttl=" + settings.cache().ttlSeconds() + "s" : "off"));
       boolean postgres = checkPostgres(vertx, settings);
+      int schema = postgres && !skipSchema ? new SchemaCheck(out).run(settings.database()) : 0;
       boolean redis = checkRedis(vertx, settings);
-      return postgres && redis ? 0 : ConfigOptions.DEPENDENCY_FAILED;
+      if (!postgres || !redis) {
+        return ConfigOptions.DEPENDENCY_FAILED;
+      }
+      return schema;
     } finally {
       closeQuietly(vertx);
     }

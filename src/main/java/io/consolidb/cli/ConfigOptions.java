@@ -5,6 +5,7 @@ import io.consolidb.config.ConfigVariable;
 import io.consolidb.config.InvalidConfigException;
 import io.consolidb.config.NodeSettings;
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /** Options every command shares, and the one way commands load and validate configuration. */
@@ -14,6 +15,11 @@ final class ConfigOptions {
   static final int INVALID_CONFIG = 2;
   /** Exit code when a dependency (PostgreSQL, Redis) cannot be reached or used. */
   static final int DEPENDENCY_FAILED = 3;
+  /**
+   * Exit code when the database's schema is not one consolidb can run on: it differs from what the
+   * migrations make, or it predates consolidb and has not been adopted (docs/MIGRATING.md).
+   */
+  static final int SCHEMA_DIFFERS = 4;
 
   @Option(names = "--env", paramLabel = "ENV",
       description = "development | staging | production | testing (overrides CONSOLIDB_ENV)")
@@ -38,7 +44,12 @@ final class ConfigOptions {
       return null;
     }
     try {
-      return ConfigLoader.loadBlocking(variables);
+      NodeSettings settings = ConfigLoader.loadBlocking(variables);
+      if (settings.database().urlWarning() != null) {
+        // once per start, whatever the command: a team moving from the old manager sees it
+        LoggerFactory.getLogger(ConfigOptions.class).warn("config: {}", settings.database().urlWarning());
+      }
+      return settings;
     } catch (InvalidConfigException e) {
       System.err.println(e.getMessage());
       return null;

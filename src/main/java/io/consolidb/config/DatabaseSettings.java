@@ -30,6 +30,10 @@ import java.util.concurrent.TimeUnit;
  * connection and JDBC data source is built from {@link #connectOptions()} or
  * {@link #jdbcCoordinates()}, which carry the same TLS options, so none can connect less safely
  * than the others.
+ *
+ * <p>{@code url} is the URL as both drivers read it: an SQLAlchemy URL of the old Python manager
+ * ({@code postgresql+psycopg2://…}) is kept as {@code postgresql://…}, and {@code urlWarning}
+ * says so (null for a libpq URL); see {@link DatabaseUrl}.
  */
 public record DatabaseSettings(
     String url,
@@ -54,7 +58,8 @@ public record DatabaseSettings(
     boolean seedDemoData,
     int demoRestaurants,
     int breakerFailures,
-    int breakerOpenMs) {
+    int breakerOpenMs,
+    String urlWarning) {
 
   /** The name of the node's pool: the {@code pool_name} label of the Vert.x pool metrics. */
   public static final String POOL_NAME = "consolidb";
@@ -65,10 +70,12 @@ public record DatabaseSettings(
   static DatabaseSettings fromJson(ConfigSection db) {
     ConfigSection pool = db.section("pool");
     ConfigSection retry = db.section("retry");
-    String url = db.string("url", null);
-    if (url == null || url.isBlank()) {
+    String given = db.string("url", null);
+    if (given == null || given.isBlank()) {
       throw db.invalid("url", "", "must be a postgresql:// URL");
     }
+    DatabaseUrl.Normalized normalized = DatabaseUrl.normalize(db, given);
+    String url = normalized.url();
     PgConnectOptions parsed = parseUrl(db, url);
     boolean requireTls = db.bool("requireTls", false);
     DatabaseTls tls = DatabaseTls.of(db, parsed, url);
@@ -99,14 +106,12 @@ public record DatabaseSettings(
         db.bool("seedDemoData", false),
         db.integer("demoRestaurants", 10000, 0),
         db.section("breaker").integer("failures", 5, 0),
-        db.section("breaker").integer("openMs", 2000, 1));
+        db.section("breaker").integer("openMs", 2000, 1),
+        normalized.warning());
   }
 
   private static PgConnectOptions parseUrl(ConfigSection db, String url) {
     String masked = SecretMasker.maskUri(url);
-    if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
-      throw db.invalid("url", masked, "must start with postgresql://");
-    }
     PgConnectOptions options;
     try {
       options = PgConnectOptions.fromUri(url);

@@ -75,7 +75,7 @@ public final class SchemaVerticle extends VerticleBase {
         .onComplete(ar -> {
           if (ar.failed() && !ready) {
             log.warn("schema: migration failed ({}); retrying every {} ms",
-                settings.tls().explain(ar.cause()).orElseGet(() -> safeReason(ar.cause())), RETRY_MS);
+                settings.tls().explain(ar.cause()).orElseGet(() -> reason(ar.cause())), RETRY_MS);
             if (!stopped) {
               retryTimer = vertx.setTimer(RETRY_MS, id -> attempt(Promise.promise()));
             }
@@ -100,6 +100,18 @@ public final class SchemaVerticle extends VerticleBase {
         })
         .<Void>mapEmpty()
         .eventually(pool::close);
+  }
+
+  /**
+   * Why the migration failed, for the log. Flyway's refusal of a schema it did not create suggests
+   * baselineOnMigrate, which would skip migrations unchecked; the way here is the checked adoption.
+   */
+  private static String reason(Throwable failure) {
+    if (String.valueOf(failure.getMessage()).contains("but no schema history table")) {
+      return "the schema has tables but no flyway_schema_history, a database consolidb did not create: compare it with"
+          + " 'consolidb check' and adopt it with 'consolidb migrate --baseline-version N' (docs/MIGRATING.md)";
+    }
+    return safeReason(failure);
   }
 
   /** A failure's class and message without anything that could carry a connection string. */

@@ -47,7 +47,8 @@ public record JdbcCoordinates(String url, String user, String password) {
    * comma-separated hosts and IPv6 literals ({@code [::1]}) are kept. Query parameters such as
    * {@code sslmode=require} are passed to the driver, except {@code user} and
    * {@code password}, which become credentials (they win over those in the authority part, as
-   * in libpq). As in libpq, reserved characters ({@code @ : / ? #}) in the user or password
+   * in libpq), and {@code search_path} (the Vert.x pool's parameter), which becomes pgjdbc's
+   * {@code currentSchema}, so Flyway migrates the schema the pool reads. As in libpq, reserved characters ({@code @ : / ? #}) in the user or password
    * must be percent-encoded.
    *
    * @throws IllegalArgumentException when the text is not such a URI or names no database;
@@ -107,6 +108,9 @@ public record JdbcCoordinates(String url, String user, String password) {
           user = decode(value);
         } else if (key.equals("password")) {
           password = decode(value);
+        } else if (key.equals("search_path")) {
+          // the pool's spelling; pgjdbc ignores it and reads the same list from currentSchema
+          driverParams.add("currentSchema=" + value);
         } else {
           driverParams.add(pair);
         }

@@ -17,7 +17,8 @@ import org.flywaydb.core.api.output.MigrateResult;
  * advisory lock, so one node applies the pending versions and the others wait, then find
  * nothing left to do ({@code SchemaMigratorTest} proves it with four concurrent callers).
  * Baseline-on-migrate is off: pointing consolidb at a non-empty schema that Flyway did not
- * create fails instead of silently skipping migrations.
+ * create fails instead of silently skipping migrations. Such a schema (the old system's) is
+ * adopted only explicitly, after a comparison, by {@link SchemaAdoption}.
  */
 public final class SchemaMigrator {
 
@@ -89,6 +90,15 @@ public final class SchemaMigrator {
 
   private static Flyway flyway(String jdbcUrl, String user, String password, String schema,
       int connectRetries) {
+    return configure(jdbcUrl, user, password, schema, connectRetries).load();
+  }
+
+  /**
+   * The one Flyway configuration (locations, naming, no baseline-on-migrate, no clean), for
+   * callers that need a target version or an explicit baseline ({@link SchemaAdoption}).
+   */
+  static FluentConfiguration configure(String jdbcUrl, String user, String password, String schema,
+      int connectRetries) {
     Objects.requireNonNull(jdbcUrl, "jdbcUrl");
     if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
       throw new IllegalArgumentException(
@@ -112,6 +122,11 @@ public final class SchemaMigrator {
     if (schema != null) {
       config.schemas(schema).defaultSchema(schema);
     }
-    return config.load();
+    return config;
+  }
+
+  /** A lower-case SQL identifier, safe to splice into SQL between double quotes. */
+  static boolean isSchemaName(String schema) {
+    return SCHEMA_NAME.matcher(schema).matches();
   }
 }

@@ -135,8 +135,9 @@ class DatabaseTlsTest {
   @Test
   @DisplayName("the URL given to pgjdbc keeps its other parameters and replaces its own sslmode/sslrootcert")
   void jdbc_replacesTlsParameters(Vertx vertx) {
-    DatabaseSettings db = load(vertx, vars("DATABASE_URL", URL + "?connectTimeout=5&SSLMODE=verify-full&sslrootcert=" + ca));
-    assertThat(db.jdbcCoordinates().url()).startsWith("jdbc:postgresql://db.internal:5432/app?connectTimeout=5&sslmode=verify-full&sslrootcert=")
+    // search_path: the one other parameter both drivers honour (DatabaseUrlTest); pgjdbc reads it as currentSchema
+    DatabaseSettings db = load(vertx, vars("DATABASE_URL", URL + "?search_path=app&SSLMODE=verify-full&sslrootcert=" + ca));
+    assertThat(db.jdbcCoordinates().url()).startsWith("jdbc:postgresql://db.internal:5432/app?currentSchema=app&sslmode=verify-full&sslrootcert=")
         .doesNotContain("SSLMODE");
   }
 
