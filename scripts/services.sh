@@ -391,7 +391,14 @@ HBA
     pg_ctlcluster "$PG_TLS_VER" "$PG_TLS_NAME" start
   fi
   wait_for "PostgreSQL (TLS) on $HOST:$PG_TLS_PORT" pg_tls_ready
-  psql_tls -d postgres <<SQL
+  provision_extra_cluster psql_tls "$PG_TLS_DATABASE"
+}
+
+# The consolidb role, one database it owns and the extensions, on the cluster of the TLS or the
+# backup tests: $1 is the psql function that reaches that cluster as postgres, $2 the database.
+provision_extra_cluster() {
+  local psql_fn=$1 database=$2
+  "$psql_fn" -d postgres <<SQL
 SET client_min_messages = warning;
 DO \$\$
 BEGIN
@@ -402,12 +409,12 @@ BEGIN
   END IF;
 END
 \$\$;
-SELECT format('CREATE DATABASE %I OWNER %I', '$PG_TLS_DATABASE', '$DB_USER')
- WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$PG_TLS_DATABASE') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', '$database', '$DB_USER')
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$database') \gexec
 SQL
   local ext
   for ext in "${EXTENSIONS[@]}"; do
-    psql_tls -d "$PG_TLS_DATABASE" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS $ext"
+    "$psql_fn" -d "$database" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS $ext"
   done
 }
 
@@ -524,24 +531,7 @@ CONF
     pg_ctlcluster "$PG_BACKUP_VER" "$PG_BACKUP_NAME" start
   fi
   wait_for "PostgreSQL (backup) on $HOST:$PG_BACKUP_PORT" pg_backup_ready
-  psql_backup -d postgres <<SQL
-SET client_min_messages = warning;
-DO \$\$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') THEN
-    CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
-  ELSE
-    ALTER ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
-  END IF;
-END
-\$\$;
-SELECT format('CREATE DATABASE %I OWNER %I', '$PG_BACKUP_DATABASE', '$DB_USER')
- WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$PG_BACKUP_DATABASE') \gexec
-SQL
-  local ext
-  for ext in "${EXTENSIONS[@]}"; do
-    psql_backup -d "$PG_BACKUP_DATABASE" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS $ext"
-  done
+  provision_extra_cluster psql_backup "$PG_BACKUP_DATABASE"
   # stanza-create is idempotent; `check` proves a WAL segment reaches the repository.
   if ! pgbackrest_as_postgres info --output=json 2>/dev/null | grep -q '"status":{"code":[02]'; then
     log "pgbackrest stanza-create (stanza $BACKUP_STANZA, repository $BACKUP_DIR/repo)"
