@@ -85,7 +85,7 @@ final class TransactionRunner {
     long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
     ConnectionTask<T> task = new ConnectionTask<>(vertx, pool, state, remainingMs, cancelGraceMs);
     TxContext[] context = new TxContext[1];
-    task.run(conn -> {
+    task.closingAtOnceWhen(() -> context[0] != null && context[0].idle()).run(conn -> {
       context[0] = new TxContext(loop, loopThread, conn, statements, task::timedOut, number);
       return inTransaction(conn, options, work, context[0]);
     }).onComplete(done -> {
@@ -125,6 +125,7 @@ final class TransactionRunner {
       TxContext tx) {
     return conn.query(options.beginSql()).execute().compose(begun -> {
       Future<T> ran;
+      tx.functionRunning(true);
       try {
         ran = work.apply(tx);
         if (ran == null) {
@@ -134,6 +135,7 @@ final class TransactionRunner {
         ran = Future.failedFuture(e);
       }
       return ran.transform(done -> {
+        tx.functionRunning(false);
         tx.end();
         if (tx.aborted() == null && done.succeeded() && !tx.expired()) {
           tx.committing();

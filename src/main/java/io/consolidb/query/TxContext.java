@@ -45,6 +45,10 @@ public final class TxContext {
   private boolean retryable;
   private boolean ended;
   private boolean commitSent;
+  /** The function is running (between BEGIN and its future's completion). */
+  private boolean functionRunning;
+  /** Statements of the function sent and not answered yet. */
+  private int inFlight;
   private boolean commitRefused;
 
   TxContext(Context loop, Thread loopThread, SqlConnection conn, Statements statements, BooleanSupplier expired,
@@ -79,14 +83,16 @@ public final class TxContext {
         return Future.failedFuture(asServiceException(invalid));
       }
       long started = System.nanoTime();
-      return usable().compose(v -> conn.preparedQuery(statement.pgSql()).execute(statement.args()))
-          .transform(done -> {
-            if (done.succeeded()) {
-              return Future.succeededFuture(new QueryResult(RowMapper.rows(done.result()), done.result().rowCount(),
-                  false, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)));
-            }
-            return Future.failedFuture(failed(done.cause(), statement.names()));
-          });
+      return usable().compose(v -> {
+        inFlight++;
+        return conn.preparedQuery(statement.pgSql()).execute(statement.args()).andThen(ran -> inFlight--);
+      }).transform(done -> {
+        if (done.succeeded()) {
+          return Future.succeededFuture(new QueryResult(RowMapper.rows(done.result()), done.result().rowCount(),
+              false, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)));
+        }
+        return Future.failedFuture(failed(done.cause(), statement.names()));
+      });
     });
   }
 
@@ -137,6 +143,15 @@ public final class TxContext {
     ended = true;
   }
 
+  void functionRunning(boolean running) {
+    functionRunning = running;
+  }
+
+  /** Nothing runs on the connection while the function works elsewhere: a deadline may close it at once. */
+  boolean idle() {
+    return functionRunning && inFlight == 0;
+  }
+
   boolean expired() {
     return expired.getAsBoolean();
   }
@@ -163,8 +178,10 @@ public final class TxContext {
         return Future.failedFuture(new ServiceException(FailureCodes.INVALID_INPUT,
             "a savepoint name is a lower-case identifier ([a-z_][a-z0-9_]*, at most 63 characters)"));
       }
-      Future<Void> ran = (revives ? usableEvenIfAborted() : usable())
-          .compose(v -> conn.query(command + name).execute()).mapEmpty();
+      Future<Void> ran = (revives ? usableEvenIfAborted() : usable()).compose(v -> {
+        inFlight++;
+        return conn.query(command + name).execute().andThen(done -> inFlight--);
+      }).mapEmpty();
       return ran.transform(done -> {
         if (done.failed()) {
           return Future.failedFuture(failed(done.cause(), null));

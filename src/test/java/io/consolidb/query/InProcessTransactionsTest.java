@@ -133,6 +133,22 @@ class InProcessTransactionsTest {
   }
 
   @Test
+  @DisplayName("a statement still running at the timeout is cancelled: 504, its transaction's write rolled back, its connection freed")
+  void runningStatementAtTimeoutIsCancelled() {
+    long started = System.nanoTime();
+    assertFailsWith(FailureCodes.TIMED_OUT, () -> Await.result(transactions.run(
+        TxOptions.defaults().withTimeoutMs(500),
+        tx -> tx.query("INSERT INTO " + counters + " VALUES (6, 6)", null)
+            .compose(inserted -> tx.query("SELECT pg_sleep(10)", null)))));
+    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+    assertThat(elapsedMs).as("answered at the timeout, not after the 10 s sleep").isLessThan(3_000);
+    long freedMs = awaitPoolIdle();
+    LOG.info("statement running at the deadline: 504 after {} ms, connection freed {} ms later", elapsedMs, freedMs);
+    assertThat(rows(6)).as("the timed-out transaction's insert").isZero();
+  }
+
+  @Test
   @DisplayName("a function that completes after its timeout commits nothing")
   void lateFunctionCommitsNothing() {
     assertFailsWith(FailureCodes.TIMED_OUT, () -> Await.result(transactions.run(
