@@ -123,34 +123,40 @@ final class TransactionRunner {
    */
   private <T> Future<T> inTransaction(SqlConnection conn, TxOptions options, Function<TxContext, Future<T>> work,
       TxContext tx) {
-    return conn.query(options.beginSql()).execute().compose(begun -> {
-      Future<T> ran;
-      tx.functionRunning(true);
-      try {
-        ran = work.apply(tx);
-        if (ran == null) {
-          ran = Future.failedFuture(new IllegalStateException("the transaction's function returned null"));
-        }
-      } catch (RuntimeException e) {
-        ran = Future.failedFuture(e);
+    return conn.query(options.beginSql()).execute()
+        // mapped here, so that a database failure is never mistaken for one of the function's own
+        .recover(failure -> Future.failedFuture(SqlFailures.execution(failure)))
+        .compose(begun -> runFunction(conn, work, tx));
+  }
+
+  /** The function, then COMMIT when it succeeded and left the transaction usable, else ROLLBACK. */
+  private <T> Future<T> runFunction(SqlConnection conn, Function<TxContext, Future<T>> work, TxContext tx) {
+    Future<T> ran;
+    tx.functionRunning(true);
+    try {
+      ran = work.apply(tx);
+      if (ran == null) {
+        ran = Future.failedFuture(new IllegalStateException("the transaction's function returned null"));
       }
-      return ran.transform(done -> {
-        tx.functionRunning(false);
-        tx.end();
-        if (tx.aborted() == null && done.succeeded() && !tx.expired()) {
-          tx.committing();
-          return conn.query("COMMIT").execute().transform(committed -> {
-            if (committed.succeeded()) {
-              return Future.succeededFuture(done.result());
-            }
-            tx.commitFailed(committed.cause());
-            return Future.failedFuture(SqlFailures.execution(committed.cause()));
-          });
-        }
-        Throwable failure = done.failed() ? done.cause()
-            : tx.aborted() != null ? tx.aborted() : FailureCodes.timedOut("transaction timed out");
-        return conn.query("ROLLBACK").execute().transform(rolledBack -> Future.<T>failedFuture(failure));
-      });
+    } catch (RuntimeException e) {
+      ran = Future.failedFuture(e);
+    }
+    return ran.transform(done -> {
+      tx.functionRunning(false);
+      tx.end();
+      if (tx.aborted() == null && done.succeeded() && !tx.expired()) {
+        tx.committing();
+        return conn.query("COMMIT").execute().transform(committed -> {
+          if (committed.succeeded()) {
+            return Future.succeededFuture(done.result());
+          }
+          tx.commitFailed(committed.cause());
+          return Future.failedFuture(SqlFailures.execution(committed.cause()));
+        });
+      }
+      Throwable failure = done.failed() ? done.cause()
+          : tx.aborted() != null ? tx.aborted() : FailureCodes.timedOut("transaction timed out");
+      return conn.query("ROLLBACK").execute().transform(rolledBack -> Future.<T>failedFuture(failure));
     });
   }
 
