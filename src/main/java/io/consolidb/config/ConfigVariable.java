@@ -61,6 +61,7 @@ public record ConfigVariable(String name, String key, Type type) {
       new ConfigVariable("DB_POOL_VALIDATE_IDLE_MS", "database.pool.validateIdleMs", Type.INT),
       new ConfigVariable("DB_POOL_VALIDATION_TIMEOUT_MS", "database.pool.validationTimeoutMs", Type.INT),
       new ConfigVariable("DB_QUERY_TIMEOUT_MS", "database.queryTimeoutMs", Type.INT),
+      new ConfigVariable("DB_TX_TIMEOUT_MS", "database.txTimeoutMs", Type.INT),
       new ConfigVariable("DB_BREAKER_FAILURES", "database.breaker.failures", Type.INT),
       new ConfigVariable("DB_BREAKER_OPEN_MS", "database.breaker.openMs", Type.INT),
       new ConfigVariable("DB_SLOW_QUERY_THRESHOLD", "database.slowQueryThresholdSeconds", Type.DECIMAL),

@@ -21,6 +21,7 @@ import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryEndpoint;
 import io.consolidb.query.QueryVerticle;
+import io.consolidb.query.Transactions;
 import io.consolidb.restaurant.RestaurantVerticle;
 import io.consolidb.service.InProcessServices;
 import io.consolidb.tracing.RequestId;
@@ -62,6 +63,8 @@ public final class ConsolidbNode {
   private final NodeCache cache;
   private final QueryStats queryStats = new QueryStats();
   private final InProcessServices inProcess;
+  /** Built with the node so that {@link #transactions()} exists before the query verticle starts. */
+  private final QueryEndpoint queryEndpoint;
   /** The tokens clustered calls carry, or null when callers are not checked (standalone, or no secret). */
   private final CallerTokens tokens;
   private final SchemaVerticle schema;
@@ -94,6 +97,7 @@ public final class ConsolidbNode {
       tokens.signOutgoing(vertx, CLUSTERED_ADDRESSES);
     }
     this.inProcess = new InProcessServices(tokens == null ? null : tokens.serviceInterceptor());
+    this.queryEndpoint = new QueryEndpoint(cache);
   }
 
   /** The addresses other members call or publish to: their messages carry a token. */
@@ -166,7 +170,7 @@ public final class ConsolidbNode {
     if (components.contains(Component.QUERY)) {
       QueryObserver observer = new QueryObserver(registry, Meters.exported(registry), queryStats,
           database.slowQueryThresholdMs());
-      chain = chain.compose(v -> deploy(new QueryVerticle(database, observer, new QueryEndpoint(cache))));
+      chain = chain.compose(v -> deploy(new QueryVerticle(database, observer, queryEndpoint)));
     }
     if (components.contains(Component.METRICS)) {
       chain = chain.compose(v -> deploy(new MetricsVerticle(settings.metrics(), settings.http().host(), registry,
@@ -283,6 +287,14 @@ public final class ConsolidbNode {
   /** The services this node serves, for same-node callers ({@link InProcessServices#inProcessOrProxy}). */
   public InProcessServices inProcess() {
     return inProcess;
+  }
+
+  /**
+   * Transactions as code for verticles deployed beside the node (README "Event-bus API"); their runs
+   * fail with 503 unless this node's query component is running.
+   */
+  public Transactions transactions() {
+    return queryEndpoint.transactions();
   }
 
   /** Undeploys the verticles in reverse order (HTTP first, pool last); leaves Vert.x running. */

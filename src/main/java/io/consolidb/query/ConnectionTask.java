@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,8 @@ final class ConnectionTask<T> {
   private final Promise<T> result = Promise.promise();
 
   private Function<SqlConnection, Future<T>> work;
+  /** True while nothing is running on the connection although the work is not done (a transaction's function). */
+  private BooleanSupplier idle = () -> false;
 
   private long deadlineTimer = -1;
   private long graceTimer = -1;
@@ -79,6 +82,16 @@ final class ConnectionTask<T> {
     deadlineTimer = vertx.setTimer(timeoutMs, id -> onDeadline());
     pool.getConnection().onComplete(this::onAcquired);
     return result.future();
+  }
+
+  /**
+   * Lets the deadline close the connection at once when {@code idle} says no statement runs on it
+   * (a transaction's function busy elsewhere, or never completing): there is nothing to cancel,
+   * and closing rolls back whatever the work left open.
+   */
+  ConnectionTask<T> closingAtOnceWhen(BooleanSupplier idle) {
+    this.idle = idle;
+    return this;
   }
 
   /** True once the deadline has passed: the caller has its answer, nothing more may commit. */
@@ -156,6 +169,11 @@ final class ConnectionTask<T> {
       return;
     }
     result.fail(SqlFailures.timedOut(timeoutMs));
+    if (idle.getAsBoolean()) {
+      LOG.debug("work still running at its deadline with no statement in flight: closing its connection");
+      discard();
+      return;
+    }
     ((PgConnection) connection).cancelRequest();
     graceTimer = vertx.setTimer(graceMs, id -> {
       LOG.warn("a timed-out statement did not stop within {} ms of its cancel request: closing its connection",

@@ -33,16 +33,29 @@ public final class QueryEndpoint {
       .setTracingPolicy(TracingPolicy.IGNORE);
 
   private final NodeCache cache;
+  private final Transactions transactions;
   private QueryExecutor executor;
 
   /** @param cache the node's cache, or null when the node does not cache */
   public QueryEndpoint(NodeCache cache) {
     this.cache = cache;
+    this.transactions = new Transactions(cache);
+  }
+
+  /** The in-process transactions of this node; they fail with 503 while the query verticle is not running. */
+  public Transactions transactions() {
+    return transactions;
+  }
+
+  /** The query verticle stopped. */
+  void stopped() {
+    transactions.unbind();
   }
 
   /** Registers the consumers; completes once all three are in place. */
   Future<Void> serve(EventBus bus, QueryExecutor executor) {
     this.executor = executor;
+    transactions.bind(executor.transactions());
     try {
       bus.registerCodec(new ReplyCodec());
     } catch (IllegalStateException alreadyRegistered) {

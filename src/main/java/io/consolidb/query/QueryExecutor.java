@@ -49,6 +49,7 @@ final class QueryExecutor {
   /** Null when lookups use the pool ({@code DB_POOL_PIPELINED=0}). */
   private final PipelinedLookups lookups;
   private final DatabaseBreaker breaker;
+  private final TransactionRunner transactions;
   private boolean unavailable;
 
   QueryExecutor(Vertx vertx, Pool pool, PipelinedLookups lookups, DatabaseSettings settings, QueryMetrics metrics,
@@ -64,6 +65,13 @@ final class QueryExecutor {
         new IdleValidation(vertx, settings.validateIdleMs(), settings.idleCheckTimeoutMs()));
     this.slowThresholdNanos = TimeUnit.MILLISECONDS.toNanos(settings.slowQueryThresholdMs());
     this.observer = metrics;
+    this.transactions = new TransactionRunner(vertx, pool, state, settings, cancelGraceMs, breaker, metrics,
+        this::backoffMs);
+  }
+
+  /** Runs the node's in-process transactions ({@link Transactions}) on this pool, state and breaker. */
+  TransactionRunner transactions() {
+    return transactions;
   }
 
   /** The pool's state with the circuit breaker's ({@code breaker}). */

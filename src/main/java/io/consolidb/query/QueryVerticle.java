@@ -87,6 +87,7 @@ public final class QueryVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    endpoint.stopped();
     if (breaker != null) {
       breaker.stop();
     }
