@@ -36,6 +36,8 @@ public final class AnalyticsLimits {
   /** Top restaurants: 1 to this many, 10 by default. */
   public static final int MAX_TOP_LIMIT = 100;
   public static final int DEFAULT_TOP_LIMIT = 10;
+  /** A user's activity report lists at most this many restaurants, most events first. */
+  public static final int USER_TOP_RESTAURANTS = 10;
 
   private AnalyticsLimits() {
   }

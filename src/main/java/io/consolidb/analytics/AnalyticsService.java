@@ -112,4 +112,16 @@ public interface AnalyticsService {
    */
   @ReadOnly
   Future<JsonObject> restaurantViews(long restaurantId, @Nullable String from, @Nullable String to);
+
+  /**
+   * One user's activity in the window (personal data: callers must be entitled to read users):
+   * {@code {"user_id", "total", "first_event_at", "last_event_at", "by_type": [{"type", "count"}],
+   * "days": [{"day", "count"}], "top_restaurants": [{"restaurant_id", "count"}], "from", "to"}};
+   * {@code by_type} by type, {@code days} by UTC day (days without events left out),
+   * {@code top_restaurants} at most {@link AnalyticsLimits#USER_TOP_RESTAURANTS}, most events
+   * first, ties by id. A user without events in the window (unknown, deleted or idle alike: events
+   * outlive their user) gets {@code total} 0, null times and empty lists.
+   */
+  @ReadOnly
+  Future<JsonObject> userActivity(long userId, @Nullable String from, @Nullable String to);
 }

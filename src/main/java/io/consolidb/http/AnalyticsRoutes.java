@@ -14,8 +14,9 @@ import java.util.Map;
 
 /**
  * The analytics routes under {@code /api/v1/analytics}, over the {@link AnalyticsService} proxy:
- * the event batch endpoint ({@link Scope#ANALYTICS_WRITE}) and the reports (public: counts, never
- * personal data).
+ * the event batch endpoint ({@link Scope#ANALYTICS_WRITE}), the reports (public: counts, never
+ * personal data) and one user's activity (personal data: {@link Scope#USERS_READ}, as reading the
+ * user, and never for a shared cache).
  */
 final class AnalyticsRoutes {
 
@@ -25,8 +26,9 @@ final class AnalyticsRoutes {
   static final String TOP = ANALYTICS + "/restaurants/top";
   static final String VIEWS = ANALYTICS + "/restaurants/:id/views";
   static final String ACTIVE_USERS = ANALYTICS + "/active-users";
+  static final String USER_ACTIVITY = ANALYTICS + "/users/:id/activity";
 
-  private static final Map<String, String> NAMES = Map.of("restaurantId", "id",
+  private static final Map<String, String> NAMES = Map.of("restaurantId", "id", "userId", "id",
       IdempotencyKeys.PARAMETER, RequestParams.IDEMPOTENCY_KEY);
 
   private final AnalyticsService analytics;
@@ -58,6 +60,11 @@ final class AnalyticsRoutes {
     Routes.allow(router, VIEWS, "GET");
     Routes.read(router, ACTIVE_USERS).handler(reports).handler(this::activeUsers);
     Routes.allow(router, ACTIVE_USERS, "GET");
+    Routes.read(router, USER_ACTIVITY).handler(ctx -> {
+      ctx.put(ReadCaching.PRIVATE, true);
+      ctx.next();
+    }).handler(auth.require(Scope.USERS_READ)).handler(reports).handler(this::userActivity);
+    Routes.allow(router, USER_ACTIVITY, "GET");
   }
 
   /** A JSON array of events (one batch, all or nothing) or a single event object: 201 {recorded}. */
@@ -103,6 +110,16 @@ final class AnalyticsRoutes {
       MultiMap query = ctx.queryParams();
       Routes.respond(ctx, analytics.eventCounts(RequestParams.optionalText(query, "from"),
           RequestParams.optionalText(query, "to"), RequestParams.optionalText(query, "type")), 200, NAMES);
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  private void userActivity(RoutingContext ctx) {
+    try {
+      MultiMap query = ctx.queryParams();
+      Routes.respond(ctx, analytics.userActivity(RequestParams.id(ctx),
+          RequestParams.optionalText(query, "from"), RequestParams.optionalText(query, "to")), 200, NAMES);
     } catch (Problem problem) {
       Problems.send(ctx, problem);
     }

@@ -81,6 +81,7 @@ class OpenApiDocumentTest {
         "/api/v1/users/{id}/favorites/{restaurantId}", "/api/v1/analytics/events",
         "/api/v1/analytics/events/counts", "/api/v1/analytics/restaurants/top",
         "/api/v1/analytics/restaurants/{id}/views", "/api/v1/analytics/active-users",
+        "/api/v1/analytics/users/{id}/activity",
         "/metrics", "/metrics/summary", "/admin/queries/slow", "/admin/cache/stats", "/admin/cache/invalidate",
         "/status", "/status/app.js", "/status/app.css", "/status/data");
     List<Future<?>> checks = new ArrayList<>();

@@ -38,7 +38,7 @@ import org.yaml.snakeyaml.Yaml;
  * scope answers 401 without a token and with a wrong one, 403 naming the scope (never the token)
  * to a valid token that holds every scope but that one, and lets a token holding only that scope
  * through; an operation without a requirement is served without a token. Which operations must
- * declare one (writes, user reads, /admin, /metrics, /status/data) is checked here too, so a new operation is
+ * declare one (writes, user reads and user activity, /admin, /metrics, /status/data) is checked here too, so a new operation is
  * covered as soon as it is documented.
  */
 class RouteGuardTest {
@@ -161,7 +161,8 @@ class RouteGuardTest {
         return;
       }
       boolean guarded = !"get".equals(method) || path.startsWith("/admin") || path.startsWith("/metrics")
-          || path.startsWith("/api/v1/users") || path.equals("/status/data");
+          || path.startsWith("/api/v1/users") || path.startsWith("/api/v1/analytics/users")
+          || path.equals("/status/data");
       Object security = operation.get("security");
       assertThat(security != null).as("%s %s: a security requirement exactly when guarded", method, path)
           .isEqualTo(guarded);

@@ -361,4 +361,61 @@ class UserAnalyticsApiTest {
           ctx.completeNow();
         })));
   }
+
+  @Test
+  @DisplayName("GET /api/v1/analytics/users/{id}/activity answers a user's hand-counted activity, privately, to users.read")
+  void userActivity_countsAndGuards(VertxTestContext ctx) {
+    String path = "/api/v1/analytics/users/3/activity?from=" + KnownEvents.FROM + "&to=" + KnownEvents.TO;
+    auth(client.post("/api/v1/analytics/events")).sendJson(KnownEvents.all())
+        .compose(recorded -> auth(client.get(path)).send())
+        .compose(got -> {
+          ctx.verify(() -> {
+            assertThat(got.statusCode()).as(got.bodyAsString()).isEqualTo(200);
+            assertThat(got.getHeader("Cache-Control")).isEqualTo("private, no-cache");
+            JsonObject body = got.bodyAsJsonObject();
+            assertThat(body.getLong("user_id")).isEqualTo(3);
+            assertThat(body.getLong("total")).isEqualTo(4);
+            assertThat(java.time.Instant.parse(body.getString("first_event_at")))
+                .isEqualTo(java.time.Instant.parse("2025-03-01T22:30:00Z"));
+            assertThat(java.time.Instant.parse(body.getString("last_event_at")))
+                .isEqualTo(java.time.Instant.parse("2025-03-02T13:05:00Z"));
+            assertThat(body.getJsonArray("by_type")).isEqualTo(JsonArray.of(
+                new JsonObject().put("type", "click").put("count", 1),
+                new JsonObject().put("type", "favorite").put("count", 1),
+                new JsonObject().put("type", "view").put("count", 2)));
+            assertThat(body.getJsonArray("days")).isEqualTo(JsonArray.of(
+                new JsonObject().put("day", "2025-03-01").put("count", 1),
+                new JsonObject().put("day", "2025-03-02").put("count", 3)));
+            assertThat(body.getJsonArray("top_restaurants")).isEqualTo(JsonArray.of(
+                new JsonObject().put("restaurant_id", 2).put("count", 2),
+                new JsonObject().put("restaurant_id", 1).put("count", 1),
+                new JsonObject().put("restaurant_id", 3).put("count", 1)));
+          });
+          return client.get(path).send();
+        })
+        .compose(anonymous -> {
+          ctx.verify(() -> assertProblem(anonymous, 401, null));
+          return auth(client.get("/api/v1/analytics/users/77/activity?from=2025-03-01&to=2025-03-05")).send();
+        })
+        .compose(unknown -> {
+          ctx.verify(() -> {
+            assertThat(unknown.statusCode()).as("events outlive users: no 404").isEqualTo(200);
+            assertThat(unknown.bodyAsJsonObject().getLong("total")).isZero();
+            assertThat(unknown.bodyAsJsonObject().getJsonArray("days")).isEmpty();
+          });
+          return auth(client.get("/api/v1/analytics/users/0/activity")).send();
+        })
+        .compose(badId -> {
+          ctx.verify(() -> assertProblem(badId, 400, "id"));
+          return auth(client.get("/api/v1/analytics/users/3/activity?from=2025-03-05&to=2025-03-01")).send();
+        })
+        .compose(backwards -> {
+          ctx.verify(() -> assertProblem(backwards, 400, "to"));
+          return auth(client.get("/api/v1/analytics/users/3/activity?from=2024-01-01&to=2025-03-01")).send();
+        })
+        .onComplete(ctx.succeeding(tooLong -> ctx.verify(() -> {
+          assertProblem(tooLong, 400, "to");
+          ctx.completeNow();
+        })));
+  }
 }

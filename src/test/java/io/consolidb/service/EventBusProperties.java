@@ -58,7 +58,7 @@ class EventBusProperties {
     return Arbitraries.oneOf(
         Arbitraries.of("get", "near", "byCity", "search", "create", "update", "delete", "addFavorite",
             "removeFavorite", "favorites", "record", "recordBatch", "topRestaurants", "activeUsers",
-            "eventCounts", "restaurantViews"),
+            "eventCounts", "restaurantViews", "userActivity"),
         Hostile.text(),
         Arbitraries.just(null));
   }

@@ -50,6 +50,11 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   private final ServiceStats stats;
   private final ServiceFailures failures = new ServiceFailures("analytics service", LOG,
       "the database refused the values; nothing was recorded", "the change conflicts with a concurrent one, retry");
+  /**
+   * Every report's tag for writes by other writers: V9's trigger notifies the table's name, and
+   * the node drops that tag (the service's own inserts invalidate by day instead, quietly).
+   */
+  static final String EVENTS_TABLE = "analytics_events";
   /** The top-restaurants report shows names from {@code restaurants}: a rename must reach it. */
   private static final List<String> REPORT_NAMES_RESTAURANTS = List.of("restaurants");
 
@@ -86,14 +91,16 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
     Claim claim = Claim.of("analytics.record", idempotencyKey, events);
     EventValidator.Batch batch = EventValidator.batch(events, clock.instant());
     JsonObject insert = new JsonObject().put("sql", AnalyticsSql.INSERT_BATCH).put("params", batch.params());
+    // the transaction invalidates the days it touches; the mark keeps V9's trigger from dropping every report too
+    JsonObject mark = new JsonObject().put("sql", AnalyticsSql.MARK_SELF_INVALIDATING);
     JsonObject answer = new JsonObject().put("recorded", batch.size());
     JsonObject invalidate = new JsonObject().put("tags", ReportWindow.eventTags(batch.days()));
     Future<Outcome> recorded = claim == null
-        ? queries.transaction("analytics.record", JsonArray.of(insert), invalidate)
+        ? queries.transaction("analytics.record", JsonArray.of(mark, insert), invalidate)
             .map(results -> Outcome.written(JsonArray.of(answer)))
         // the key row holds the answer; the batch and the key commit together
         : keys.run(claim, AnalyticsSql.RECORD_REPLAY, c -> queries.transaction("analytics.record",
-                JsonArray.of(insert, new JsonObject().put("sql", IdempotencySql.INSERT)
+                JsonArray.of(mark, insert, new JsonObject().put("sql", IdempotencySql.INSERT)
                     .put("params", c.insertParams(answer))), invalidate)
             .map(results -> JsonArray.of(answer)));
     return recorded.recover(failure -> failures.fromQuery("analytics.record", failure))
@@ -159,6 +166,32 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
     });
   }
 
+  @Override
+  public Future<JsonObject> userActivity(long userId, String from, String to) {
+    return call("userActivity", () -> {
+      if (userId < 1) {
+        throw InputCheck.invalid("userId", "userId must be a positive integer, got " + userId);
+      }
+      ReportWindow window = ReportWindow.parse(from, to, clock.instant());
+      return report("analytics.user_activity", AnalyticsSql.USER_ACTIVITY,
+          JsonArray.of(userId, window.fromText(), window.toText(), AnalyticsLimits.USER_TOP_RESTAURANTS),
+          window, window.cacheKey("user", userId))
+          .map(result -> {
+            JsonObject row = result.rows().getJsonObject(0);
+            return marked(new JsonObject()
+                .put("user_id", userId)
+                .put("total", row.getValue("total"))
+                .put("first_event_at", row.getValue("first_event_at"))
+                .put("last_event_at", row.getValue("last_event_at"))
+                .put("by_type", row.getValue("by_type"))
+                .put("days", row.getValue("days"))
+                .put("top_restaurants", row.getValue("top_restaurants"))
+                .put("from", window.fromText())
+                .put("to", window.toText()), result);
+          });
+    });
+  }
+
   /**
    * A report through the cache: the local tier and Redis are read in-process (no event-bus hop),
    * a miss goes to the query verticle and PostgreSQL.
@@ -171,6 +204,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   private Future<QueryResult> report(String operation, String sql, JsonArray params, ReportWindow window, String key,
       List<String> alsoTags) {
     List<String> tags = new ArrayList<>(window.cacheTags().stream().map(String::valueOf).toList());
+    tags.add(EVENTS_TABLE);
     tags.addAll(alsoTags);
     CacheSpec cache = new CacheSpec(cacheTtlSeconds, key, tags);
     return queries.readCached(operation, sql, params, cache).recover(failure -> failures.fromQuery(operation, failure));

@@ -111,6 +111,39 @@ public final class AnalyticsSql {
           + " ORDER BY d.day";
 
   /**
+   * One user's activity: {@code $1} user id, {@code $2} from, {@code $3} to (timestamptz),
+   * {@code $4} how many restaurants to list. One row: {@code total, first_event_at,
+   * last_event_at} and, as JSON arrays, {@code by_type [{type, count}]} by type,
+   * {@code days [{day, count}]} by day (days without events left out) and
+   * {@code top_restaurants [{restaurant_id, count}]} most events first, ties by id. The user's
+   * events are read once, index-only, from {@code analytics_events_user_time_idx} (V9), and
+   * aggregated four ways in memory (a user has few events per window).
+   */
+  static final String USER_ACTIVITY =
+      "WITH e AS MATERIALIZED (SELECT type, restaurant_id, occurred_at"
+          + " FROM analytics_events"
+          + " WHERE user_id = $1::int8 AND occurred_at >= $2::timestamptz AND occurred_at < $3::timestamptz)"
+          + " SELECT (SELECT count(*) FROM e) AS total,"
+          + " (SELECT min(occurred_at) FROM e) AS first_event_at,"
+          + " (SELECT max(occurred_at) FROM e) AS last_event_at,"
+          + " (SELECT COALESCE(jsonb_agg(jsonb_build_object('type', type, 'count', n) ORDER BY type), '[]'::jsonb)"
+          + " FROM (SELECT type, count(*) AS n FROM e GROUP BY type) t) AS by_type,"
+          + " (SELECT COALESCE(jsonb_agg(jsonb_build_object('day', day, 'count', n) ORDER BY day), '[]'::jsonb)"
+          + " FROM (SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM e GROUP BY 1) d) AS days,"
+          + " (SELECT COALESCE(jsonb_agg(jsonb_build_object('restaurant_id', restaurant_id, 'count', n)"
+          + " ORDER BY n DESC, restaurant_id), '[]'::jsonb)"
+          + " FROM (SELECT restaurant_id, count(*) AS n FROM e WHERE restaurant_id IS NOT NULL"
+          + " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $4::int) r) AS top_restaurants";
+
+  /**
+   * First statement of the service's insert transactions: tells V9's trigger on
+   * {@code analytics_events} that this transaction invalidates the cache itself (by day tags), so
+   * it must not notify (which would drop every analytics report on every node). Transaction-local.
+   */
+  static final String MARK_SELF_INVALIDATING =
+      "SELECT set_config('consolidb.analytics_invalidated', 'on', true) AS marked";
+
+  /**
    * Creates the monthly partitions from the current month to {@code $1} months ahead that do
    * not exist yet; returns how many it created.
    */

@@ -38,6 +38,8 @@ class AnalyticsQueryPlanTest {
   private static final Pattern PARTITION = Pattern.compile("analytics_events_(\\d{4}_\\d{2}|default)");
   private static final String FROM = "'2025-03-10T00:00:00Z'";
   private static final String TO = "'2025-03-17T00:00:00Z'";
+  /** A user with events in the window (user = 1 + (g * 7919) % 50000 of the load below). */
+  private static final String USER = "1234";
 
   private TestSchema schema;
 
@@ -60,7 +62,10 @@ class AnalyticsQueryPlanTest {
             "analytics_events_2025_03_type_occurred_at_restaurant_id_idx"),
         new Case("restaurant-daily-views", AnalyticsSql.RESTAURANT_DAILY_VIEWS,
             "1234, " + FROM + ", " + TO + ", '2025-03-10', '2025-03-16'",
-            "analytics_events_2025_03_restaurant_id_occurred_at_idx"));
+            "analytics_events_2025_03_restaurant_id_occurred_at_idx"),
+        new Case("user-activity", AnalyticsSql.USER_ACTIVITY, USER + ", " + FROM + ", " + TO + ", 10",
+            // PostgreSQL truncates the generated name to 63 bytes
+            "analytics_events_2025_03_user_id_occurred_at_type_restauran_idx"));
   }
 
   @BeforeAll
