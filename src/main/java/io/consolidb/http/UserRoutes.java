@@ -5,6 +5,7 @@ import io.consolidb.idempotency.IdempotencyKeys;
 import io.consolidb.user.UserService;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -12,12 +13,17 @@ import java.util.Map;
 
 /**
  * The user routes under {@code /api/v1/users}, over the {@link UserService} proxy: create, read,
- * patch and delete a user; add, remove and list favourites. Reads are personal data and need the
- * {@link Scope#USERS_READ} scope, writes {@link Scope#USERS_WRITE}.
+ * patch and delete a user; find one by e-mail address; add, remove and list favourites. Reads are
+ * personal data and need the {@link Scope#USERS_READ} scope, writes {@link Scope#USERS_WRITE}.
+ *
+ * <p>The lookup by e-mail is {@code POST /api/v1/users/lookup} with the address in a JSON body,
+ * not a query parameter: request URIs end up in the access logs of proxies and ingresses, in
+ * browser histories and in {@code Referer} headers, where an address must not go; a body does not.
  */
 final class UserRoutes {
 
   static final String USERS = "/api/v1/users";
+  static final String LOOKUP = USERS + "/lookup";
   static final String USER = USERS + "/:id";
   static final String FAVORITES = USER + "/favorites";
   static final String FAVORITE = FAVORITES + "/:restaurantId";
@@ -57,6 +63,11 @@ final class UserRoutes {
     router.post(USERS).handler(body).handler(this::create);
     Routes.allow(router, USERS, "POST");
 
+    // before USER, whose ":id" would take "lookup" (and answer its POST 405)
+    router.post(LOOKUP).handler(read).handler(Routes::requireJsonBody).handler(lookups);
+    router.post(LOOKUP).handler(body).handler(this::lookup);
+    Routes.allow(router, LOOKUP, "POST");
+
     Routes.read(router, USER).handler(read).handler(lookups).handler(this::get);
     router.patch(USER).handler(write).handler(Routes::requireJsonBody).handler(writes);
     router.patch(USER).handler(body).handler(this::update);
@@ -89,6 +100,26 @@ final class UserRoutes {
   private void get(RoutingContext ctx) {
     try {
       Routes.respond(ctx, users.get(RequestParams.id(ctx)), 200, NAMES);
+    } catch (Problem problem) {
+      Problems.send(ctx, problem);
+    }
+  }
+
+  /** {@code {"email": "…"}}: the user with this address in any case, 404, or 400 for a bad body. */
+  private void lookup(RoutingContext ctx) {
+    try {
+      JsonObject query = RequestParams.jsonObject(ctx);
+      if (!query.fieldNames().stream().allMatch("email"::equals)) {
+        // the name is not echoed: a client could have put the address there
+        throw Problem.badParameter("body", "a lookup takes only the field email");
+      }
+      Object email = query.getValue("email");
+      if (email != null && !(email instanceof String)) {
+        throw Problem.badParameter("email", "email must be a string");
+      }
+      // a POST answer is not stored by HTTP caches unless told; say "never" for personal data
+      ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+      Routes.respond(ctx, users.findByEmail((String) email), 200, NAMES);
     } catch (Problem problem) {
       Problems.send(ctx, problem);
     }

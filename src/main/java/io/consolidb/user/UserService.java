@@ -61,6 +61,14 @@ public interface UserService {
   Future<JsonObject> get(long id);
 
   /**
+   * The user whose e-mail address is {@code email} in any case (the stored address is unique
+   * whatever its case), or 404; 400 when {@code email} is not an address. The address is personal
+   * data: it is never cached, logged nor echoed in a failure message.
+   */
+  @ReadOnly
+  Future<JsonObject> findByEmail(String email);
+
+  /**
    * Changes the given fields (JSON merge patch: {@code null} clears an optional field; within
    * {@code preferences} a key set to {@code null} is removed, and {@code "preferences": null}
    * clears them all) and returns the user as stored, or 404; 409 when the new e-mail address is

@@ -77,7 +77,7 @@ class OpenApiDocumentTest {
     Map<String, Map<String, Object>> paths = documentedPaths();
     assertThat(paths.keySet()).containsExactlyInAnyOrder("/api/v1/restaurants", "/api/v1/restaurants/search",
         "/api/v1/restaurants/{id}", "/health", "/health/live", "/health/ready", "/health/history",
-        "/api/v1/users", "/api/v1/users/{id}", "/api/v1/users/{id}/favorites",
+        "/api/v1/users", "/api/v1/users/lookup", "/api/v1/users/{id}", "/api/v1/users/{id}/favorites",
         "/api/v1/users/{id}/favorites/{restaurantId}", "/api/v1/analytics/events",
         "/api/v1/analytics/events/counts", "/api/v1/analytics/restaurants/top",
         "/api/v1/analytics/restaurants/{id}/views", "/api/v1/analytics/active-users",

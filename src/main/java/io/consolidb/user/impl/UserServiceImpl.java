@@ -1,6 +1,7 @@
 package io.consolidb.user.impl;
 
 import io.consolidb.FailureCodes;
+import io.consolidb.cache.CacheSpec;
 import io.consolidb.idempotency.IdempotencySql;
 import io.consolidb.idempotency.IdempotentWrites;
 import io.consolidb.idempotency.IdempotentWrites.Claim;
@@ -8,6 +9,7 @@ import io.consolidb.idempotency.IdempotentWrites.Outcome;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
+import io.consolidb.service.CachedRead;
 import io.consolidb.service.ServiceFailures;
 import io.consolidb.user.UserLimits;
 import io.consolidb.user.UserService;
@@ -15,6 +17,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
+import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,11 +27,26 @@ import org.slf4j.LoggerFactory;
  * failure leaves as a {@link ServiceException} with a {@link FailureCodes} code and a message
  * written here. E-mail addresses never reach a log line or a metric: failures are logged with
  * the operation name and code only (the database's text could quote the address).
+ *
+ * <p>Caching: {@link #get} ({@code users:id:<id>}) and {@link #favorites}
+ * ({@code users:favorites:<id>}) read through the node's cache, keyed by the user id alone; a
+ * lookup by e-mail is never cached (the address would be in the key). Each entry carries the tags
+ * of the tables it reads, which the NOTIFY triggers of migration V4 drop on every node whoever
+ * writes, and a per-user tag that this service's writes drop before they answer:
+ * {@code user:<id>} (the user's row: update, delete) and {@code favorites:<id>} (the user's
+ * favourites: add, remove, delete). A create drops the {@code users} table tag: a read of an id
+ * not yet created (404) is cached like any result, and the new user may take that id. The
+ * favourites embed restaurant summaries, so they carry {@code restaurants} too and a restaurant
+ * write drops them. A replayed idempotent write writes nothing and so invalidates nothing.
+ * Rows of a cached result are shared with other readers: nothing here mutates a row.
  */
 public final class UserServiceImpl implements UserService {
 
   private static final Logger LOG = LoggerFactory.getLogger(UserServiceImpl.class);
   private static final String EMAIL_TAKEN = "a user with this email address already exists";
+  /** The table tag of every cached user read; a create drops it. */
+  static final String USERS_TAG = "users";
+  private static final List<String> CREATE_TAGS = List.of(USERS_TAG);
 
   private final QueryClient queries;
   private final IdempotentWrites keys;
@@ -52,7 +70,7 @@ public final class UserServiceImpl implements UserService {
     return call("create", () -> {
       Claim claim = Claim.of("users.create", idempotencyKey, user);
       JsonArray params = UserValidator.newUser(user);
-      return write("users.create", UserSql.INSERT, params, claim, UserSql.REPLAY, EMAIL_TAKEN)
+      return write("users.create", UserSql.INSERT, params, claim, UserSql.REPLAY, EMAIL_TAKEN, CREATE_TAGS)
           .compose(outcome -> outcome.firstRow() != null
               ? Future.succeededFuture(outcome.mark(outcome.firstRow()))
               : Future.failedFuture(FailureCodes.unavailable("the user could not be stored")));
@@ -63,9 +81,23 @@ public final class UserServiceImpl implements UserService {
   public Future<JsonObject> get(long id) {
     return call("get", () -> {
       UserValidator.id("id", id);
-      return queries.lookup("users.get", UserSql.BY_ID, JsonArray.of(id))
+      return queries.lookupCached("users.get", UserSql.BY_ID, JsonArray.of(id),
+              new CacheSpec(null, "users:id:" + id, List.of(USERS_TAG, userTag(id))))
           .recover(failure -> failures.fromQuery("users.get", failure))
-          .compose(result -> found(result, id));
+          .compose(result -> found(result, id).map(row -> mark(row, result)));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> findByEmail(String email) {
+    return call("findByEmail", () -> {
+      String address = UserValidator.lookupEmail(email);
+      return queries.lookup("users.find_by_email", UserSql.BY_EMAIL, JsonArray.of(address))
+          .recover(failure -> failures.fromQuery("users.find_by_email", failure))
+          .compose(result -> result.firstRow() != null
+              ? Future.succeededFuture(result.firstRow())
+              // never the address: it is personal data and would reach the client's logs
+              : Future.failedFuture(FailureCodes.notFound("no user has this email address")));
     });
   }
 
@@ -80,7 +112,8 @@ public final class UserServiceImpl implements UserService {
       Claim claim = Claim.of("users.update", idempotencyKey, id, changes);
       UserValidator.id("id", id);
       JsonObject patch = UserValidator.changes(changes);
-      return write("users.update", UserSql.UPDATE, JsonArray.of(id, patch), claim, UserSql.REPLAY, EMAIL_TAKEN)
+      return write("users.update", UserSql.UPDATE, JsonArray.of(id, patch), claim, UserSql.REPLAY, EMAIL_TAKEN,
+              List.of(userTag(id)))
           .compose(outcome -> found(outcome, id).map(outcome::mark));
     });
   }
@@ -95,10 +128,11 @@ public final class UserServiceImpl implements UserService {
     return call("delete", () -> {
       Claim claim = Claim.of("users.delete", idempotencyKey, id);
       UserValidator.id("id", id);
+      JsonObject invalidate = new JsonObject().put("tags", JsonArray.of(userTag(id), favoritesTag(id)));
       Future<Outcome> deleted = claim == null
-          ? deleteTransaction(UserSql.DELETE, JsonArray.of(id)).map(Outcome::written)
-          : keys.run(claim, UserSql.REPLAY,
-              c -> deleteTransaction(IdempotencySql.keyed(UserSql.DELETE, 1), c.params(JsonArray.of(id))));
+          ? deleteTransaction(UserSql.DELETE, JsonArray.of(id), invalidate).map(Outcome::written)
+          : keys.run(claim, UserSql.REPLAY, c -> deleteTransaction(IdempotencySql.keyed(UserSql.DELETE, 1),
+              c.params(JsonArray.of(id)), invalidate));
       return deleted
           .recover(failure -> failures.fromQuery("users.delete", failure, "the user is referenced elsewhere"))
           .compose(outcome -> outcome.firstRow() == null
@@ -107,12 +141,15 @@ public final class UserServiceImpl implements UserService {
     });
   }
 
-  /** One transaction: the favourites and the user go together or not at all. The rows of the user's delete. */
-  private Future<JsonArray> deleteTransaction(String deleteUser, JsonArray params) {
+  /**
+   * One transaction: the favourites and the user go together or not at all, and {@code invalidate}
+   * is dropped once it has committed. The rows of the user's delete.
+   */
+  private Future<JsonArray> deleteTransaction(String deleteUser, JsonArray params, JsonObject invalidate) {
     JsonArray statements = JsonArray.of(
         new JsonObject().put("sql", UserSql.DELETE_FAVORITES_OF_USER).put("params", JsonArray.of(params.getValue(0))),
         new JsonObject().put("sql", deleteUser).put("params", params));
-    return queries.transaction("users.delete", statements, null)
+    return queries.transaction("users.delete", statements, invalidate)
         .map(results -> results.getJsonObject(1).getJsonArray("rows"));
   }
 
@@ -128,10 +165,11 @@ public final class UserServiceImpl implements UserService {
       UserValidator.id("userId", userId);
       UserValidator.id("restaurantId", restaurantId);
       JsonArray params = JsonArray.of(userId, restaurantId);
+      List<String> tags = List.of(favoritesTag(userId));
       Future<Outcome> added = claim == null
-          ? queries.write("users.add_favorite", UserSql.ADD_FAVORITE, params).map(r -> Outcome.written(r.rows()))
+          ? queries.write("users.add_favorite", UserSql.ADD_FAVORITE, params, tags).map(r -> Outcome.written(r.rows()))
           : keys.run(claim, UserSql.ADD_FAVORITE_REPLAY, c -> queries.write("users.add_favorite",
-              UserSql.ADD_FAVORITE_KEYED, c.params(params)).map(QueryResult::rows));
+              UserSql.ADD_FAVORITE_KEYED, c.params(params), tags).map(QueryResult::rows));
       return added
           .recover(failure -> failures.fromQuery("users.add_favorite", failure,
               "the favourite conflicts with a concurrent change, retry"))
@@ -162,10 +200,12 @@ public final class UserServiceImpl implements UserService {
       UserValidator.id("userId", userId);
       UserValidator.id("restaurantId", restaurantId);
       JsonArray params = JsonArray.of(userId, restaurantId);
+      List<String> tags = List.of(favoritesTag(userId));
       Future<Outcome> removed = claim == null
-          ? queries.write("users.remove_favorite", UserSql.REMOVE_FAVORITE, params).map(r -> Outcome.written(r.rows()))
+          ? queries.write("users.remove_favorite", UserSql.REMOVE_FAVORITE, params, tags)
+              .map(r -> Outcome.written(r.rows()))
           : keys.run(claim, UserSql.REMOVE_FAVORITE_REPLAY, c -> queries.write("users.remove_favorite",
-              UserSql.REMOVE_FAVORITE_KEYED, c.params(params)).map(QueryResult::rows));
+              UserSql.REMOVE_FAVORITE_KEYED, c.params(params), tags).map(QueryResult::rows));
       return removed
           .recover(failure -> failures.fromQuery("users.remove_favorite", failure))
           .compose(outcome -> {
@@ -183,8 +223,10 @@ public final class UserServiceImpl implements UserService {
   public Future<JsonObject> favorites(long userId) {
     return call("favorites", () -> {
       UserValidator.id("userId", userId);
-      return queries.read("users.favorites", UserSql.FAVORITES,
-              JsonArray.of(userId, UserLimits.MAX_FAVORITES_LISTED))
+      return queries.readCached("users.favorites", UserSql.FAVORITES,
+              JsonArray.of(userId, UserLimits.MAX_FAVORITES_LISTED),
+              new CacheSpec(null, "users:favorites:" + userId, List.of(USERS_TAG, "favorites", "restaurants",
+                  favoritesTag(userId))))
           .recover(failure -> failures.fromQuery("users.favorites", failure))
           .compose(result -> {
             if (result.rows().isEmpty()) {
@@ -209,18 +251,19 @@ public final class UserServiceImpl implements UserService {
                       .put("rating", row.getValue("rating"))
                       .put("status", row.getValue("status"))));
             }
-            return Future.succeededFuture(new JsonObject().put("items", items).put("count", items.size()));
+            return Future.succeededFuture(mark(new JsonObject().put("items", items).put("count", items.size()),
+                result));
           });
     });
   }
 
-  /** One statement writing a user, under {@code claim}'s key when there is one. */
+  /** One statement writing a user, dropping {@code tags}, under {@code claim}'s key when there is one. */
   private Future<Outcome> write(String operation, String sql, JsonArray params, Claim claim, String replaySql,
-      String conflict) {
+      String conflict, List<String> tags) {
     Future<Outcome> written = claim == null
-        ? queries.write(operation, sql, params).map(result -> Outcome.written(result.rows()))
+        ? queries.write(operation, sql, params, tags).map(result -> Outcome.written(result.rows()))
         : keys.run(claim, replaySql, c -> queries.write(operation, IdempotencySql.keyed(sql, params.size()),
-            c.params(params)).map(QueryResult::rows));
+            c.params(params), tags).map(QueryResult::rows));
     return written.recover(failure -> failures.fromQuery(operation, failure, conflict));
   }
 
@@ -232,6 +275,24 @@ public final class UserServiceImpl implements UserService {
   private static Future<JsonObject> found(QueryResult result, long id) {
     JsonObject row = result.firstRow();
     return row != null ? Future.succeededFuture(row) : Future.failedFuture(userNotFound(id));
+  }
+
+  /** The tag of the cached reads of a user's own row. */
+  static String userTag(long id) {
+    return "user:" + id;
+  }
+
+  /** The tag of the cached reads of a user's favourites. */
+  static String favoritesTag(long id) {
+    return "favorites:" + id;
+  }
+
+  /** The result, saying whether the cache answered it, when the node caches (the result itself is not changed). */
+  private JsonObject mark(JsonObject result, QueryResult from) {
+    if (!queries.caching()) {
+      return result;
+    }
+    return from.stale() ? CachedRead.stale(result, from.ageSeconds()) : CachedRead.of(result, from.cached());
   }
 
   private static ServiceException userNotFound(long id) {

@@ -19,6 +19,12 @@ final class UserSql {
   static final String BY_ID = "SELECT " + COLUMNS + " FROM users WHERE id = $1";
 
   /**
+   * One user by address, whatever its case: {@code $1} email. {@code lower(email)} is the
+   * expression of the unique index {@code users_email_lower_key}, so this is an index lookup.
+   */
+  static final String BY_EMAIL = "SELECT " + COLUMNS + " FROM users WHERE lower(email) = lower($1)";
+
+  /**
    * Creates a user: {@code $1} email, {@code $2} display_name, {@code $3} home_city,
    * {@code $4} preferences (a JSON object, or null for none). 23505 when the address exists.
    */

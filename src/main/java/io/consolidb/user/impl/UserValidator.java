@@ -78,6 +78,14 @@ final class UserValidator {
     return patch;
   }
 
+  /** The address of a lookup by e-mail, stripped, under the rules of a stored one (400 otherwise). */
+  static String lookupEmail(String value) {
+    if (value == null) {
+      throw invalid("email", "missing required field: email");
+    }
+    return email(value);
+  }
+
   private static String email(Object value) {
     if (!(value instanceof String s)) {
       throw invalid("email", "email must be a string");
