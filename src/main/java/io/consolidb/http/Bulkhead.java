@@ -7,8 +7,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayDeque;
 
@@ -124,24 +122,10 @@ final class Bulkhead implements Handler<RoutingContext> {
   }
 
   private void reject(RoutingContext ctx, String detail) {
-    if (bodyPending(ctx.request())) {
-      // the client may still be sending a body nobody will read: close after answering
-      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+    if (UnreadBody.pending(ctx.request())) {
+      UnreadBody.closeAfterAnswer(vertx, ctx); // nobody will read the body the client may still send
     }
     Problems.send(ctx, 429, detail);
-  }
-
-  /**
-   * Whether a body is still on its way. Not {@code isEnded()} alone: a GET's end arrives just after
-   * its headers, so it is not yet ended when the router runs, and closing its connection would make
-   * every refused client reconnect (more work for the node, not less).
-   */
-  private static boolean bodyPending(HttpServerRequest request) {
-    if (request.isEnded()) {
-      return false;
-    }
-    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-    return (length != null && !length.strip().equals("0")) || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
   }
 
   /** A request's room in the class; see the class comment for when it goes back. */

@@ -13,7 +13,6 @@ import io.consolidb.user.UserService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -164,7 +163,6 @@ public class HttpVerticle extends VerticleBase {
     return router;
   }
 
-  /** A failure inside a matched route: 413 from the body limit, 400 from an undecodable query, or a bug. */
   /**
    * The node's client of a service: in-process when this node serves it. A call over the event
    * bus waits a second longer than a query may take, so a slow query is reported as the service's
@@ -174,12 +172,13 @@ public class HttpVerticle extends VerticleBase {
     return services.inProcessOrProxy(vertx, type, address, node.database().queryTimeoutMs() + 1000);
   }
 
+  /** A failure inside a matched route: 413 from the body limit, 400 from an undecodable query, or a bug. */
   private void routeFailed(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     int status = failure instanceof HttpException http ? http.getStatusCode() : ctx.statusCode();
     if (status == 413) {
       // The client may still be sending: close after answering rather than reading megabytes.
-      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+      UnreadBody.closeAfterAnswer(vertx, ctx);
       Object limit = ctx.get(Routes.BODY_LIMIT);
       Problems.send(ctx, 413, "the request body is larger than "
           + (limit != null ? limit : settings.maxBodyBytes()) + " bytes");

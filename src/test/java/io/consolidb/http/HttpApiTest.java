@@ -282,6 +282,18 @@ class HttpApiTest {
   }
 
   @Test
+  @DisplayName("a too-large upload that stalls gets its 413, then the node closes the connection itself")
+  void create_tooLargeStalled(Vertx vertx) throws Exception {
+    // a raw client that neither finishes its body nor honours Connection: close
+    RawConnection upload = RawConnection.postPart(vertx, port, "/api/v1/restaurants",
+        "Content-Type: " + JSON + "\r\nAuthorization: Bearer " + TOKEN + "\r\n", 3 * 1024 * 1024, "{\"name\": \"");
+    io.consolidb.testsupport.Await.until("the 413 arrives", 5_000, () -> upload.received().contains("\"status\":413"));
+    assertThat(upload.received()).startsWith("HTTP/1.1 413").containsIgnoringCase("connection: close");
+    io.consolidb.testsupport.Await.until("the node closes the connection", (int) UnreadBody.LINGER_MS + 5_000,
+        upload::isClosed);
+  }
+
+  @Test
   @DisplayName("a chunked body (no Content-Length) beyond the limit answers 413 problem+json")
   void create_tooLargeChunked(Vertx vertx, VertxTestContext ctx) {
     HttpClient http = vertx.createHttpClient();

@@ -34,6 +34,25 @@ final class RawConnection {
     return connection;
   }
 
+  /** Opens a connection and sends {@code POST path} with {@code body}, headers and body in one write. */
+  static RawConnection post(Vertx vertx, int port, String path, String body) throws Exception {
+    return postPart(vertx, port, path, body.length(), body);
+  }
+
+  /** Like {@link #post} but announces {@code length} bytes and sends only {@code part}: a stalled upload. */
+  static RawConnection postPart(Vertx vertx, int port, String path, int length, String part) throws Exception {
+    return postPart(vertx, port, path, "Content-Type: text/plain\r\n", length, part);
+  }
+
+  /** {@link #postPart} with {@code headers} (each line ending in CRLF) instead of a text content type. */
+  static RawConnection postPart(Vertx vertx, int port, String path, String headers, int length, String part)
+      throws Exception {
+    RawConnection connection = open(vertx, port);
+    connection.socket.write("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers
+        + "Content-Length: " + length + "\r\n\r\n" + part).await(5, TimeUnit.SECONDS);
+    return connection;
+  }
+
   void send(String path) throws Exception {
     socket.write("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await(5, TimeUnit.SECONDS);
   }
