@@ -3,8 +3,6 @@ package io.consolidb.k8s;
 import io.consolidb.testsupport.JavaProcess;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvFromSource;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretVolumeSource;
@@ -185,32 +183,9 @@ final class LocalPod implements AutoCloseable {
    * {@code envFrom} (only {@code configMap} is here), then {@code env}, which wins.
    */
   Map<String, String> environment(Container container, ConfigMap configMap) {
-    Map<String, String> env = new LinkedHashMap<>(RUNTIME_ENV);
-    env.put("HOSTNAME", name);
-    for (EnvFromSource from : container.getEnvFrom()) {
-      if (from.getConfigMapRef() == null || !configMap.getMetadata().getName().equals(from.getConfigMapRef().getName())) {
-        throw new IllegalStateException("envFrom not emulated here: " + from);
-      }
-      configMap.getData().forEach((key, value) -> env.put(key, mapped(container, value)));
-    }
-    for (EnvVar variable : container.getEnv()) {
-      env.put(variable.getName(), value(container, variable));
-    }
-    return env;
-  }
-
-  private String value(Container container, EnvVar variable) {
-    if (variable.getValueFrom() == null) {
-      if (variable.getValue() != null && variable.getValue().contains("$(")) {
-        throw new IllegalStateException("$(VAR) references are not emulated here: " + variable.getName());
-      }
-      return mapped(container, variable.getValue() == null ? "" : variable.getValue());
-    }
-    var field = variable.getValueFrom().getFieldRef();
-    if (field != null && "status.podIP".equals(field.getFieldPath())) {
-      return POD_IP;
-    }
-    throw new IllegalStateException("valueFrom not emulated here: " + variable.getName() + " " + variable.getValueFrom());
+    Map<String, String> base = new LinkedHashMap<>(RUNTIME_ENV);
+    base.put("HOSTNAME", name);
+    return PodEnvironment.of(base, container, configMap, POD_IP, value -> mapped(container, value));
   }
 
   /** {@code value} with a path under one of the container's volume mounts mapped to the volume's directory. */

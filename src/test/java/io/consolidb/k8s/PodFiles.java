@@ -3,7 +3,6 @@ package io.consolidb.k8s;
 import io.consolidb.testsupport.TestCerts;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -83,18 +82,7 @@ final class PodFiles {
 
   /** The process environment {@code container} would see, paths moved under the local root. */
   Map<String, String> environment(ConfigMap config, Container container) {
-    Map<String, String> env = new LinkedHashMap<>(config.getData());
-    for (EnvVar var : container.getEnv()) {
-      if (var.getValueFrom() != null) {
-        if (!"status.podIP".equals(var.getValueFrom().getFieldRef().getFieldPath())) {
-          throw new IllegalStateException("a value source the test does not know: " + var);
-        }
-        env.put(var.getName(), POD_IP);
-      } else {
-        env.put(var.getName(), local(container, var.getValue()));
-      }
-    }
-    return env;
+    return PodEnvironment.of(Map.of(), container, config, POD_IP, value -> local(container, value));
   }
 
   /** {@code value} with a volume mount's path replaced by the volume's local directory. */
