@@ -43,6 +43,12 @@ final class CacheMeters {
   final Counter redisRefused;
   /** Reads answered with a value past its TTL because the database could not be reached. */
   final Counter staleServed;
+  /** Cluster-wide single flight: this node took the lease and ran the query. */
+  final Counter leaseAcquired;
+  /** Cluster-wide single flight: this node waited and was answered by another node's fill. */
+  final Counter leaseWaited;
+  /** Cluster-wide single flight: this node ran the query without the lease (Redis failing, waited too long). */
+  final Counter leaseFallbacks;
 
   CacheMeters(MeterRegistry registry) {
     localHit = requests(registry, "local", "hit");
@@ -72,6 +78,15 @@ final class CacheMeters {
         "Redis calls refused at once while its breaker was open");
     staleServed = counter(registry, "consolidb.cache.stale.served",
         "reads answered with a value past its TTL (within DB_CACHE_MAX_STALE) because PostgreSQL was unreachable");
+    leaseAcquired = lease(registry, "acquired");
+    leaseWaited = lease(registry, "waited");
+    leaseFallbacks = lease(registry, "fallback");
+  }
+
+  private static Counter lease(MeterRegistry registry, String outcome) {
+    return Counter.builder("consolidb.cache.lease").tag("outcome", outcome)
+        .description("cluster-wide single-flight loads: lease acquired (ran the query), waited (answered by "
+            + "another node's fill) or fallback (ran it without the lease)").register(registry);
   }
 
   private static Counter requests(MeterRegistry registry, String tier, String result) {

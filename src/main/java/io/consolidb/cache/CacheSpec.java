@@ -11,13 +11,20 @@ import java.util.List;
 
 /**
  * The {@code cache} part of a {@code consolidb.db.query} request: {@code {ttlSeconds?, key?,
- * tags?[]}}. Without a key the entry is keyed by a hash of the SQL and its bound parameters
- * ({@code q:<32 hex>}); without a TTL the node's default ({@code DB_CACHE_TTL}) applies.
+ * tags?[], clusterWide?}}. Without a key the entry is keyed by a hash of the SQL and its bound
+ * parameters ({@code q:<32 hex>}); without a TTL the node's default ({@code DB_CACHE_TTL})
+ * applies. {@code clusterWide} asks for single flight across the nodes, not only on this one
+ * (for expensive reads: {@link ClusterFlight}).
  */
-public record CacheSpec(Integer ttlSeconds, String key, List<String> tags) {
+public record CacheSpec(Integer ttlSeconds, String key, List<String> tags, boolean clusterWide) {
 
   /** Keys are at most this long: a key is a name, not a payload. */
   public static final int MAX_KEY_LENGTH = 512;
+
+  /** A spec whose misses are coalesced on this node only. */
+  public CacheSpec(Integer ttlSeconds, String key, List<String> tags) {
+    this(ttlSeconds, key, tags, false);
+  }
 
   public CacheSpec {
     tags = tags == null ? List.of() : List.copyOf(tags);
@@ -40,8 +47,12 @@ public record CacheSpec(Integer ttlSeconds, String key, List<String> tags) {
     if (key != null && !(key instanceof String)) {
       throw new IllegalArgumentException("cache.key must be a string");
     }
+    Object clusterWide = json.getValue("clusterWide");
+    if (clusterWide != null && !(clusterWide instanceof Boolean)) {
+      throw new IllegalArgumentException("cache.clusterWide must be true or false");
+    }
     return new CacheSpec(ttl == null ? null : ((Number) ttl).intValue(), (String) key,
-        Invalidation.strings(json, "tags"));
+        Invalidation.strings(json, "tags"), Boolean.TRUE.equals(clusterWide));
   }
 
   public JsonObject toJson() {
@@ -53,6 +64,9 @@ public record CacheSpec(Integer ttlSeconds, String key, List<String> tags) {
       json.put("key", key);
     }
     json.put("tags", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(tags)));
+    if (clusterWide) {
+      json.put("clusterWide", true);
+    }
     return json;
   }
 

@@ -123,6 +123,8 @@ public final class NodeCache {
   private final AtomicLong generation = new AtomicLong();
   /** Loads in flight by key: concurrent misses of one key join the first one's load. */
   private final ConcurrentHashMap<String, Future<?>> loading = new ConcurrentHashMap<>();
+  /** Single flight across nodes for reads that ask for it; null without Redis. */
+  private final ClusterFlight flight;
 
   public NodeCache(Vertx vertx, CacheSettings settings, RedisSettings redisSettings, MeterRegistry registry) {
     this(vertx, settings, redisSettings, registry, () -> 0);
@@ -144,6 +146,8 @@ public final class NodeCache {
     this.local = settings.localEnabled() ? new LocalTier(settings.maxEntries(), settings.maxLocalBytes()) : null;
     this.redis = redisSettings.enabled()
         ? new RedisTier(vertx, redisSettings, settings, meters, this::redisRecovered) : null;
+    this.flight = redis == null ? null
+        : new ClusterFlight(vertx, redis, origin, settings.leaseMs(), settings.leasePollMs(), meters);
     this.codec = new ValueCodec(settings.compressThresholdBytes());
     this.acks = new InvalidationAcks(vertx, origin, peers, ACK_TIMEOUT_MS, meters.invalidationsUnacknowledged);
     Gauge.builder("consolidb.cache.entries", this, c -> c.local == null ? 0 : c.local.entries())
@@ -199,7 +203,7 @@ public final class NodeCache {
     long started = System.nanoTime();
     int ttl = spec.ttlSeconds() == null ? settings.ttlSeconds() : spec.ttlSeconds();
     // Redis hits are not coalesced: a GET costs what joining a load would, and a hit is the common case
-    return remoteRows(key, ttl, spec.tags(), fence).compose(remote -> {
+    return remoteRows(key, ttl, spec.tags(), fence, true).compose(remote -> {
       boolean remoteFresh = remote != null && remote.fresh(System.currentTimeMillis());
       if (redis != null) {
         span.setAttribute(REDIS_HIT, remoteFresh);
@@ -208,7 +212,7 @@ public final class NodeCache {
         span.setAttribute(OUTCOME, "redis_hit");
         return Future.succeededFuture(loader.hit(remote.rows(), System.nanoTime() - started));
       }
-      Future<T> loaded = load(key, loader, ttl, spec.tags(), fence, span);
+      Future<T> loaded = load(key, loader, ttl, spec, fence, span);
       Found stale = newer(localStale, remote);
       return stale == null ? loaded : loaded.recover(failure -> staleOr(failure, stale, loader, fence, span));
     });
@@ -240,31 +244,61 @@ public final class NodeCache {
 
   /** The database load of {@code key}, or the one already running for it (stampede protection). */
   @SuppressWarnings("unchecked")
-  private <T> Future<T> load(String key, Loader<T> loader, int ttl, List<String> tags, long fence, Span span) {
+  private <T> Future<T> load(String key, Loader<T> loader, int ttl, CacheSpec spec, long fence, Span span) {
     Future<T> running = (Future<T>) loading.get(key);
     if (running == null) {
       Promise<T> promise = Promise.promise();
       running = (Future<T>) loading.putIfAbsent(key, promise.future());
       if (running == null) {
         Future<T> load = promise.future();
-        meters.loads.increment();
         span.setAttribute(OUTCOME, "load");
-        loader.load()
-            .andThen(done -> {
-              if (done.succeeded()) {
-                fill(key, loader.rows(done.result()), ttl, tags, fence);
-              }
-            })
-            .onComplete(done -> {
-              loading.remove(key, load);
-              promise.handle(done);
-            });
+        List<String> tags = spec.tags();
+        Future<T> source = spec.clusterWide() && flight != null
+            ? flight.run(key, () -> loadAndFill(key, loader, ttl, tags, fence, true),
+                () -> filledElsewhere(key, loader, ttl, tags, fence, span))
+            : loadAndFill(key, loader, ttl, tags, fence, false);
+        source.onComplete(done -> {
+          loading.remove(key, load);
+          promise.handle(done);
+        });
         return load;
       }
     }
     meters.stampedeJoins.increment();
     span.setAttribute(OUTCOME, "joined");
     return onCallerContext(running);
+  }
+
+  /**
+   * Runs the query and fills both tiers; with {@code awaitRedis} it completes only once the value
+   * is in Redis (another node's waiter looks for it there), else at once.
+   */
+  private <T> Future<T> loadAndFill(String key, Loader<T> loader, int ttl, List<String> tags, long fence,
+      boolean awaitRedis) {
+    meters.loads.increment();
+    return loader.load().compose(result -> {
+      Future<Void> stored;
+      try {
+        stored = fill(key, loader.rows(result), ttl, tags, fence);
+      } catch (RuntimeException e) {
+        LOG.warn("cache: could not store the value of {}: {}", key, e.toString()); // the read still answers
+        stored = Future.succeededFuture();
+      }
+      return awaitRedis ? stored.transform(v -> Future.succeededFuture(result)) : Future.succeededFuture(result);
+    });
+  }
+
+  /** What another node's load left in Redis for {@code key}, or null while it has not. */
+  private <T> Future<T> filledElsewhere(String key, Loader<T> loader, int ttl, List<String> tags, long fence,
+      Span span) {
+    long started = System.nanoTime();
+    return remoteRows(key, ttl, tags, fence, false).map(found -> {
+      if (found == null || !found.fresh(System.currentTimeMillis())) {
+        return null;
+      }
+      span.setAttribute(OUTCOME, "cluster_joined");
+      return loader.hit(found.rows(), System.nanoTime() - started);
+    });
   }
 
   /**
@@ -299,22 +333,22 @@ public final class NodeCache {
    * invalidation happened since {@code fence}; a stale one is only handed back (a fallback if the
    * load fails), counted as a miss.
    */
-  private Future<Found> remoteRows(String key, int ttlSeconds, List<String> tags, long fence) {
+  private Future<Found> remoteRows(String key, int ttlSeconds, List<String> tags, long fence, boolean counted) {
     if (redis == null) {
       return Future.succeededFuture();
     }
     if (!redis.up()) {
-      meters.fallbacks.increment();
+      count(counted, meters.fallbacks);
       return Future.succeededFuture();
     }
     return redis.get(key).transform(done -> {
       if (done.failed()) {
-        meters.redisError.increment();
-        meters.fallbacks.increment();
+        count(counted, meters.redisError);
+        count(counted, meters.fallbacks);
         return Future.succeededFuture();
       }
       if (done.result() == null) {
-        meters.redisMiss.increment();
+        count(counted, meters.redisMiss);
         return Future.succeededFuture();
       }
       ValueCodec.Decoded decoded;
@@ -326,16 +360,16 @@ public final class NodeCache {
         return Future.succeededFuture();
       }
       if (!(decoded.value() instanceof JsonArray rows)) {
-        meters.redisMiss.increment(); // another kind of value under this key: not ours to serve
+        count(counted, meters.redisMiss); // another kind of value under this key: not ours to serve
         return Future.succeededFuture();
       }
       Found found = new Found(rows, decoded.storedAtMillis(), decoded.freshUntilMillis());
       long now = System.currentTimeMillis();
       if (!found.fresh(now)) {
-        meters.redisMiss.increment();
+        count(counted, meters.redisMiss);
         return Future.succeededFuture(found);
       }
-      meters.redisHit.increment();
+      count(counted, meters.redisHit);
       long freshMs = decoded.freshUntilMillis() == Long.MAX_VALUE
           ? TimeUnit.SECONDS.toMillis(ttlSeconds) : decoded.freshUntilMillis() - now;
       putLocal(key, rows, decoded.jsonBytes(), tags, fence, decoded.storedAtMillis(), now + freshMs, freshMs);
@@ -343,34 +377,42 @@ public final class NodeCache {
     });
   }
 
+  /** Counts a lookup unless it is a single-flight waiter's poll (not a read of its own). */
+  private static void count(boolean counted, io.micrometer.core.instrument.Counter counter) {
+    if (counted) {
+      counter.increment();
+    }
+  }
+
   /**
    * Stores a value read from the database in both tiers, unless an invalidation happened since
    * {@code fence}. The value must not be mutated afterwards by anyone.
    */
-  private void fill(String key, JsonArray value, int ttlSeconds, List<String> tags, long fence) {
+  private Future<Void> fill(String key, JsonArray value, int ttlSeconds, List<String> tags, long fence) {
     Buffer json = Json.encodeToBuffer(value);
     long now = System.currentTimeMillis();
     long ttlMs = TimeUnit.SECONDS.toMillis(ttlSeconds);
     if (!putLocal(key, value, json.length(), tags, fence, now, now + ttlMs, ttlMs)) {
-      return;
+      return Future.succeededFuture();
     }
-    if (redis != null && redis.up()) {
-      ValueCodec.Encoded encoded = codec.encode(json, now, now + ttlMs);
-      if (encoded.compressed()) {
-        meters.compressedValues.increment();
-        meters.bytesSaved.increment(encoded.saved());
+    if (redis == null || !redis.up()) {
+      return Future.succeededFuture();
+    }
+    ValueCodec.Encoded encoded = codec.encode(json, now, now + ttlMs);
+    if (encoded.compressed()) {
+      meters.compressedValues.increment();
+      meters.bytesSaved.increment(encoded.saved());
+    }
+    // kept past its TTL as long as it may be served stale: the stamp tells every node it is stale
+    return redis.put(key, encoded.stored(), ttlMs + maxStaleMs, tags).andThen(done -> {
+      if (done.succeeded() && generation.get() != fence) {
+        // an invalidation ran while the SET was on its way and may have been executed before
+        // it: take the value back out (the invalidation also repeats itself, see invalidate)
+        redis.invalidate(new Invalidation(List.of(key), null, null));
+      } else if (done.failed()) {
+        meters.redisError.increment();
       }
-      // kept past its TTL as long as it may be served stale: the stamp tells every node it is stale
-      redis.put(key, encoded.stored(), ttlMs + maxStaleMs, tags).onComplete(done -> {
-        if (done.succeeded() && generation.get() != fence) {
-          // an invalidation ran while the SET was on its way and may have been executed before
-          // it: take the value back out (the invalidation also repeats itself, see invalidate)
-          redis.invalidate(new Invalidation(List.of(key), null, null));
-        } else if (done.failed()) {
-          meters.redisError.increment();
-        }
-      });
-    }
+    }).otherwiseEmpty();
   }
 
   /**

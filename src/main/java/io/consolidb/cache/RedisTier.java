@@ -156,6 +156,36 @@ final class RedisTier {
     return call(() -> redis.batch(batch)).mapEmpty();
   }
 
+  /** KEYS[1] a lease, ARGV owner: deletes it only while {@code owner} holds it. */
+  private static final String LEASE_RELEASE =
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+  /** KEYS[1] a lease, ARGV owner and milliseconds: extends it only while {@code owner} holds it. */
+  private static final String LEASE_RENEW =
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+
+  /** True when {@code owner} now holds the lease on {@code key} for {@code ms} (SET NX PX). */
+  Future<Boolean> tryLease(String key, String owner, long ms) {
+    return call(() -> redis.send(Request.cmd(Command.SET).arg(leaseKey(key)).arg(owner).arg("NX").arg("PX").arg(ms)))
+        .map(response -> response != null);
+  }
+
+  /** Extends {@code owner}'s lease on {@code key}; false when it no longer holds it. */
+  Future<Boolean> renewLease(String key, String owner, long ms) {
+    return call(() -> redis.send(Request.cmd(Command.EVAL).arg(LEASE_RENEW).arg(1).arg(leaseKey(key)).arg(owner).arg(ms)))
+        .map(response -> response != null && response.toLong() == 1);
+  }
+
+  /** Gives {@code owner}'s lease on {@code key} back (a lease it lost meanwhile is left alone). */
+  Future<Void> releaseLease(String key, String owner) {
+    return call(() -> redis.send(Request.cmd(Command.EVAL).arg(LEASE_RELEASE).arg(1).arg(leaseKey(key)).arg(owner)))
+        .mapEmpty();
+  }
+
+  /** Under the prefix and {@code #}, like the tag sets: no cache key can start with {@code #}. */
+  private String leaseKey(String key) {
+    return prefix + "#lease:" + key;
+  }
+
   /**
    * Adds {@code redisKey} to its tags' sets unless one of them is full ({@value #MAX_TAG_MEMBERS}
    * members after pruning a sample of expired ones); then the entry is dropped instead: it is not

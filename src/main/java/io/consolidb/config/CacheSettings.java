@@ -21,10 +21,15 @@ package io.consolidb.config;
  * @param maxStaleSeconds          {@code DB_CACHE_MAX_STALE}: how long past its TTL an entry is
  *                                 kept to be served (marked stale) while PostgreSQL is
  *                                 unreachable; 0 = never serve stale
+ * @param leaseMs                  {@code DB_CACHE_LEASE_MS}: the Redis lease of a cluster-wide
+ *                                 single-flight load (renewed while it runs): how soon the other
+ *                                 nodes take over when its holder dies
+ * @param leasePollMs              {@code DB_CACHE_LEASE_POLL_MS}: how often a waiting node looks
+ *                                 in Redis for the holder's value
  */
 public record CacheSettings(boolean enabled, int ttlSeconds, int maxEntries, boolean localEnabled,
     int compressThresholdBytes, String keyPrefix, int breakerFailures, double breakerOpenSeconds,
-    int maxLocalBytes, int maxStaleSeconds) {
+    int maxLocalBytes, int maxStaleSeconds, int leaseMs, int leasePollMs) {
 
   static CacheSettings fromJson(ConfigSection cache) {
     String prefix = cache.string("keyPrefix", "consolidb:");
@@ -37,7 +42,8 @@ public record CacheSettings(boolean enabled, int ttlSeconds, int maxEntries, boo
         cache.integer("maxEntries", 10_000, 1), cache.bool("localEnabled", true),
         cache.integer("compressThresholdBytes", 1024, 0), prefix,
         breaker.integer("failures", 3, 1), breaker.positive("openSeconds", 5),
-        cache.integer("maxLocalBytes", 16 << 20, 1024), cache.integer("maxStaleSeconds", 120, 0));
+        cache.integer("maxLocalBytes", 16 << 20, 1024), cache.integer("maxStaleSeconds", 120, 0),
+        cache.section("lease").integer("ms", 3000, 100), cache.section("lease").integer("pollMs", 20, 1));
   }
 
   /** How long past its TTL an entry may still be served while the database is unreachable. */

@@ -83,6 +83,8 @@ public record ConfigVariable(String name, String key, Type type) {
       new ConfigVariable("DB_CACHE_COMPRESSION_THRESHOLD", "cache.compressThresholdBytes", Type.INT),
       new ConfigVariable("DB_CACHE_KEY_PREFIX", "cache.keyPrefix", Type.STRING),
       new ConfigVariable("DB_CACHE_MAX_STALE", "cache.maxStaleSeconds", Type.INT),
+      new ConfigVariable("DB_CACHE_LEASE_MS", "cache.lease.ms", Type.INT),
+      new ConfigVariable("DB_CACHE_LEASE_POLL_MS", "cache.lease.pollMs", Type.INT),
       new ConfigVariable("DB_HEALTH_CHECK_INTERVAL", "health.intervalSeconds", Type.DECIMAL),
       new ConfigVariable("HEALTH_SLOW_RESPONSE_MS", "health.slowResponseMs", Type.INT),
       new ConfigVariable("HEALTH_POOL_UTILIZATION_PERCENT", "health.poolUtilizationPercent", Type.INT),

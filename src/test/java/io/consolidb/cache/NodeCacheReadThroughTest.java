@@ -41,7 +41,7 @@ class NodeCacheReadThroughTest {
   void create() {
     vertx = Vertx.vertx();
     registry = new SimpleMeterRegistry();
-    CacheSettings settings = new CacheSettings(true, 60, 100, true, 1024, "test:", 3, 1, 1 << 20, 0);
+    CacheSettings settings = new CacheSettings(true, 60, 100, true, 1024, "test:", 3, 1, 1 << 20, 0, 3000, 20);
     cache = new NodeCache(vertx, settings, new RedisSettings(false, "redis://127.0.0.1:1", "", false, 0.1, 1), registry);
   }
 

@@ -37,7 +37,7 @@ class NodeCacheStaleTest {
   }
 
   private NodeCache cache(int maxStaleSeconds) {
-    CacheSettings settings = new CacheSettings(true, 60, 100, true, 1024, "test:", 3, 1, 1 << 20, maxStaleSeconds);
+    CacheSettings settings = new CacheSettings(true, 60, 100, true, 1024, "test:", 3, 1, 1 << 20, maxStaleSeconds, 3000, 20);
     return new NodeCache(vertx, settings, new RedisSettings(false, "redis://127.0.0.1:1", "", false, 0.1, 1),
         new SimpleMeterRegistry());
   }

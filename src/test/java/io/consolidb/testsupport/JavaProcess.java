@@ -106,6 +106,11 @@ public final class JavaProcess implements AutoCloseable {
     process.toHandle().destroy();
   }
 
+  /** Sends SIGKILL: the process dies without running anything (a crashed node). */
+  public void kill() {
+    process.toHandle().destroyForcibly();
+  }
+
   /**
    * The exit code, waiting up to {@code seconds}; -1 if the process is still running then. Once it
    * has exited, its log is complete.

@@ -206,7 +206,8 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
     List<String> tags = new ArrayList<>(window.cacheTags().stream().map(String::valueOf).toList());
     tags.add(EVENTS_TABLE);
     tags.addAll(alsoTags);
-    CacheSpec cache = new CacheSpec(cacheTtlSeconds, key, tags);
+    // a report scans events for seconds: one node of the cluster runs it for every node missing it
+    CacheSpec cache = new CacheSpec(cacheTtlSeconds, key, tags, true);
     return queries.readCached(operation, sql, params, cache).recover(failure -> failures.fromQuery(operation, failure));
   }
 
