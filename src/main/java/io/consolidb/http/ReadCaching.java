@@ -1,10 +1,14 @@
 package io.consolidb.http;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
 import net.jpountz.xxhash.XXHash64;
 import net.jpountz.xxhash.XXHashFactory;
 
@@ -24,11 +28,38 @@ final class ReadCaching {
   private static final XXHash64 HASH = XXHashFactory.fastestJavaInstance().hash64();
   private static final long SEED = 0x636f6e736f6c6964L;
 
+  /** Bytes of encoded cache hits the node keeps beside the values themselves. */
+  static final long MAX_ENCODED_BYTES = 16L << 20;
+
+  /** A body as sent: its bytes, and its tag when already known (else null: computed when needed). */
+  record Encoded(Buffer bytes, String tag) {
+  }
+
   private final String publicCacheControl;
+  /**
+   * The encoded bytes and tag of cache hits, by the identity of the cached value's map: a hit hands
+   * out the same map each time and nobody mutates it (docs/CACHE.md), so encoding and hashing it
+   * once serves every later hit, a 304 included. Weak keys: an entry goes when the value leaves the
+   * local tier and is collected.
+   */
+  private final Cache<Map<String, Object>, Encoded> hits = Caffeine.newBuilder().weakKeys()
+      .maximumWeight(MAX_ENCODED_BYTES).weigher((Map<String, Object> key, Encoded value) -> value.bytes().length())
+      .build();
 
   /** @param maxAgeSeconds how long a client may reuse a public read; 0: revalidate each time */
   ReadCaching(int maxAgeSeconds) {
     this.publicCacheControl = maxAgeSeconds == 0 ? "no-cache" : "public, max-age=" + maxAgeSeconds;
+  }
+
+  /** {@code body} encoded; a cache hit's ({@code sharedHit}) from the memo. */
+  Encoded encode(JsonObject body, boolean sharedHit) {
+    if (!sharedHit) {
+      return new Encoded(body.toBuffer(), null);
+    }
+    return hits.get(body.getMap(), map -> {
+      Buffer bytes = body.toBuffer();
+      return new Encoded(bytes, tag(bytes));
+    });
   }
 
   /** Whether {@code ctx} is a read whose 200 answer gets an ETag. */
@@ -42,8 +73,8 @@ final class ReadCaching {
    *
    * @return true when the answer was sent (304), false when the caller sends the body
    */
-  boolean notModified(RoutingContext ctx, Buffer body) {
-    String tag = tag(body);
+  boolean notModified(RoutingContext ctx, Encoded body) {
+    String tag = body.tag() != null ? body.tag() : tag(body.bytes());
     HttpServerResponse response = ctx.response();
     response.putHeader(HttpHeaders.ETAG, tag)
         .putHeader(HttpHeaders.CACHE_CONTROL, Boolean.TRUE.equals(ctx.get(PRIVATE)) ? "private, no-cache"

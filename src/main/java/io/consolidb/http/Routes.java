@@ -95,10 +95,12 @@ final class Routes {
       Problems.send(ctx, Problems.fromFailure(new IllegalStateException("a service answered no body"), Map.of()));
       return;
     }
-    Buffer bytes = body.toBuffer();
-    markReplay(ctx, body);
     ReadCaching caching = ctx.get(ReadCaching.KEY);
-    if (caching != null && ReadCaching.applies(ctx, status) && caching.notModified(ctx, bytes)) {
+    ReadCaching.Encoded encoded = caching != null ? caching.encode(body, CachedRead.outcome(body) == CachedRead.Outcome.HIT)
+        : new ReadCaching.Encoded(body.toBuffer(), null);
+    Buffer bytes = encoded.bytes();
+    markReplay(ctx, body);
+    if (caching != null && ReadCaching.applies(ctx, status) && caching.notModified(ctx, encoded)) {
       return;
     }
     HttpServerResponse response = ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON);

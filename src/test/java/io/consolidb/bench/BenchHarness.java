@@ -416,6 +416,7 @@ public final class BenchHarness {
     if (!mode.externalNode() || !Files.exists(jar)) {
       String reason = mode.externalNode() ? "no jar at " + jar : "smoke mode runs no node process";
       report.notMeasured("http_cached_vs_live", reason);
+      report.notMeasured("http_not_modified_vs_live", reason);
       report.notMeasured("ingest_http_vs_direct", reason);
       return;
     }
@@ -431,6 +432,7 @@ public final class BenchHarness {
     try (NodeProcess node = NodeProcess.start(jar, manifestJvmFlags(), freePort(), processEnv, out.resolve("node.log"))) {
       if (!ExternalTools.available("wrk")) {
         report.notMeasured("http_cached_vs_live", "wrk not installed");
+        report.notMeasured("http_not_modified_vs_live", "wrk not installed");
       } else {
         String restaurant = node.url(CACHED_PATH);
         node.expectCacheMark(CACHED_PATH, null); // the first read fills the cache
@@ -447,6 +449,13 @@ public final class BenchHarness {
         report.ratio("http_cached_vs_live", http);
         report.detail("http_cache_check", new JsonObject().put("restaurant_by_id",
             new JsonObject().put("x_cache", "HIT").put("cache_counters_during_rounds", during)));
+        // a client that revalidates: If-None-Match with the current ETag, answered 304 without a body
+        Map<String, String> revalidate = Map.of("If-None-Match", node.expectNotModified(CACHED_PATH));
+        report.ratio("http_not_modified_vs_live", Comparison.run("http_not_modified_vs_live", "requests/s",
+            "restaurant_not_modified",
+            () -> ExternalTools.wrk(restaurant, WRK_CONNECTIONS, mode.roundSeconds(), null, revalidate),
+            "health_live", () -> ExternalTools.wrk(node.url("/health/live"), WRK_CONNECTIONS, mode.roundSeconds()),
+            mode.rounds()));
         latencyAtHalfMaximum(mode, report, node, out);
       }
       if (pgbench) {

@@ -34,10 +34,17 @@ final class ExternalTools {
 
   /** The same with a Lua script ({@code -s}) that writes each request, or none when null. */
   static double wrk(String url, int connections, int seconds, java.nio.file.Path script) throws Exception {
+    return wrk(url, connections, seconds, script, Map.of());
+  }
+
+  /** The same with request {@code headers} ({@code -H}). */
+  static double wrk(String url, int connections, int seconds, java.nio.file.Path script, Map<String, String> headers)
+      throws Exception {
     List<String> command = new ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency"));
     if (script != null) {
       command.addAll(List.of("-s", script.toString()));
     }
+    headers.forEach((name, value) -> command.addAll(List.of("-H", name + ": " + value)));
     command.add(url);
     String out = run(command, Map.of(), seconds + 30);
     if (out.contains("Non-2xx or 3xx responses")) {

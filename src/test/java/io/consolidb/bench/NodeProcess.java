@@ -88,6 +88,24 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   /**
+   * The {@code ETag} of {@code path}, checked: asked again with it in {@code If-None-Match}, the
+   * node answers 304 with no body.
+   */
+  String expectNotModified(String path) throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    HttpResponse<String> first = client.send(HttpRequest.newBuilder(URI.create(url(path)))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    String etag = first.headers().firstValue("ETag")
+        .orElseThrow(() -> new IllegalStateException("GET " + path + " answered without an ETag"));
+    HttpResponse<String> again = client.send(HttpRequest.newBuilder(URI.create(url(path))).header("If-None-Match", etag)
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    if (again.statusCode() != 304 || !again.body().isEmpty()) {
+      throw new IllegalStateException("GET " + path + " with If-None-Match " + etag + " answered " + again.statusCode());
+    }
+    return etag;
+  }
+
+  /**
    * The node's cache counters from {@code GET /metrics/summary}: {@code hits}, {@code misses}
    * (a request counts once, at whichever tier answered) and per tier ({@code local_hits}, …).
    */

@@ -21,6 +21,7 @@ final class Report {
     GOALS.put("proxy_vs_direct", 0.8);
     GOALS.put("proxy_vs_pgbench", 0.8);
     GOALS.put("http_cached_vs_live", 0.6);
+    GOALS.put("http_not_modified_vs_live", 0.95);
     GOALS.put("ingest_http_vs_direct", 0.7);
     GOALS.put("metrics_on_vs_off", 0.95);
     GOALS.put("tracing_on_vs_off", 0.95);
