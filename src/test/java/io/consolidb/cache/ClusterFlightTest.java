@@ -54,22 +54,20 @@ class ClusterFlightTest {
     }
   }
 
-  private record Query(Node node, int answer) implements NodeCache.Loader<JsonArray> {
+  private static final class Query extends RowsLoader {
+    private final Node node;
+    private final int answer;
+
+    Query(Node node, int answer) {
+      this.node = node;
+      this.answer = answer;
+    }
+
     @Override
     public Future<JsonArray> load() {
       node.queries().incrementAndGet();
       return node.pool().query("SELECT pg_sleep(0.3), " + answer + " AS answer").execute()
           .map(rows -> JsonArray.of(rows.iterator().next().getInteger("answer")));
-    }
-
-    @Override
-    public JsonArray rows(JsonArray loaded) {
-      return loaded;
-    }
-
-    @Override
-    public JsonArray hit(JsonArray rows, long nanos) {
-      return rows;
     }
   }
 

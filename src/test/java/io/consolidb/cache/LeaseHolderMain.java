@@ -26,21 +26,11 @@ public final class LeaseHolderMain {
     NodeCache cache = new NodeCache(vertx, settings, new RedisSettings(true, args[0], "", true, 1, 2),
         new SimpleMeterRegistry());
     vertx.runOnContext(v -> cache.readThrough(args[2], new CacheSpec(60, args[2], List.of(), true),
-        new NodeCache.Loader<JsonArray>() {
+        new RowsLoader() {
           @Override
           public Future<JsonArray> load() {
             System.out.println(">> loading");
             return Promise.<JsonArray>promise().future(); // a query that outlives its node
-          }
-
-          @Override
-          public JsonArray rows(JsonArray loaded) {
-            return loaded;
-          }
-
-          @Override
-          public JsonArray hit(JsonArray rows, long nanos) {
-            return rows;
           }
         }));
   }

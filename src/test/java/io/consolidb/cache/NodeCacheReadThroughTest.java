@@ -64,7 +64,7 @@ class NodeCacheReadThroughTest {
   }
 
   /** A loader whose load completes when the test says so, counting how often it ran. */
-  private static final class ManualLoader implements NodeCache.Loader<JsonArray> {
+  private static final class ManualLoader extends RowsLoader {
     final AtomicInteger loads = new AtomicInteger();
     final Promise<JsonArray> result = Promise.promise();
 
@@ -72,16 +72,6 @@ class NodeCacheReadThroughTest {
     public Future<JsonArray> load() {
       loads.incrementAndGet();
       return result.future();
-    }
-
-    @Override
-    public JsonArray rows(JsonArray loaded) {
-      return loaded;
-    }
-
-    @Override
-    public JsonArray hit(JsonArray rows, long nanos) {
-      return rows;
     }
   }
 
