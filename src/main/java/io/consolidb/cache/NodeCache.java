@@ -175,6 +175,9 @@ public final class NodeCache {
     }
     // one span per read, the tiers' outcomes as attributes (never the key or the value)
     Span span = tracer.spanBuilder("cache.read").startSpan();
+    if (!span.isRecording()) {
+      return readThrough(key, spec, loader, span); // not sampled: no context or end callback to pay for
+    }
     return Tracing.within(span, () -> readThrough(key, spec, loader, span)).andThen(done -> {
       if (done.failed()) {
         span.setStatus(StatusCode.ERROR);

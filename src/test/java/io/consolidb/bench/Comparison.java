@@ -72,14 +72,37 @@ public final class Comparison {
     return a.median() / b.median();
   }
 
-  /** One line: both medians with their spreads, and the ratio. */
+  /**
+   * The median of each round's a ÷ b, a second view of the same ratio (not the one the goals are
+   * checked on): the two sides of one round ran back to back, so a neighbour's load that comes and
+   * goes between rounds hits both terms of a round's quotient and mostly cancels, where the ratio
+   * of medians may take each side's median from differently loaded rounds. NaN when the sides do
+   * not have one value per round each.
+   */
+  public double pairedRatio() {
+    if (a.size() != b.size() || a.size() == 0) {
+      return Double.NaN;
+    }
+    List<Double> rounds = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      rounds.add(a.at(i) / b.at(i));
+    }
+    return Samples.median(rounds);
+  }
+
+  /** One line: both medians with their spreads, the ratio, and the paired view of it. */
   public String summary() {
-    return String.format(java.util.Locale.ROOT, "%-24s %s %.1f (±%.0f%%) vs %s %.1f (±%.0f%%) %s: ratio %.3f", name,
-        aLabel, a.median(), a.spread() * 100, bLabel, b.median(), b.spread() * 100, unit, ratio());
+    return String.format(java.util.Locale.ROOT, "%-24s %s %.1f (±%.0f%%) vs %s %.1f (±%.0f%%) %s: ratio %.3f (paired %.3f)",
+        name, aLabel, a.median(), a.spread() * 100, bLabel, b.median(), b.spread() * 100, unit, ratio(), pairedRatio());
   }
 
   JsonObject toJson() {
-    return new JsonObject().put("unit", unit).put(aLabel, a.toJson()).put(bLabel, b.toJson())
+    JsonObject json = new JsonObject().put("unit", unit).put(aLabel, a.toJson()).put(bLabel, b.toJson())
         .put("ratio", Samples.round(ratio()));
+    double paired = pairedRatio();
+    if (Double.isFinite(paired)) {
+      json.put("paired_ratio", Samples.round(paired));
+    }
+    return json;
   }
 }

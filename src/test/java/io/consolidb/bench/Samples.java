@@ -16,6 +16,19 @@ final class Samples {
   }
 
   double median() {
+    return median(values);
+  }
+
+  /** The round {@code i}'s value (rounds in the order they ran). */
+  double at(int i) {
+    return values.get(i);
+  }
+
+  int size() {
+    return values.size();
+  }
+
+  static double median(List<Double> values) {
     if (values.isEmpty()) {
       return Double.NaN;
     }

@@ -5,6 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.consolidb.Addresses;
 import io.consolidb.FailureCodes;
 import io.consolidb.restaurant.RestaurantService;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
@@ -28,6 +43,8 @@ class InProcessServicesTest {
 
   private final JsonObject answer = new JsonObject().put("id", 7).put("name", "Kosher Deli");
   private final AtomicReference<Thread> calledOn = new AtomicReference<>();
+  /** The span current while the fake service ran. */
+  private final AtomicReference<Span> currentInCall = new AtomicReference<>();
   private final InProcessServices inProcess = new InProcessServices();
   private Vertx vertx;
 
@@ -98,6 +115,61 @@ class InProcessServicesTest {
     assertThat(calledOn.get()).isNotSameAs(Thread.currentThread());
   }
 
+  @Test
+  @DisplayName("a sampled in-process call is a span of its own, current in the call, with the rpc attributes; a failure marks it")
+  void tracedCall_sampled() throws Exception {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    ServiceEndpoint.publish(vertx, inProcess, Addresses.RESTAURANTS, RestaurantService.class, new Fake())
+        .await(10, TimeUnit.SECONDS);
+    RestaurantService client = tracedClient(Sampler.parentBased(Sampler.alwaysOn()), spans);
+
+    client.get(7).await(10, TimeUnit.SECONDS);
+    failure(client.get(404));
+
+    assertThat(spans.getFinishedSpanItems()).hasSize(2);
+    SpanData ok = spans.getFinishedSpanItems().get(0);
+    assertThat(ok.getName()).isEqualTo(Addresses.RESTAURANTS + " get");
+    assertThat(ok.getKind()).isEqualTo(SpanKind.INTERNAL);
+    assertThat(ok.getAttributes().asMap()).isEqualTo(Attributes.of(AttributeKey.stringKey("rpc.system"), "consolidb",
+        AttributeKey.stringKey("rpc.service"), Addresses.RESTAURANTS, AttributeKey.stringKey("rpc.method"), "get",
+        AttributeKey.stringKey("consolidb.hop"), "in-process").asMap());
+    assertThat(ok.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+    assertThat(spans.getFinishedSpanItems().get(1).getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(currentInCall.get().getSpanContext()).isEqualTo(spans.getFinishedSpanItems().get(1).getSpanContext());
+  }
+
+  @Test
+  @DisplayName("an unsampled in-process call records nothing and leaves the caller's context current, its unsampled parent carried on")
+  void tracedCall_notSampled() throws Exception {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    ServiceEndpoint.publish(vertx, inProcess, Addresses.RESTAURANTS, RestaurantService.class, new Fake())
+        .await(10, TimeUnit.SECONDS);
+
+    // a new trace not sampled: the call answers, nothing is recorded, no span becomes current
+    JsonObject result = tracedClient(Sampler.parentBased(Sampler.alwaysOff()), spans).get(7)
+        .await(10, TimeUnit.SECONDS);
+    assertThat(result).isSameAs(answer);
+    assertThat(currentInCall.get().getSpanContext().isValid()).isFalse();
+
+    // a caller whose trace is not sampled: that context stays current, so a hop made by the call
+    // propagates the trace id with the unsampled flag
+    SpanContext parent = SpanContext.createFromRemoteParent("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",
+        TraceFlags.getDefault(), TraceState.getDefault());
+    RestaurantService client = tracedClient(Sampler.parentBased(Sampler.alwaysOn()), spans);
+    try (Scope scope = Span.wrap(parent).makeCurrent()) {
+      client.get(7).await(10, TimeUnit.SECONDS);
+    }
+    assertThat(currentInCall.get().getSpanContext()).isEqualTo(parent);
+    assertThat(spans.getFinishedSpanItems()).isEmpty();
+  }
+
+  private RestaurantService tracedClient(Sampler sampler, InMemorySpanExporter spans) {
+    Tracer tracer = SdkTracerProvider.builder().setSampler(sampler).addSpanProcessor(SimpleSpanProcessor.create(spans))
+        .build().get("test");
+    return inProcess.inProcessOr(RestaurantService.class, Addresses.RESTAURANTS,
+        RestaurantService.createProxy(vertx, 2000), tracer);
+  }
+
   private RestaurantService client() {
     return inProcess.inProcessOrProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS, 2000);
   }
@@ -114,6 +186,7 @@ class InProcessServicesTest {
     @Override
     public Future<JsonObject> get(long id) {
       calledOn.set(Thread.currentThread());
+      currentInCall.set(Span.current());
       if (id == 404) {
         return Future.failedFuture(new ServiceException(404, "restaurant 404 not found",
             new JsonObject().put("parameter", "id")));
