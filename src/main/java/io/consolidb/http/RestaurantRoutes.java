@@ -19,8 +19,9 @@ import java.util.Map;
 /**
  * The restaurant routes under {@code /api/v1/restaurants}, over the {@link RestaurantService}
  * proxy (so this node may serve HTTP while the service runs on another node of the cluster):
- * near a point, by city, full-text search, and read, create, update and delete by id. Writes need
- * the API token. A read served from the cache says so in {@code X-Cache}.
+ * near a point, by city, full-text search (each narrowed by the optional filters, README "HTTP
+ * API"), and read, create, update and delete by id. Writes need the API token. A read served from
+ * the cache says so in {@code X-Cache}.
  */
 final class RestaurantRoutes {
 
