@@ -162,6 +162,21 @@ class RestaurantFiltersTest {
   }
 
   @Test
+  @DisplayName("null or empty filters over the proxy answer as the unfiltered read")
+  void near_nullFilters(VertxTestContext ctx) {
+    service.near(CENTRE_LAT, CENTRE_LNG, 50, 20)
+        .compose(plain -> service.nearFiltered(CENTRE_LAT, CENTRE_LNG, 50, 20, null)
+            .compose(none -> service.nearFiltered(CENTRE_LAT, CENTRE_LNG, 50, 20, new JsonObject())
+                .map(empty -> List.of(plain, none, empty))))
+        .onComplete(ctx.succeeding(results -> ctx.verify(() -> {
+          assertThat(results.get(1)).isEqualTo(results.get(0));
+          assertThat(results.get(2)).isEqualTo(results.get(0));
+          assertThat(results.get(0).getInteger("count")).isEqualTo(6);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   @DisplayName("a filter that nothing matches returns an empty list")
   void near_nothingMatches(VertxTestContext ctx) {
     service.nearFiltered(CENTRE_LAT, CENTRE_LNG, 50, 20, new JsonObject().put("kosher_category", "fish"))
