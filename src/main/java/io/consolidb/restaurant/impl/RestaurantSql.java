@@ -57,7 +57,7 @@ final class RestaurantSql {
    * radius bounds them).
    *
    * <p>Nearest first, the filters are checked on the rows the location index returns in distance
-   * order, and the scan stops after {@code $4} matches. Three things keep the planner on that
+   * order, and the scan stops after {@code $4} matches. Two things keep the planner on that
    * scan. It prices the index's {@code @>} at 0.1 % of the table whatever the radius (100 of
    * 29,000 rows at 100k around New York), so with the filters' selectivity on top it expects
    * fewer rows than the limit, plans to read them all, and picks a bitmap scan of the whole radius
