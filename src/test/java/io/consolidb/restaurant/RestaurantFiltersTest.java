@@ -87,6 +87,24 @@ class RestaurantFiltersTest {
   }
 
   @Test
+  @DisplayName("a filtered near keeps the radius exactly: a match in the corner of the bounding box but outside the circle is left out")
+  void near_filteredBoxCornerOutsideRadius(VertxTestContext ctx) {
+    // 2.5 km north and 2.5 km east of the centre: 3.5 km away, inside the 3 km radius's box
+    node.execute("INSERT INTO restaurants (name, city, kosher_category, latitude, longitude)"
+        + " VALUES ('Corner Deli', 'New York', 'meat', " + (CENTRE_LAT + 2.5 / 111.2) + ", "
+        + (CENTRE_LNG + 2.5 / (111.2 * Math.cos(Math.toRadians(CENTRE_LAT)))) + ")");
+    JsonObject meat = new JsonObject().put("kosher_category", "meat");
+    service.nearFiltered(CENTRE_LAT, CENTRE_LNG, 3, 20, meat)
+        .compose(three -> service.nearFiltered(CENTRE_LAT, CENTRE_LNG, 4, 20, meat).map(four -> List.of(three, four)))
+        .onComplete(ctx.succeeding(results -> ctx.verify(() -> {
+          assertThat(names(results.get(0))).containsExactly("Times Square Deli", "Hudson Yards Kosher");
+          assertThat(names(results.get(1))).containsExactly("Times Square Deli", "Hudson Yards Kosher", "Corner Deli");
+          assertThat(results.get(1).getJsonArray("items").getJsonObject(2).getDouble("distance_km")).isBetween(3.4, 3.7);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   @DisplayName("near sorted by rating returns the best rated first, unrated last")
   void near_sortByRating(VertxTestContext ctx) {
     node.execute("UPDATE restaurants SET rating = NULL WHERE name = 'Empire Bagels'");

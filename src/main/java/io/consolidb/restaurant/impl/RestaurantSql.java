@@ -91,18 +91,19 @@ final class RestaurantSql {
       return select + nearest + " LIMIT $4";
     }
     // The centre as a scalar subquery: computed once (an InitPlan), where the written-out
-    // restaurant_earth($1, $2) of a generic plan is computed again for every row the scan reads
-    // (three times: radius, distance, order); the distance of the rows returned only, outside.
+    // restaurant_earth($1, $2) of a generic plan is computed again for every row the scan reads.
+    // The radius check (a restaurant_earth of the row: trigonometry) runs outside, after the
+    // cheap filters, so only on the rows that match them: 15 % less time with two filters. The
+    // inner scan then covers the whole box, but rows come nearest first, so past the radius they
+    // only fail, and the box corners are read only when fewer than $4 rows match in the circle.
     String centre = "(SELECT restaurant_earth($1::float8, $2::float8))";
-    return "SELECT " + COLUMNS + ","
-        + " round((earth_distance(" + centre + ", restaurant_earth(latitude, longitude)) / 1000.0)::numeric, 3)::float8"
-        + " AS distance_km"
+    String distance = "earth_distance(" + centre + ", restaurant_earth(latitude, longitude))";
+    return "SELECT " + COLUMNS + ", round((" + distance + " / 1000.0)::numeric, 3)::float8 AS distance_km"
         + " FROM (SELECT " + COLUMNS + ", (true" + conditions + ") AS matches"
         + " FROM restaurants"
         + " WHERE earth_box(" + centre + ", $3::float8) @> restaurant_earth(latitude, longitude)"
-        + " AND earth_distance(" + centre + ", restaurant_earth(latitude, longitude)) <= $3::float8"
         + " ORDER BY restaurant_earth(latitude, longitude) <-> " + centre
-        + " OFFSET 0) AS nearest WHERE matches LIMIT (SELECT $4::int)";
+        + " OFFSET 0) AS nearest WHERE matches AND " + distance + " <= $3::float8 LIMIT (SELECT $4::int)";
   }
 
   /**
