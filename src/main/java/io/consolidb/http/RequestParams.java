@@ -5,6 +5,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -39,6 +40,31 @@ final class RequestParams {
       throw Problem.badParameter(name, name + " must be a decimal number");
     }
     return Double.parseDouble(value.strip());
+  }
+
+  /** An optional decimal number: null when absent, a problem when it is not a plain decimal. */
+  static Double optionalDecimal(MultiMap params, String name) {
+    return single(params, name) == null ? null : decimal(params, name, null);
+  }
+
+  /** An optional integer: null when absent, a problem when it is not an integer. */
+  static Integer optionalInteger(MultiMap params, String name) {
+    return single(params, name) == null ? null : integer(params, name, 0);
+  }
+
+  /**
+   * The values of a parameter that may be repeated ({@code ?status=open&status=closed}) or list
+   * its values separated by commas ({@code ?status=open,closed}), stripped; empty when absent.
+   * An empty value is kept, for the service to refuse by name.
+   */
+  static List<String> list(MultiMap params, String name) {
+    List<String> values = new ArrayList<>();
+    for (String value : params.getAll(name)) {
+      for (String one : value.split(",", -1)) {
+        values.add(one.strip());
+      }
+    }
+    return values;
   }
 
   /** An integer; {@code fallback} when absent. Out-of-int-range values fail as "not an integer". */

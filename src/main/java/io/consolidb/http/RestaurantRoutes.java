@@ -7,17 +7,21 @@ import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The restaurant routes under {@code /api/v1/restaurants}, over the {@link RestaurantService}
  * proxy (so this node may serve HTTP while the service runs on another node of the cluster):
- * near a point, by city, full-text search, and read, create, update and delete by id. Writes need
- * the API token. A read served from the cache says so in {@code X-Cache}.
+ * near a point, by city, full-text search (each narrowed by the optional filters, README "HTTP
+ * API"), and read, create, update and delete by id. Writes need the API token. A read served from
+ * the cache says so in {@code X-Cache}.
  */
 final class RestaurantRoutes {
 
@@ -37,6 +41,9 @@ final class RestaurantRoutes {
       IdempotencyKeys.PARAMETER, RequestParams.IDEMPOTENCY_KEY);
   private static final Map<String, String> SAME_NAMES = Map.of();
   private static final Map<String, String> KEY_NAMES = Map.of(IdempotencyKeys.PARAMETER, RequestParams.IDEMPOTENCY_KEY);
+
+  /** The filters that take one value or several (repeated, or separated by commas). */
+  private static final List<String> MULTI_VALUED_FILTERS = List.of("kosher_category", "certifying_agency", "status");
 
   private final RestaurantService restaurants;
   private final Authenticator auth;
@@ -98,16 +105,16 @@ final class RestaurantRoutes {
         throw Problem.badRequest("give either lat and lng, or city, not both", List.of("lat", "lng", "city"));
       }
       if (near) {
-        Routes.respond(ctx, restaurants.near(
+        Routes.respond(ctx, restaurants.nearFiltered(
             RequestParams.decimal(query, "lat", null),
             RequestParams.decimal(query, "lng", null),
             RequestParams.decimal(query, "radius_km", DEFAULT_RADIUS_KM),
-            RequestParams.integer(query, "limit", DEFAULT_LIMIT)), 200, NEAR_NAMES);
+            RequestParams.integer(query, "limit", DEFAULT_LIMIT), filters(query)), 200, NEAR_NAMES);
       } else if (city) {
-        Routes.respond(ctx, restaurants.byCity(
+        Routes.respond(ctx, restaurants.byCityFiltered(
             RequestParams.text(query, "city"),
             RequestParams.integer(query, "page", 1),
-            RequestParams.integer(query, "size", DEFAULT_PAGE_SIZE)), 200, SAME_NAMES);
+            RequestParams.integer(query, "size", DEFAULT_PAGE_SIZE), filters(query)), 200, SAME_NAMES);
       } else {
         throw Problem.badRequest("give lat and lng (restaurants near a point) or city (restaurants of a city)",
             List.of("lat", "lng", "city"));
@@ -120,10 +127,36 @@ final class RestaurantRoutes {
   private void search(RoutingContext ctx) {
     try {
       MultiMap query = ctx.queryParams();
-      Routes.respond(ctx, restaurants.search(RequestParams.text(query, "q"),
-          RequestParams.integer(query, "limit", DEFAULT_LIMIT)), 200, SEARCH_NAMES);
+      Routes.respond(ctx, restaurants.searchFiltered(RequestParams.text(query, "q"),
+          RequestParams.integer(query, "limit", DEFAULT_LIMIT), filters(query)), 200, SEARCH_NAMES);
     } catch (Problem problem) {
       Problems.send(ctx, problem);
+    }
+  }
+
+  /**
+   * The filters of a near, city or search read, as the service takes them: only those given, the
+   * multi-valued ones as arrays, numbers parsed (a malformed one is a 400 here; ranges and allowed
+   * values are the service's to check, the same for event-bus callers).
+   */
+  private static JsonObject filters(MultiMap query) {
+    JsonObject filters = new JsonObject();
+    for (String name : MULTI_VALUED_FILTERS) {
+      List<String> values = RequestParams.list(query, name);
+      if (!values.isEmpty()) {
+        filters.put(name, new JsonArray(new ArrayList<>(values)));
+      }
+    }
+    putIfPresent(filters, "min_price", RequestParams.optionalInteger(query, "min_price"));
+    putIfPresent(filters, "max_price", RequestParams.optionalInteger(query, "max_price"));
+    putIfPresent(filters, "min_rating", RequestParams.optionalDecimal(query, "min_rating"));
+    putIfPresent(filters, "sort", RequestParams.optionalText(query, "sort"));
+    return filters;
+  }
+
+  private static void putIfPresent(JsonObject filters, String name, Object value) {
+    if (value != null) {
+      filters.put(name, value);
     }
   }
 

@@ -36,6 +36,12 @@ public final class RestaurantLimits {
    */
   public static final int MAX_QUERY_TERMS = 8;
 
+  /**
+   * Values of one multi-valued filter ({@code kosher_category}, {@code certifying_agency},
+   * {@code status}) of a near, by-city or search read: 1 to this many.
+   */
+  public static final int MAX_FILTER_VALUES = 10;
+
   /** Price range: 1 (cheap) to 4 (expensive). */
   public static final int MIN_PRICE_RANGE = SharedLimits.MIN_PRICE_RANGE;
   public static final int MAX_PRICE_RANGE = SharedLimits.MAX_PRICE_RANGE;

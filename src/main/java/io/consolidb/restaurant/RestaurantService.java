@@ -90,6 +90,34 @@ public interface RestaurantService {
   Future<JsonObject> search(String query, int limit);
 
   /**
+   * {@link #near} narrowed by {@code filters} (null or empty: none), and optionally ordered by
+   * rating. The filters, each optional, keys in snake_case as in the HTTP query string:
+   * <ul>
+   *   <li>{@code kosher_category}, {@code certifying_agency}, {@code status}: one value (a string)
+   *       or several (an array, at most {@link RestaurantLimits#MAX_FILTER_VALUES}); a restaurant
+   *       matches when its value is one of them (without case for the agency);</li>
+   *   <li>{@code min_price}, {@code max_price}: integers 1 to 4, inclusive bounds of
+   *       {@code price_range};</li>
+   *   <li>{@code min_rating}: a number 0 to 5 ({@code rating >= min_rating});</li>
+   *   <li>{@code sort} (radius results only): {@code distance} (the default: nearest first) or
+   *       {@code rating} (best first, unrated last, then nearest).</li>
+   * </ul>
+   * A restaurant without the filtered field (no category, no rating…) never matches a filter on
+   * it. An unknown filter or a bad value fails with 400 naming it.
+   */
+  @ReadOnly
+  Future<JsonObject> nearFiltered(double latitude, double longitude, double radiusKm, int limit,
+      @Nullable JsonObject filters);
+
+  /** {@link #byCity} narrowed by {@code filters}, as {@link #nearFiltered} describes (no {@code sort}). */
+  @ReadOnly
+  Future<JsonObject> byCityFiltered(String city, int page, int size, @Nullable JsonObject filters);
+
+  /** {@link #search} narrowed by {@code filters}, as {@link #nearFiltered} describes (no {@code sort}). */
+  @ReadOnly
+  Future<JsonObject> searchFiltered(String query, int limit, @Nullable JsonObject filters);
+
+  /**
    * Creates a restaurant and returns it as stored (with {@code id}, {@code status} defaulting to
    * {@code open}, timestamps). {@code name}, {@code city}, {@code latitude} and
    * {@code longitude} are required; unknown or read-only fields are refused.

@@ -249,6 +249,8 @@ public final class BenchHarness {
       JsonObject p99 = new JsonObject();
       Map<String, java.util.concurrent.Callable<Double>> sides = new LinkedHashMap<>();
       sides.put("uncached", () -> p50(RadiusLatency.measure(uncachedVertx, uncachedProxy, uncachedCalls, null), "uncached", p99));
+      sides.put("uncached_filtered", () -> p50(RadiusLatency.measure(uncachedVertx, uncachedProxy, uncachedCalls, null,
+          RadiusLatency.TWO_FILTERS), "uncached_filtered", p99));
       sides.put("local_tier", () -> p50(RadiusLatency.measure(localVertx, localProxy, localCalls, "HIT"), "local_tier", p99));
       sides.put("redis", () -> p50(RadiusLatency.measure(redisVertx, redisProxy, redisCalls, "HIT"), "redis", p99));
       sides.put("local_tier_event_bus",
@@ -258,6 +260,9 @@ public final class BenchHarness {
           "local_tier", samples.get("local_tier"));
       Comparison redisSpeedup = Comparison.of("cache_speedup_redis", "µs p50", "uncached", samples.get("uncached"),
           "redis", samples.get("redis"));
+      // filtered throughput ÷ unfiltered = unfiltered p50 ÷ filtered p50 (one call in flight)
+      report.ratio("radius_filtered_vs_unfiltered", Comparison.of("radius_filtered_vs_unfiltered", "µs p50",
+          "uncached", samples.get("uncached"), "uncached_filtered", samples.get("uncached_filtered")));
       report.ratio("cache_speedup_local", localSpeedup);
       report.ratio("cache_speedup_redis", redisSpeedup);
       report.detail("cache_speedup_local_event_bus", Comparison.of("cache_speedup_local_event_bus", "µs p50",
@@ -265,7 +270,9 @@ public final class BenchHarness {
       report.detail("cache_radius_query", new JsonObject()
           .put("query", "near(" + RadiusLatency.LAT + ", " + RadiusLatency.LNG + ", " + RadiusLatency.RADIUS_KM
               + " km, limit " + RadiusLatency.LIMIT + ")")
-          .put("calls_per_round", new JsonObject().put("uncached", uncachedCalls).put("local_tier", localCalls)
+          .put("filters", RadiusLatency.TWO_FILTERS.copy())
+          .put("calls_per_round", new JsonObject().put("uncached", uncachedCalls).put("uncached_filtered", uncachedCalls)
+              .put("local_tier", localCalls)
               .put("redis", redisCalls).put("local_tier_event_bus", redisCalls))
           .put("last_round_p99_us", p99));
     } finally {

@@ -145,6 +145,21 @@ class HttpFailureMappingTest {
     }
 
     @Override
+    public Future<JsonObject> nearFiltered(double latitude, double longitude, double radiusKm, int limit, JsonObject filters) {
+      return near(latitude, longitude, radiusKm, limit);
+    }
+
+    @Override
+    public Future<JsonObject> byCityFiltered(String city, int page, int size, JsonObject filters) {
+      return byCity(city, page, size);
+    }
+
+    @Override
+    public Future<JsonObject> searchFiltered(String query, int limit, JsonObject filters) {
+      return search(query, limit);
+    }
+
+    @Override
     public Future<JsonObject> create(JsonObject restaurant) {
       return Future.failedFuture(new ServiceException(FailureCodes.UNAVAILABLE, "fake"));
     }

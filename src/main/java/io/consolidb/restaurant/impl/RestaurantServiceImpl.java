@@ -67,13 +67,21 @@ public final class RestaurantServiceImpl implements RestaurantService {
 
   @Override
   public Future<JsonObject> near(double latitude, double longitude, double radiusKm, int limit) {
+    return nearFiltered(latitude, longitude, radiusKm, limit, null);
+  }
+
+  @Override
+  public Future<JsonObject> nearFiltered(double latitude, double longitude, double radiusKm, int limit,
+      JsonObject filters) {
     return failures.guarded("near", () -> {
       JsonArray params = JsonArray.of(RestaurantValidator.latitude(latitude),
           RestaurantValidator.longitude(longitude), RestaurantValidator.radiusKm(radiusKm) * 1000.0,
           RestaurantValidator.limit(limit));
+      RestaurantFilter filter = RestaurantFilter.parse(filters, true);
+      String sql = filter.isNone() ? RestaurantSql.NEAR : RestaurantSql.near(filter.conditions(params), filter.byRating());
       // Double.toString: exact, so two different points never share an entry
-      String key = "restaurants:near:" + latitude + ":" + longitude + ":" + radiusKm + ":" + limit;
-      return queries.readCached("restaurants.near", RestaurantSql.NEAR, params, cache(key))
+      String key = "restaurants:near:" + latitude + ":" + longitude + ":" + radiusKm + ":" + limit + filter.keyPart();
+      return queries.readCached("restaurants.near", sql, params, cache(key))
           .recover(failure -> failures.fromQuery("restaurants.near", failure))
           .map(result -> mark(items(result.rows()), result));
     });
@@ -81,14 +89,21 @@ public final class RestaurantServiceImpl implements RestaurantService {
 
   @Override
   public Future<JsonObject> byCity(String city, int page, int size) {
+    return byCityFiltered(city, page, size, null);
+  }
+
+  @Override
+  public Future<JsonObject> byCityFiltered(String city, int page, int size, JsonObject filters) {
     return failures.guarded("byCity", () -> {
       String name = RestaurantValidator.city(city);
       RestaurantValidator.page(page);
       RestaurantValidator.size(size);
       // One row more than the page tells whether another page follows, without a COUNT(*).
       JsonArray params = JsonArray.of(name, size + 1, (page - 1) * size);
-      String key = "restaurants:city:" + encode(name) + ":p" + page + ":s" + size;
-      return queries.readCached("restaurants.by_city", RestaurantSql.BY_CITY, params, cache(key))
+      RestaurantFilter filter = RestaurantFilter.parse(filters, false);
+      String sql = filter.isNone() ? RestaurantSql.BY_CITY : RestaurantSql.byCity(filter.conditions(params));
+      String key = "restaurants:city:" + encode(name) + ":p" + page + ":s" + size + filter.keyPart();
+      return queries.readCached("restaurants.by_city", sql, params, cache(key))
           .recover(failure -> failures.fromQuery("restaurants.by_city", failure))
           .map(result -> {
             JsonArray rows = result.rows();
@@ -104,10 +119,17 @@ public final class RestaurantServiceImpl implements RestaurantService {
 
   @Override
   public Future<JsonObject> search(String query, int limit) {
+    return searchFiltered(query, limit, null);
+  }
+
+  @Override
+  public Future<JsonObject> searchFiltered(String query, int limit, JsonObject filters) {
     return failures.guarded("search", () -> {
       JsonArray params = JsonArray.of(RestaurantValidator.query(query), RestaurantValidator.limit(limit), 0);
-      String key = "restaurants:search:" + encode(params.getString(0)) + ":" + limit;
-      return queries.readCached("restaurants.search", RestaurantSql.SEARCH, params, cache(key))
+      RestaurantFilter filter = RestaurantFilter.parse(filters, false);
+      String sql = filter.isNone() ? RestaurantSql.SEARCH : RestaurantSql.search(filter.conditions(params));
+      String key = "restaurants:search:" + encode(params.getString(0)) + ":" + limit + filter.keyPart();
+      return queries.readCached("restaurants.search", sql, params, cache(key))
           .recover(failure -> failures.fromQuery("restaurants.search", failure))
           .map(result -> mark(items(result.rows()), result));
     });

@@ -80,8 +80,46 @@ class RestaurantQueryPlanTest {
             Tuple.wrap(new Object[] {"Plan Test Grill", "1 Main St", "Chicago", "IL", "60645",
                 null, null, "meat", "cRc", null, (short) 2, 4.0, null, 41.9, -87.7}),
             "'Plan Test Grill', '1 Main St', 'Chicago', 'IL', '60645', NULL, NULL, 'meat',"
-                + " 'cRc', NULL, 2, 4.0, NULL, 41.9, -87.7", null, false))
+                + " 'cRc', NULL, 2, 4.0, NULL, 41.9, -87.7", null, false),
+        filtered("near_filtered", JsonArray.of(40.7128, -74.0060, 10_000.0, 20), TWO_FILTERS, true,
+            "restaurants_location_idx", true),
+        filtered("near_all_filters", JsonArray.of(40.7128, -74.0060, 10_000.0, 20), ALL_FILTERS, true,
+            "restaurants_location_idx", true),
+        // ordered by rating: every match inside the radius is sorted, the radius bounds them
+        filtered("near_by_rating", JsonArray.of(40.7128, -74.0060, 10_000.0, 20),
+            TWO_FILTERS.copy().put("sort", "rating"), true, "restaurants_location_idx", false),
+        filtered("by_city_filtered", JsonArray.of("chicago", 21, 0), TWO_FILTERS, false,
+            "restaurants_city_name_idx", true),
+        filtered("search_filtered", JsonArray.of("pizza", 20, 0), TWO_FILTERS, false,
+            "restaurants_search_idx", false))
         .map(Arguments::of);
+  }
+
+  /** The two filters of the radius benchmark: about a quarter of the rows match both. */
+  static final JsonObject TWO_FILTERS = new JsonObject().put("kosher_category", "meat").put("min_rating", 4);
+  static final JsonObject ALL_FILTERS = new JsonObject()
+      .put("kosher_category", JsonArray.of("meat", "dairy")).put("certifying_agency", JsonArray.of("OU", "OK"))
+      .put("min_price", 1).put("max_price", 3).put("min_rating", 3.5).put("status", "open");
+
+  /** The read named by {@code name} (near, by_city, search) with {@code filters} after its own parameters. */
+  private static Case filtered(String name, JsonArray params, JsonObject filters, boolean sortable,
+      String index, boolean indexOrder) {
+    RestaurantFilter filter = RestaurantFilter.parse(filters, sortable);
+    String conditions = filter.conditions(params);
+    String sql = name.startsWith("near") ? RestaurantSql.near(conditions, filter.byRating())
+        : name.startsWith("by_city") ? RestaurantSql.byCity(conditions) : RestaurantSql.search(conditions);
+    List<Object> values = new ArrayList<>();
+    List<String> literals = new ArrayList<>();
+    for (Object value : params) {
+      if (value instanceof JsonArray array) {
+        values.add(array.stream().map(String::valueOf).toArray(String[]::new));
+        literals.add("ARRAY[" + String.join(", ", array.stream().map(v -> "'" + v + "'").toList()) + "]");
+      } else {
+        values.add(value);
+        literals.add(value instanceof String text ? "'" + text + "'" : String.valueOf(value));
+      }
+    }
+    return new Case(name, sql, Tuple.wrap(values), String.join(", ", literals), index, indexOrder);
   }
 
   @BeforeAll
@@ -136,7 +174,8 @@ class RestaurantQueryPlanTest {
   void readPlans_printedAndSaved() throws IOException {
     Files.createDirectories(EXPLAIN_DIR);
     List<Case> reads = cases().map(a -> (Case) a.get()[0])
-        .filter(c -> List.of("near", "search", "by_city").contains(c.name()))
+        .filter(c -> List.of("near", "search", "by_city", "near_filtered", "near_all_filters", "near_by_rating",
+            "by_city_filtered", "search_filtered").contains(c.name()))
         .toList();
     for (Case c : reads) {
       String analyzed = await(pool.preparedQuery(

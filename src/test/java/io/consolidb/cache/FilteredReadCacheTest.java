@@ -1,0 +1,130 @@
+package io.consolidb.cache;
+
+import static io.consolidb.http.KnownRestaurants.CENTRE_LAT;
+import static io.consolidb.http.KnownRestaurants.CENTRE_LNG;
+import static io.consolidb.testsupport.TestNodes.cacheOutcome;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consolidb.Addresses;
+import io.consolidb.http.TestNode;
+import io.consolidb.node.ConsolidbNode;
+import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.testsupport.Await;
+import io.consolidb.testsupport.TestServices;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Filtered restaurant reads in the cache, against the real test PostgreSQL and Redis: equivalent
+ * filters share one entry, and a write drops the filtered entries with the others.
+ */
+class FilteredReadCacheTest {
+
+  private static TestNode node;
+  private Vertx vertx;
+  private Redis redis;
+  private String prefix;
+  private RestaurantService service;
+  private NodeCache cache;
+
+  @BeforeAll
+  static void migrate() {
+    node = TestNode.create("cache_filters");
+  }
+
+  @AfterAll
+  static void drop() throws Exception {
+    node.close();
+  }
+
+  @BeforeEach
+  void deploy() {
+    node.reseed();
+    vertx = Vertx.vertx();
+    prefix = CacheTestKit.uniquePrefix();
+    ConsolidbNode deployed = CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, TestServices.redisUrl(), prefix));
+    cache = deployed.cache();
+    redis = CacheTestKit.redis(vertx, TestServices.redisUrl());
+    service = deployed.inProcess().inProcessOrProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS, 5000);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    // only this test's keys; never a flush of the shared Redis
+    cache.invalidate(new Invalidation(null, "*", null)).await(30, TimeUnit.SECONDS);
+    vertx.close().await(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("two equivalent filtered requests share one cache entry under the normalised key")
+  void equivalentFilters_shareOneEntry() throws Exception {
+    JsonObject first = near(new JsonObject().put("kosher_category", JsonArray.of("meat", "dairy"))
+        .put("min_rating", 4).put("status", "open"));
+    JsonObject second = near(new JsonObject().put("status", JsonArray.of("OPEN"))
+        .put("kosher_category", JsonArray.of("Dairy", "meat", "dairy")).put("min_rating", 3.95).put("sort", "distance"));
+    assertThat(cacheOutcome(first)).isEqualTo("MISS");
+    assertThat(cacheOutcome(second)).isEqualTo("HIT");
+    assertThat(second).isEqualTo(first);
+    assertThat(first.getInteger("count")).isEqualTo(4);
+    String key = "restaurants:near:" + CENTRE_LAT + ":" + CENTRE_LNG + ":3.0:20:f:kc=dairy,meat:mr=4:st=open";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (!redisExists(key) && System.nanoTime() < deadline) {
+      Thread.onSpinWait(); // the fill's SET follows the reply
+    }
+    assertThat(redisExists(key)).as("%s in Redis", key).isTrue();
+  }
+
+  @Test
+  @DisplayName("different filters have entries of their own, apart from the unfiltered read")
+  void differentFilters_ownEntries() throws Exception {
+    assertThat(cacheOutcome(service.near(CENTRE_LAT, CENTRE_LNG, 3, 20).await(30, TimeUnit.SECONDS))).isEqualTo("MISS");
+    assertThat(cacheOutcome(near(new JsonObject().put("kosher_category", "meat")))).isEqualTo("MISS");
+    assertThat(cacheOutcome(near(new JsonObject().put("kosher_category", "dairy")))).isEqualTo("MISS");
+    // sort=distance is the default: the unfiltered read's entry
+    assertThat(cacheOutcome(near(new JsonObject().put("sort", "distance")))).isEqualTo("HIT");
+  }
+
+  @Test
+  @DisplayName("a write through the service drops the filtered entries of near, byCity and search")
+  void write_dropsFilteredEntries() throws Exception {
+    JsonObject dairy = new JsonObject().put("kosher_category", "dairy");
+    near(dairy);
+    service.byCityFiltered("New York", 1, 20, dairy).await(30, TimeUnit.SECONDS);
+    service.searchFiltered("deli", 20, dairy).await(30, TimeUnit.SECONDS);
+    assertThat(cacheOutcome(near(dairy))).isEqualTo("HIT");
+    assertThat(cacheOutcome(service.byCityFiltered("New York", 1, 20, dairy).await(30, TimeUnit.SECONDS))).isEqualTo("HIT");
+    assertThat(cacheOutcome(service.searchFiltered("deli", 20, dairy).await(30, TimeUnit.SECONDS))).isEqualTo("HIT");
+
+    // Times Square Deli becomes dairy: every filtered read must now see it
+    service.update(1, new JsonObject().put("kosher_category", "dairy")).await(30, TimeUnit.SECONDS);
+
+    JsonObject nearAfter = near(dairy);
+    assertThat(cacheOutcome(nearAfter)).isEqualTo("MISS");
+    assertThat(nearAfter.getJsonArray("items").getJsonObject(0).getString("name")).isEqualTo("Times Square Deli");
+    JsonObject cityAfter = service.byCityFiltered("New York", 1, 20, dairy).await(30, TimeUnit.SECONDS);
+    assertThat(cacheOutcome(cityAfter)).isEqualTo("MISS");
+    assertThat(cityAfter.getInteger("count")).isEqualTo(4);
+    JsonObject searchAfter = service.searchFiltered("deli", 20, dairy).await(30, TimeUnit.SECONDS);
+    assertThat(cacheOutcome(searchAfter)).isEqualTo("MISS");
+    assertThat(searchAfter.getInteger("count")).isEqualTo(1);
+  }
+
+  private JsonObject near(JsonObject filters) {
+    return Await.result(service.nearFiltered(CENTRE_LAT, CENTRE_LNG, 3, 20, filters));
+  }
+
+  private boolean redisExists(String key) {
+    return Await.result(redis.send(Request.cmd(Command.EXISTS).arg(prefix + key))).toInteger() == 1;
+  }
+}

@@ -1,0 +1,116 @@
+package io.consolidb.restaurant.impl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.consolidb.FailureCodes;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class RestaurantFilterTest {
+
+  @Test
+  void keyPart_equivalentFilters_shareIt() {
+    RestaurantFilter a = RestaurantFilter.parse(new JsonObject()
+        .put("kosher_category", JsonArray.of("meat", "dairy")).put("min_rating", 4)
+        .put("certifying_agency", "OU").put("status", "open"), true);
+    RestaurantFilter b = RestaurantFilter.parse(new JsonObject()
+        .put("status", JsonArray.of(" Open ")).put("certifying_agency", JsonArray.of("ou", "Ou"))
+        .put("min_rating", 3.95).put("kosher_category", JsonArray.of("Dairy", "meat", "meat"))
+        .put("sort", "distance"), true);
+    assertThat(b.keyPart()).isEqualTo(a.keyPart())
+        .isEqualTo(":f:kc=dairy,meat:ca=ou:mr=4:st=open");
+    assertThat(b).isEqualTo(a);
+  }
+
+  @Test
+  void keyPart_noFilterOrDefaultsOnly_isEmpty() {
+    assertThat(RestaurantFilter.parse(null, true).keyPart()).isEmpty();
+    assertThat(RestaurantFilter.parse(new JsonObject(), false).keyPart()).isEmpty();
+    assertThat(RestaurantFilter.parse(new JsonObject().put("sort", "Distance"), true).isNone()).isTrue();
+  }
+
+  @Test
+  void keyPart_differentFilters_differ() {
+    List<JsonObject> filters = List.of(
+        new JsonObject().put("kosher_category", "meat"),
+        new JsonObject().put("kosher_category", JsonArray.of("meat", "dairy")),
+        new JsonObject().put("status", "open"),
+        new JsonObject().put("min_price", 2),
+        new JsonObject().put("max_price", 2),
+        new JsonObject().put("min_rating", 4.1),
+        new JsonObject().put("min_rating", 0),
+        new JsonObject().put("certifying_agency", "a,b"),
+        new JsonObject().put("certifying_agency", JsonArray.of("a", "b")),
+        new JsonObject().put("sort", "rating"));
+    assertThat(filters.stream().map(f -> RestaurantFilter.parse(f, true).keyPart()).distinct())
+        .hasSize(filters.size())
+        .allSatisfy(key -> assertThat(key).doesNotContain("*", "?", "[", " "));
+  }
+
+  @Test
+  void conditions_bindEveryValueAfterTheStatementsOwn() {
+    JsonArray params = JsonArray.of("x", 1, 2);
+    String sql = RestaurantFilter.parse(new JsonObject().put("kosher_category", "meat").put("min_price", 2)
+        .put("max_price", 3).put("min_rating", 4.25).put("status", "open").put("certifying_agency", "OK"), false)
+        .conditions(params);
+    assertThat(sql).isEqualTo(" AND kosher_category = ANY($4::text[]) AND lower(certifying_agency) = ANY($5::text[])"
+        + " AND price_range >= $6::smallint AND price_range <= $7::smallint AND rating >= $8::numeric"
+        + " AND status = ANY($9::text[])");
+    assertThat(params).isEqualTo(JsonArray.of("x", 1, 2, JsonArray.of("meat"), JsonArray.of("ok"), 2, 3, 4.3,
+        JsonArray.of("open")));
+  }
+
+  static Stream<Arguments> refusals() {
+    return Stream.of(
+        Arguments.of(new JsonObject().put("kosher_category", "beef"), "kosher_category", "kosher_category must be one of meat, dairy, pareve, fish"),
+        Arguments.of(new JsonObject().put("kosher_category", JsonArray.of()), "kosher_category", "kosher_category must name at least one value"),
+        Arguments.of(new JsonObject().put("kosher_category", 3), "kosher_category", "kosher_category must be a string or an array of strings"),
+        Arguments.of(new JsonObject().put("status", "gone"), "status", "status must be one of open, closed, temporarily_closed"),
+        Arguments.of(new JsonObject().put("certifying_agency", " "), "certifying_agency", "certifying_agency must not be blank"),
+        Arguments.of(new JsonObject().put("certifying_agency", new JsonArray(List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"))),
+            "certifying_agency", "certifying_agency may name at most 10 values, got 11"),
+        Arguments.of(new JsonObject().put("min_price", 0), "min_price", "min_price must be an integer between 1 and 4"),
+        Arguments.of(new JsonObject().put("max_price", 2.5), "max_price", "max_price must be an integer between 1 and 4"),
+        Arguments.of(new JsonObject().put("min_rating", 5.5), "min_rating", "min_rating must be a number between 0 and 5"),
+        Arguments.of(new JsonObject().put("min_rating", "high"), "min_rating", "min_rating must be a number between 0 and 5"),
+        Arguments.of(new JsonObject().put("sort", "name"), "sort", "sort must be one of distance, rating"),
+        Arguments.of(new JsonObject().put("colour", "red"), "colour", "unknown field: colour"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("refusals")
+  void parse_badValue_is400NamingTheFilter(JsonObject filters, String parameter, String message) {
+    assertThatThrownBy(() -> RestaurantFilter.parse(filters, true))
+        .isInstanceOf(ServiceException.class)
+        .hasMessage(message)
+        .satisfies(e -> {
+          ServiceException failure = (ServiceException) e;
+          assertThat(failure.failureCode()).isEqualTo(FailureCodes.INVALID_INPUT);
+          assertThat(failure.getDebugInfo().getString("parameter")).isEqualTo(parameter);
+        });
+  }
+
+  @Test
+  void parse_minPriceAboveMaxPrice_is400NamingBoth() {
+    assertThatThrownBy(() -> RestaurantFilter.parse(new JsonObject().put("min_price", 3).put("max_price", 2), false))
+        .isInstanceOf(ServiceException.class)
+        .hasMessage("min_price must not exceed max_price, got 3 and 2")
+        .satisfies(e -> assertThat(((ServiceException) e).getDebugInfo().getJsonArray("parameters"))
+            .isEqualTo(JsonArray.of("min_price", "max_price")));
+  }
+
+  @Test
+  void parse_sortOutsideRadiusReads_is400() {
+    assertThatThrownBy(() -> RestaurantFilter.parse(new JsonObject().put("sort", "rating"), false))
+        .isInstanceOf(ServiceException.class)
+        .hasMessage("sort applies to restaurants near a point only");
+  }
+}
