@@ -34,6 +34,7 @@ class FilteredReadCacheTest {
   private static TestNode node;
   private Vertx vertx;
   private Redis redis;
+  private io.micrometer.core.instrument.MeterRegistry registry;
   private String prefix;
   private RestaurantService service;
   private NodeCache cache;
@@ -54,6 +55,7 @@ class FilteredReadCacheTest {
     vertx = Vertx.vertx();
     prefix = CacheTestKit.uniquePrefix();
     ConsolidbNode deployed = CacheTestKit.deploy(vertx, CacheTestKit.config(node, 0, TestServices.redisUrl(), prefix));
+    registry = deployed.registry();
     cache = deployed.cache();
     redis = CacheTestKit.redis(vertx, TestServices.redisUrl());
     service = deployed.inProcess().inProcessOrProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS, 5000);
@@ -83,6 +85,21 @@ class FilteredReadCacheTest {
       Thread.onSpinWait(); // the fill's SET follows the reply
     }
     assertThat(redisExists(key)).as("%s in Redis", key).isTrue();
+  }
+
+  @Test
+  @DisplayName("a search and a radius sorted by rating miss under the cluster lease; a nearest-first radius does not")
+  void expensiveReads_clusterWide() throws Exception {
+    service.near(CENTRE_LAT, CENTRE_LNG, 3, 20).await(30, TimeUnit.SECONDS);
+    assertThat(leases()).as("a nearest-first radius read takes no lease").isZero();
+    service.searchFiltered("deli", 20, null).await(30, TimeUnit.SECONDS);
+    assertThat(leases()).as("a search's miss ran under the lease").isEqualTo(1);
+    near(new JsonObject().put("sort", "rating"));
+    assertThat(leases()).as("so did a radius read sorted by rating").isEqualTo(2);
+  }
+
+  private double leases() {
+    return registry.counter("consolidb.cache.lease", "outcome", "acquired").count();
   }
 
   @Test

@@ -81,7 +81,8 @@ public final class RestaurantServiceImpl implements RestaurantService {
       String sql = filter.isNone() ? RestaurantSql.NEAR : RestaurantSql.near(filter.conditions(params), filter.byRating());
       // Double.toString: exact, so two different points never share an entry
       String key = "restaurants:near:" + latitude + ":" + longitude + ":" + radiusKm + ":" + limit + filter.keyPart();
-      return queries.readCached("restaurants.near", sql, params, cache(key))
+      // sorted by rating, a read sorts every match in the radius: worth one node running it for all
+      return queries.readCached("restaurants.near", sql, params, cache(key, filter.byRating()))
           .recover(failure -> failures.fromQuery("restaurants.near", failure))
           .map(result -> mark(items(result.rows()), result));
     });
@@ -129,7 +130,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
       RestaurantFilter filter = RestaurantFilter.parse(filters, false);
       String sql = filter.isNone() ? RestaurantSql.SEARCH : RestaurantSql.search(filter.conditions(params));
       String key = "restaurants:search:" + encode(params.getString(0)) + ":" + limit + filter.keyPart();
-      return queries.readCached("restaurants.search", sql, params, cache(key))
+      return queries.readCached("restaurants.search", sql, params, cache(key, true))
           .recover(failure -> failures.fromQuery("restaurants.search", failure))
           .map(result -> mark(items(result.rows()), result));
     });
@@ -221,7 +222,16 @@ public final class RestaurantServiceImpl implements RestaurantService {
   }
 
   private static CacheSpec cache(String key) {
-    return new CacheSpec(null, key, TAGS);
+    return cache(key, false);
+  }
+
+  /**
+   * {@code clusterWide} for the expensive reads (a full-text search, a radius sorted by rating):
+   * of the nodes missing one at once, one runs it (docs/CACHE.md "Cluster-wide single flight");
+   * a cheap read would pay the Redis lease for nothing.
+   */
+  private static CacheSpec cache(String key, boolean clusterWide) {
+    return new CacheSpec(null, key, TAGS, clusterWide);
   }
 
   /** The result, saying whether the cache answered it, when the node caches (the result itself is not changed). */
