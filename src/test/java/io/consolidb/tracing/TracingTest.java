@@ -162,7 +162,7 @@ class TracingTest {
     assertThat(server.getAttributes().get(AttributeKey.stringKey("url.query"))).isEqualTo("lat=?&lng=?&radius_km=?");
     // the request id of a traced request is its trace id
     assertThat(first.getHeader("X-Request-Id")).isEqualTo(server.getTraceId());
-    SpanData service = one(uncached, "consolidb.restaurants near");
+    SpanData service = one(uncached, "consolidb.restaurants nearFiltered");
     assertThat(service.getParentSpanId()).isEqualTo(server.getSpanId());
     assertThat(service.getAttributes().get(AttributeKey.stringKey("consolidb.hop"))).isEqualTo("in-process");
     SpanData cache = one(uncached, "cache.read");
@@ -189,7 +189,7 @@ class TracingTest {
     assertThat(hit.getAttributes().get(AttributeKey.stringKey("cache.outcome"))).isEqualTo("local_hit");
     assertThat(hit.getAttributes().get(AttributeKey.booleanKey("cache.local.hit"))).isTrue();
     assertThat(cached).noneMatch(s -> s.getName().equals("Query"));
-    assertThat(descends(cached, hit, one(cached, "consolidb.restaurants near"))).isTrue();
+    assertThat(descends(cached, hit, one(cached, "consolidb.restaurants nearFiltered"))).isTrue();
   }
 
   @Test
