@@ -116,22 +116,28 @@ final class AnalyticsRoutes {
   }
 
   private void userActivity(RoutingContext ctx) {
+    byIdInWindow(ctx, analytics::userActivity);
+  }
+
+  private void views(RoutingContext ctx) {
+    byIdInWindow(ctx, analytics::restaurantViews);
+  }
+
+  /** A report about one id ({@code /…/{id}/…}) over the optional {@code from}/{@code to} window. */
+  private static void byIdInWindow(RoutingContext ctx, IdReport report) {
     try {
       MultiMap query = ctx.queryParams();
-      Routes.respond(ctx, analytics.userActivity(RequestParams.id(ctx),
+      Routes.respond(ctx, report.of(RequestParams.id(ctx),
           RequestParams.optionalText(query, "from"), RequestParams.optionalText(query, "to")), 200, NAMES);
     } catch (Problem problem) {
       Problems.send(ctx, problem);
     }
   }
 
-  private void views(RoutingContext ctx) {
-    try {
-      MultiMap query = ctx.queryParams();
-      Routes.respond(ctx, analytics.restaurantViews(RequestParams.id(ctx),
-          RequestParams.optionalText(query, "from"), RequestParams.optionalText(query, "to")), 200, NAMES);
-    } catch (Problem problem) {
-      Problems.send(ctx, problem);
-    }
+  /** A service report taking an id and a window. */
+  @FunctionalInterface
+  private interface IdReport {
+    io.vertx.core.Future<io.vertx.core.json.JsonObject> of(long id, String from, String to);
   }
+
 }

@@ -28,6 +28,14 @@ public final class InputCheck {
   private InputCheck() {
   }
 
+  /** {@code id} when it is a positive key, else a 400 naming {@code parameter}. */
+  public static long positiveId(String parameter, long id) {
+    if (id < 1) {
+      throw invalid(parameter, parameter + " must be a positive integer, got " + id);
+    }
+    return id;
+  }
+
   /** A 400 whose debug info names {@code parameter}. */
   public static ServiceException invalid(String parameter, String message) {
     return new ServiceException(FailureCodes.INVALID_INPUT, message,

@@ -152,9 +152,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   @Override
   public Future<JsonObject> restaurantViews(long restaurantId, String from, String to) {
     return call("restaurantViews", () -> {
-      if (restaurantId < 1) {
-        throw InputCheck.invalid("restaurantId", "restaurantId must be a positive integer, got " + restaurantId);
-      }
+      InputCheck.positiveId("restaurantId", restaurantId);
       ReportWindow window = ReportWindow.parse(from, to, clock.instant());
       return report("analytics.restaurant_views", AnalyticsSql.RESTAURANT_DAILY_VIEWS,
           JsonArray.of(restaurantId, window.fromText(), window.toText(), window.firstDay().toString(),
@@ -169,9 +167,7 @@ public final class AnalyticsServiceImpl implements AnalyticsService {
   @Override
   public Future<JsonObject> userActivity(long userId, String from, String to) {
     return call("userActivity", () -> {
-      if (userId < 1) {
-        throw InputCheck.invalid("userId", "userId must be a positive integer, got " + userId);
-      }
+      InputCheck.positiveId("userId", userId);
       ReportWindow window = ReportWindow.parse(from, to, clock.instant());
       return report("analytics.user_activity", AnalyticsSql.USER_ACTIVITY,
           JsonArray.of(userId, window.fromText(), window.toText(), AnalyticsLimits.USER_TOP_RESTAURANTS),

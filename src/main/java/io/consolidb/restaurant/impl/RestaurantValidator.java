@@ -39,10 +39,7 @@ final class RestaurantValidator {
   }
 
   static long id(long id) {
-    if (id < 1) {
-      throw invalid("id", "id must be a positive integer, got " + id);
-    }
-    return id;
+    return InputCheck.positiveId("id", id);
   }
 
   static double latitude(double latitude) {

@@ -29,10 +29,7 @@ final class UserValidator {
   }
 
   static long id(String name, long id) {
-    if (id < 1) {
-      throw invalid(name, name + " must be a positive integer, got " + id);
-    }
-    return id;
+    return InputCheck.positiveId(name, id);
   }
 
   /** The {@code INSERT} parameters {@code [email, display_name, home_city, preferences]}. */
