@@ -7,7 +7,6 @@ import io.vertx.core.spi.cluster.NodeInfo;
 import io.vertx.core.spi.cluster.RegistrationInfo;
 import io.vertx.core.spi.cluster.RegistrationListener;
 import io.vertx.core.spi.cluster.RegistrationUpdateEvent;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -41,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * neither lets it serve or call). The Hazelcast port must stay reachable only by members (a
  * NetworkPolicy in k8s/); docs/CLUSTER.md lists what was measured.
  */
-public final class AttestedClusterManager extends HazelcastClusterManager {
+public final class AttestedClusterManager extends DepartureAwareClusterManager {
 
   private static final Logger LOG = LoggerFactory.getLogger(AttestedClusterManager.class);
   static final String ATTESTATION = "consolidb.attestation";
@@ -52,8 +51,6 @@ public final class AttestedClusterManager extends HazelcastClusterManager {
   private final ConcurrentMap<String, Check> checks = new ConcurrentHashMap<>();
   /** Node id → the addresses whose registrations of it were held back while it was checked. */
   private final ConcurrentMap<String, Set<String>> heldBack = new ConcurrentHashMap<>();
-  /** The event bus's node selector, told again about an address once a node on it passes its check. */
-  private volatile RegistrationListener selector;
 
   private record Check(CompletableFuture<Boolean> passed, long startedAt) {
 
@@ -76,38 +73,16 @@ public final class AttestedClusterManager extends HazelcastClusterManager {
 
   /** A lookup waits for the checks of nodes not seen before, so a first send finds them. */
   @Override
-  public void getRegistrations(String address, Completable<List<RegistrationInfo>> promise) {
-    super.getRegistrations(address, (registrations, failure) -> {
-      if (failure != null) {
-        promise.fail(failure);
-        return;
-      }
-      CompletableFuture<?>[] pending = registrations.stream().map(RegistrationInfo::nodeId).distinct()
-          .filter(node -> !node.equals(getNodeId())).map(node -> check(node).passed()).toArray(CompletableFuture[]::new);
-      CompletableFuture.allOf(pending).whenComplete((done, error) -> promise.succeed(attestedOnly(address, registrations)));
-    });
+  protected void routable(String address, List<RegistrationInfo> registrations,
+      Completable<List<RegistrationInfo>> promise) {
+    CompletableFuture<?>[] pending = registrations.stream().map(RegistrationInfo::nodeId).distinct()
+        .filter(node -> !node.equals(getNodeId())).map(node -> check(node).passed()).toArray(CompletableFuture[]::new);
+    CompletableFuture.allOf(pending).whenComplete((done, error) -> promise.succeed(attestedOnly(address, registrations)));
   }
 
   @Override
-  public void registrationListener(RegistrationListener listener) {
-    selector = listener;
-    super.registrationListener(new RegistrationListener() {
-      @Override
-      public void registrationsUpdated(RegistrationUpdateEvent event) {
-        listener.registrationsUpdated(new RegistrationUpdateEvent(event.address(),
-            attestedOnly(event.address(), event.registrations())));
-      }
-
-      @Override
-      public void registrationsLost() {
-        listener.registrationsLost();
-      }
-
-      @Override
-      public boolean wantsUpdatesFor(String address) {
-        return listener.wantsUpdatesFor(address);
-      }
-    });
+  protected List<RegistrationInfo> updateFilter(String address, List<RegistrationInfo> registrations) {
+    return attestedOnly(address, registrations);
   }
 
   /** True when {@code node} proved itself (this node always has). */
@@ -166,16 +141,16 @@ public final class AttestedClusterManager extends HazelcastClusterManager {
   }
 
   private void tellAgain(String node) {
-    RegistrationListener listener = selector;
+    RegistrationListener listener = selector();
     Set<String> addresses = heldBack.remove(node);
     if (listener == null || addresses == null) {
       return;
     }
     for (String address : addresses) {
       if (listener.wantsUpdatesFor(address)) {
-        super.getRegistrations(address, (registrations, failure) -> {
+        getRegistrations(address, (registrations, failure) -> {
           if (failure == null) {
-            listener.registrationsUpdated(new RegistrationUpdateEvent(address, attestedOnly(address, registrations)));
+            listener.registrationsUpdated(new RegistrationUpdateEvent(address, registrations));
           }
         });
       }

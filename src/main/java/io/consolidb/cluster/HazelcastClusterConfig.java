@@ -33,7 +33,7 @@ public final class HazelcastClusterConfig {
    */
   public static HazelcastClusterManager clusterManager(ClusterSettings settings) {
     Config config = memberConfig(settings);
-    return settings.secret().isEmpty() ? new HazelcastClusterManager(config)
+    return settings.secret().isEmpty() ? new DepartureAwareClusterManager(config)
         : new AttestedClusterManager(config, settings.secret());
   }
 
@@ -44,7 +44,7 @@ public final class HazelcastClusterConfig {
    * local tier is dropped when it comes or goes).
    */
   public static HazelcastClusterManager clientClusterManager(ClusterSettings settings) {
-    return new HazelcastClusterManager(memberConfig(settings).setLiteMember(true));
+    return new DepartureAwareClusterManager(memberConfig(settings).setLiteMember(true));
   }
 
   /** The file named by {@code -Dvertx.hazelcast.config} when there is one, else {@link #config}. */
