@@ -2,7 +2,14 @@ package io.consolidb.cache;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.json.JsonObject;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Every count the cache keeps, as Micrometer counters in the node's registry: the one source of
@@ -50,7 +57,28 @@ final class CacheMeters {
   /** Cluster-wide single flight: this node ran the query without the lease (Redis failing, waited too long). */
   final Counter leaseFallbacks;
 
+  /** Warming, by reason (start, invalidation): fills done, failed or skipped; queries run; time spent. */
+  private final Map<CacheWarmer.Reason, Map<String, Counter>> warm = new EnumMap<>(CacheWarmer.Reason.class);
+  private final Map<CacheWarmer.Reason, Counter> warmQueries = new EnumMap<>(CacheWarmer.Reason.class);
+  private final Map<CacheWarmer.Reason, Timer> warmDurations = new EnumMap<>(CacheWarmer.Reason.class);
+
   CacheMeters(MeterRegistry registry) {
+    for (CacheWarmer.Reason reason : CacheWarmer.Reason.values()) {
+      String label = reason.name().toLowerCase(Locale.ROOT);
+      Map<String, Counter> outcomes = new HashMap<>();
+      for (String outcome : List.of("done", "failed", "skipped")) {
+        outcomes.put(outcome, Counter.builder("consolidb.cache.warm").tag("reason", label).tag("outcome", outcome)
+            .description("hot keys filled ahead of their readers (at start, after an invalidation): done, failed,"
+                + " or skipped (budget spent, merged into a refill already due, voided by an invalidation)")
+            .register(registry));
+      }
+      warm.put(reason, outcomes);
+      warmQueries.put(reason, Counter.builder("consolidb.cache.warm.queries").tag("reason", label)
+          .description("database queries run by cache warming").register(registry));
+      warmDurations.put(reason, Timer.builder("consolidb.cache.warm.duration").tag("reason", label)
+          .description("time spent warming: the whole warm-up at start; each refill after an invalidation")
+          .register(registry));
+    }
     localHit = requests(registry, "local", "hit");
     localMiss = requests(registry, "local", "miss");
     redisHit = requests(registry, "redis", "hit");
@@ -81,6 +109,26 @@ final class CacheMeters {
     leaseAcquired = lease(registry, "acquired");
     leaseWaited = lease(registry, "waited");
     leaseFallbacks = lease(registry, "fallback");
+  }
+
+  Counter warm(CacheWarmer.Reason reason, String outcome) {
+    return warm.get(reason).get(outcome);
+  }
+
+  Counter warmQueries(CacheWarmer.Reason reason) {
+    return warmQueries.get(reason);
+  }
+
+  Timer warmDuration(CacheWarmer.Reason reason) {
+    return warmDurations.get(reason);
+  }
+
+  /** {@code {done, failed, skipped, queries, time_ms}} of one reason. */
+  JsonObject warmStats(CacheWarmer.Reason reason) {
+    JsonObject stats = new JsonObject();
+    warm.get(reason).forEach((outcome, counter) -> stats.put(outcome, count(counter)));
+    return stats.put("queries", count(warmQueries.get(reason)))
+        .put("time_ms", Math.round(warmDurations.get(reason).totalTime(TimeUnit.MILLISECONDS)));
   }
 
   private static Counter lease(MeterRegistry registry, String outcome) {

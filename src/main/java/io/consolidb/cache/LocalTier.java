@@ -87,6 +87,11 @@ final class LocalTier {
     return cache.getIfPresent(key);
   }
 
+  /** The entry without touching the eviction policy or the statistics (warming, tools). */
+  Entry peek(String key) {
+    return cache.policy().getIfPresentQuietly(key);
+  }
+
   /** Stores an entry; the caller guarantees no invalidation runs concurrently (NodeCache's lock). */
   void put(String key, Entry entry) {
     for (String tag : entry.tags()) {

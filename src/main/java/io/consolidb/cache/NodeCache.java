@@ -22,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -82,7 +83,20 @@ public final class NodeCache {
     default T stale(JsonArray rows, long ageSeconds) {
       return hit(rows, 0);
     }
+
+    /**
+     * The query request that runs this read again ({@code {operation, sql, params, readOnly,
+     * lookup?}}, the {@code consolidb.db.query} contract without {@code cache}), for warming; null
+     * (the default) when the cache must not run it by itself: the key is then never warmed. Asked
+     * once per key tracked, not per read.
+     */
+    default JsonObject replay() {
+      return null;
+    }
   }
+
+  /** What {@link #warm} did: the key was cached already, copied from Redis, loaded, or loaded but voided. */
+  enum Warmed { PRESENT, COPIED, LOADED, VOIDED }
 
   /** A value found in a tier with when it was loaded and until when it is fresh (epoch ms). */
   private record Found(JsonArray rows, long storedAtMillis, long freshUntilMillis) {
@@ -125,6 +139,10 @@ public final class NodeCache {
   private final ConcurrentHashMap<String, Future<?>> loading = new ConcurrentHashMap<>();
   /** Single flight across nodes for reads that ask for it; null without Redis. */
   private final ClusterFlight flight;
+  /** Hot keys warmed at start and re-filled after invalidations; null when warming is off. */
+  private final CacheWarmer warmer;
+  /** The warmer's read counter, on the read path; null when warming is off. */
+  private final HotKeys hot;
 
   public NodeCache(Vertx vertx, CacheSettings settings, RedisSettings redisSettings, MeterRegistry registry) {
     this(vertx, settings, redisSettings, registry, () -> 0);
@@ -136,6 +154,15 @@ public final class NodeCache {
    */
   public NodeCache(Vertx vertx, CacheSettings settings, RedisSettings redisSettings, MeterRegistry registry,
       IntSupplier peers) {
+    this(vertx, settings, redisSettings, registry, peers, null);
+  }
+
+  /**
+   * @param replayer runs a read's query request ({@link Loader#replay}) and answers its rows: how
+   *     warming fills a key; null, or {@code cache.warm.enabled=false}: no warming
+   */
+  public NodeCache(Vertx vertx, CacheSettings settings, RedisSettings redisSettings, MeterRegistry registry,
+      IntSupplier peers, Function<JsonObject, Future<JsonArray>> replayer) {
     this.vertx = vertx;
     this.settings = settings;
     this.maxStaleMs = settings.maxStaleMs();
@@ -150,6 +177,9 @@ public final class NodeCache {
         : new ClusterFlight(vertx, redis, origin, settings.leaseMs(), settings.leasePollMs(), meters);
     this.codec = new ValueCodec(settings.compressThresholdBytes());
     this.acks = new InvalidationAcks(vertx, origin, peers, ACK_TIMEOUT_MS, meters.invalidationsUnacknowledged);
+    this.warmer = settings.warm().enabled() && replayer != null
+        ? new CacheWarmer(vertx, settings.warm(), this, redis, replayer, meters, redisSettings.timeoutMs()) : null;
+    this.hot = warmer == null ? null : warmer.hotKeys();
     Gauge.builder("consolidb.cache.entries", this, c -> c.local == null ? 0 : c.local.entries())
         .tag("tier", "local").description("entries in the node-local cache tier").register(registry);
     Gauge.builder("consolidb.cache.bytes", this, c -> c.local == null ? 0 : c.local.bytes())
@@ -187,6 +217,9 @@ public final class NodeCache {
   }
 
   private <T> Future<T> readThrough(String key, CacheSpec spec, Loader<T> loader, Span span) {
+    if (hot != null) {
+      hot.record(key, loader, spec); // sampled: a few nanoseconds per read on average
+    }
     // read before the tiers: an invalidation after this point voids the fill, and a stale answer
     long fence = generation.get();
     LocalTier.Entry entry = local == null ? null : local.get(key);
@@ -246,8 +279,14 @@ public final class NodeCache {
   }
 
   /** The database load of {@code key}, or the one already running for it (stampede protection). */
-  @SuppressWarnings("unchecked")
   private <T> Future<T> load(String key, Loader<T> loader, int ttl, CacheSpec spec, long fence, Span span) {
+    return load(key, loader, ttl, spec, fence, span, true);
+  }
+
+  /** {@code counted}: a read's load (counted in the hit rate), not a warming's. */
+  @SuppressWarnings("unchecked")
+  private <T> Future<T> load(String key, Loader<T> loader, int ttl, CacheSpec spec, long fence, Span span,
+      boolean counted) {
     Future<T> running = (Future<T>) loading.get(key);
     if (running == null) {
       Promise<T> promise = Promise.promise();
@@ -257,9 +296,9 @@ public final class NodeCache {
         span.setAttribute(OUTCOME, "load");
         List<String> tags = spec.tags();
         Future<T> source = spec.clusterWide() && flight != null
-            ? flight.run(key, () -> loadAndFill(key, loader, ttl, tags, fence, true),
+            ? flight.run(key, () -> loadAndFill(key, loader, ttl, tags, fence, true, counted),
                 () -> filledElsewhere(key, loader, ttl, tags, fence, span))
-            : loadAndFill(key, loader, ttl, tags, fence, false);
+            : loadAndFill(key, loader, ttl, tags, fence, false, counted);
         source.onComplete(done -> {
           loading.remove(key, load);
           promise.handle(done);
@@ -277,8 +316,8 @@ public final class NodeCache {
    * is in Redis (another node's waiter looks for it there), else at once.
    */
   private <T> Future<T> loadAndFill(String key, Loader<T> loader, int ttl, List<String> tags, long fence,
-      boolean awaitRedis) {
-    meters.loads.increment();
+      boolean awaitRedis, boolean counted) {
+    count(counted, meters.loads);
     return loader.load().compose(result -> {
       Future<Void> stored;
       try {
@@ -326,8 +365,59 @@ public final class NodeCache {
 
   /** The local tier's value of {@code key} (not counted): for tests and tools. */
   public Object peekLocal(String key) {
-    LocalTier.Entry entry = local == null ? null : local.get(key);
+    LocalTier.Entry entry = local == null ? null : local.peek(key);
     return entry == null ? null : entry.value();
+  }
+
+  /**
+   * Fills {@code key} ahead of its readers, for warming: nothing when the local tier holds it
+   * fresh; else Redis's fresh value (into the local tier); else {@code loader}'s query, stored in
+   * both tiers unless an invalidation runs meanwhile ({@link Warmed#VOIDED}). A load of the key
+   * already running is waited for first, then the key is looked at again: that load may have
+   * started before the invalidation that asked for this fill (its value is then voided). Readers
+   * arriving meanwhile join this load. Neither counted as reads nor recorded as heat.
+   */
+  Future<Warmed> warm(String key, CacheSpec spec, Loader<JsonArray> loader) {
+    Future<?> running = loading.get(key);
+    if (running != null) {
+      return running.transform(x -> warmNow(key, spec, loader));
+    }
+    return warmNow(key, spec, loader);
+  }
+
+  private Future<Warmed> warmNow(String key, CacheSpec spec, Loader<JsonArray> loader) {
+    long fence = generation.get();
+    LocalTier.Entry entry = local == null ? null : local.peek(key);
+    if (entry != null && entry.fresh(System.currentTimeMillis())) {
+      return Future.succeededFuture(Warmed.PRESENT);
+    }
+    int ttl = spec.ttlSeconds() == null ? settings.ttlSeconds() : spec.ttlSeconds();
+    return remoteRows(key, ttl, spec.tags(), fence, false).compose(remote -> {
+      if (remote != null && remote.fresh(System.currentTimeMillis())) {
+        return Future.succeededFuture(local == null ? Warmed.PRESENT : Warmed.COPIED);
+      }
+      return load(key, loader, ttl, spec, fence, Span.getInvalid(), false)
+          .map(rows -> generation.get() == fence ? Warmed.LOADED : Warmed.VOIDED);
+    });
+  }
+
+  /**
+   * Fills the cluster's hottest keys (docs/CACHE.md, "Cache warming") within the warming budget;
+   * the node calls it once its query endpoint answers and before it serves. Never fails; at once
+   * when warming is off or Redis cannot be read.
+   */
+  public Future<Void> warmAtStart() {
+    return warmer == null ? Future.succeededFuture() : warmer.warmAtStart();
+  }
+
+  /** The node's hot set now, hottest first (empty when warming is off): for tests and tools. */
+  public List<String> hotKeys() {
+    return warmer == null ? List.of() : warmer.hotSet();
+  }
+
+  /** Ranks the counted reads and shares the hot set in Redis now, as the periodic timer does (tests). */
+  public Future<Void> publishHotKeys() {
+    return warmer == null ? Future.succeededFuture() : warmer.publish();
   }
 
   /**
@@ -461,7 +551,7 @@ public final class NodeCache {
     int dropped = dropLocal(invalidation);
     if (redis == null) {
       Future<Void> announced = announce ? publish(invalidation) : Future.succeededFuture();
-      return announced.map(v -> result(dropped, null));
+      return announced.map(v -> result(dropped, null)).andThen(applied -> refill(invalidation));
     }
     return redis.invalidate(invalidation).transform(done -> {
       int again = dropLocal(invalidation);
@@ -477,7 +567,14 @@ public final class NodeCache {
         });
       }
       return announced.map(v -> result(dropped + again, done.succeeded() ? done.result() : null));
-    });
+    }).andThen(applied -> refill(invalidation));
+  }
+
+  /** The hot keys {@code invalidation} dropped are filled again, now that it has been applied. */
+  private void refill(Invalidation invalidation) {
+    if (warmer != null) {
+      warmer.invalidated(invalidation);
+    }
   }
 
   /** To every other member; completes once they applied it (bounded: {@link InvalidationAcks}). */
@@ -499,6 +596,7 @@ public final class NodeCache {
   void invalidatedElsewhere(Invalidation invalidation) {
     meters.invalidationsRemote.increment();
     dropLocal(invalidation);
+    refill(invalidation);
   }
 
   /** An invalidation from the cluster was dropped: its sender is not a trusted member. */
@@ -538,10 +636,14 @@ public final class NodeCache {
    */
   public long dropLocalTier() {
     meters.localDrops.increment();
-    return underWriteLock(() -> {
+    long dropped = underWriteLock(() -> {
       generation.incrementAndGet();
       return local == null ? 0L : local.clear();
     });
+    if (warmer != null) {
+      warmer.droppedAll();
+    }
+    return dropped;
   }
 
   private <T> T underWriteLock(Supplier<T> work) {
@@ -593,14 +695,19 @@ public final class NodeCache {
 
   /** The stats JSON of {@code GET /admin/cache/stats} and {@code consolidb.cache.stats}, rendered from the meters. */
   public JsonObject stats() {
-    return meters.stats(local, redis, redisState(), settings.compressThresholdBytes());
+    return meters.stats(local, redis, redisState(), settings.compressThresholdBytes())
+        .put("warm", warmer == null ? new JsonObject().put("enabled", false) : warmer.stats());
   }
 
   Future<Void> close() {
     vertx.cancelTimer(clockTimer);
-    if (local != null) {
-      local.clear();
-    }
-    return redis == null ? Future.succeededFuture() : redis.close();
+    // the hot set is shared one last time while Redis is still open: a restarted node warms from it
+    Future<Void> shared = warmer == null ? Future.succeededFuture() : warmer.close();
+    return shared.transform(x -> {
+      if (local != null) {
+        local.clear();
+      }
+      return redis == null ? Future.succeededFuture() : redis.close();
+    });
   }
 }

@@ -323,13 +323,25 @@ final class RedisTier {
     batch.add(srem);
   }
 
+  /**
+   * One command through the breaker, given {@code timeoutMs} instead of {@code REDIS_TIMEOUT} (the
+   * hot list's read at start may be a cold client's first call, which takes longer than a GET).
+   */
+  Future<Response> send(Request request, long timeoutMs) {
+    return call(() -> redis.send(request), timeoutMs);
+  }
+
   /** A call through the breaker: refused at once while DOWN, else timed and counted. */
   private <T> Future<T> call(Supplier<Future<T>> op) {
+    return call(op, timeoutMs);
+  }
+
+  private <T> Future<T> call(Supplier<Future<T>> op, long timeoutMs) {
     if (!up()) {
       refused.increment();
       return Future.failedFuture(UNAVAILABLE);
     }
-    return timed(op).andThen(done -> {
+    return timed(op, timeoutMs).andThen(done -> {
       if (done.succeeded()) {
         consecutiveFailures.set(0);
       } else if (outOfMemory(done.cause())) {
@@ -361,6 +373,10 @@ final class RedisTier {
 
   /** Every Redis round trip has a deadline: the client has none and a paused Redis never answers. */
   private <T> Future<T> timed(Supplier<Future<T>> op) {
+    return timed(op, timeoutMs);
+  }
+
+  private <T> Future<T> timed(Supplier<Future<T>> op, long timeoutMs) {
     Future<T> call;
     try {
       call = op.get();

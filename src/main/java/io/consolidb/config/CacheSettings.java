@@ -26,10 +26,26 @@ package io.consolidb.config;
  *                                 nodes take over when its holder dies
  * @param leasePollMs              {@code DB_CACHE_LEASE_POLL_MS}: how often a waiting node looks
  *                                 in Redis for the holder's value
+ * @param warm                     {@code cache.warm.*}: hot keys warmed at start and re-filled
+ *                                 after invalidations ({@link WarmSettings})
  */
 public record CacheSettings(boolean enabled, int ttlSeconds, int maxEntries, boolean localEnabled,
     int compressThresholdBytes, String keyPrefix, int breakerFailures, double breakerOpenSeconds,
-    int maxLocalBytes, int maxStaleSeconds, int leaseMs, int leasePollMs) {
+    int maxLocalBytes, int maxStaleSeconds, int leaseMs, int leasePollMs, WarmSettings warm) {
+
+  /** Settings without warming. */
+  public CacheSettings(boolean enabled, int ttlSeconds, int maxEntries, boolean localEnabled,
+      int compressThresholdBytes, String keyPrefix, int breakerFailures, double breakerOpenSeconds,
+      int maxLocalBytes, int maxStaleSeconds, int leaseMs, int leasePollMs) {
+    this(enabled, ttlSeconds, maxEntries, localEnabled, compressThresholdBytes, keyPrefix, breakerFailures,
+        breakerOpenSeconds, maxLocalBytes, maxStaleSeconds, leaseMs, leasePollMs, WarmSettings.OFF);
+  }
+
+  /** These settings with {@code warm} instead of their own. */
+  public CacheSettings withWarm(WarmSettings warm) {
+    return new CacheSettings(enabled, ttlSeconds, maxEntries, localEnabled, compressThresholdBytes, keyPrefix,
+        breakerFailures, breakerOpenSeconds, maxLocalBytes, maxStaleSeconds, leaseMs, leasePollMs, warm);
+  }
 
   static CacheSettings fromJson(ConfigSection cache) {
     String prefix = cache.string("keyPrefix", "consolidb:");
@@ -43,7 +59,8 @@ public record CacheSettings(boolean enabled, int ttlSeconds, int maxEntries, boo
         cache.integer("compressThresholdBytes", 1024, 0), prefix,
         breaker.integer("failures", 3, 1), breaker.positive("openSeconds", 5),
         cache.integer("maxLocalBytes", 16 << 20, 1024), cache.integer("maxStaleSeconds", 120, 0),
-        cache.section("lease").integer("ms", 3000, 100), cache.section("lease").integer("pollMs", 20, 1));
+        cache.section("lease").integer("ms", 3000, 100), cache.section("lease").integer("pollMs", 20, 1),
+        WarmSettings.fromJson(cache.section("warm")));
   }
 
   /** How long past its TTL an entry may still be served while the database is unreachable. */

@@ -20,6 +20,7 @@ import io.consolidb.metrics.QueryStats;
 import io.consolidb.metrics.ServiceStats;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryEndpoint;
+import io.consolidb.query.QueryResult;
 import io.consolidb.query.QueryVerticle;
 import io.consolidb.query.Transactions;
 import io.consolidb.restaurant.RestaurantVerticle;
@@ -81,8 +82,11 @@ public final class ConsolidbNode {
     this.ownsVertx = ownsVertx;
     this.settings = settings;
     this.registry = registry;
+    // warming runs a hot key's query again through a client of its own (no cache: the cache fills itself)
+    QueryClient replays = new QueryClient(vertx, settings.database().queryTimeoutMs());
     this.cache = components.contains(Component.CACHE) && settings.cache().enabled()
-        ? new NodeCache(vertx, settings.cache(), settings.redis(), registry, this::otherMembers) : null;
+        ? new NodeCache(vertx, settings.cache(), settings.redis(), registry, this::otherMembers,
+            request -> replays.query(request).map(QueryResult::rows)) : null;
     this.schema = components.contains(Component.SCHEMA) ? new SchemaVerticle(settings.database()) : null;
     // a clustered node watches the membership: health, a gauge, and a change drops the local tier
     this.membership = vertx.isClustered()
@@ -183,6 +187,11 @@ public final class ConsolidbNode {
     if (components.contains(Component.HEALTH)) {
       chain = chain.compose(v -> deploy(new HealthVerticle(settings, registry, membership)));
     }
+    if (cache != null && components.contains(Component.QUERY)) {
+      // the cluster's hot keys, before the services register: their first callers find them cached
+      // (bounded by DB_CACHE_WARM_BUDGET_MS; never fails the start)
+      chain = chain.compose(v -> cache.warmAtStart());
+    }
     if (components.contains(Component.RESTAURANTS)) {
       chain = chain.compose(v -> deployService(new RestaurantVerticle(queries, inProcess)));
     }
@@ -207,10 +216,11 @@ public final class ConsolidbNode {
     if (cache == null) {
       return; // the cache verticle says it is off
     }
-    log.info("cache: local tier {}, Redis {} (prefix {}, timeout {} ms), default TTL {} s",
+    log.info("cache: local tier {}, Redis {} (prefix {}, timeout {} ms), default TTL {} s, warming {}",
         settings.cache().localEnabled() ? "up to " + settings.cache().maxEntries() + " entries" : "off",
         settings.redis().enabled() ? settings.redis().maskedUrl() : "off", settings.cache().keyPrefix(),
-        settings.redis().timeoutMs(), settings.cache().ttlSeconds());
+        settings.redis().timeoutMs(), settings.cache().ttlSeconds(),
+        settings.cache().warm().enabled() ? "the hottest " + settings.cache().warm().keys() + " keys" : "off");
   }
 
   private Future<Void> deploy(Deployable verticle) {

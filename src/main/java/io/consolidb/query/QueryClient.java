@@ -113,6 +113,11 @@ public final class QueryClient {
       public QueryResult stale(JsonArray rows, long ageSeconds) {
         return new QueryResult(rows, rows.size(), true, 0, true, ageSeconds);
       }
+
+      @Override
+      public JsonObject replay() {
+        return plain; // a service's read: warming may run it again (docs/CACHE.md, "Cache warming")
+      }
     });
   }
 
