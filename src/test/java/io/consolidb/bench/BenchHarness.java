@@ -129,6 +129,9 @@ public final class BenchHarness {
       if (selected("tracing")) {
         tracingScenario(mode, report, nodeEnv, vertx);
       }
+      if (selected("warm")) {
+        WarmRestart.run(mode, report, nodeEnv, redisUrl);
+      }
       if (selected("cluster") && mode.externalNode()) { // two clustered nodes: not in the smoke run's minute
         report.ratio("cluster_remote_vs_local", ClusterCallOverhead.compare(nodeEnv, CONCURRENCY,
             mode.roundSeconds() * 1000L, mode.rounds(), mode.restaurants()));
@@ -156,7 +159,7 @@ public final class BenchHarness {
 
   /**
    * Whether a group of scenarios runs: all by default;
-   * {@code BENCH_ONLY=in_jvm,cache,report,metrics,tracing,cluster,http,overload} (a comma list) runs
+   * {@code BENCH_ONLY=in_jvm,cache,report,metrics,tracing,warm,cluster,http,overload} (a comma list) runs
    * those alone, for working on one ratio. The report then lacks the others (and says so: {@code only}).
    */
   private static boolean selected(String group) {
