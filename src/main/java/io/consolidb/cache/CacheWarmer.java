@@ -375,7 +375,7 @@ final class CacheWarmer {
   }
 
   /** Runs a replay's query through the node's query endpoint (no cache part: the cache fills itself). */
-  private final class ReplayLoader implements NodeCache.Loader<JsonArray> {
+  private final class ReplayLoader extends RowsLoader {
     private final Replay replay;
 
     ReplayLoader(Replay replay) {
@@ -385,16 +385,6 @@ final class CacheWarmer {
     @Override
     public Future<JsonArray> load() {
       return replayer.apply(replay.request().copy());
-    }
-
-    @Override
-    public JsonArray rows(JsonArray loaded) {
-      return loaded;
-    }
-
-    @Override
-    public JsonArray hit(JsonArray rows, long nanos) {
-      return rows;
     }
   }
 

@@ -306,7 +306,7 @@ public final class NodeCache {
         return load;
       }
     }
-    meters.stampedeJoins.increment();
+    count(counted, meters.stampedeJoins);
     span.setAttribute(OUTCOME, "joined");
     return onCallerContext(running);
   }

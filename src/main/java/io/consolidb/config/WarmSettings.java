@@ -24,8 +24,11 @@ package io.consolidb.config;
 public record WarmSettings(boolean enabled, int keys, int concurrency, int budgetMs, int cooldownMs,
     int publishSeconds, int listTtlSeconds) {
 
-  /** Most keys a node warms: the list travels in one Redis script call. */
-  public static final int MAX_KEYS = 10_000;
+  /**
+   * Most keys a node warms: its list travels in one Redis script call within {@code REDIS_TIMEOUT}
+   * (a replay is at most 8 KiB, typically a few hundred bytes).
+   */
+  public static final int MAX_KEYS = 1000;
 
   /** Warming off (the record's defaults otherwise). */
   public static final WarmSettings OFF = new WarmSettings(false, 100, 2, 5000, 1000, 10, 3600);
@@ -50,7 +53,8 @@ public record WarmSettings(boolean enabled, int keys, int concurrency, int budge
           "must be at least twice cache.warm.publishSeconds (" + publishSeconds + "), or the list expires between two"
               + " publications");
     }
-    return new WarmSettings(warm.bool("enabled", true), keys, concurrency, budgetMs,
+    // on where conf/default.yaml says so; a configuration without the section (tests build their own) does not warm
+    return new WarmSettings(warm.bool("enabled", false), keys, concurrency, budgetMs,
         warm.integer("cooldownMs", 1000, 10), publishSeconds, listTtlSeconds);
   }
 

@@ -129,7 +129,7 @@ public final class BenchHarness {
       if (selected("tracing")) {
         tracingScenario(mode, report, nodeEnv, vertx);
       }
-      if (selected("warm")) {
+      if (selected("warm") && mode.externalNode()) { // nine node starts: not in the smoke run's minute
         WarmRestart.run(mode, report, nodeEnv, redisUrl);
       }
       if (selected("cluster") && mode.externalNode()) { // two clustered nodes: not in the smoke run's minute

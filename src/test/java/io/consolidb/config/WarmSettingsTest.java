@@ -32,16 +32,16 @@ class WarmSettingsTest {
 
   @Test
   void variables_setEveryField() {
-    WarmSettings warm = TestSettings.load("DB_CACHE_WARM_ENABLED", "true", "DB_CACHE_WARM_KEYS", "10000",
+    WarmSettings warm = TestSettings.load("DB_CACHE_WARM_ENABLED", "true", "DB_CACHE_WARM_KEYS", "1000",
         "DB_CACHE_WARM_CONCURRENCY", "64", "DB_CACHE_WARM_BUDGET_MS", "120000", "DB_CACHE_WARM_COOLDOWN_MS", "10",
         "DB_CACHE_WARM_PUBLISH_SECONDS", "5", "DB_CACHE_WARM_LIST_TTL", "10").cache().warm();
-    assertThat(warm).isEqualTo(new WarmSettings(true, 10_000, 64, 120_000, 10, 5, 10));
+    assertThat(warm).isEqualTo(new WarmSettings(true, 1000, 64, 120_000, 10, 5, 10));
   }
 
   @Test
   void badValues_refusedNamingKeyAndVariable() {
     refused("DB_CACHE_WARM_KEYS", "0", "cache.warm.keys", "at least 1");
-    refused("DB_CACHE_WARM_KEYS", "10001", "cache.warm.keys", "at most 10000");
+    refused("DB_CACHE_WARM_KEYS", "1001", "cache.warm.keys", "at most 1000");
     refused("DB_CACHE_WARM_CONCURRENCY", "0", "cache.warm.concurrency", "at least 1");
     refused("DB_CACHE_WARM_CONCURRENCY", "65", "cache.warm.concurrency", "at most 64");
     refused("DB_CACHE_WARM_BUDGET_MS", "9", "cache.warm.budgetMs", "at least 10");

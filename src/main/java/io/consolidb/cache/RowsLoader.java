@@ -2,7 +2,7 @@ package io.consolidb.cache;
 
 import io.vertx.core.json.JsonArray;
 
-/** A test loader whose result is the rows themselves: only {@link #load} is left to write. */
+/** A loader whose result is the rows themselves (warming's, and tests'): only {@link #load} is left to write. */
 abstract class RowsLoader implements NodeCache.Loader<JsonArray> {
 
   @Override
