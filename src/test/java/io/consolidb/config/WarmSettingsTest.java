@@ -20,14 +20,10 @@ class WarmSettingsTest {
   @Test
   void testingEnvironment_offUnlessTurnedOn() {
     assertThat(TestSettings.load().cache().warm().enabled()).isFalse();
-    WarmSettings on = TestSettings.load("DB_CACHE_WARM_ENABLED", "true").cache().warm();
-    assertThat(on.enabled()).isTrue();
-    assertThat(on.keys()).isEqualTo(100);
-    assertThat(on.concurrency()).isEqualTo(2);
-    assertThat(on.budgetMs()).isEqualTo(5000);
-    assertThat(on.cooldownMs()).isEqualTo(1000);
-    assertThat(on.publishSeconds()).isEqualTo(10);
-    assertThat(on.listTtlSeconds()).isEqualTo(3600);
+    assertThat(TestSettings.load("DB_CACHE_WARM_ENABLED", "true").cache().warm())
+        .isEqualTo(new WarmSettings(true, 100, 2, 5000, 1000, 10, 3600));
+    assertThat(TestSettings.load("CONSOLIDB_ENV", "development").cache().warm().enabled())
+        .as("on where conf/default.yaml applies").isTrue();
   }
 
   @Test
