@@ -136,6 +136,17 @@ class CacheWarmingTest {
     }
   }
 
+  /** The remaining TTL of the shared hot list ({@code <prefix>#hot}) in ms; negative without one. */
+  private long listTtlMs() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      return CacheTestKit.redis(vertx, TestServices.redisUrl()).send(Request.cmd(Command.PTTL).arg(prefix + "#hot"))
+          .await(10, TimeUnit.SECONDS).toLong();
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
   private static JsonObject warmStats(ConsolidbNode n, String reason) {
     return n.cache().stats().getJsonObject("warm").getJsonObject(reason);
   }
@@ -161,6 +172,7 @@ class CacheWarmingTest {
     readOften(queries, READ, ids(6, 10), 2);
     first.cache().publishHotKeys().await(10, TimeUnit.SECONDS);
     assertThat(first.cache().hotKeys()).containsExactlyInAnyOrderElementsOf(ids(1, 5).stream().map(CacheWarmingTest::key).toList());
+    assertThat(listTtlMs()).as("the hot list under the prefix, expiring").isBetween(1L, 600_000L);
     unlinkValues(ids(1, 10));
     stop(first);
     long before = runs();
