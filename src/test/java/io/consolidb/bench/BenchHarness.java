@@ -191,6 +191,20 @@ public final class BenchHarness {
               () -> pool.preparedQuery(RestaurantSqlForBenchmarks.BY_ID).execute(Tuple.of(randomId(n)))),
           mode.rounds());
       report.ratio("proxy_vs_direct", proxyVsDirect);
+      // The same lookups on a bare pipelined client built as the node builds its own: what the
+      // service layer (event-bus codec, timeouts, metrics, mapping) costs on top of the driver.
+      io.vertx.sqlclient.SqlClient pipelined = PgBuilder.client().with(settings.database().pipelinedOptions())
+          .connectingTo(settings.database().pipelinedConnectOptions()).using(node).build();
+      try {
+        Comparison proxyVsPipelined = Comparison.run("proxy_vs_pipelined", "lookups/s",
+            "proxy", () -> Load.throughput(node, CONCURRENCY, millis, () -> proxy.get(randomId(n))),
+            "bare_pipelined", () -> Load.throughput(node, CONCURRENCY, millis,
+                () -> pipelined.preparedQuery(RestaurantSqlForBenchmarks.BY_ID).execute(Tuple.of(randomId(n)))),
+            mode.rounds());
+        report.ratio("proxy_vs_pipelined", proxyVsPipelined);
+      } finally {
+        pipelined.close();
+      }
       if (pgbench) {
         Comparison proxyVsPgbench = Comparison.run("proxy_vs_pgbench", "lookups/s",
             "proxy", () -> Load.throughput(node, CONCURRENCY, millis, () -> proxy.get(randomId(n))),
