@@ -56,7 +56,7 @@ fi
 # Fixed local development credentials for the local services and the tests (not a secret).
 DB_USER=consolidb
 DB_PASSWORD=consolidb
-DATABASES=(consolidb consolidb_test consolidb_bench)
+DATABASES=(consolidb consolidb_test consolidb_bench consolidb_bench_scale)
 EXTENSIONS=(cube earthdistance)
 
 REDIS_PIDFILE="$STATE_DIR/redis-$REDIS_PORT.pid"
@@ -711,6 +711,7 @@ write_env() {
     "DATABASE_URL=$base/${DATABASES[0]}"
     "TEST_DATABASE_URL=$base/${DATABASES[1]}"
     "BENCH_DATABASE_URL=$base/${DATABASES[2]}"
+    "SCALE_DATABASE_URL=$base/${DATABASES[3]}"
     "REDIS_URL=$redis"
     "TEST_REDIS_URL=$redis"
     "PG_CLUSTER=$PG_VER/$PG_NAME"

@@ -55,7 +55,8 @@ public final class BenchHarness {
         case "full" -> new Mode(name, 100_000, 1_000_000, 10, 5, true);
         case "quick" -> new Mode(name, 100_000, 200_000, 4, 3, true);
         case "smoke" -> new Mode(name, 2_000, 10_000, 1, 1, false);
-        default -> throw new IllegalArgumentException("--mode must be quick, full or smoke: " + name);
+        case "scale" -> new Mode(name, ScaleScenarios.LARGE_RESTAURANTS, ScaleScenarios.LARGE_EVENTS, 10, 5, true);
+        default -> throw new IllegalArgumentException("--mode must be quick, full, scale or smoke: " + name);
       };
     }
   }
@@ -107,6 +108,11 @@ public final class BenchHarness {
     Pool direct = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(POOL_SIZE).setName("bench-direct"))
         .connectingTo(PgConnectOptions.fromUri(databaseUrl).setCachePreparedStatements(true)).using(vertx).build();
     try {
+      if (mode.name().equals("scale")) {
+        ScaleScenarios.run(mode, report, nodeEnv, vertx, databaseUrl, require(env, "SCALE_DATABASE_URL"));
+        report.write(out);
+        return report;
+      }
       BenchData.ensure(databaseUrl, direct, mode.restaurants(), mode.events());
       ExternalTools.PgTarget pg = pgTarget(databaseUrl);
       // pgbench (and its table init) only for the groups that compare with it
@@ -139,6 +145,14 @@ public final class BenchHarness {
       if (selected("overload")) {
         overloadScenario(mode, report, nodeEnv, jar, out, direct);
       }
+      if (selected("startup") && mode.externalNode()) {
+        Map<String, String> processEnv = new HashMap<>(manifestEnv());
+        processEnv.putAll(nodeEnv);
+        Comparison startup = StartupTime.compare(jar, manifestJvmFlags(), processEnv, out, mode.rounds());
+        report.ratio("start_to_ready_cds_speedup", startup);
+        report.detail("start_to_ready_s", new JsonObject().put("with_archive", Samples.round(startup.b.median()))
+            .put("without_archive", Samples.round(startup.a.median())));
+      }
     } finally {
       // Whatever an interrupted ingestion round left behind goes, so the event count stays the data set's.
       try {
@@ -156,7 +170,7 @@ public final class BenchHarness {
 
   /**
    * Whether a group of scenarios runs: all by default;
-   * {@code BENCH_ONLY=in_jvm,cache,report,metrics,tracing,cluster,http,overload} (a comma list) runs
+   * {@code BENCH_ONLY=in_jvm,cache,report,metrics,tracing,cluster,http,overload,startup} (a comma list) runs
    * those alone, for working on one ratio. The report then lacks the others (and says so: {@code only}).
    */
   private static boolean selected(String group) {
@@ -675,7 +689,7 @@ public final class BenchHarness {
   private static Map<String, String> options(String[] args) {
     Map<String, String> options = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--quick") || args[i].equals("--full") || args[i].equals("--smoke")) {
+      if (List.of("--quick", "--full", "--smoke", "--scale").contains(args[i])) {
         options.put("mode", args[i].substring(2));
       } else if (args[i].startsWith("--") && i + 1 < args.length) {
         options.put(args[i].substring(2), args[++i]);
