@@ -145,6 +145,16 @@ public final class BenchHarness {
       if (selected("overload")) {
         overloadScenario(mode, report, nodeEnv, jar, out, direct);
       }
+      if (selected("pg_tls")) {
+        String tlsUrl = env.get("BENCH_TLS_DATABASE_URL");
+        String ca = env.get("TEST_PG_TLS_CA");
+        if (tlsUrl == null || ca == null) {
+          report.notMeasured("pg_tls_vs_plain", "BENCH_TLS_DATABASE_URL or TEST_PG_TLS_CA not set (scripts/services.sh up)");
+        } else {
+          report.ratio("pg_tls_vs_plain", PgTlsOverhead.compare(vertx, nodeEnv, tlsUrl, ca, mode.restaurants(),
+              CONCURRENCY, mode.roundSeconds() * 1000L, mode.rounds()));
+        }
+      }
       if (selected("startup") && mode.externalNode()) {
         Map<String, String> processEnv = new HashMap<>(manifestEnv());
         processEnv.putAll(nodeEnv);
@@ -170,7 +180,7 @@ public final class BenchHarness {
 
   /**
    * Whether a group of scenarios runs: all by default;
-   * {@code BENCH_ONLY=in_jvm,cache,report,metrics,tracing,cluster,http,overload,startup} (a comma list) runs
+   * {@code BENCH_ONLY=in_jvm,cache,report,metrics,tracing,cluster,http,overload,pg_tls,startup} (a comma list) runs
    * those alone, for working on one ratio. The report then lacks the others (and says so: {@code only}).
    */
   private static boolean selected(String group) {
