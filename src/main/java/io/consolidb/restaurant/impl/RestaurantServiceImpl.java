@@ -110,12 +110,50 @@ public final class RestaurantServiceImpl implements RestaurantService {
             JsonArray rows = result.rows();
             boolean more = rows.size() > size;
             JsonArray items = more ? new JsonArray(rows.getList().subList(0, size)) : rows;
-            return mark(items(items)
+            return mark(next(items(items)
                 .put("page", page)
                 .put("size", size)
-                .put("has_more", more), result);
+                .put("has_more", more), items, more, CityCursor.listing(name, filter)), result);
           });
     });
+  }
+
+  @Override
+  public Future<JsonObject> byCityAfter(String city, String cursor, int size, JsonObject filters) {
+    return failures.guarded("byCityAfter", () -> {
+      String name = RestaurantValidator.city(city);
+      RestaurantValidator.size(size);
+      RestaurantFilter filter = RestaurantFilter.parse(filters, false);
+      String listing = CityCursor.listing(name, filter);
+      JsonArray params;
+      String sql;
+      String key;
+      if (cursor == null) {
+        // the first page is page 1: the same statement, parameters and cache entry
+        params = JsonArray.of(name, size + 1, 0);
+        sql = filter.isNone() ? RestaurantSql.BY_CITY : RestaurantSql.byCity(filter.conditions(params));
+        key = "restaurants:city:" + encode(name) + ":p1:s" + size + filter.keyPart();
+      } else {
+        CityCursor after = CityCursor.parse(cursor, listing);
+        params = JsonArray.of(name, after.name(), after.id(), size + 1);
+        sql = filter.isNone() ? RestaurantSql.BY_CITY_AFTER : RestaurantSql.byCityAfter(filter.conditions(params));
+        // cached like the numbered pages, under the normalised position, with the same tag
+        key = "restaurants:city:" + encode(name) + after.keyPart() + ":s" + size + filter.keyPart();
+      }
+      return queries.readCached("restaurants.by_city_after", sql, params, cache(key))
+          .recover(failure -> failures.fromQuery("restaurants.by_city_after", failure))
+          .map(result -> {
+            JsonArray rows = result.rows();
+            boolean more = rows.size() > size;
+            JsonArray items = more ? new JsonArray(rows.getList().subList(0, size)) : rows;
+            return mark(next(items(items).put("size", size).put("has_more", more), items, more, listing), result);
+          });
+    });
+  }
+
+  /** {@code page} with {@code next}, the cursor after its last item, when more follow. */
+  private static JsonObject next(JsonObject page, JsonArray items, boolean more, String listing) {
+    return more ? page.put("next", CityCursor.after(items.getJsonObject(items.size() - 1)).token(listing)) : page;
   }
 
   @Override
@@ -243,7 +281,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
   }
 
   /** Injective and free of glob characters: distinct inputs never share a cache entry. */
-  private static String encode(String value) {
+  static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("*", "%2A");
   }
 
