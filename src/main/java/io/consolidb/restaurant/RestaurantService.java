@@ -123,7 +123,8 @@ public interface RestaurantService {
    * pages never make a page repeat a row, nor skip one present throughout (unless its name changed:
    * it moved in the order).
    *
-   * @param cursor null for the first page; else the {@code next} of the previous page of the same
+   * @param cursor null for the first page (page 1, as {@link #byCityFiltered} answers it, with
+   *     {@code "page": 1}); else the {@code next} of the previous page of the same
    *     listing (this city and these filters), unchanged. A token that is not one, was altered or
    *     cut, or belongs to another listing fails with 400 naming {@code cursor}.
    * @param size 1 to {@link RestaurantLimits#MAX_PAGE_SIZE}; it may change from page to page

@@ -67,10 +67,11 @@ class RestaurantCursorTest {
     assertThat(first.getInteger("count")).isEqualTo(2);
     assertThat(first.getInteger("size")).isEqualTo(2);
     assertThat(first.getBoolean("has_more")).isTrue();
-    assertThat(first.containsKey("page")).isFalse();
+    assertThat(first.getInteger("page")).as("the first page is page 1").isEqualTo(1);
 
     JsonObject second = Await.result(service.byCityAfter(" new york ", first.getString("next"), 2, null));
     assertThat(names(second)).containsExactlyElementsOf(all.subList(2, 4));
+    assertThat(second.containsKey("page")).as("a page after a cursor has no number").isFalse();
     // the size may change from page to page
     JsonObject last = Await.result(service.byCityAfter("New York", second.getString("next"), 5, null));
     assertThat(names(last)).containsExactlyElementsOf(all.subList(4, 5));

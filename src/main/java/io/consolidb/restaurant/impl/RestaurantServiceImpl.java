@@ -106,54 +106,46 @@ public final class RestaurantServiceImpl implements RestaurantService {
       String key = "restaurants:city:" + encode(name) + ":p" + page + ":s" + size + filter.keyPart();
       return queries.readCached("restaurants.by_city", sql, params, cache(key))
           .recover(failure -> failures.fromQuery("restaurants.by_city", failure))
-          .map(result -> {
-            JsonArray rows = result.rows();
-            boolean more = rows.size() > size;
-            JsonArray items = more ? new JsonArray(rows.getList().subList(0, size)) : rows;
-            return mark(next(items(items)
-                .put("page", page)
-                .put("size", size)
-                .put("has_more", more), items, more, CityCursor.listing(name, filter)), result);
-          });
+          .map(result -> mark(cityPage(result.rows(), size, page, CityCursor.listing(name, filter)), result));
     });
   }
 
   @Override
   public Future<JsonObject> byCityAfter(String city, String cursor, int size, JsonObject filters) {
+    if (cursor == null) {
+      // the first page is page 1: the same statement, answer and cache entry
+      return byCityFiltered(city, 1, size, filters);
+    }
     return failures.guarded("byCityAfter", () -> {
       String name = RestaurantValidator.city(city);
       RestaurantValidator.size(size);
       RestaurantFilter filter = RestaurantFilter.parse(filters, false);
       String listing = CityCursor.listing(name, filter);
-      JsonArray params;
-      String sql;
-      String key;
-      if (cursor == null) {
-        // the first page is page 1: the same statement, parameters and cache entry
-        params = JsonArray.of(name, size + 1, 0);
-        sql = filter.isNone() ? RestaurantSql.BY_CITY : RestaurantSql.byCity(filter.conditions(params));
-        key = "restaurants:city:" + encode(name) + ":p1:s" + size + filter.keyPart();
-      } else {
-        CityCursor after = CityCursor.parse(cursor, listing);
-        params = JsonArray.of(name, after.name(), after.id(), size + 1);
-        sql = filter.isNone() ? RestaurantSql.BY_CITY_AFTER : RestaurantSql.byCityAfter(filter.conditions(params));
-        // cached like the numbered pages, under the normalised position, with the same tag
-        key = "restaurants:city:" + encode(name) + after.keyPart() + ":s" + size + filter.keyPart();
-      }
+      CityCursor after = CityCursor.parse(cursor, listing);
+      JsonArray params = JsonArray.of(name, after.name(), after.id(), size + 1);
+      String sql = filter.isNone() ? RestaurantSql.BY_CITY_AFTER : RestaurantSql.byCityAfter(filter.conditions(params));
+      // cached like the numbered pages, under the normalised position, with the same tag
+      String key = "restaurants:city:" + encode(name) + after.keyPart() + ":s" + size + filter.keyPart();
       return queries.readCached("restaurants.by_city_after", sql, params, cache(key))
           .recover(failure -> failures.fromQuery("restaurants.by_city_after", failure))
-          .map(result -> {
-            JsonArray rows = result.rows();
-            boolean more = rows.size() > size;
-            JsonArray items = more ? new JsonArray(rows.getList().subList(0, size)) : rows;
-            return mark(next(items(items).put("size", size).put("has_more", more), items, more, listing), result);
-          });
+          .map(result -> mark(cityPage(result.rows(), size, null, listing), result));
     });
   }
 
-  /** {@code page} with {@code next}, the cursor after its last item, when more follow. */
-  private static JsonObject next(JsonObject page, JsonArray items, boolean more, String listing) {
-    return more ? page.put("next", CityCursor.after(items.getJsonObject(items.size() - 1)).token(listing)) : page;
+  /**
+   * A page of a city from {@code rows}, read with one row more than the page (which tells whether
+   * another page follows, without a COUNT(*)): its number when it has one, and {@code next}, the
+   * cursor after its last item, when more follow.
+   */
+  private static JsonObject cityPage(JsonArray rows, int size, Integer page, String listing) {
+    boolean more = rows.size() > size;
+    JsonArray items = more ? new JsonArray(rows.getList().subList(0, size)) : rows;
+    JsonObject result = items(items);
+    if (page != null) {
+      result.put("page", page);
+    }
+    result.put("size", size).put("has_more", more);
+    return more ? result.put("next", CityCursor.after(items.getJsonObject(size - 1)).token(listing)) : result;
   }
 
   @Override
