@@ -32,6 +32,8 @@ final class RestaurantRoutes {
   static final double DEFAULT_RADIUS_KM = 10;
   static final int DEFAULT_LIMIT = 20;
   static final int DEFAULT_PAGE_SIZE = 20;
+  /** The query parameter of a city listing's keyset pages: the {@code next} token of the previous page. */
+  static final String CURSOR = "cursor";
 
   /** The service's parameter names as each route calls them. */
   private static final Map<String, String> NEAR_NAMES =
@@ -108,12 +110,17 @@ final class RestaurantRoutes {
       if (near && city) {
         throw Problem.badRequest("give either lat and lng, or city, not both", List.of("lat", "lng", "city"));
       }
+      if (near && query.contains(CURSOR)) {
+        throw Problem.badParameter(CURSOR, "cursor pages city listings only");
+      }
       if (near) {
         Routes.respond(ctx, restaurants.nearFiltered(
             RequestParams.decimal(query, "lat", null),
             RequestParams.decimal(query, "lng", null),
             RequestParams.decimal(query, "radius_km", DEFAULT_RADIUS_KM),
             RequestParams.integer(query, "limit", DEFAULT_LIMIT), filters(query)), 200, NEAR_NAMES);
+      } else if (city && query.contains(CURSOR)) {
+        cityAfter(ctx, query);
       } else if (city) {
         Routes.respond(ctx, restaurants.byCityFiltered(
             RequestParams.text(query, "city"),
@@ -126,6 +133,17 @@ final class RestaurantRoutes {
     } catch (Problem problem) {
       Problems.send(ctx, problem);
     }
+  }
+
+  /** The page of a city after {@code cursor} (the {@code next} of a page): keyset pagination, not numbered. */
+  private void cityAfter(RoutingContext ctx, MultiMap query) {
+    if (query.contains("page")) {
+      throw Problem.badRequest("give either page or cursor, not both", List.of("page", CURSOR));
+    }
+    Routes.respond(ctx, restaurants.byCityAfter(
+        RequestParams.text(query, "city"),
+        RequestParams.text(query, CURSOR),
+        RequestParams.integer(query, "size", DEFAULT_PAGE_SIZE), filters(query)), 200, SAME_NAMES);
   }
 
   private void search(RoutingContext ctx) {

@@ -71,7 +71,9 @@ public interface RestaurantService {
 
   /**
    * One page of a city's restaurants (case-insensitive match), ordered by name:
-   * {@code {"items": [...], "count": items on this page, "page", "size", "has_more"}}.
+   * {@code {"items": [...], "count": items on this page, "page", "size", "has_more"}}, and, when
+   * more follow, {@code "next"}: the cursor of the following page for {@link #byCityAfter}. A deep
+   * page by number makes the database read and drop every row before it; the cursor does not.
    *
    * @param page 1-based, at most {@link RestaurantLimits#MAX_PAGE}
    * @param size 1 to {@link RestaurantLimits#MAX_PAGE_SIZE}
@@ -112,6 +114,23 @@ public interface RestaurantService {
   /** {@link #byCity} narrowed by {@code filters}, as {@link #nearFiltered} describes (no {@code sort}). */
   @ReadOnly
   Future<JsonObject> byCityFiltered(String city, int page, int size, @Nullable JsonObject filters);
+
+  /**
+   * The page of a city's restaurants after {@code cursor}, narrowed by {@code filters} as
+   * {@link #byCityFiltered} (keyset pagination on name, then id: a deep page costs what the first
+   * costs): {@code {"items": [...], "count": items on this page, "size", "has_more"}}, and
+   * {@code "next"} when more follow (absent on the last page). Rows inserted or deleted between two
+   * pages never make a page repeat a row, nor skip one present throughout (unless its name changed:
+   * it moved in the order).
+   *
+   * @param cursor null for the first page (page 1, as {@link #byCityFiltered} answers it, with
+   *     {@code "page": 1}); else the {@code next} of the previous page of the same
+   *     listing (this city and these filters), unchanged. A token that is not one, was altered or
+   *     cut, or belongs to another listing fails with 400 naming {@code cursor}.
+   * @param size 1 to {@link RestaurantLimits#MAX_PAGE_SIZE}; it may change from page to page
+   */
+  @ReadOnly
+  Future<JsonObject> byCityAfter(String city, @Nullable String cursor, int size, @Nullable JsonObject filters);
 
   /** {@link #search} narrowed by {@code filters}, as {@link #nearFiltered} describes (no {@code sort}). */
   @ReadOnly

@@ -251,7 +251,8 @@ public final class BenchHarness {
    * (every call a Redis hit), plus the local-tier node through {@code createProxy} (the
    * event-bus hop, reported as a detail; its answers carry no cache outcome). Each round takes the p50 of a batch of calls; every
    * answer's cache mark is checked (none / HIT / HIT / HIT). The ratios are uncached ÷ cached of
-   * the median p50s.
+   * the median p50s. On the node without a cache, the same rounds also read the deepest full page
+   * of a city by number and by cursor ({@link DeepCityPage}; a detail, by number ÷ by cursor).
    */
   private static void cacheScenarios(Mode mode, Report report, Map<String, String> nodeEnv) throws Exception {
     Map<String, String> uncached = new HashMap<>(nodeEnv);
@@ -293,6 +294,13 @@ public final class BenchHarness {
       sides.put("redis", () -> p50(RadiusLatency.measure(redisVertx, redisProxy, redisCalls, "HIT"), "redis", p99));
       sides.put("local_tier_event_bus",
           () -> p50(RadiusLatency.measure(localVertx, localOverBus, redisCalls, null), "local_tier_event_bus", p99));
+      // a deep city page by number reads every row before it; few calls keep the quick run quick
+      DeepCityPage deep = DeepCityPage.find(uncachedProxy);
+      int deepCalls = 10 * mode.roundSeconds();
+      sides.put("deep_page_number", () -> p50(ServiceLatency.measure(uncachedVertx, deep.byNumber(), deepCalls, null,
+          DeepCityPage::check), "deep_page_number", p99));
+      sides.put("deep_page_cursor", () -> p50(ServiceLatency.measure(uncachedVertx, deep.byCursor(), deepCalls, null,
+          DeepCityPage::check), "deep_page_cursor", p99));
       Map<String, Samples> samples = Comparison.alternate(sides, mode.rounds());
       Comparison localSpeedup = Comparison.of("cache_speedup_local", "µs p50", "uncached", samples.get("uncached"),
           "local_tier", samples.get("local_tier"));
@@ -305,6 +313,11 @@ public final class BenchHarness {
       report.ratio("cache_speedup_redis", redisSpeedup);
       report.detail("cache_speedup_local_event_bus", Comparison.of("cache_speedup_local_event_bus", "µs p50",
           "uncached", samples.get("uncached"), "local_tier_event_bus", samples.get("local_tier_event_bus")).toJson());
+      report.detail("city_deep_page_number_vs_cursor", Comparison.of("city_deep_page_number_vs_cursor", "µs p50",
+          "deep_page_number", samples.get("deep_page_number"), "deep_page_cursor", samples.get("deep_page_cursor")).toJson()
+          .put("query", "byCity(" + DeepCityPage.CITY + ", page " + deep.page() + ", size " + DeepCityPage.SIZE
+              + ") vs byCityAfter(the same page's cursor)")
+          .put("calls_per_round", deepCalls));
       report.detail("cache_radius_query", new JsonObject()
           .put("query", "near(" + RadiusLatency.LAT + ", " + RadiusLatency.LNG + ", " + RadiusLatency.RADIUS_KM
               + " km, limit " + RadiusLatency.LIMIT + ")")

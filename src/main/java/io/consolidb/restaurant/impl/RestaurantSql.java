@@ -145,6 +145,29 @@ final class RestaurantSql {
         + " LIMIT $2 OFFSET $3";
   }
 
+  /**
+   * The page of a city after a position (keyset pagination): {@code $1} city, {@code $2} name and
+   * {@code $3} id of the last row already handed out, {@code $4} limit; ordered by name, then id,
+   * like {@link #BY_CITY}. The row comparison {@code (name, id) > ($2, $3)} is an index condition
+   * of {@code restaurants_city_name_idx} ({@code lower(city), name, id}): the scan starts at the
+   * position and stops after {@code $4} rows, so a deep page reads what the first page reads,
+   * where {@code OFFSET} reads and drops every row before it. {@code (name, id)} is a total order
+   * (id is unique), so rows inserted or deleted between two pages never make the next page repeat
+   * or skip a row that was there all along.
+   */
+  static final String BY_CITY_AFTER = byCityAfter("");
+
+  /** {@link #BY_CITY_AFTER} with filter {@code conditions}, their parameters numbered from {@code $5}. */
+  static String byCityAfter(String conditions) {
+    return "SELECT " + COLUMNS
+        + " FROM restaurants"
+        + " WHERE lower(city) = lower($1::text)"
+        + " AND (name, id) > ($2::text, $3::bigint)"
+        + conditions
+        + " ORDER BY name, id"
+        + " LIMIT $4";
+  }
+
   /** One restaurant: {@code $1} id. Returns {@link #COLUMNS}; no row when it does not exist. */
   static final String BY_ID =
       "SELECT " + COLUMNS + " FROM restaurants WHERE id = $1";

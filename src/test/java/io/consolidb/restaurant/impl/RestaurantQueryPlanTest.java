@@ -91,7 +91,12 @@ class RestaurantQueryPlanTest {
         filtered("by_city_filtered", JsonArray.of("chicago", 21, 0), TWO_FILTERS, false,
             "restaurants_city_name_idx", true),
         filtered("search_filtered", JsonArray.of("pizza", 20, 0), TWO_FILTERS, false,
-            "restaurants_search_idx", false))
+            "restaurants_search_idx", false),
+        // keyset pages: the position is an index condition, the index delivers the order
+        new Case("by_city_after", RestaurantSql.BY_CITY_AFTER, Tuple.of("chicago", "M", 0L, 21),
+            "'chicago', 'M', 0, 21", "restaurants_city_name_idx", true),
+        filtered("by_city_after_filtered", JsonArray.of("chicago", "M", 0L, 21), TWO_FILTERS, false,
+            "restaurants_city_name_idx", true))
         .map(Arguments::of);
   }
 
@@ -107,6 +112,7 @@ class RestaurantQueryPlanTest {
     RestaurantFilter filter = RestaurantFilter.parse(filters, sortable);
     String conditions = filter.conditions(params);
     String sql = name.startsWith("near") ? RestaurantSql.near(conditions, filter.byRating())
+        : name.startsWith("by_city_after") ? RestaurantSql.byCityAfter(conditions)
         : name.startsWith("by_city") ? RestaurantSql.byCity(conditions) : RestaurantSql.search(conditions);
     List<Object> values = new ArrayList<>();
     List<String> literals = new ArrayList<>();
@@ -175,7 +181,7 @@ class RestaurantQueryPlanTest {
     Files.createDirectories(EXPLAIN_DIR);
     List<Case> reads = cases().map(a -> (Case) a.get()[0])
         .filter(c -> List.of("near", "search", "by_city", "near_filtered", "near_all_filters", "near_by_rating",
-            "by_city_filtered", "search_filtered").contains(c.name()))
+            "by_city_filtered", "search_filtered", "by_city_after", "by_city_after_filtered").contains(c.name()))
         .toList();
     for (Case c : reads) {
       String analyzed = await(pool.preparedQuery(
@@ -189,6 +195,52 @@ class RestaurantQueryPlanTest {
       Files.writeString(EXPLAIN_DIR.resolve(c.name() + ".txt"), report);
       assertThat(analyzed).doesNotContain("Seq Scan on restaurants");
     }
+  }
+
+  @Test
+  @DisplayName("a deep page by cursor reads its page from the index, where the same page by number reads every row before it")
+  void deepCityPage_cursorReadsOnlyThePage() throws IOException {
+    Row biggest = await(pool.query("SELECT lower(city), count(*) FROM restaurants GROUP BY 1 ORDER BY 2 DESC LIMIT 1")
+        .execute()).iterator().next();
+    String city = biggest.getString(0);
+    int depth = (int) (biggest.getLong(1) * 9 / 10);
+    int size = 20;
+    Row position = await(pool.preparedQuery("SELECT name, id FROM restaurants WHERE lower(city) = $1"
+        + " ORDER BY name, id OFFSET $2 LIMIT 1").execute(Tuple.of(city, depth - 1))).iterator().next();
+    String analyze = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ";
+    JsonArray byCursor = await(pool.preparedQuery(analyze + RestaurantSql.BY_CITY_AFTER)
+        .execute(Tuple.of(city, position.getString(0), position.getLong(1), size + 1))
+        .map(rows -> (JsonArray) rows.iterator().next().getValue(0)));
+    JsonArray byOffset = await(pool.preparedQuery(analyze + RestaurantSql.BY_CITY)
+        .execute(Tuple.of(city, size + 1, depth))
+        .map(rows -> (JsonArray) rows.iterator().next().getValue(0)));
+    JsonObject cursorTop = byCursor.getJsonObject(0);
+    JsonObject offsetTop = byOffset.getJsonObject(0);
+    String report = String.format("-- %s, a page of %d at depth %,d: by cursor %.3f ms, %d buffers; by OFFSET %.3f ms,"
+            + " %d buffers%n-- by cursor:%n%s%n-- by OFFSET:%n%s%n", city, size, depth,
+        cursorTop.getDouble("Execution Time"), buffers(cursorTop), offsetTop.getDouble("Execution Time"),
+        buffers(offsetTop), byCursor.encodePrettily(), byOffset.encodePrettily());
+    System.out.println(report);
+    Files.createDirectories(EXPLAIN_DIR);
+    Files.writeString(EXPLAIN_DIR.resolve("by_city_deep_page.txt"), report);
+
+    List<JsonObject> cursorNodes = new ArrayList<>();
+    collect(cursorTop.getJsonObject("Plan"), cursorNodes);
+    JsonObject scan = cursorNodes.stream().filter(n -> "restaurants_city_name_idx".equals(n.getString("Index Name")))
+        .findFirst().orElseThrow(() -> new AssertionError("no scan of restaurants_city_name_idx:\n" + report));
+    assertThat(scan.getString("Index Cond")).as(report).contains("ROW(name, id) >");
+    assertThat(scan.getLong("Actual Rows")).as("rows the cursor's index scan read%n%s", report).isLessThanOrEqualTo(size + 1);
+    assertThat(cursorNodes).as(report).noneMatch(n -> n.getString("Node Type").contains("Sort"));
+    List<JsonObject> offsetNodes = new ArrayList<>();
+    collect(offsetTop.getJsonObject("Plan"), offsetNodes);
+    assertThat(offsetNodes).as("the OFFSET page reads every row before it%n%s", report)
+        .anyMatch(n -> n.getLong("Actual Rows", 0L) >= depth);
+  }
+
+  /** Shared buffers a plan touched (hit or read), its own and its children's. */
+  private static long buffers(JsonObject top) {
+    JsonObject plan = top.getJsonObject("Plan");
+    return plan.getLong("Shared Hit Blocks", 0L) + plan.getLong("Shared Read Blocks", 0L);
   }
 
   @Test
