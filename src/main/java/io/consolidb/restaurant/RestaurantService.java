@@ -15,7 +15,8 @@ import io.vertx.core.json.JsonObject;
  *
  * <p>A restaurant is a JSON object with snake_case keys: {@code id, name, address, city, state,
  * postal_code, phone, website, kosher_category, certifying_agency, hours} (a JSON object),
- * {@code price_range, rating, status, latitude, longitude, created_at, updated_at} (ISO-8601).
+ * {@code price_range, rating, status, latitude, longitude, created_at, updated_at} (ISO-8601),
+ * {@code time_zone} (an IANA name such as {@code America/New_York}: the wall clock of its hours).
  *
  * <p>Every method fails with a {@code ServiceException} whose {@code failureCode()} is one of
  * {@link io.consolidb.FailureCodes}: 400 when an argument is invalid (the message says why and
@@ -119,14 +120,16 @@ public interface RestaurantService {
 
   /**
    * Creates a restaurant and returns it as stored (with {@code id}, {@code status} defaulting to
-   * {@code open}, timestamps). {@code name}, {@code city}, {@code latitude} and
+   * {@code open}, {@code time_zone} to its city's (UTC for a city the directory does not know; an
+   * unknown zone fails with 400), timestamps). {@code name}, {@code city}, {@code latitude} and
    * {@code longitude} are required; unknown or read-only fields are refused.
    */
   Future<JsonObject> create(JsonObject restaurant);
 
   /**
    * Changes the given fields of a restaurant (JSON merge patch: a field set to {@code null} is
-   * cleared; required fields cannot be cleared) and returns it as stored, or 404.
+   * cleared; required fields cannot be cleared; a cleared {@code time_zone} becomes the city's)
+   * and returns it as stored, or 404.
    */
   Future<JsonObject> update(long id, JsonObject changes);
 

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -78,9 +79,9 @@ class RestaurantQueryPlanTest {
             "12345", "restaurants_pkey", false),
         new Case("insert", RestaurantSql.INSERT,
             Tuple.wrap(new Object[] {"Plan Test Grill", "1 Main St", "Chicago", "IL", "60645",
-                null, null, "meat", "cRc", null, (short) 2, 4.0, null, 41.9, -87.7}),
+                null, null, "meat", "cRc", null, (short) 2, 4.0, null, 41.9, -87.7, null}),
             "'Plan Test Grill', '1 Main St', 'Chicago', 'IL', '60645', NULL, NULL, 'meat',"
-                + " 'cRc', NULL, 2, 4.0, NULL, 41.9, -87.7", null, false),
+                + " 'cRc', NULL, 2, 4.0, NULL, 41.9, -87.7, NULL", null, false),
         filtered("near_filtered", JsonArray.of(40.7128, -74.0060, 10_000.0, 20), TWO_FILTERS, true,
             "restaurants_location_idx", true),
         filtered("near_all_filters", JsonArray.of(40.7128, -74.0060, 10_000.0, 20), ALL_FILTERS, true,
@@ -123,6 +124,8 @@ class RestaurantQueryPlanTest {
   }
 
   @BeforeAll
+  // 100k rows with their hours parsed into weekly_hours: over the default minute on a busy machine
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void seed() {
     vertx = Vertx.vertx();
     schema = TestSchema.create("plans");
