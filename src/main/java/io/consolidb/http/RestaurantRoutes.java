@@ -173,6 +173,8 @@ final class RestaurantRoutes {
     putIfPresent(filters, "max_price", RequestParams.optionalInteger(query, "max_price"));
     putIfPresent(filters, "min_rating", RequestParams.optionalDecimal(query, "min_rating"));
     putIfPresent(filters, "sort", RequestParams.optionalText(query, "sort"));
+    putIfPresent(filters, "open_now", RequestParams.optionalBoolean(query, "open_now"));
+    putIfPresent(filters, "open_at", RequestParams.optionalText(query, "open_at"));
     return filters;
   }
 

@@ -15,7 +15,13 @@ import io.vertx.core.json.JsonObject;
  *
  * <p>A restaurant is a JSON object with snake_case keys: {@code id, name, address, city, state,
  * postal_code, phone, website, kosher_category, certifying_agency, hours} (a JSON object),
- * {@code price_range, rating, status, latitude, longitude, created_at, updated_at} (ISO-8601).
+ * {@code price_range, rating, status, latitude, longitude, created_at, updated_at} (ISO-8601),
+ * {@code time_zone} (an IANA name such as {@code America/New_York}: the wall clock of its hours).
+ *
+ * <p>{@code hours} maps days ({@code mon}…{@code sun}, or full names) to spans
+ * {@code "HH:MM-HH:MM"}, several separated by commas; a span that closes at or before it opens
+ * ends the next day ({@code "20:00-02:00"}); a closed day is null or absent. Only hours written
+ * so count for {@code open_now} / {@code open_at}; others are stored as given.
  *
  * <p>Every method fails with a {@code ServiceException} whose {@code failureCode()} is one of
  * {@link io.consolidb.FailureCodes}: 400 when an argument is invalid (the message says why and
@@ -101,6 +107,11 @@ public interface RestaurantService {
    *   <li>{@code min_price}, {@code max_price}: integers 1 to 4, inclusive bounds of
    *       {@code price_range};</li>
    *   <li>{@code min_rating}: a number 0 to 5 ({@code rating >= min_rating});</li>
+   *   <li>{@code open_now}: {@code true} keeps the restaurants open now (false: no filter);
+   *       {@code open_at}: an ISO-8601 instant with an offset ({@code 2026-12-05T18:30:00Z}),
+   *       keeps those open then; not both. Open means {@code status} {@code open} and the instant,
+   *       on the restaurant's wall clock ({@code time_zone}, daylight saving included), inside one
+   *       of its spans, to the minute;</li>
    *   <li>{@code sort} (radius results only): {@code distance} (the default: nearest first) or
    *       {@code rating} (best first, unrated last, then nearest).</li>
    * </ul>
@@ -138,14 +149,16 @@ public interface RestaurantService {
 
   /**
    * Creates a restaurant and returns it as stored (with {@code id}, {@code status} defaulting to
-   * {@code open}, timestamps). {@code name}, {@code city}, {@code latitude} and
+   * {@code open}, {@code time_zone} to its city's (UTC for a city the directory does not know; an
+   * unknown zone fails with 400), timestamps). {@code name}, {@code city}, {@code latitude} and
    * {@code longitude} are required; unknown or read-only fields are refused.
    */
   Future<JsonObject> create(JsonObject restaurant);
 
   /**
    * Changes the given fields of a restaurant (JSON merge patch: a field set to {@code null} is
-   * cleared; required fields cannot be cleared) and returns it as stored, or 404.
+   * cleared; required fields cannot be cleared; a cleared {@code time_zone} becomes the city's)
+   * and returns it as stored, or 404.
    */
   Future<JsonObject> update(long id, JsonObject changes);
 
