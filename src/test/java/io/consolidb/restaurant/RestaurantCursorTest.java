@@ -149,6 +149,22 @@ class RestaurantCursorTest {
   }
 
   @Test
+  @DisplayName("an open-now listing's token stays good at the next minute; it is refused without the open filter")
+  void openListing_tokenOutlivesItsMinute() {
+    // every New York restaurant open on Mondays 09:00–21:00 in its zone (America/New_York, from the city)
+    node.execute("UPDATE restaurants SET hours = '{\"mon\": \"09:00-21:00\"}' WHERE lower(city) = 'new york'");
+    List<String> all = KnownRestaurants.newYorkNames();
+    JsonObject mondayAt18 = new JsonObject().put("open_at", "2026-12-07T23:00:00Z"); // 18:00 in New York
+    JsonObject first = Await.result(service.byCityAfter("New York", null, 1, mondayAt18));
+    assertThat(names(first)).containsExactlyElementsOf(all.subList(0, 1));
+
+    JsonObject aMinuteLater = new JsonObject().put("open_at", "2026-12-07T23:01:00Z");
+    JsonObject second = Await.result(service.byCityAfter("New York", first.getString("next"), 1, aMinuteLater));
+    assertThat(names(second)).containsExactlyElementsOf(all.subList(1, 2));
+    expectRefused(service.byCityAfter("New York", first.getString("next"), 1, null), "cursor", "another listing");
+  }
+
+  @Test
   @DisplayName("a token of another city or of other filters is refused with 400 naming cursor")
   void foreignToken_refused() {
     String newYork = Await.result(service.byCityAfter("New York", null, 1, null)).getString("next");

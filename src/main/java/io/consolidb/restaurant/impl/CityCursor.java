@@ -37,9 +37,12 @@ record CityCursor(String name, long id) {
   private static final int DIGEST_HEX = 16;
   private static final String PARAMETER = "cursor";
 
-  /** The listing a token belongs to: the city as matched (without case) and the normalised filters. */
+  /**
+   * The listing a token belongs to: the city as matched (without case) and the normalised filters,
+   * an open filter without its instant (an {@code open_now} listing changes minute between pages).
+   */
   static String listing(String city, RestaurantFilter filter) {
-    return digest("restaurants.city.listing", city.toLowerCase(Locale.ROOT), filter.keyPart());
+    return digest("restaurants.city.listing", city.toLowerCase(Locale.ROOT), filter.listingPart());
   }
 
   /** The cursor after {@code row}, the last row of a page. */

@@ -115,6 +115,19 @@ record RestaurantFilter(List<String> categories, List<String> agencies, Integer 
    * either): injective, distinct filters never share an entry.
    */
   String keyPart() {
+    return keyPart(true);
+  }
+
+  /**
+   * What a city listing's cursor is bound to ({@link CityCursor#listing}): the key part with an
+   * open filter's instant left out. An {@code open_now} listing moves to the next minute while a
+   * client pages through it; its cursor must stay good (the position in the order still is).
+   */
+  String listingPart() {
+    return keyPart(false);
+  }
+
+  private String keyPart(boolean withInstant) {
     if (isNone()) {
       return "";
     }
@@ -132,7 +145,7 @@ record RestaurantFilter(List<String> categories, List<String> agencies, Integer 
     }
     part(key, "st", statuses);
     if (openAt != null) {
-      key.append(OpenAt.keyPart(openAt));
+      key.append(withInstant ? OpenAt.keyPart(openAt) : ":open");
     }
     if (byRating) {
       key.append(":sort=rating");
