@@ -56,7 +56,7 @@ fi
 # Fixed local development credentials for the local services and the tests (not a secret).
 DB_USER=consolidb
 DB_PASSWORD=consolidb
-DATABASES=(consolidb consolidb_test consolidb_bench)
+DATABASES=(consolidb consolidb_test consolidb_bench consolidb_bench_scale)
 EXTENSIONS=(cube earthdistance)
 
 REDIS_PIDFILE="$STATE_DIR/redis-$REDIS_PORT.pid"
@@ -315,6 +315,7 @@ PG_TLS_PORT="${PG_TLS_PORT:-5440}"
 PG_TLS_DIR="${PG_TLS_DIR:-/var/lib/consolidb-pgtls}"
 PG_TLS_NAME=tls
 PG_TLS_DATABASE=consolidb_tls
+PG_TLS_BENCH_DATABASE=consolidb_bench_tls
 PG_TLS_VER=""
 [[ $PG_TLS_PORT =~ ^[0-9]+$ ]] || { echo "PG_TLS_PORT must be a number" >&2; exit 2; }
 
@@ -378,10 +379,13 @@ ssl_cert_file = '$etc/server.crt'
 ssl_key_file = '$etc/server.key'
 ssl_min_protocol_version = 'TLSv1.2'
 CONF
+  # The one exception: the benchmark's own database there also takes plaintext, so that
+  # pg_tls_vs_plain compares the two transports on one server (docs/BENCHMARKS.md).
   cat >"$etc/pg_hba.conf" <<HBA
-# scripts/services.sh: TLS only over TCP
+# scripts/services.sh: TLS only over TCP (the benchmark's database excepted)
 local   all   postgres                 peer
 hostssl all   $DB_USER   127.0.0.0/8   scram-sha-256
+hostnossl $PG_TLS_BENCH_DATABASE $DB_USER 127.0.0.1/32 scram-sha-256
 HBA
   chown postgres:postgres "$etc/conf.d/consolidb-tls.conf" "$etc/pg_hba.conf"
   if pg_lsclusters -h | awk -v v="$PG_TLS_VER" -v n="$PG_TLS_NAME" '$1 == v && $2 == n && $4 ~ /^online/ { f = 1 } END { exit !f }'; then
@@ -392,6 +396,7 @@ HBA
   fi
   wait_for "PostgreSQL (TLS) on $HOST:$PG_TLS_PORT" pg_tls_ready
   provision_extra_cluster psql_tls "$PG_TLS_DATABASE"
+  provision_extra_cluster psql_tls "$PG_TLS_BENCH_DATABASE"
 }
 
 # The consolidb role, one database it owns and the extensions, on the cluster of the TLS or the
@@ -711,11 +716,13 @@ write_env() {
     "DATABASE_URL=$base/${DATABASES[0]}"
     "TEST_DATABASE_URL=$base/${DATABASES[1]}"
     "BENCH_DATABASE_URL=$base/${DATABASES[2]}"
+    "SCALE_DATABASE_URL=$base/${DATABASES[3]}"
     "REDIS_URL=$redis"
     "TEST_REDIS_URL=$redis"
     "PG_CLUSTER=$PG_VER/$PG_NAME"
     "TEST_TLS_DATABASE_URL=postgresql://$DB_USER:$DB_PASSWORD@$HOST:$PG_TLS_PORT/$PG_TLS_DATABASE"
     "TEST_PG_TLS_CA=$PG_TLS_DIR/ca.pem"
+    "BENCH_TLS_DATABASE_URL=postgresql://$DB_USER:$DB_PASSWORD@$HOST:$PG_TLS_PORT/$PG_TLS_BENCH_DATABASE"
     "TEST_PG_TLS_OTHER_CA=$PG_TLS_DIR/other-ca/ca.pem"
     "TEST_TLS_REDIS_URL=rediss://$TLS_REDIS_USER:$TLS_REDIS_PASSWORD@$HOST:$TLS_REDIS_PORT"
     "TEST_REDIS_TLS_CA=$TLS_REDIS_CERTS/ca.pem"

@@ -106,6 +106,18 @@ final class RequestParams {
     return Long.parseLong(value);
   }
 
+  /** An optional boolean, {@code true} or {@code false} (any case): null when absent, a problem otherwise. */
+  static Boolean optionalBoolean(MultiMap params, String name) {
+    String value = single(params, name);
+    if (value == null) {
+      return null;
+    }
+    if (!value.strip().equalsIgnoreCase("true") && !value.strip().equalsIgnoreCase("false")) {
+      throw Problem.badParameter(name, name + " must be true or false");
+    }
+    return Boolean.parseBoolean(value.strip());
+  }
+
   /** An optional text parameter: null when absent. */
   static String optionalText(MultiMap params, String name) {
     return single(params, name);

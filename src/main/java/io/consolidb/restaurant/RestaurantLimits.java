@@ -27,6 +27,12 @@ public final class RestaurantLimits {
   /** Pages of a by-city listing: 1 to this many (deeper pages make PostgreSQL skip too many rows). */
   public static final int MAX_PAGE = 10_000;
 
+  /**
+   * A cursor of a by-city listing (the {@code next} token of a page): 1 to this many characters.
+   * The longest token a page can give (a 200-character name) is about 1,800.
+   */
+  public static final int MAX_CURSOR_LENGTH = 2048;
+
   /** A search text: not blank, at most this many characters. */
   public static final int MAX_QUERY_LENGTH = 200;
   /**

@@ -15,7 +15,13 @@ import io.vertx.core.json.JsonObject;
  *
  * <p>A restaurant is a JSON object with snake_case keys: {@code id, name, address, city, state,
  * postal_code, phone, website, kosher_category, certifying_agency, hours} (a JSON object),
- * {@code price_range, rating, status, latitude, longitude, created_at, updated_at} (ISO-8601).
+ * {@code price_range, rating, status, latitude, longitude, created_at, updated_at} (ISO-8601),
+ * {@code time_zone} (an IANA name such as {@code America/New_York}: the wall clock of its hours).
+ *
+ * <p>{@code hours} maps days ({@code mon}…{@code sun}, or full names) to spans
+ * {@code "HH:MM-HH:MM"}, several separated by commas; a span that closes at or before it opens
+ * ends the next day ({@code "20:00-02:00"}); a closed day is null or absent. Only hours written
+ * so count for {@code open_now} / {@code open_at}; others are stored as given.
  *
  * <p>Every method fails with a {@code ServiceException} whose {@code failureCode()} is one of
  * {@link io.consolidb.FailureCodes}: 400 when an argument is invalid (the message says why and
@@ -71,7 +77,9 @@ public interface RestaurantService {
 
   /**
    * One page of a city's restaurants (case-insensitive match), ordered by name:
-   * {@code {"items": [...], "count": items on this page, "page", "size", "has_more"}}.
+   * {@code {"items": [...], "count": items on this page, "page", "size", "has_more"}}, and, when
+   * more follow, {@code "next"}: the cursor of the following page for {@link #byCityAfter}. A deep
+   * page by number makes the database read and drop every row before it; the cursor does not.
    *
    * @param page 1-based, at most {@link RestaurantLimits#MAX_PAGE}
    * @param size 1 to {@link RestaurantLimits#MAX_PAGE_SIZE}
@@ -99,6 +107,11 @@ public interface RestaurantService {
    *   <li>{@code min_price}, {@code max_price}: integers 1 to 4, inclusive bounds of
    *       {@code price_range};</li>
    *   <li>{@code min_rating}: a number 0 to 5 ({@code rating >= min_rating});</li>
+   *   <li>{@code open_now}: {@code true} keeps the restaurants open now (false: no filter);
+   *       {@code open_at}: an ISO-8601 instant with an offset ({@code 2026-12-05T18:30:00Z}),
+   *       keeps those open then; not both. Open means {@code status} {@code open} and the instant,
+   *       on the restaurant's wall clock ({@code time_zone}, daylight saving included), inside one
+   *       of its spans, to the minute;</li>
    *   <li>{@code sort} (radius results only): {@code distance} (the default: nearest first) or
    *       {@code rating} (best first, unrated last, then nearest).</li>
    * </ul>
@@ -113,20 +126,39 @@ public interface RestaurantService {
   @ReadOnly
   Future<JsonObject> byCityFiltered(String city, int page, int size, @Nullable JsonObject filters);
 
+  /**
+   * The page of a city's restaurants after {@code cursor}, narrowed by {@code filters} as
+   * {@link #byCityFiltered} (keyset pagination on name, then id: a deep page costs what the first
+   * costs): {@code {"items": [...], "count": items on this page, "size", "has_more"}}, and
+   * {@code "next"} when more follow (absent on the last page). Rows inserted or deleted between two
+   * pages never make a page repeat a row, nor skip one present throughout (unless its name changed:
+   * it moved in the order).
+   *
+   * @param cursor null for the first page (page 1, as {@link #byCityFiltered} answers it, with
+   *     {@code "page": 1}); else the {@code next} of the previous page of the same
+   *     listing (this city and these filters), unchanged. A token that is not one, was altered or
+   *     cut, or belongs to another listing fails with 400 naming {@code cursor}.
+   * @param size 1 to {@link RestaurantLimits#MAX_PAGE_SIZE}; it may change from page to page
+   */
+  @ReadOnly
+  Future<JsonObject> byCityAfter(String city, @Nullable String cursor, int size, @Nullable JsonObject filters);
+
   /** {@link #search} narrowed by {@code filters}, as {@link #nearFiltered} describes (no {@code sort}). */
   @ReadOnly
   Future<JsonObject> searchFiltered(String query, int limit, @Nullable JsonObject filters);
 
   /**
    * Creates a restaurant and returns it as stored (with {@code id}, {@code status} defaulting to
-   * {@code open}, timestamps). {@code name}, {@code city}, {@code latitude} and
+   * {@code open}, {@code time_zone} to its city's (UTC for a city the directory does not know; an
+   * unknown zone fails with 400), timestamps). {@code name}, {@code city}, {@code latitude} and
    * {@code longitude} are required; unknown or read-only fields are refused.
    */
   Future<JsonObject> create(JsonObject restaurant);
 
   /**
    * Changes the given fields of a restaurant (JSON merge patch: a field set to {@code null} is
-   * cleared; required fields cannot be cleared) and returns it as stored, or 404.
+   * cleared; required fields cannot be cleared; a cleared {@code time_zone} becomes the city's)
+   * and returns it as stored, or 404.
    */
   Future<JsonObject> update(long id, JsonObject changes);
 

@@ -55,7 +55,8 @@ public final class BenchHarness {
         case "full" -> new Mode(name, 100_000, 1_000_000, 10, 5, true);
         case "quick" -> new Mode(name, 100_000, 200_000, 4, 3, true);
         case "smoke" -> new Mode(name, 2_000, 10_000, 1, 1, false);
-        default -> throw new IllegalArgumentException("--mode must be quick, full or smoke: " + name);
+        case "scale" -> new Mode(name, ScaleScenarios.LARGE_RESTAURANTS, ScaleScenarios.LARGE_EVENTS, 10, 5, true);
+        default -> throw new IllegalArgumentException("--mode must be quick, full, scale or smoke: " + name);
       };
     }
   }
@@ -107,6 +108,11 @@ public final class BenchHarness {
     Pool direct = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(POOL_SIZE).setName("bench-direct"))
         .connectingTo(PgConnectOptions.fromUri(databaseUrl).setCachePreparedStatements(true)).using(vertx).build();
     try {
+      if (mode.name().equals("scale")) {
+        ScaleScenarios.run(mode, report, nodeEnv, vertx, databaseUrl, require(env, "SCALE_DATABASE_URL"));
+        report.write(out);
+        return report;
+      }
       BenchData.ensure(databaseUrl, direct, mode.restaurants(), mode.events());
       ExternalTools.PgTarget pg = pgTarget(databaseUrl);
       // pgbench (and its table init) only for the groups that compare with it
@@ -142,6 +148,24 @@ public final class BenchHarness {
       if (selected("overload")) {
         overloadScenario(mode, report, nodeEnv, jar, out, direct);
       }
+      if (selected("pg_tls")) {
+        String tlsUrl = env.get("BENCH_TLS_DATABASE_URL");
+        String ca = env.get("TEST_PG_TLS_CA");
+        if (tlsUrl == null || ca == null) {
+          report.notMeasured("pg_tls_vs_plain", "BENCH_TLS_DATABASE_URL or TEST_PG_TLS_CA not set (scripts/services.sh up)");
+        } else {
+          report.ratio("pg_tls_vs_plain", PgTlsOverhead.compare(vertx, nodeEnv, tlsUrl, ca, mode.restaurants(),
+              CONCURRENCY, mode.roundSeconds() * 1000L, mode.rounds()));
+        }
+      }
+      if (selected("startup") && mode.externalNode()) {
+        Map<String, String> processEnv = new HashMap<>(manifestEnv());
+        processEnv.putAll(nodeEnv);
+        Comparison startup = StartupTime.compare(jar, manifestJvmFlags(), processEnv, out, mode.rounds());
+        report.ratio("start_to_ready_cds_speedup", startup);
+        report.detail("start_to_ready_s", new JsonObject().put("with_archive", Samples.round(startup.b.median()))
+            .put("without_archive", Samples.round(startup.a.median())));
+      }
     } finally {
       // Whatever an interrupted ingestion round left behind goes, so the event count stays the data set's.
       try {
@@ -159,7 +183,7 @@ public final class BenchHarness {
 
   /**
    * Whether a group of scenarios runs: all by default;
-   * {@code BENCH_ONLY=in_jvm,cache,report,metrics,tracing,warm,cluster,http,overload} (a comma list) runs
+   * {@code BENCH_ONLY=in_jvm,cache,report,metrics,tracing,warm,cluster,http,overload,pg_tls,startup} (a comma list) runs
    * those alone, for working on one ratio. The report then lacks the others (and says so: {@code only}).
    */
   private static boolean selected(String group) {
@@ -194,6 +218,20 @@ public final class BenchHarness {
               () -> pool.preparedQuery(RestaurantSqlForBenchmarks.BY_ID).execute(Tuple.of(randomId(n)))),
           mode.rounds());
       report.ratio("proxy_vs_direct", proxyVsDirect);
+      // The same lookups on a bare pipelined client built as the node builds its own: what the
+      // service layer (event-bus codec, timeouts, metrics, mapping) costs on top of the driver.
+      io.vertx.sqlclient.SqlClient pipelined = PgBuilder.client().with(settings.database().pipelinedOptions())
+          .connectingTo(settings.database().pipelinedConnectOptions()).using(node).build();
+      try {
+        Comparison proxyVsPipelined = Comparison.run("proxy_vs_pipelined", "lookups/s",
+            "proxy", () -> Load.throughput(node, CONCURRENCY, millis, () -> proxy.get(randomId(n))),
+            "bare_pipelined", () -> Load.throughput(node, CONCURRENCY, millis,
+                () -> pipelined.preparedQuery(RestaurantSqlForBenchmarks.BY_ID).execute(Tuple.of(randomId(n)))),
+            mode.rounds());
+        report.ratio("proxy_vs_pipelined", proxyVsPipelined);
+      } finally {
+        pipelined.close();
+      }
       if (pgbench) {
         Comparison proxyVsPgbench = Comparison.run("proxy_vs_pgbench", "lookups/s",
             "proxy", () -> Load.throughput(node, CONCURRENCY, millis, () -> proxy.get(randomId(n))),
@@ -216,7 +254,8 @@ public final class BenchHarness {
    * (every call a Redis hit), plus the local-tier node through {@code createProxy} (the
    * event-bus hop, reported as a detail; its answers carry no cache outcome). Each round takes the p50 of a batch of calls; every
    * answer's cache mark is checked (none / HIT / HIT / HIT). The ratios are uncached ÷ cached of
-   * the median p50s.
+   * the median p50s. On the node without a cache, the same rounds also read the deepest full page
+   * of a city by number and by cursor ({@link DeepCityPage}; a detail, by number ÷ by cursor).
    */
   private static void cacheScenarios(Mode mode, Report report, Map<String, String> nodeEnv) throws Exception {
     Map<String, String> uncached = new HashMap<>(nodeEnv);
@@ -258,6 +297,13 @@ public final class BenchHarness {
       sides.put("redis", () -> p50(RadiusLatency.measure(redisVertx, redisProxy, redisCalls, "HIT"), "redis", p99));
       sides.put("local_tier_event_bus",
           () -> p50(RadiusLatency.measure(localVertx, localOverBus, redisCalls, null), "local_tier_event_bus", p99));
+      // a deep city page by number reads every row before it; few calls keep the quick run quick
+      DeepCityPage deep = DeepCityPage.find(uncachedProxy);
+      int deepCalls = 10 * mode.roundSeconds();
+      sides.put("deep_page_number", () -> p50(ServiceLatency.measure(uncachedVertx, deep.byNumber(), deepCalls, null,
+          DeepCityPage::check), "deep_page_number", p99));
+      sides.put("deep_page_cursor", () -> p50(ServiceLatency.measure(uncachedVertx, deep.byCursor(), deepCalls, null,
+          DeepCityPage::check), "deep_page_cursor", p99));
       Map<String, Samples> samples = Comparison.alternate(sides, mode.rounds());
       Comparison localSpeedup = Comparison.of("cache_speedup_local", "µs p50", "uncached", samples.get("uncached"),
           "local_tier", samples.get("local_tier"));
@@ -270,6 +316,11 @@ public final class BenchHarness {
       report.ratio("cache_speedup_redis", redisSpeedup);
       report.detail("cache_speedup_local_event_bus", Comparison.of("cache_speedup_local_event_bus", "µs p50",
           "uncached", samples.get("uncached"), "local_tier_event_bus", samples.get("local_tier_event_bus")).toJson());
+      report.detail("city_deep_page_number_vs_cursor", Comparison.of("city_deep_page_number_vs_cursor", "µs p50",
+          "deep_page_number", samples.get("deep_page_number"), "deep_page_cursor", samples.get("deep_page_cursor")).toJson()
+          .put("query", "byCity(" + DeepCityPage.CITY + ", page " + deep.page() + ", size " + DeepCityPage.SIZE
+              + ") vs byCityAfter(the same page's cursor)")
+          .put("calls_per_round", deepCalls));
       report.detail("cache_radius_query", new JsonObject()
           .put("query", "near(" + RadiusLatency.LAT + ", " + RadiusLatency.LNG + ", " + RadiusLatency.RADIUS_KM
               + " km, limit " + RadiusLatency.LIMIT + ")")
@@ -664,7 +715,7 @@ public final class BenchHarness {
   private static Map<String, String> options(String[] args) {
     Map<String, String> options = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--quick") || args[i].equals("--full") || args[i].equals("--smoke")) {
+      if (List.of("--quick", "--full", "--smoke", "--scale").contains(args[i])) {
         options.put("mode", args[i].substring(2));
       } else if (args[i].startsWith("--") && i + 1 < args.length) {
         options.put(args[i].substring(2), args[++i]);

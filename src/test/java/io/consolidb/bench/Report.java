@@ -33,7 +33,14 @@ final class Report {
    * required by {@link #problems}.
    */
   static final Map<String, Double> GROUP_GOALS = Map.of("radius_filtered_vs_unfiltered", 1 / 1.3,
+      "proxy_vs_pipelined", 0.9, "start_to_ready_cds_speedup", 1.5, "pg_tls_vs_plain", 0.85,
       "warm_restart_p99", 5.0);
+
+  /**
+   * Goals of ratios where lower is better (the {@code --scale} run's: how much slower a read gets
+   * on ten times the data), shown with "≤" and required only of a scale run.
+   */
+  static final Map<String, Double> UPPER_BOUNDS = Map.of("scale_radius_1m_vs_100k", 1.3, "scale_report_10m_vs_1m", 2.0);
 
   private final JsonObject json = new JsonObject();
   private final JsonObject ratios = new JsonObject();
@@ -104,9 +111,10 @@ final class Report {
       return problems; // a partial run (BENCH_ONLY): the ratios and latencies of the others are absent
     }
     boolean nodeRun = !"smoke".equals(report.getString("mode"));
+    boolean scaleRun = "scale".equals(report.getString("mode"));
     JsonObject ratios = report.getValue("ratios") instanceof JsonObject r ? r : new JsonObject();
     JsonObject reasons = report.getValue("not_measured") instanceof JsonObject n ? n : new JsonObject();
-    for (String name : GOALS.keySet()) {
+    for (String name : scaleRun ? UPPER_BOUNDS.keySet() : GOALS.keySet()) {
       Object value = ratios.getValue(name);
       if (value instanceof Number number) {
         if (!(number.doubleValue() > 0)) {
@@ -120,7 +128,7 @@ final class Report {
         problems.add("ratios." + name + " is null without a reason under not_measured");
       }
     }
-    if (nodeRun) {
+    if (nodeRun && !scaleRun) {
       JsonObject latency = report.getValue("latency_ms") instanceof JsonObject l ? l : new JsonObject();
       for (String read : List.of("cached_read", "uncached_read")) {
         JsonObject p = latency.getValue(read) instanceof JsonObject o ? o : new JsonObject();
@@ -147,8 +155,13 @@ final class Report {
     StringBuilder md = new StringBuilder("# consolidb benchmark (" + json.getString("mode") + ")\n\n");
     md.append("JVM flags of the node: `").append(json.getString("jvm_flags")).append("`\n\n");
     md.append("| ratio | value | goal | met | spread (a / b) |\n|---|---|---|---|---|\n");
-    Map<String, Double> shown = new LinkedHashMap<>(GOALS);
+    Map<String, Double> shown = "scale".equals(json.getString("mode")) ? new LinkedHashMap<>() : new LinkedHashMap<>(GOALS);
     GROUP_GOALS.forEach((name, goal) -> {
+      if (ratios.containsKey(name)) {
+        shown.put(name, goal);
+      }
+    });
+    UPPER_BOUNDS.forEach((name, goal) -> {
       if (ratios.containsKey(name)) {
         shown.put(name, goal);
       }
@@ -162,10 +175,12 @@ final class Report {
             .map(k -> k + " ±" + Math.round(detail.getJsonObject(k).getDouble("spread", 0.0) * 100) + "%")
             .reduce((x, y) -> x + " / " + y).orElse("");
       }
-      String met = value == null ? "—" : ((Number) value).doubleValue() >= goal ? "yes" : "**no**";
+      boolean atMost = UPPER_BOUNDS.containsKey(name);
+      double v = value == null ? Double.NaN : ((Number) value).doubleValue();
+      String met = value == null ? "—" : (atMost ? v <= goal : v >= goal) ? "yes" : "**no**";
       md.append("| ").append(name).append(" | ")
           .append(value == null ? "not measured: " + missing.getString(name) : value)
-          .append(" | ≥ ").append(Samples.round(goal)).append(" | ").append(met).append(" | ").append(spread).append(" |\n");
+          .append(atMost ? " | ≤ " : " | ≥ ").append(Samples.round(goal)).append(" | ").append(met).append(" | ").append(spread).append(" |\n");
     });
     md.append("\n| latency (ms) | p50 | p99 |\n|---|---|---|\n");
     latency.forEach(e -> md.append("| ").append(e.getKey()).append(" | ")

@@ -17,6 +17,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -135,6 +139,44 @@ class FilteredReadCacheTest {
     JsonObject searchAfter = service.searchFiltered("deli", 20, dairy).await(30, TimeUnit.SECONDS);
     assertThat(cacheOutcome(searchAfter)).isEqualTo("MISS");
     assertThat(searchAfter.getInteger("count")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("open_at is keyed by its minute in UTC: another offset or second of that minute is a hit")
+  void openAt_keyedByTheMinute() throws Exception {
+    // no hours are set here: the table's change notification would drop the entries mid-test
+    JsonObject first = near(new JsonObject().put("open_at", "2026-12-07T18:30:10Z"));
+    JsonObject second = near(new JsonObject().put("open_at", "2026-12-07T13:30:59.9-05:00"));
+    JsonObject next = near(new JsonObject().put("open_at", "2026-12-07T18:31:00Z"));
+    assertThat(cacheOutcome(first)).isEqualTo("MISS");
+    assertThat(cacheOutcome(second)).isEqualTo("HIT");
+    assertThat(cacheOutcome(next)).as("the next minute has an entry of its own").isEqualTo("MISS");
+    assertThat(second).isEqualTo(first);
+    assertThat(redisEventually("restaurants:near:" + CENTRE_LAT + ":" + CENTRE_LNG + ":3.0:20:f:at=20261207T1830Z")).isTrue();
+  }
+
+  @Test
+  @DisplayName("open_now is keyed by the current minute, the entry open_at of that minute uses")
+  void openNow_keyedByTheCurrentMinute() throws Exception {
+    Instant before = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+    assertThat(cacheOutcome(near(new JsonObject().put("open_now", true)))).isEqualTo("MISS");
+    Instant after = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+    DateTimeFormatter minute = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmm'Z'").withZone(ZoneOffset.UTC);
+    String base = "restaurants:near:" + CENTRE_LAT + ":" + CENTRE_LNG + ":3.0:20:f:at=";
+    // the read ran within [before, after]: its minute is one of the two
+    boolean keyed = redisEventually(base + minute.format(before)) || redisExists(base + minute.format(after));
+    assertThat(keyed).as("an entry under the minute of the read").isTrue();
+    Instant at = redisExists(base + minute.format(before)) ? before : after;
+    assertThat(cacheOutcome(near(new JsonObject().put("open_at", at.toString())))).isEqualTo("HIT");
+  }
+
+  /** Whether {@code key} is in Redis within 2 s (the fill's SET follows the reply). */
+  private boolean redisEventually(String key) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (!redisExists(key) && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    return redisExists(key);
   }
 
   private JsonObject near(JsonObject filters) {

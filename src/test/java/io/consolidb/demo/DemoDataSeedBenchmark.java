@@ -96,7 +96,7 @@ class DemoDataSeedBenchmark {
         tuples.add(Tuple.wrap(new Object[] {r.name(), r.address(), r.city(), r.state(),
             r.postalCode(), r.phone(), r.website(), r.kosherCategory(), r.certifyingAgency(),
             r.hoursJson() == null ? null : new io.vertx.core.json.JsonObject(r.hoursJson()),
-            r.priceRange(), r.rating(), r.status(), r.latitude(), r.longitude()}));
+            r.priceRange(), r.rating(), r.status(), r.latitude(), r.longitude(), null}));
       }
       int size = tuples.size();
       chain = chain.compose(n -> pool.preparedQuery(RestaurantSqlForBenchmarks.INSERT)

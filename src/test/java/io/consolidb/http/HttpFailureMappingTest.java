@@ -155,6 +155,11 @@ class HttpFailureMappingTest {
     }
 
     @Override
+    public Future<JsonObject> byCityAfter(String city, String cursor, int size, JsonObject filters) {
+      return byCity(city, 1, size);
+    }
+
+    @Override
     public Future<JsonObject> searchFiltered(String query, int limit, JsonObject filters) {
       return search(query, limit);
     }

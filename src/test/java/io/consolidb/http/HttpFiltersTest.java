@@ -43,7 +43,9 @@ class HttpFiltersTest {
   @BeforeEach
   void deploy(Vertx vertx, VertxTestContext ctx) {
     node.reseed();
-    node.execute("UPDATE restaurants SET status = 'temporarily_closed' WHERE name = 'Brooklyn Kosher Grill'");
+    node.execute("UPDATE restaurants SET status = 'temporarily_closed' WHERE name = 'Brooklyn Kosher Grill'",
+        // Sunday evening into Monday, New York time (the zone derived from the city)
+        "UPDATE restaurants SET hours = '{\"sun\": \"20:00-02:00\"}' WHERE name = 'Empire Bagels'");
     int port = TestNode.freePort();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     TestNode.deployServicesAndHttp(vertx, node.config(port, "token-filters-1"), false)
@@ -59,7 +61,13 @@ class HttpFiltersTest {
         Arguments.of("/api/v1/restaurants?city=New%20York&min_price=2&max_price=3", List.of("Bryant Park Grill", "Times Square Deli")),
         Arguments.of("/api/v1/restaurants/search?q=kosher&status=open", List.of("Hudson Yards Kosher")),
         Arguments.of("/api/v1/restaurants/search?q=kosher&status=open,temporarily_closed&kosher_category=meat",
-            List.of("Hudson Yards Kosher", "Brooklyn Kosher Grill")));
+            List.of("Hudson Yards Kosher", "Brooklyn Kosher Grill")),
+        // Monday 01:30 in New York: Sunday's span is still open; 02:00 it has closed
+        Arguments.of(NEAR + "&radius_km=3&open_at=2026-12-07T06:30:00Z", List.of("Empire Bagels")),
+        Arguments.of("/api/v1/restaurants?city=New%20York&open_at=2026-12-07T01:30:00-05:00", List.of("Empire Bagels")),
+        Arguments.of("/api/v1/restaurants?city=New%20York&open_at=2026-12-07T07:30:00%2B01:00", List.of("Empire Bagels")),
+        Arguments.of("/api/v1/restaurants/search?q=bagels&open_at=2026-12-07T07:00:00Z", List.of()),
+        Arguments.of("/api/v1/restaurants/search?q=bagels&open_now=false", List.of("Empire Bagels")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -84,6 +92,10 @@ class HttpFiltersTest {
         Arguments.of(NEAR + "&kosher_category=beef", "kosher_category"),
         Arguments.of(NEAR + "&status=", "status"),
         Arguments.of(NEAR + "&sort=name", "sort"),
+        Arguments.of(NEAR + "&open_now=yes", "open_now"),
+        Arguments.of(NEAR + "&open_now=true&open_now=false", "open_now"),
+        Arguments.of("/api/v1/restaurants?city=Chicago&open_at=tonight", "open_at"),
+        Arguments.of("/api/v1/restaurants/search?q=deli&open_at=2026-12-05T18:30:00", "open_at"),
         Arguments.of("/api/v1/restaurants?city=Chicago&sort=rating", "sort"),
         Arguments.of("/api/v1/restaurants/search?q=deli&certifying_agency=%20", "certifying_agency"),
         Arguments.of("/api/v1/restaurants?city=Chicago&min_price=3&max_price=2", null));
@@ -100,5 +112,21 @@ class HttpFiltersTest {
       }
       ctx.completeNow();
     })));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("bothOpenFilters")
+  @DisplayName("open_now and open_at together answer 400 naming both")
+  void openNowAndOpenAt_is400(String uri, VertxTestContext ctx) {
+    client.get(uri).send().onComplete(ctx.succeeding(response -> ctx.verify(() -> {
+      JsonObject problem = HttpApiTest.assertProblem(response, 400, null);
+      assertThat(problem.getJsonArray("parameters")).isEqualTo(JsonArray.of("open_now", "open_at"));
+      ctx.completeNow();
+    })));
+  }
+
+  static Stream<String> bothOpenFilters() {
+    String both = "&open_now=true&open_at=2026-12-05T18:30:00Z";
+    return Stream.of(NEAR + both, "/api/v1/restaurants?city=Chicago" + both, "/api/v1/restaurants/search?q=deli" + both);
   }
 }

@@ -41,7 +41,7 @@ class RestaurantServiceTest {
   /** The fields of a restaurant as every caller sees them (the SQL's columns are package-private). */
   private static final List<String> FIELDS = List.of("id", "name", "address", "city", "state",
       "postal_code", "phone", "website", "kosher_category", "certifying_agency", "hours",
-      "price_range", "rating", "status", "latitude", "longitude", "created_at", "updated_at");
+      "price_range", "rating", "status", "latitude", "longitude", "created_at", "updated_at", "time_zone");
 
   private static TestNode node;
   private RestaurantService service;

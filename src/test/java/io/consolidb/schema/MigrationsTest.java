@@ -60,6 +60,19 @@ class MigrationsTest {
   }
 
   @Test
+  @DisplayName("a time zone PostgreSQL does not know is refused, whoever writes it; none given is the city's")
+  void restaurants_timeZone_checkedAndDerived() throws SQLException {
+    assertThat(insertRestaurantState("time_zone", "'Mars/Olympus_Mons'")).isEqualTo("22023");
+    assertThat(insertRestaurantState("time_zone", "'Asia/Tokyo'")).isNull();
+    exec("INSERT INTO restaurants (name, city, latitude, longitude) VALUES ('z', 'Chicago', 1, 2)");
+    try (Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery("SELECT time_zone FROM restaurants WHERE name = 'z'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("America/Chicago");
+    }
+  }
+
+  @Test
   void restaurants_coordinatesOutOfRange_rejected() {
     assertThat(state("INSERT INTO restaurants (name, city, latitude, longitude)"
         + " VALUES ('a', 'b', 90.5, 0)")).isEqualTo("23514");

@@ -10,6 +10,8 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -29,16 +31,16 @@ import java.util.function.UnaryOperator;
  * path ({@code RestaurantQueryPlanTest} checks the plans).
  */
 record RestaurantFilter(List<String> categories, List<String> agencies, Integer minPrice,
-    Integer maxPrice, BigDecimal minRating, List<String> statuses, boolean byRating) {
+    Integer maxPrice, BigDecimal minRating, List<String> statuses, boolean byRating, Instant openAt) {
 
   /** The filter names, as callers (and the HTTP query string) write them. */
   static final Set<String> NAMES = Set.of("kosher_category", "certifying_agency", "min_price",
-      "max_price", "min_rating", "status", "sort");
+      "max_price", "min_rating", "status", "sort", OpenAt.OPEN_NOW, OpenAt.OPEN_AT);
   static final String SORT_DISTANCE = "distance";
   static final String SORT_RATING = "rating";
 
   /** No filter at all: the statements and cache keys of the unfiltered reads. */
-  static final RestaurantFilter NONE = new RestaurantFilter(List.of(), List.of(), null, null, null, List.of(), false);
+  static final RestaurantFilter NONE = new RestaurantFilter(List.of(), List.of(), null, null, null, List.of(), false, null);
 
   /**
    * The filters of a caller, checked; {@code null} or empty is {@link #NONE}. Throws a 400 naming
@@ -47,6 +49,11 @@ record RestaurantFilter(List<String> categories, List<String> agencies, Integer 
    * @param sortable whether {@code sort} is allowed (radius results only)
    */
   static RestaurantFilter parse(JsonObject filters, boolean sortable) {
+    return parse(filters, sortable, Clock.systemUTC());
+  }
+
+  /** {@link #parse(JsonObject, boolean)} with the clock {@code open_now} reads. */
+  static RestaurantFilter parse(JsonObject filters, boolean sortable, Clock clock) {
     if (filters == null || filters.isEmpty()) {
       return NONE;
     }
@@ -62,7 +69,8 @@ record RestaurantFilter(List<String> categories, List<String> agencies, Integer 
     }
     BigDecimal minRating = rating(filters);
     boolean byRating = sort(filters, sortable);
-    return new RestaurantFilter(categories, agencies, minPrice, maxPrice, minRating, statuses, byRating);
+    Instant openAt = OpenAt.parse(filters, clock);
+    return new RestaurantFilter(categories, agencies, minPrice, maxPrice, minRating, statuses, byRating, openAt);
   }
 
   boolean isNone() {
@@ -94,6 +102,10 @@ record RestaurantFilter(List<String> categories, List<String> agencies, Integer 
     if (!statuses.isEmpty()) {
       sql.append(" AND status = ANY(").append(bind(params, new JsonArray(statuses))).append("::text[])");
     }
+    if (openAt != null) {
+      // last: the costliest check, so it runs only on rows the others let through
+      sql.append(OpenAt.condition(openAt, params));
+    }
     return sql.toString();
   }
 
@@ -103,6 +115,19 @@ record RestaurantFilter(List<String> categories, List<String> agencies, Integer 
    * either): injective, distinct filters never share an entry.
    */
   String keyPart() {
+    return keyPart(true);
+  }
+
+  /**
+   * What a city listing's cursor is bound to ({@link CityCursor#listing}): the key part with an
+   * open filter's instant left out. An {@code open_now} listing moves to the next minute while a
+   * client pages through it; its cursor must stay good (the position in the order still is).
+   */
+  String listingPart() {
+    return keyPart(false);
+  }
+
+  private String keyPart(boolean withInstant) {
     if (isNone()) {
       return "";
     }
@@ -119,6 +144,9 @@ record RestaurantFilter(List<String> categories, List<String> agencies, Integer 
       key.append(":mr=").append(minRating.toPlainString());
     }
     part(key, "st", statuses);
+    if (openAt != null) {
+      key.append(withInstant ? OpenAt.keyPart(openAt) : ":open");
+    }
     if (byRating) {
       key.append(":sort=rating");
     }

@@ -106,16 +106,46 @@ public final class RestaurantServiceImpl implements RestaurantService {
       String key = "restaurants:city:" + encode(name) + ":p" + page + ":s" + size + filter.keyPart();
       return queries.readCached("restaurants.by_city", sql, params, cache(key))
           .recover(failure -> failures.fromQuery("restaurants.by_city", failure))
-          .map(result -> {
-            JsonArray rows = result.rows();
-            boolean more = rows.size() > size;
-            JsonArray items = more ? new JsonArray(rows.getList().subList(0, size)) : rows;
-            return mark(items(items)
-                .put("page", page)
-                .put("size", size)
-                .put("has_more", more), result);
-          });
+          .map(result -> mark(cityPage(result.rows(), size, page, CityCursor.listing(name, filter)), result));
     });
+  }
+
+  @Override
+  public Future<JsonObject> byCityAfter(String city, String cursor, int size, JsonObject filters) {
+    if (cursor == null) {
+      // the first page is page 1: the same statement, answer and cache entry
+      return byCityFiltered(city, 1, size, filters);
+    }
+    return failures.guarded("byCityAfter", () -> {
+      String name = RestaurantValidator.city(city);
+      RestaurantValidator.size(size);
+      RestaurantFilter filter = RestaurantFilter.parse(filters, false);
+      String listing = CityCursor.listing(name, filter);
+      CityCursor after = CityCursor.parse(cursor, listing);
+      JsonArray params = JsonArray.of(name, after.name(), after.id(), size + 1);
+      String sql = filter.isNone() ? RestaurantSql.BY_CITY_AFTER : RestaurantSql.byCityAfter(filter.conditions(params));
+      // cached like the numbered pages, under the normalised position, with the same tag
+      String key = "restaurants:city:" + encode(name) + after.keyPart() + ":s" + size + filter.keyPart();
+      return queries.readCached("restaurants.by_city_after", sql, params, cache(key))
+          .recover(failure -> failures.fromQuery("restaurants.by_city_after", failure))
+          .map(result -> mark(cityPage(result.rows(), size, null, listing), result));
+    });
+  }
+
+  /**
+   * A page of a city from {@code rows}, read with one row more than the page (which tells whether
+   * another page follows, without a COUNT(*)): its number when it has one, and {@code next}, the
+   * cursor after its last item, when more follow.
+   */
+  private static JsonObject cityPage(JsonArray rows, int size, Integer page, String listing) {
+    boolean more = rows.size() > size;
+    JsonArray items = more ? new JsonArray(rows.getList().subList(0, size)) : rows;
+    JsonObject result = items(items);
+    if (page != null) {
+      result.put("page", page);
+    }
+    result.put("size", size).put("has_more", more);
+    return more ? result.put("next", CityCursor.after(items.getJsonObject(size - 1)).token(listing)) : result;
   }
 
   @Override
@@ -243,7 +273,7 @@ public final class RestaurantServiceImpl implements RestaurantService {
   }
 
   /** Injective and free of glob characters: distinct inputs never share a cache entry. */
-  private static String encode(String value) {
+  static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("*", "%2A");
   }
 

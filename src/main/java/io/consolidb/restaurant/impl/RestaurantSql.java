@@ -12,7 +12,8 @@ import java.util.List;
  *
  * <p>Statements use positional parameters ({@code $1}) for the Vert.x PostgreSQL client; values
  * are always bound, never spliced in. Every statement that returns restaurants returns the
- * {@link #COLUMNS} (snake_case names, never the generated full-text column), in that order.
+ * {@link #COLUMNS} (snake_case names, never the generated full-text column nor the generated
+ * {@code weekly_hours}), in that order.
  * (The column's comment in {@code V1__restaurants.sql} still calls this class
  * {@code RestaurantQueries}: an applied migration cannot change.)
  *
@@ -29,7 +30,7 @@ final class RestaurantSql {
   static final String COLUMNS =
       "id, name, address, city, state, postal_code, phone, website, kosher_category,"
           + " certifying_agency, hours, price_range, rating, status, latitude, longitude,"
-          + " created_at, updated_at";
+          + " created_at, updated_at, time_zone";
 
   /** {@link #COLUMNS} as a list, for mapping rows and for tests. */
   static final List<String> COLUMN_NAMES = List.of(COLUMNS.split(",\\s*"));
@@ -145,6 +146,29 @@ final class RestaurantSql {
         + " LIMIT $2 OFFSET $3";
   }
 
+  /**
+   * The page of a city after a position (keyset pagination): {@code $1} city, {@code $2} name and
+   * {@code $3} id of the last row already handed out, {@code $4} limit; ordered by name, then id,
+   * like {@link #BY_CITY}. The row comparison {@code (name, id) > ($2, $3)} is an index condition
+   * of {@code restaurants_city_name_idx} ({@code lower(city), name, id}): the scan starts at the
+   * position and stops after {@code $4} rows, so a deep page reads what the first page reads,
+   * where {@code OFFSET} reads and drops every row before it. {@code (name, id)} is a total order
+   * (id is unique), so rows inserted or deleted between two pages never make the next page repeat
+   * or skip a row that was there all along.
+   */
+  static final String BY_CITY_AFTER = byCityAfter("");
+
+  /** {@link #BY_CITY_AFTER} with filter {@code conditions}, their parameters numbered from {@code $5}. */
+  static String byCityAfter(String conditions) {
+    return "SELECT " + COLUMNS
+        + " FROM restaurants"
+        + " WHERE lower(city) = lower($1::text)"
+        + " AND (name, id) > ($2::text, $3::bigint)"
+        + conditions
+        + " ORDER BY name, id"
+        + " LIMIT $4";
+  }
+
   /** One restaurant: {@code $1} id. Returns {@link #COLUMNS}; no row when it does not exist. */
   static final String BY_ID =
       "SELECT " + COLUMNS + " FROM restaurants WHERE id = $1";
@@ -152,12 +176,14 @@ final class RestaurantSql {
   /** The parameters of {@link #INSERT}, in order ({@code $1} is the first). */
   static final List<String> INSERT_PARAMETERS = List.of(
       "name", "address", "city", "state", "postal_code", "phone", "website", "kosher_category",
-      "certifying_agency", "hours", "price_range", "rating", "status", "latitude", "longitude");
+      "certifying_agency", "hours", "price_range", "rating", "status", "latitude", "longitude",
+      "time_zone");
 
   /**
-   * Creates a restaurant from the 15 values named by {@link #INSERT_PARAMETERS}: {@code $10}
+   * Creates a restaurant from the 16 values named by {@link #INSERT_PARAMETERS}: {@code $10}
    * hours is a JSON object (or null), {@code $12} rating is rounded to one decimal, a null
-   * {@code $13} status means {@code 'open'}. Returns {@link #COLUMNS} of the new row. Constraint
+   * {@code $13} status means {@code 'open'}, a null {@code $16} time_zone the city's (a trigger,
+   * {@code V10__restaurant_time_zones.sql}). Returns {@link #COLUMNS} of the new row. Constraint
    * violations (unknown kosher_category or status, price_range outside 1..4, rating outside
    * 0..5, latitude/longitude out of range, missing name/city/coordinates) fail with SQLSTATE
    * 23514 or 23502.
@@ -166,7 +192,7 @@ final class RestaurantSql {
       "INSERT INTO restaurants (" + String.join(", ", INSERT_PARAMETERS) + ")"
           + " VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text,"
           + " $8::text, $9::text, $10::jsonb, $11::smallint, $12::numeric,"
-          + " COALESCE($13::text, 'open'), $14::float8, $15::float8)"
+          + " COALESCE($13::text, 'open'), $14::float8, $15::float8, $16::text)"
           + " RETURNING " + COLUMNS;
 
   /**
@@ -195,6 +221,8 @@ final class RestaurantSql {
           + ", " + patch("status", "$2::jsonb ->> 'status'")
           + ", " + patch("latitude", "($2::jsonb ->> 'latitude')::float8")
           + ", " + patch("longitude", "($2::jsonb ->> 'longitude')::float8")
+          // cleared (a JSON null), the trigger of V10 sets the city's zone
+          + ", " + patch("time_zone", "$2::jsonb ->> 'time_zone'")
           + " WHERE id = $1"
           + " RETURNING " + COLUMNS;
 

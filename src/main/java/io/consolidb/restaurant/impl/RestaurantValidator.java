@@ -202,6 +202,8 @@ final class RestaurantValidator {
     fields.put("status", oneOf(STATUSES));
     fields.put("latitude", (name, value) -> number(name, value, MIN_LATITUDE, MAX_LATITUDE));
     fields.put("longitude", (name, value) -> number(name, value, MIN_LONGITUDE, MAX_LONGITUDE));
+    // optional; null (or cleared): the city's zone, set by the database
+    fields.put("time_zone", RestaurantValidator::timeZone);
     if (!List.copyOf(fields.keySet()).equals(RestaurantSql.INSERT_PARAMETERS)) {
       // The INSERT binds parameters by position: a drift here would store values in the wrong columns.
       throw new IllegalStateException("RestaurantValidator fields " + fields.keySet()
@@ -246,6 +248,23 @@ final class RestaurantValidator {
       throw invalid(name, name + " must be at most " + MAX_HOURS_JSON_LENGTH + " characters of JSON");
     }
     return hours;
+  }
+
+  /**
+   * An IANA zone name the JDK knows as a region ({@code America/New_York}, {@code UTC}), in its
+   * canonical spelling whatever the case given; offsets ({@code +02:00}, {@code GMT+2}) and
+   * abbreviations ({@code EST}) are refused: a restaurant's zone must follow its region's
+   * daylight-saving rules.
+   */
+  private static Object timeZone(String name, Object value) {
+    if (!(value instanceof String s)) {
+      throw invalid(name, name + " must be a string");
+    }
+    String zone = TimeZones.canonical(s.strip());
+    if (zone == null) {
+      throw invalid(name, name + " must be an IANA time zone name such as America/New_York or Europe/London");
+    }
+    return zone;
   }
 
   private static Object integer(String name, Object value, int min, int max) {

@@ -7,6 +7,10 @@ import io.consolidb.FailureCodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -49,7 +53,9 @@ class RestaurantFilterTest {
         new JsonObject().put("min_rating", 0),
         new JsonObject().put("certifying_agency", "a,b"),
         new JsonObject().put("certifying_agency", JsonArray.of("a", "b")),
-        new JsonObject().put("sort", "rating"));
+        new JsonObject().put("sort", "rating"),
+        new JsonObject().put("open_at", "2026-12-05T18:30:00Z"),
+        new JsonObject().put("open_at", "2026-12-05T18:31:00Z"));
     assertThat(filters.stream().map(f -> RestaurantFilter.parse(f, true).keyPart()).distinct())
         .hasSize(filters.size())
         .allSatisfy(key -> assertThat(key).doesNotContain("*", "?", "[", " "));
@@ -68,6 +74,39 @@ class RestaurantFilterTest {
         JsonArray.of("open")));
   }
 
+  @Test
+  void keyPart_openAt_isTheMinuteInUtc() {
+    RestaurantFilter a = RestaurantFilter.parse(new JsonObject().put("open_at", "2026-12-05T18:30:45.5Z")
+        .put("kosher_category", "meat"), true);
+    RestaurantFilter b = RestaurantFilter.parse(new JsonObject().put("kosher_category", JsonArray.of("Meat"))
+        .put("open_at", "2026-12-05T13:30:00-05:00"), true);
+    assertThat(b.keyPart()).isEqualTo(a.keyPart()).isEqualTo(":f:kc=meat:at=20261205T1830Z");
+    assertThat(RestaurantFilter.parse(new JsonObject().put("open_at", "2026-12-05T18:31:00Z"), false).keyPart())
+        .isEqualTo(":f:at=20261205T1831Z");
+  }
+
+  @Test
+  void keyPart_openNow_isTheCurrentMinuteAsOpenAtWouldKeyIt() {
+    Clock clock = Clock.fixed(Instant.parse("2026-12-05T18:30:59.999Z"), ZoneOffset.UTC);
+    RestaurantFilter now = RestaurantFilter.parse(new JsonObject().put("open_now", true), false, clock);
+    assertThat(now.keyPart()).isEqualTo(":f:at=20261205T1830Z")
+        .isEqualTo(RestaurantFilter.parse(new JsonObject().put("open_at", "2026-12-05T18:30:00Z"), false).keyPart());
+    Clock later = Clock.offset(clock, Duration.ofMillis(1));
+    assertThat(RestaurantFilter.parse(new JsonObject().put("open_now", true), false, later).keyPart())
+        .as("a minute later, another entry").isEqualTo(":f:at=20261205T1831Z");
+    assertThat(RestaurantFilter.parse(new JsonObject().put("open_now", false), true, clock).isNone()).isTrue();
+  }
+
+  @Test
+  void conditions_openAt_lastWithTheMinuteBound() {
+    JsonArray params = JsonArray.of("x", 1, 2);
+    String sql = RestaurantFilter.parse(new JsonObject().put("open_at", "2026-12-05T18:30:45Z").put("min_price", 2), false)
+        .conditions(params);
+    assertThat(sql).isEqualTo(" AND price_range >= $4::smallint AND status = 'open'"
+        + " AND coalesce(weekly_hours @> restaurant_week_minute($5::timestamptz, time_zone), false)");
+    assertThat(params).isEqualTo(JsonArray.of("x", 1, 2, 2, "2026-12-05T18:30:00Z"));
+  }
+
   static Stream<Arguments> refusals() {
     return Stream.of(
         Arguments.of(new JsonObject().put("kosher_category", "beef"), "kosher_category", "kosher_category must be one of meat, dairy, pareve, fish"),
@@ -82,6 +121,15 @@ class RestaurantFilterTest {
         Arguments.of(new JsonObject().put("min_rating", 5.5), "min_rating", "min_rating must be a number between 0 and 5"),
         Arguments.of(new JsonObject().put("min_rating", "high"), "min_rating", "min_rating must be a number between 0 and 5"),
         Arguments.of(new JsonObject().put("sort", "name"), "sort", "sort must be one of distance, rating"),
+        Arguments.of(new JsonObject().put("open_now", "true"), "open_now", "open_now must be true or false"),
+        Arguments.of(new JsonObject().put("open_at", "2026-12-05 18:30"), "open_at",
+            "open_at must be an ISO-8601 instant with an offset, e.g. 2026-12-05T18:30:00Z"),
+        Arguments.of(new JsonObject().put("open_at", "2026-12-05T18:30:00"), "open_at",
+            "open_at must be an ISO-8601 instant with an offset, e.g. 2026-12-05T18:30:00Z"),
+        Arguments.of(new JsonObject().put("open_at", "x".repeat(100)), "open_at",
+            "open_at must be an ISO-8601 instant with an offset, e.g. 2026-12-05T18:30:00Z"),
+        Arguments.of(new JsonObject().put("open_at", "+10000-01-01T00:00:00Z"), "open_at",
+            "open_at must be an instant from 1970 to 9999"),
         Arguments.of(new JsonObject().put("colour", "red"), "colour", "unknown field: colour"));
   }
 
@@ -105,6 +153,15 @@ class RestaurantFilterTest {
         .hasMessage("min_price must not exceed max_price, got 3 and 2")
         .satisfies(e -> assertThat(((ServiceException) e).getDebugInfo().getJsonArray("parameters"))
             .isEqualTo(JsonArray.of("min_price", "max_price")));
+  }
+
+  @Test
+  void parse_openNowAndOpenAt_is400NamingBoth() {
+    assertThatThrownBy(() -> RestaurantFilter.parse(new JsonObject().put("open_now", false).put("open_at", "2026-12-05T18:30:00Z"), false))
+        .isInstanceOf(ServiceException.class)
+        .hasMessage("give open_now or open_at, not both")
+        .satisfies(e -> assertThat(((ServiceException) e).getDebugInfo().getJsonArray("parameters"))
+            .isEqualTo(JsonArray.of("open_now", "open_at")));
   }
 
   @Test

@@ -228,9 +228,9 @@ class RestaurantSqlTest {
 
   @Test
   void insertParameters_matchInsertPlaceholders() {
-    assertThat(RestaurantSql.INSERT_PARAMETERS).hasSize(15);
-    assertThat(RestaurantSql.INSERT).contains("$15").doesNotContain("$16");
-    assertThat(RestaurantSql.COLUMN_NAMES).hasSize(18).doesNotContain("search_document");
+    assertThat(RestaurantSql.INSERT_PARAMETERS).hasSize(16);
+    assertThat(RestaurantSql.INSERT).contains("$16").doesNotContain("$17");
+    assertThat(RestaurantSql.COLUMN_NAMES).hasSize(19).doesNotContain("search_document", "weekly_hours");
   }
 
   private static Tuple insertParams(String name, JsonObject hours) {
@@ -241,7 +241,7 @@ class RestaurantSqlTest {
   private static List<Object> insertValues(String name, JsonObject hours) {
     return new ArrayList<>(Arrays.asList(name, "12 Essex St", "New York", "NY", "10002",
         "(212) 555-0100", "https://deli.example", "meat", "OU", hours, (short) 2, 4.23, null,
-        40.7150, -73.9880));
+        40.7150, -73.9880, null));
   }
 
   private String sqlState(String sql, Tuple params) {

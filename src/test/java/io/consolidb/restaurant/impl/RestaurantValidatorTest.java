@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.consolidb.FailureCodes;
 import io.consolidb.restaurant.RestaurantLimits;
+import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RestaurantValidatorTest {
@@ -31,5 +33,27 @@ class RestaurantValidatorTest {
         .isInstanceOf(ServiceException.class)
         .satisfies(e -> assertThat(((ServiceException) e).failureCode()).isEqualTo(FailureCodes.INVALID_INPUT))
         .hasMessage("query has 9 words: at most 8 are searched");
+  }
+
+  @Test
+  void newRestaurant_timeZone_canonicalOrNullForTheCitys() {
+    JsonObject restaurant = new JsonObject().put("name", "n").put("city", "c").put("latitude", 1).put("longitude", 2);
+    int index = RestaurantSql.INSERT_PARAMETERS.indexOf("time_zone");
+    assertThat(RestaurantValidator.newRestaurant(restaurant).getValue(index)).isNull();
+    assertThat(RestaurantValidator.newRestaurant(restaurant.copy().put("time_zone", " america/NEW_york "))
+        .getValue(index)).isEqualTo("America/New_York");
+    assertThat(RestaurantValidator.changes(new JsonObject().put("time_zone", null)))
+        .isEqualTo(new JsonObject().putNull("time_zone"));
+  }
+
+  @Test
+  void changes_unknownTimeZone_is400NamingIt() {
+    for (String zone : List.of("Mars/Olympus_Mons", "EST", "+02:00", "UTC+2", "x".repeat(65))) {
+      assertThatThrownBy(() -> RestaurantValidator.changes(new JsonObject().put("time_zone", zone)))
+          .as(zone)
+          .isInstanceOf(ServiceException.class)
+          .hasMessage("time_zone must be an IANA time zone name such as America/New_York or Europe/London")
+          .satisfies(e -> assertThat(((ServiceException) e).getDebugInfo().getString("parameter")).isEqualTo("time_zone"));
+    }
   }
 }
