@@ -162,6 +162,29 @@ public final class TestServices {
             key + " not found: run `scripts/services.sh up` (or backup-up), which starts the backup cluster (or set " + key + ")"));
   }
 
+  /**
+   * A setting of the streaming replica of {@code REPLICA=1 scripts/services.sh up} (cluster
+   * {@code replica}): {@code TEST_READ_DATABASE_URL}, {@code TEST_REPLICA_PG_CLUSTER}; read like the
+   * others; missing, the test fails saying how to start it.
+   */
+  public static String replicaSetting(String key) {
+    return explicit(key).or(() -> findEnvFile(Path.of("").toAbsolutePath())
+            .map(TestServices::readEnvFile).map(values -> values.get(key)))
+        .orElseThrow(() -> new IllegalStateException(
+            key + " not found: run `REPLICA=1 scripts/services.sh up` (or replica-up), which starts the replica (or set " + key + ")"));
+  }
+
+  /**
+   * The test database ({@link #databaseUrl()}) on the replica: the replica replays every database
+   * of the primary, so the replica's host and port with the test database's name and credentials.
+   */
+  public static String readDatabaseUrl() {
+    PgConnectOptions replica = PgConnectOptions.fromUri(replicaSetting("TEST_READ_DATABASE_URL"));
+    PgConnectOptions primary = pgConnectOptions();
+    return "postgresql://" + primary.getUser() + ":" + primary.getPassword() + "@" + replica.getHost() + ":"
+        + replica.getPort() + "/" + primary.getDatabase();
+  }
+
   private static String tlsSetting(String key) {
     return explicit(key).or(() -> findEnvFile(Path.of("").toAbsolutePath())
             .map(TestServices::readEnvFile).map(values -> values.get(key)))
