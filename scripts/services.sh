@@ -30,7 +30,7 @@
 # (stanza consolidb, repo1-retention-full BACKUP_RETENTION_FULL): `consolidb backup` and
 # scripts/restore-drill.sh use it (docs/BACKUPS.md).
 #
-# REPLICA=1 `up` also brings up a fourth cluster, `replica` on PG_REPLICA_PORT (5442): a streaming
+# REPLICA=1 `up` also brings up a fourth cluster, `replica` on PG_REPLICA_PORT (5443): a streaming
 # hot standby of the main cluster (pg_basebackup -R, replication slot PG_REPLICA_SLOT), and writes
 # DATABASE_READ_URL and TEST_READ_DATABASE_URL (docs/OPERATIONS.md "Read replicas").
 #
@@ -573,7 +573,8 @@ backup_env_lines() {
 # keeps a healthy replica (online, in recovery, its WAL receiver streaming); a broken one is
 # dropped and built again. `down` stops it and keeps the slot (WAL accumulates on the primary
 # while it is down); `replica-drop` removes the cluster and the slot.
-PG_REPLICA_PORT="${PG_REPLICA_PORT:-5442}"
+# 5443, not 5442: scripts/restore-drill.sh starts its scratch cluster on 5442
+PG_REPLICA_PORT="${PG_REPLICA_PORT:-5443}"
 PG_REPLICA_NAME=replica
 PG_REPLICA_SLOT="${PG_REPLICA_SLOT:-consolidb_replica}"
 PG_REPLICA_VER=""

@@ -35,6 +35,11 @@ final class Lsn {
     return Long.parseUnsignedLong(text.substring(0, slash), 16) << 32 | Long.parseUnsignedLong(text.substring(slash + 1), 16);
   }
 
+  /** The further of two positions (compared unsigned, as PostgreSQL does). */
+  static long max(long a, long b) {
+    return Long.compareUnsigned(a, b) >= 0 ? a : b;
+  }
+
   /** A byte position as PostgreSQL prints it. */
   static String format(long position) {
     return Long.toHexString(position >>> 32).toUpperCase() + "/" + Long.toHexString(position & 0xFFFFFFFFL).toUpperCase();

@@ -26,16 +26,17 @@ public final class ReadYourWrites implements VertxServiceProvider {
 
   /** One request's positions; confined to its context. */
   public static final class Positions {
-    private final String readAfter;
-    private long writtenPosition = -1;
+    /** 0 (PostgreSQL's invalid LSN): none. Compared unsigned. */
+    private final long readAfterPosition;
+    private long writtenPosition;
 
-    Positions(String readAfter) {
-      this.readAfter = readAfter;
+    Positions(long readAfterPosition) {
+      this.readAfterPosition = readAfterPosition;
     }
 
     /** The furthest LSN the request's writes reached, or null when it wrote nothing. */
     public String written() {
-      return writtenPosition < 0 ? null : Lsn.format(writtenPosition);
+      return writtenPosition == 0 ? null : Lsn.format(writtenPosition);
     }
   }
 
@@ -52,13 +53,11 @@ public final class ReadYourWrites implements VertxServiceProvider {
    * @throws IllegalArgumentException with a message for the client when the header is no LSN
    */
   public static Positions bind(Context context, String readAfter) {
-    if (readAfter != null) {
-      Lsn.parse("the " + HEADER + " header", readAfter);
-    }
+    long position = readAfter == null ? 0 : Lsn.parse("the " + HEADER + " header", readAfter);
     if (!(context instanceof ContextInternal internal) || !internal.isDuplicate()) {
       return null;
     }
-    Positions positions = new Positions(readAfter);
+    Positions positions = new Positions(position);
     context.putLocal(LOCAL, positions);
     return positions;
   }
@@ -69,18 +68,22 @@ public final class ReadYourWrites implements VertxServiceProvider {
     return context == null ? null : context.getLocal(LOCAL);
   }
 
-  /** The LSN the current request's reads must see, or null. */
+  /**
+   * The LSN the current request's reads must see, or null: the header's, or the request's own
+   * writes' when further (a service that writes and then reads back sees its write).
+   */
   static String readAfter(Positions positions) {
-    return positions == null ? null : positions.readAfter;
+    if (positions == null) {
+      return null;
+    }
+    long position = Lsn.max(positions.readAfterPosition, positions.writtenPosition);
+    return position == 0 ? null : Lsn.format(position);
   }
 
   /** A write of the current request reached {@code lsn} (from a reply: always well formed). */
   static void wrote(Positions positions, String lsn) {
     if (positions != null && lsn != null) {
-      long position = Lsn.parse(Lsn.REPLY_FIELD, lsn);
-      if (Long.compareUnsigned(position, positions.writtenPosition) > 0 || positions.writtenPosition < 0) {
-        positions.writtenPosition = position;
-      }
+      positions.writtenPosition = Lsn.max(positions.writtenPosition, Lsn.parse(Lsn.REPLY_FIELD, lsn));
     }
   }
 }

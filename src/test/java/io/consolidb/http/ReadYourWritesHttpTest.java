@@ -54,7 +54,7 @@ class ReadYourWritesHttpTest {
     String replica = TestServices.readDatabaseUrl() + "?search_path="
         + URLEncoder.encode(node.schema() + ",public", StandardCharsets.UTF_8);
     config.getJsonObject("database").put("replicas", new JsonObject().put("urls", replica).put("pollMs", 20));
-    Await.result(TestNode.deployServicesAndHttp(vertx, config, false));
+    Await.result(TestNode.deployServicesAndHttp(vertx, config, true));
   }
 
   @Test
@@ -73,6 +73,25 @@ class ReadYourWritesHttpTest {
       assertThat(read.bodyAsJsonObject().getString("email")).isEqualTo("u" + i + "@example.com");
       assertThat(read.getHeader(LSN)).as("a read answers no LSN").isNull();
     }
+  }
+
+  @Test
+  @DisplayName("/health shows each replica by host:port with its state and lag, never its password")
+  void healthShowsReplicas() {
+    String password = TestNode.databasePassword();
+    Await.until("a health round that saw the replica up", 10_000, () -> {
+      JsonObject health = Await.result(client.get("/health").send()).bodyAsJsonObject();
+      JsonObject replica = health.getJsonArray("replicas") == null ? null : health.getJsonArray("replicas").getJsonObject(0);
+      return replica != null && "up".equals(replica.getString("status"));
+    });
+    HttpResponse<Buffer> health = Await.result(client.get("/health").send());
+    JsonObject replica = health.bodyAsJsonObject().getJsonArray("replicas").getJsonObject(0);
+    assertThat(replica.getString("name")).isEqualTo(
+        io.vertx.pgclient.PgConnectOptions.fromUri(TestServices.readDatabaseUrl()).getHost() + ":"
+            + io.vertx.pgclient.PgConnectOptions.fromUri(TestServices.readDatabaseUrl()).getPort());
+    assertThat(replica.getLong("lag_ms")).isNotNull().isGreaterThanOrEqualTo(0);
+    assertThat(replica.getString("replayed_lsn")).matches("[0-9A-F]+/[0-9A-F]+");
+    assertThat(health.bodyAsString()).doesNotContain(":" + password + "@");
   }
 
   @Test
