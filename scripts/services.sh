@@ -315,6 +315,32 @@ SQL
   done
 }
 
+# The extra clusters (backup, replica): each has a fixed name on its port.
+# Sets the variable named $3 to the version of cluster $2 on port $1; returns 1 if no cluster
+# listens there (and stops when another cluster does).
+named_cluster_version() {
+  local want_port=$1 want_name=$2 ver name port _rest
+  while read -r ver name port _rest; do
+    if [[ "$port" == "$want_port" ]]; then
+      [[ "$name" == "$want_name" ]] || die "port $want_port is taken by cluster $ver/$name, not $want_name"
+      printf -v "$3" '%s' "$ver"
+      return 0
+    fi
+  done < <(pg_lsclusters -h 2>/dev/null || true)
+  return 1
+}
+
+# Whether cluster $1/$2 is online.
+named_cluster_online() {
+  pg_lsclusters -h 2>/dev/null | awk -v v="$1" -v n="$2" '$1 == v && $2 == n && $4 ~ /^online/ { f = 1 } END { exit !f }'
+}
+
+# psql as the postgres superuser on cluster $1 (version/name) over its socket.
+psql_cluster() {
+  local cluster=$1; shift
+  (cd / && env -u PGHOST -u PGUSER -u PGDATABASE -u PGPASSWORD     runuser -u postgres -- psql --cluster "$cluster" -X -q -v ON_ERROR_STOP=1 "$@")
+}
+
 # ------------------------------------------------------- PostgreSQL over TLS
 
 PG_TLS_PORT="${PG_TLS_PORT:-5440}"
@@ -444,27 +470,11 @@ BACKUP_RETENTION_FULL="${BACKUP_RETENTION_FULL:-2}"
 backup_services() { [[ "${SERVICES_BACKUP:-1}" != 0 ]]; }
 
 # Sets PG_BACKUP_VER to the version of the cluster on $PG_BACKUP_PORT; returns 1 if none.
-find_backup_cluster() {
-  local ver name port _rest
-  while read -r ver name port _rest; do
-    if [[ "$port" == "$PG_BACKUP_PORT" ]]; then
-      [[ "$name" == "$PG_BACKUP_NAME" ]] || die "port $PG_BACKUP_PORT is taken by cluster $ver/$name, not $PG_BACKUP_NAME"
-      PG_BACKUP_VER=$ver
-      return 0
-    fi
-  done < <(pg_lsclusters -h 2>/dev/null || true)
-  return 1
-}
+find_backup_cluster() { named_cluster_version "$PG_BACKUP_PORT" "$PG_BACKUP_NAME" PG_BACKUP_VER; }
 
-backup_online() {
-  pg_lsclusters -h 2>/dev/null | awk -v v="$PG_BACKUP_VER" -v n="$PG_BACKUP_NAME" \
-    '$1 == v && $2 == n && $4 ~ /^online/ { f = 1 } END { exit !f }'
-}
+backup_online() { named_cluster_online "$PG_BACKUP_VER" "$PG_BACKUP_NAME"; }
 
-psql_backup() {
-  (cd / && env -u PGHOST -u PGUSER -u PGDATABASE -u PGPASSWORD \
-    runuser -u postgres -- psql --cluster "$PG_BACKUP_VER/$PG_BACKUP_NAME" -X -q -v ON_ERROR_STOP=1 "$@")
-}
+psql_backup() { psql_cluster "$PG_BACKUP_VER/$PG_BACKUP_NAME" "$@"; }
 
 # pgBackRest as the postgres OS user (it owns the data directory and the repository).
 pgbackrest_as_postgres() {
@@ -584,27 +594,11 @@ PG_REPLICA_VER=""
 replica_services() { [[ "${REPLICA:-0}" != 0 ]]; }
 
 # Sets PG_REPLICA_VER to the version of the cluster on $PG_REPLICA_PORT; returns 1 if none.
-find_replica_cluster() {
-  local ver name port _rest
-  while read -r ver name port _rest; do
-    if [[ "$port" == "$PG_REPLICA_PORT" ]]; then
-      [[ "$name" == "$PG_REPLICA_NAME" ]] || die "port $PG_REPLICA_PORT is taken by cluster $ver/$name, not $PG_REPLICA_NAME"
-      PG_REPLICA_VER=$ver
-      return 0
-    fi
-  done < <(pg_lsclusters -h 2>/dev/null || true)
-  return 1
-}
+find_replica_cluster() { named_cluster_version "$PG_REPLICA_PORT" "$PG_REPLICA_NAME" PG_REPLICA_VER; }
 
-replica_online() {
-  pg_lsclusters -h 2>/dev/null | awk -v v="$PG_REPLICA_VER" -v n="$PG_REPLICA_NAME" \
-    '$1 == v && $2 == n && $4 ~ /^online/ { f = 1 } END { exit !f }'
-}
+replica_online() { named_cluster_online "$PG_REPLICA_VER" "$PG_REPLICA_NAME"; }
 
-psql_replica() {
-  (cd / && env -u PGHOST -u PGUSER -u PGDATABASE -u PGPASSWORD \
-    runuser -u postgres -- psql --cluster "$PG_REPLICA_VER/$PG_REPLICA_NAME" -X -q -v ON_ERROR_STOP=1 "$@")
-}
+psql_replica() { psql_cluster "$PG_REPLICA_VER/$PG_REPLICA_NAME" "$@"; }
 
 pg_replica_ready() { pg_isready -q -h "$HOST" -p "$PG_REPLICA_PORT" -t 1 >/dev/null 2>&1; }
 
