@@ -43,6 +43,8 @@ final class Replicas {
   private static final Logger LOG = LoggerFactory.getLogger(Replicas.class);
   private static final String REPLAYED = "SELECT pg_is_in_recovery(), (pg_last_wal_replay_lsn() - '0/0')::int8";
   private static final String PRIMARY_POSITION = "SELECT (pg_current_wal_lsn() - '0/0')::int8";
+  /** How often a replica that is down is tried again. */
+  static final long DOWN_POLL_MS = 500;
 
   /** One replica: its pool and what the last poll saw. */
   static final class Target {
@@ -60,6 +62,8 @@ final class Replicas {
     String status = "down";
     String reason = "not polled yet";
     private boolean polling;
+    /** A down replica is polled at most every {@link #DOWN_POLL_MS}: each refused attempt is a log line on its server. */
+    private long nextPollNanos = System.nanoTime();
 
     Target(ReplicaSettings.Replica replica, Pool pool, PoolState state, Pool monitor) {
       this.replica = replica;
@@ -156,11 +160,13 @@ final class Replicas {
             }
           });
     }
+    long now = System.nanoTime();
     for (Target target : targets) {
-      if (target.polling) {
-        continue; // the previous poll is still out: a hung replica gets one at a time
+      if (target.polling || "down".equals(target.status) && now - target.nextPollNanos < 0) {
+        continue; // the previous poll is still out (a hung replica gets one at a time), or down: not yet
       }
       target.polling = true;
+      target.nextPollNanos = now + TimeUnit.MILLISECONDS.toNanos(DOWN_POLL_MS);
       Future<Row> polled = target.monitor.query(REPLAYED).execute().map(rows -> rows.iterator().next());
       polled.timeout(pollTimeoutMs, TimeUnit.MILLISECONDS).onComplete(done -> {
         if (done.succeeded()) {

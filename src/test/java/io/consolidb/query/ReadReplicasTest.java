@@ -167,15 +167,22 @@ class ReadReplicasTest {
     }
     Thread.sleep(500);
     String[] cluster = TestServices.replicaSetting("TEST_REPLICA_PG_CLUSTER").split("/", 2);
+    long stopping = System.nanoTime();
+    long stoppedMs;
+    long started;
     try {
       run("pg_ctlcluster", cluster[0], cluster[1], "stop", "-m", "fast");
+      stoppedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping);
       Thread.sleep(1_000);
     } finally {
+      started = System.nanoTime();
       run("pg_ctlcluster", cluster[0], cluster[1], "start");
     }
+    long startMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     Future.all(workers).await(20, TimeUnit.SECONDS);
-    System.out.printf("replica stopped under load: %d reads, %d failed, %d on the replica%n",
-        succeeded.get() + failed.get(), failed.get(), replicaServed.get());
+    System.out.printf("replica stopped under load: %d reads, %d failed, %d on the replica"
+        + " (pg_ctlcluster stop took %d ms, start %d ms)%n",
+        succeeded.get() + failed.get(), failed.get(), replicaServed.get(), stoppedMs, startMs);
     assertThat(failed.get()).as("failed reads (first: %s)", firstFailure.get()).isZero();
     assertThat(succeeded.get()).isGreaterThan(100);
     awaitReplicaStatus(vertx, "up");
