@@ -612,7 +612,8 @@ replica_healthy() {
   if ! replica_online; then
     pg_ctlcluster "$PG_REPLICA_VER" "$PG_REPLICA_NAME" start 2>/dev/null || return 1
   fi
-  local deadline=$((SECONDS + 10))
+  # pg_ctlcluster start returns once it accepts connections; streaming follows within moments
+  local deadline=$((SECONDS + WAIT_SECONDS))
   until pg_replica_ready && replica_streaming; do
     (( SECONDS < deadline )) || return 1
     sleep 0.2
