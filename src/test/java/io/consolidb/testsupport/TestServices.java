@@ -156,10 +156,7 @@ public final class TestServices {
    * the test fails saying how to start it.
    */
   public static String backupSetting(String key) {
-    return explicit(key).or(() -> findEnvFile(Path.of("").toAbsolutePath())
-            .map(TestServices::readEnvFile).map(values -> values.get(key)))
-        .orElseThrow(() -> new IllegalStateException(
-            key + " not found: run `scripts/services.sh up` (or backup-up), which starts the backup cluster (or set " + key + ")"));
+    return extraSetting(key, "`scripts/services.sh up` (or backup-up), which starts the backup cluster");
   }
 
   /**
@@ -168,10 +165,7 @@ public final class TestServices {
    * others; missing, the test fails saying how to start it.
    */
   public static String replicaSetting(String key) {
-    return explicit(key).or(() -> findEnvFile(Path.of("").toAbsolutePath())
-            .map(TestServices::readEnvFile).map(values -> values.get(key)))
-        .orElseThrow(() -> new IllegalStateException(
-            key + " not found: run `REPLICA=1 scripts/services.sh up` (or replica-up), which starts the replica (or set " + key + ")"));
+    return extraSetting(key, "`REPLICA=1 scripts/services.sh up` (or replica-up), which starts the replica");
   }
 
   /**
@@ -186,10 +180,14 @@ public final class TestServices {
   }
 
   private static String tlsSetting(String key) {
+    return extraSetting(key, "`scripts/services.sh up`, which starts the TLS PostgreSQL");
+  }
+
+  /** A setting of one of the extra services; missing, the failure says to run {@code howToStart}. */
+  private static String extraSetting(String key, String howToStart) {
     return explicit(key).or(() -> findEnvFile(Path.of("").toAbsolutePath())
             .map(TestServices::readEnvFile).map(values -> values.get(key)))
-        .orElseThrow(() -> new IllegalStateException(
-            key + " not found: run `scripts/services.sh up`, which starts the TLS PostgreSQL (or set " + key + ")"));
+        .orElseThrow(() -> new IllegalStateException(key + " not found: run " + howToStart + " (or set " + key + ")"));
   }
 
   private static Endpoints resolve() {
