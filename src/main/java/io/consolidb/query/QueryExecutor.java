@@ -205,9 +205,10 @@ final class QueryExecutor {
     return new ConnectionTask<RowSet<Row>>(vertx, pool, state, remainingMs, cancelGraceMs).run(conn -> {
       Future<RowSet<Row>> rows = conn.preparedQuery(statement.pgSql()).execute(statement.args());
       Future<RowSet<Row>> position = conn.query(INSERT_LSN).execute();
-      return rows.compose(ran -> position.transform(read -> {
-        lsn[0] = read.succeeded() ? read.result().iterator().next().getString(0) : null;
-        return Future.succeededFuture(ran);
+      // both answered before the connection goes back, whatever the statement's outcome
+      return rows.transform(ran -> position.transform(read -> {
+        lsn[0] = ran.succeeded() && read.succeeded() ? read.result().iterator().next().getString(0) : null;
+        return rows;
       }));
     });
   }

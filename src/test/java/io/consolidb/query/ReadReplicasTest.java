@@ -80,6 +80,11 @@ class ReadReplicasTest {
         .getBoolean("replica")).as("a transaction on the replica").isFalse();
     assertThat(tx.getString("lsn")).as("the transaction's LSN").matches("[0-9A-F]+/[0-9A-F]+");
 
+    // a write that fails answers its failure (the LSN read behind it changes nothing), and frees its connection
+    write(vertx, 7);
+    assertFailsWith(FailureCodes.CONFLICT, () -> write(vertx, 7));
+    assertThat(poolState(vertx).getInteger("active")).isZero();
+
     JsonObject replica = poolState(vertx).getJsonArray("replicas").getJsonObject(0);
     assertThat(replica.getString("name")).doesNotContain("@").contains(":");
     assertThat(replica.encode()).doesNotContain(TestServices.pgConnectOptions().getPassword() + "@");
