@@ -10,6 +10,8 @@
 #   scripts/services.sh pg-start | pg-stop | redis-start | redis-stop
 #   scripts/services.sh redis-pause | redis-resume     (SIGSTOP / SIGCONT)
 #   scripts/services.sh backup-up | backup-down   (only the backup cluster; `up`/`down` include it)
+#   scripts/services.sh replica-up | replica-down | replica-drop   (only the read replica; REPLICA=1 `up`
+#                                  includes it, `down` stops it, replica-drop removes it and its slot)
 #   scripts/services.sh browser    (Debian's chromium + chromium-driver, for the browser tests)
 #   scripts/services.sh kubectl    (Debian's kubernetes-client unpacked under .consolidb/tools, for
 #                                   the manifest tests' `kubectl kustomize`; prints its path)
@@ -27,6 +29,10 @@
 # pgBackRest (installed from the Debian package) into a repository under the state dir
 # (stanza consolidb, repo1-retention-full BACKUP_RETENTION_FULL): `consolidb backup` and
 # scripts/restore-drill.sh use it (docs/BACKUPS.md).
+#
+# REPLICA=1 `up` also brings up a fourth cluster, `replica` on PG_REPLICA_PORT (5443): a streaming
+# hot standby of the main cluster (pg_basebackup -R, replication slot PG_REPLICA_SLOT), and writes
+# DATABASE_READ_URL and TEST_READ_DATABASE_URL (docs/OPERATIONS.md "Read replicas").
 #
 # Environment: PGPORT (5432), REDIS_PORT (6379), TLS_REDIS_PORT (6391), SERVICES_TLS (1; 0 leaves
 # the TLS PostgreSQL and Redis out), SERVICES_WAIT_SECONDS (30),
@@ -309,6 +315,32 @@ SQL
   done
 }
 
+# The extra clusters (backup, replica): each has a fixed name on its port.
+# Sets the variable named $3 to the version of cluster $2 on port $1; returns 1 if no cluster
+# listens there (and stops when another cluster does).
+named_cluster_version() {
+  local want_port=$1 want_name=$2 ver name port _rest
+  while read -r ver name port _rest; do
+    if [[ "$port" == "$want_port" ]]; then
+      [[ "$name" == "$want_name" ]] || die "port $want_port is taken by cluster $ver/$name, not $want_name"
+      printf -v "$3" '%s' "$ver"
+      return 0
+    fi
+  done < <(pg_lsclusters -h 2>/dev/null || true)
+  return 1
+}
+
+# Whether cluster $1/$2 is online.
+named_cluster_online() {
+  pg_lsclusters -h 2>/dev/null | awk -v v="$1" -v n="$2" '$1 == v && $2 == n && $4 ~ /^online/ { f = 1 } END { exit !f }'
+}
+
+# psql as the postgres superuser on cluster $1 (version/name) over its socket.
+psql_cluster() {
+  local cluster=$1; shift
+  (cd / && env -u PGHOST -u PGUSER -u PGDATABASE -u PGPASSWORD     runuser -u postgres -- psql --cluster "$cluster" -X -q -v ON_ERROR_STOP=1 "$@")
+}
+
 # ------------------------------------------------------- PostgreSQL over TLS
 
 PG_TLS_PORT="${PG_TLS_PORT:-5440}"
@@ -443,27 +475,11 @@ BACKUP_RETENTION_FULL="${BACKUP_RETENTION_FULL:-2}"
 backup_services() { [[ "${SERVICES_BACKUP:-1}" != 0 ]]; }
 
 # Sets PG_BACKUP_VER to the version of the cluster on $PG_BACKUP_PORT; returns 1 if none.
-find_backup_cluster() {
-  local ver name port _rest
-  while read -r ver name port _rest; do
-    if [[ "$port" == "$PG_BACKUP_PORT" ]]; then
-      [[ "$name" == "$PG_BACKUP_NAME" ]] || die "port $PG_BACKUP_PORT is taken by cluster $ver/$name, not $PG_BACKUP_NAME"
-      PG_BACKUP_VER=$ver
-      return 0
-    fi
-  done < <(pg_lsclusters -h 2>/dev/null || true)
-  return 1
-}
+find_backup_cluster() { named_cluster_version "$PG_BACKUP_PORT" "$PG_BACKUP_NAME" PG_BACKUP_VER; }
 
-backup_online() {
-  pg_lsclusters -h 2>/dev/null | awk -v v="$PG_BACKUP_VER" -v n="$PG_BACKUP_NAME" \
-    '$1 == v && $2 == n && $4 ~ /^online/ { f = 1 } END { exit !f }'
-}
+backup_online() { named_cluster_online "$PG_BACKUP_VER" "$PG_BACKUP_NAME"; }
 
-psql_backup() {
-  (cd / && env -u PGHOST -u PGUSER -u PGDATABASE -u PGPASSWORD \
-    runuser -u postgres -- psql --cluster "$PG_BACKUP_VER/$PG_BACKUP_NAME" -X -q -v ON_ERROR_STOP=1 "$@")
-}
+psql_backup() { psql_cluster "$PG_BACKUP_VER/$PG_BACKUP_NAME" "$@"; }
 
 # pgBackRest as the postgres OS user (it owns the data directory and the repository).
 pgbackrest_as_postgres() {
@@ -560,6 +576,144 @@ backup_env_lines() {
   echo "TEST_BACKUP_PG_CLUSTER=$PG_BACKUP_VER/$PG_BACKUP_NAME"
   echo "TEST_PGBACKREST_CONFIG=$BACKUP_CONFIG"
   echo "TEST_PGBACKREST_STANZA=$BACKUP_STANZA"
+}
+
+# ------------------------------------------------------- PostgreSQL replica
+
+# REPLICA=1: cluster `replica` on PG_REPLICA_PORT, a hot standby streaming from the main cluster
+# ($PGPORT): `pg_basebackup -R` into a cluster of its own, with a physical replication slot on the
+# primary (PG_REPLICA_SLOT) so the primary keeps the WAL the replica has not received yet. It
+# replays every database of the primary. The primary is only ever reloaded (a replication line in
+# its pg_hba.conf when none lets postgres in over the socket), never restarted. A second `up`
+# keeps a healthy replica (online, in recovery, its WAL receiver streaming); a broken one is
+# dropped and built again. `down` stops it and keeps the slot (WAL accumulates on the primary
+# while it is down); `replica-drop` removes the cluster and the slot.
+# 5443, not 5442: scripts/restore-drill.sh starts its scratch cluster on 5442
+PG_REPLICA_PORT="${PG_REPLICA_PORT:-5443}"
+PG_REPLICA_NAME=replica
+PG_REPLICA_SLOT="${PG_REPLICA_SLOT:-consolidb_replica}"
+PG_REPLICA_VER=""
+[[ $PG_REPLICA_PORT =~ ^[0-9]+$ ]] || { echo "PG_REPLICA_PORT must be a number" >&2; exit 2; }
+[[ $PG_REPLICA_SLOT =~ ^[a-z0-9_]+$ ]] || { echo "PG_REPLICA_SLOT must be lower-case letters, digits, _" >&2; exit 2; }
+
+replica_services() { [[ "${REPLICA:-0}" != 0 ]]; }
+
+# Sets PG_REPLICA_VER to the version of the cluster on $PG_REPLICA_PORT; returns 1 if none.
+find_replica_cluster() { named_cluster_version "$PG_REPLICA_PORT" "$PG_REPLICA_NAME" PG_REPLICA_VER; }
+
+replica_online() { named_cluster_online "$PG_REPLICA_VER" "$PG_REPLICA_NAME"; }
+
+psql_replica() { psql_cluster "$PG_REPLICA_VER/$PG_REPLICA_NAME" "$@"; }
+
+pg_replica_ready() { pg_isready -q -h "$HOST" -p "$PG_REPLICA_PORT" -t 1 >/dev/null 2>&1; }
+
+# In recovery with its WAL receiver streaming from the primary (replay may be paused: still healthy).
+replica_streaming() {
+  [[ "$(psql_replica -At -d postgres -c "SELECT pg_is_in_recovery() AND EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming')" 2>/dev/null)" == t ]]
+}
+
+replica_healthy() {
+  find_replica_cluster || return 1
+  if ! replica_online; then
+    pg_ctlcluster "$PG_REPLICA_VER" "$PG_REPLICA_NAME" start 2>/dev/null || return 1
+  fi
+  # pg_ctlcluster start returns once it accepts connections; streaming follows within moments
+  local deadline=$((SECONDS + WAIT_SECONDS))
+  until pg_replica_ready && replica_streaming; do
+    (( SECONDS < deadline )) || return 1
+    sleep 0.2
+  done
+}
+
+# The primary must let postgres replicate over its Unix socket (Debian's default pg_hba.conf
+# does); otherwise one line first, and a reload (never a restart: the cluster is shared).
+ensure_primary_replication() {
+  local level
+  level=$(psql_su -At -d postgres -c 'SHOW wal_level')
+  [[ $level == replica || $level == logical ]] ||
+    die "wal_level is '$level' on $PG_VER/$PG_NAME: a replica needs 'replica' (a restart, which this script never does)"
+  [[ "$(psql_su -At -d postgres -c 'SHOW max_wal_senders')" != 0 ]] ||
+    die "max_wal_senders is 0 on $PG_VER/$PG_NAME: a replica needs at least 1 (a restart)"
+  if [[ "$(psql_su -At -d postgres -c "SELECT count(*) FROM pg_hba_file_rules WHERE type = 'local' AND 'replication' = ANY(database) AND ('postgres' = ANY(user_name) OR 'all' = ANY(user_name))")" == 0 ]]; then
+    local hba tmp
+    hba=$(psql_su -At -c 'SHOW hba_file')
+    log "adding a local replication line for postgres to $hba (reload)"
+    tmp=$(mktemp)
+    { echo '# consolidb: the local replica streams over the socket (scripts/services.sh)'
+      echo 'local   replication   postgres   peer'
+      cat "$hba"; } >"$tmp"
+    cat "$tmp" >"$hba"
+    rm -f "$tmp"
+    psql_su -d postgres -c 'SELECT pg_reload_conf()' >/dev/null
+    sleep 0.5
+  fi
+  psql_su -d postgres -c "SELECT pg_create_physical_replication_slot('$PG_REPLICA_SLOT') WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = '$PG_REPLICA_SLOT')" >/dev/null
+}
+
+pg_replica_start() {
+  if replica_healthy; then
+    return 0
+  fi
+  ensure_primary_replication
+  if find_replica_cluster; then
+    log "PostgreSQL replica $PG_REPLICA_VER/$PG_REPLICA_NAME is broken: building it again"
+    pg_dropcluster --stop "$PG_REPLICA_VER" "$PG_REPLICA_NAME"
+  fi
+  log "creating PostgreSQL $PG_VER cluster '$PG_REPLICA_NAME' on port $PG_REPLICA_PORT, a replica of $PG_VER/$PG_NAME"
+  pg_createcluster --port "$PG_REPLICA_PORT" "$PG_VER" "$PG_REPLICA_NAME" >/dev/null
+  find_replica_cluster || die "cluster $PG_VER/$PG_REPLICA_NAME created but not listed on port $PG_REPLICA_PORT"
+  local data="/var/lib/postgresql/$PG_REPLICA_VER/$PG_REPLICA_NAME"
+  local etc="/etc/postgresql/$PG_REPLICA_VER/$PG_REPLICA_NAME"
+  # hot_standby_feedback: a read on the replica is not cancelled because the primary vacuumed the
+  # rows it reads (a conflict with recovery)
+  install -d -o postgres -g postgres "$etc/conf.d"
+  printf '%s\n' '# scripts/services.sh: a hot standby for read-routing tests' 'hot_standby = on' \
+    'hot_standby_feedback = on' >"$etc/conf.d/consolidb-replica.conf"
+  chown postgres:postgres "$etc/conf.d/consolidb-replica.conf"
+  find "$data" -mindepth 1 -delete
+  (cd / && runuser -u postgres -- pg_basebackup -h /var/run/postgresql -p "$PGPORT" -D "$data" \
+    -R -S "$PG_REPLICA_SLOT" -X stream -c fast) || die "pg_basebackup from $PG_VER/$PG_NAME failed"
+  log "starting PostgreSQL replica $PG_REPLICA_VER/$PG_REPLICA_NAME on port $PG_REPLICA_PORT"
+  pg_ctlcluster "$PG_REPLICA_VER" "$PG_REPLICA_NAME" start
+  wait_for "PostgreSQL (replica) on $HOST:$PG_REPLICA_PORT" pg_replica_ready
+  wait_for "the replica's WAL receiver" replica_streaming
+}
+
+pg_replica_stop() {
+  if find_replica_cluster && replica_online; then
+    log "stopping PostgreSQL replica $PG_REPLICA_VER/$PG_REPLICA_NAME"
+    pg_ctlcluster "$PG_REPLICA_VER" "$PG_REPLICA_NAME" stop -m fast
+  else
+    log "PostgreSQL replica on port $PG_REPLICA_PORT is not running"
+  fi
+}
+
+pg_replica_drop() {
+  if find_replica_cluster; then
+    log "dropping PostgreSQL replica $PG_REPLICA_VER/$PG_REPLICA_NAME"
+    pg_dropcluster --stop "$PG_REPLICA_VER" "$PG_REPLICA_NAME"
+  fi
+  find_cluster && psql_su -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$PG_REPLICA_SLOT' AND NOT active" >/dev/null
+}
+
+# The lines of the environment file about the replica (its databases are the primary's).
+replica_env_lines() {
+  local base="postgresql://$DB_USER:$DB_PASSWORD@$HOST:$PG_REPLICA_PORT"
+  echo "DATABASE_READ_URL=$base/${DATABASES[0]}"
+  echo "TEST_READ_DATABASE_URL=$base/${DATABASES[1]}"
+  echo "TEST_REPLICA_PG_CLUSTER=$PG_REPLICA_VER/$PG_REPLICA_NAME"
+}
+
+replica_status() {
+  if ! command -v pg_lsclusters >/dev/null 2>&1 || ! find_replica_cluster; then
+    echo "replica:    absent (no cluster on port $PG_REPLICA_PORT)"; return 3
+  fi
+  if ! pg_replica_ready; then
+    echo "replica:    down ($PG_REPLICA_VER/$PG_REPLICA_NAME on $HOST:$PG_REPLICA_PORT)"; return 3
+  fi
+  local state
+  state=$(psql_replica -At -d postgres -c "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'not streaming') || ', replayed ' || coalesce(pg_last_wal_replay_lsn()::text, '?') || CASE WHEN pg_is_wal_replay_paused() THEN ' (replay paused)' ELSE '' END" 2>/dev/null || echo '?')
+  echo "replica:    up   ($PG_REPLICA_VER/$PG_REPLICA_NAME on $HOST:$PG_REPLICA_PORT, $state)"
 }
 
 # ------------------------------------------------------------------- Redis
@@ -730,6 +884,9 @@ write_env() {
   if backup_services; then
     mapfile -t -O "${#lines[@]}" lines < <(backup_env_lines)
   fi
+  if replica_services; then
+    mapfile -t -O "${#lines[@]}" lines < <(replica_env_lines)
+  fi
   mkdir -p "$(dirname "$ENV_FILE")"
   printf '%s\n' "${lines[@]}" >"$ENV_FILE.tmp"
   mv "$ENV_FILE.tmp" "$ENV_FILE"
@@ -780,6 +937,10 @@ status() {
     echo "redis:      down ($HOST:$REDIS_PORT)"; rc=3
   fi
   if backup_services; then backup_status || rc=3; fi
+  # the replica only when asked for, or when one exists
+  if replica_services || { command -v pg_lsclusters >/dev/null 2>&1 && find_replica_cluster; }; then
+    replica_status || rc=3
+  fi
   return $rc
 }
 
@@ -803,6 +964,7 @@ main() {
       ensure_tcp_password_auth
       if tls_services; then pg_tls_start; fi
       if backup_services; then pg_backup_start; fi
+      if replica_services; then pg_replica_start; fi
       redis_start
       if tls_services; then tls_redis_start; fi
       write_env
@@ -813,10 +975,14 @@ main() {
       redis_stop
       if tls_services; then tls_redis_stop; fi
       if backup_services; then pg_backup_stop; fi
+      pg_replica_stop
       ;;
     status) status ;;
     backup-up) require_root "$@"; pg_backup_start; merge_backup_env ;;
     backup-down) require_root "$@"; pg_backup_stop ;;
+    replica-up) require_root "$@"; pg_start; pg_replica_start; replica_env_lines ;;
+    replica-down) require_root "$@"; pg_replica_stop ;;
+    replica-drop) require_root "$@"; pg_replica_drop ;;
     browser) require_root "$@"; ensure_browser ;;
     kubectl) ensure_kubectl ;;
     pg-start) require_root "$@"; pg_start ;;

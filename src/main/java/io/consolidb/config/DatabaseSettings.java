@@ -60,7 +60,8 @@ public record DatabaseSettings(
     int demoRestaurants,
     int breakerFailures,
     int breakerOpenMs,
-    String urlWarning) {
+    String urlWarning,
+    ReplicaSettings replicas) {
 
   /** The name of the node's pool: the {@code pool_name} label of the Vert.x pool metrics. */
   public static final String POOL_NAME = "consolidb";
@@ -109,29 +110,35 @@ public record DatabaseSettings(
         db.integer("demoRestaurants", 10000, 0),
         db.section("breaker").integer("failures", 5, 0),
         db.section("breaker").integer("openMs", 2000, 1),
-        normalized.warning());
+        normalized.warning(),
+        ReplicaSettings.fromJson(db, requireTls));
   }
 
   private static PgConnectOptions parseUrl(ConfigSection db, String url) {
+    return parseUrl(db, "url", url);
+  }
+
+  /** {@code url} (the value of {@code key} in {@code db}) as connect options, or the reason it is no URL of a database. */
+  static PgConnectOptions parseUrl(ConfigSection db, String key, String url) {
     String masked = SecretMasker.maskUri(url);
     PgConnectOptions options;
     try {
       options = PgConnectOptions.fromUri(url);
     } catch (RuntimeException e) {
       if (!DatabaseTls.knownMode(url)) {
-        throw db.invalid("url", masked,
+        throw db.invalid(key, masked,
             "sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full");
       }
-      throw db.invalid("url", masked, "is not a valid PostgreSQL connection URL");
+      throw db.invalid(key, masked, "is not a valid PostgreSQL connection URL");
     }
     if (options.getHost() == null || options.getHost().isBlank() || options.getDatabase() == null
         || options.getDatabase().isBlank()) {
-      throw db.invalid("url", masked, "must name a host and a database");
+      throw db.invalid(key, masked, "must name a host and a database");
     }
     return options;
   }
 
-  private static boolean tlsRequired(SslMode mode) {
+  static boolean tlsRequired(SslMode mode) {
     return mode == SslMode.REQUIRE || mode == SslMode.VERIFY_CA || mode == SslMode.VERIFY_FULL;
   }
 
@@ -145,6 +152,15 @@ public record DatabaseSettings(
    * statement timeout as a backstop. The one source of every pool's and connection's options.
    */
   public PgConnectOptions connectOptions() {
+    return connectOptions(url, tls);
+  }
+
+  /** {@link #connectOptions()} for one of the read replicas: its URL and TLS, the same rest. */
+  public PgConnectOptions connectOptions(ReplicaSettings.Replica replica) {
+    return connectOptions(replica.url(), replica.tls());
+  }
+
+  private PgConnectOptions connectOptions(String url, DatabaseTls tls) {
     PgConnectOptions options = tls.applyTo(PgConnectOptions.fromUri(url), connectTimeoutMs())
         .setCachePreparedStatements(true)
         .setPreparedStatementCacheMaxSize(512);
@@ -187,6 +203,11 @@ public record DatabaseSettings(
    */
   public PoolOptions pipelinedOptions() {
     return poolOptions(PIPELINED_NAME, pipelinedConnections);
+  }
+
+  /** The pool of one read replica, named {@code consolidb-replica-<host:port>} in the pool metrics. */
+  public PoolOptions replicaPoolOptions(ReplicaSettings.Replica replica) {
+    return poolOptions(POOL_NAME + "-replica-" + replica.name(), replicas.poolSize());
   }
 
   /** Same wait queue, acquire timeout and recycling for the pool and the lookup client. */

@@ -298,13 +298,18 @@ final class HealthProbes {
           int maxSize = state.getInteger("max_size", 0);
           int active = state.getInteger("active", 0);
           double utilization = maxSize == 0 ? 0 : Math.round(active * 1000.0 / maxSize) / 10.0;
-          return Status.OK(new JsonObject()
+          JsonObject data = new JsonObject()
               .put("size", state.getInteger("size", 0))
               .put("active", active)
               .put("idle", state.getInteger("idle", 0))
               .put("waiting", state.getInteger("waiting", 0))
               .put("max_size", maxSize)
-              .put("utilization", utilization));
+              .put("utilization", utilization);
+          if (state.getValue("replicas") != null) {
+            // shown, never part of the level: a replica down only sends its reads to the primary
+            data.put("replicas", state.getValue("replicas"));
+          }
+          return Status.OK(data);
         })
         .otherwise(failure -> Status.KO(new JsonObject().put("reason", noHandlers(failure)
             ? "the query service is not running on this node" : "the query service did not report its pool")));

@@ -195,6 +195,9 @@ public class HealthVerticle extends VerticleBase {
     if (!assessment.reasons().isEmpty()) {
       report.put("reason", assessment.reason());
     }
+    if (pool.getValue("replicas") != null) {
+      report.put("replicas", pool.getValue("replicas"));
+    }
     JsonArray failing = new JsonArray();
     checks.forEach(e -> {
       if (!LevelRules.UP.equals(((JsonObject) e.getValue()).getString("status"))) {

@@ -8,10 +8,12 @@ import io.consolidb.config.NodeSettings;
 import io.consolidb.config.Scope;
 import io.consolidb.metrics.TrafficSeries;
 import io.consolidb.restaurant.RestaurantService;
+import io.consolidb.query.ReadYourWrites;
 import io.consolidb.service.InProcessServices;
 import io.consolidb.user.UserService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -135,6 +137,7 @@ public class HttpVerticle extends VerticleBase {
     RequestDefaults defaults = new RequestDefaults(settings.compressionThresholdBytes() > 0,
         new ReadCaching(settings.cacheMaxAgeSeconds()));
     router.route().handler(defaults::handle);
+    router.route().handler(HttpVerticle::readYourWrites);
     CorsHandler cors = CorsPolicy.handler(settings.cors());
     if (cors != null) {
       router.route().handler(cors);
@@ -192,6 +195,30 @@ public class HttpVerticle extends VerticleBase {
       Problems.send(ctx, Problems.fromFailure(failure == null ? new IllegalStateException("status " + status)
           : failure, Map.of()));
     }
+  }
+
+  /**
+   * {@value ReadYourWrites#HEADER}: a request's reads see at least the LSN it names (a replica
+   * that has not replayed it leaves them to the primary); a request that wrote answers the LSN its
+   * writes reached. Without the header and without a write nothing is added.
+   */
+  private static void readYourWrites(RoutingContext ctx) {
+    ReadYourWrites.Positions positions;
+    try {
+      positions = ReadYourWrites.bind(Vertx.currentContext(), ctx.request().getHeader(ReadYourWrites.HEADER));
+    } catch (IllegalArgumentException invalid) {
+      Problems.send(ctx, 400, invalid.getMessage());
+      return;
+    }
+    if (positions != null) {
+      ctx.addHeadersEndHandler(v -> {
+        String written = positions.written();
+        if (written != null) {
+          ctx.response().putHeader(ReadYourWrites.HEADER, written);
+        }
+      });
+    }
+    ctx.next();
   }
 
   private void noSuchRoute(RoutingContext ctx) {

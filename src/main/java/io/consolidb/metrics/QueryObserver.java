@@ -32,7 +32,10 @@ import org.slf4j.LoggerFactory;
  *       unreachable) or {@code other} when the failure carries no SQLSTATE;
  *   <li>{@code consolidb.db.breaker.state}: the database circuit breaker, 0 closed, 1 open,
  *       2 half-open (a trial in flight);
- *   <li>{@code consolidb.db.breaker.openings}: how often it opened.
+ *   <li>{@code consolidb.db.breaker.openings}: how often it opened;
+ *   <li>with read replicas only: {@code consolidb.db.target.queries} {target}: statements run on
+ *       {@code primary} or on a replica ({@code host:port}), and {@code consolidb.db.replica.lag}
+ *       {replica}: each replica's lag in seconds (NaN while it is down).
  * </ul>
  *
  * Operation names are the bounded names callers send ({@code restaurants.near}); a request
@@ -68,6 +71,8 @@ public final class QueryObserver implements QueryMetrics {
   private final long slowThresholdNanos;
   private final Map<String, OperationMeters> operations = new HashMap<>();
   private final Map<String, Counter> errors = new HashMap<>();
+  /** By target: a handful (the primary and each configured replica). */
+  private final Map<String, Counter> targets = new HashMap<>();
   private boolean warnedAboutCap;
   private final AtomicInteger breakerState = new AtomicInteger();
   private final Counter breakerOpenings;
@@ -88,6 +93,31 @@ public final class QueryObserver implements QueryMetrics {
         .register(registry);
     this.breakerOpenings = Counter.builder("consolidb.db.breaker.openings")
         .description("Times the database circuit breaker opened").register(registry);
+  }
+
+  @Override
+  public void replicaLag(String replica, java.util.function.DoubleSupplier lagSeconds) {
+    Gauge.builder("consolidb.db.replica.lag", lagSeconds, java.util.function.DoubleSupplier::getAsDouble)
+        .description("How far a read replica's replay is behind the primary, in seconds (NaN while it is down)")
+        .baseUnit("seconds")
+        .tag("replica", replica)
+        .register(registry);
+  }
+
+  @Override
+  public void routed(String target) {
+    if (!recording) {
+      return;
+    }
+    Counter counter = targets.get(target);
+    if (counter == null) {
+      counter = Counter.builder("consolidb.db.target.queries")
+          .description("Statements run on the primary or on a read replica (host:port)")
+          .tag("target", target)
+          .register(registry);
+      targets.put(target, counter);
+    }
+    counter.increment();
   }
 
   @Override

@@ -167,9 +167,13 @@ public final class QueryClient {
     // a malformed timeoutMs is the query verticle's to reject (400), not a reason to throw here
     long timeout = request.getValue("timeoutMs") instanceof Number n && n.longValue() > 0
         ? n.longValue() : defaultTimeoutMs;
-    return vertx.eventBus().<JsonObject>request(Addresses.DB_QUERY, request, delivery(timeout))
+    ReadYourWrites.Positions positions = ReadYourWrites.current();
+    return vertx.eventBus().<JsonObject>request(Addresses.DB_QUERY, request, positioned(delivery(timeout), positions))
         .recover(QueryClient::asServiceException)
-        .map(reply -> QueryResult.fromJson(reply.body()));
+        .map(reply -> {
+          ReadYourWrites.wrote(positions, reply.body().getString(Lsn.REPLY_FIELD));
+          return QueryResult.fromJson(reply.body());
+        });
   }
 
   /**
@@ -181,9 +185,13 @@ public final class QueryClient {
     if (invalidate != null) {
       request.put("invalidate", invalidate);
     }
+    ReadYourWrites.Positions positions = ReadYourWrites.current();
     return vertx.eventBus().<JsonObject>request(Addresses.DB_TX, request, delivery(defaultTimeoutMs))
         .recover(QueryClient::asServiceException)
-        .map(reply -> reply.body().getJsonArray("results"));
+        .map(reply -> {
+          ReadYourWrites.wrote(positions, reply.body().getString(Lsn.REPLY_FIELD));
+          return reply.body().getJsonArray("results");
+        });
   }
 
   private static JsonObject request(String operation, String sql, Object params) {
@@ -201,6 +209,15 @@ public final class QueryClient {
    */
   private static DeliveryOptions delivery(long timeoutMs) {
     return Tracing.carryTrace(new DeliveryOptions().setSendTimeout(timeoutMs + REPLY_MARGIN_MS));
+  }
+
+  /**
+   * The request's read position travels as the {@value Lsn#BUS_HEADER} header when an HTTP request
+   * gave one ({@link ReadYourWrites}); a request's own {@code minLsn} wins over it.
+   */
+  private static DeliveryOptions positioned(DeliveryOptions options, ReadYourWrites.Positions positions) {
+    String readAfter = ReadYourWrites.readAfter(positions);
+    return readAfter == null ? options : options.addHeader(Lsn.BUS_HEADER, readAfter);
   }
 
   /** Turns event-bus failures into the failure codes of {@link FailureCodes}. */

@@ -94,25 +94,26 @@ public final class QueryEndpoint {
       message.fail(FailureCodes.INVALID_INPUT, "cache is for reads: a request with cache must be readOnly");
       return;
     }
+    String busLsn = message.headers().get(Lsn.BUS_HEADER);
     Future<JsonObject> result = spec != null && cache != null
-        ? readThrough(body, spec)
-        : executor.query(body);
+        ? readThrough(body, spec, busLsn)
+        : executor.query(body, busLsn);
     invalidateAfter(result, invalidation)
         .onComplete(done -> reply(message, done.succeeded() ? done.result() : null, done.cause()));
   }
 
   /** The reply of a hit shares the cached rows (pass-through codec): nobody may mutate them. */
-  private Future<JsonObject> readThrough(JsonObject body, CacheSpec spec) {
+  private Future<JsonObject> readThrough(JsonObject body, CacheSpec spec, String busLsn) {
     String key;
     try {
       key = spec.keyFor(body.getString("sql"), body.getValue("params"));
     } catch (RuntimeException unkeyable) {
-      return executor.query(body); // the executor rejects the malformed request with a proper 400
+      return executor.query(body, busLsn); // the executor rejects the malformed request with a proper 400
     }
     return cache.readThrough(key, spec, new NodeCache.Loader<>() {
       @Override
       public Future<JsonObject> load() {
-        return executor.query(body);
+        return executor.query(body, busLsn);
       }
 
       @Override

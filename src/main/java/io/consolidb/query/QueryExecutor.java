@@ -1,6 +1,7 @@
 package io.consolidb.query;
 
 import io.consolidb.config.SecretMasker;
+import static io.consolidb.FailureCodes.BUSY;
 import static io.consolidb.FailureCodes.TIMED_OUT;
 import static io.consolidb.FailureCodes.UNAVAILABLE;
 
@@ -10,6 +11,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -37,6 +39,10 @@ final class QueryExecutor {
   /** How long a cancelled statement may take to stop before its connection is closed. */
   static final long CANCEL_GRACE_MS = 1000;
   private static final QueryFailure EXPIRED = new QueryFailure(TIMED_OUT, "transaction timed out");
+  /** Where the WAL ends once a statement has committed: what a replica must replay to show it. */
+  static final String INSERT_LSN = "SELECT pg_current_wal_insert_lsn()::text";
+  /** SQLSTATE read_only_sql_transaction: what a replica answers to a statement that writes. */
+  private static final String READ_ONLY = "25006";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -50,11 +56,19 @@ final class QueryExecutor {
   private final PipelinedLookups lookups;
   private final DatabaseBreaker breaker;
   private final TransactionRunner transactions;
+  /** Null without {@code DATABASE_READ_URL}: every statement on the primary, no LSN read. */
+  private final Replicas replicas;
   private boolean unavailable;
 
   QueryExecutor(Vertx vertx, Pool pool, PipelinedLookups lookups, DatabaseSettings settings, QueryMetrics metrics,
       long cancelGraceMs, DatabaseBreaker breaker) {
+    this(vertx, pool, lookups, settings, metrics, cancelGraceMs, breaker, null);
+  }
+
+  QueryExecutor(Vertx vertx, Pool pool, PipelinedLookups lookups, DatabaseSettings settings, QueryMetrics metrics,
+      long cancelGraceMs, DatabaseBreaker breaker, Replicas replicas) {
     this.vertx = vertx;
+    this.replicas = replicas;
     this.breaker = breaker;
     this.pool = pool;
     this.lookups = lookups;
@@ -74,27 +88,39 @@ final class QueryExecutor {
     return transactions;
   }
 
-  /** The pool's state with the circuit breaker's ({@code breaker}). */
+  /** The pool's state with the circuit breaker's ({@code breaker}) and, when configured, the replicas' ({@code replicas}). */
   JsonObject poolState() {
-    return state.toJson(pool).put("breaker", breaker.toJson());
+    JsonObject json = state.toJson(pool).put("breaker", breaker.toJson());
+    return replicas == null ? json : json.put("replicas", replicas.toJson());
+  }
+
+  /** {@link #query(JsonObject, String)} without an event-bus LSN header. */
+  Future<JsonObject> query(JsonObject body) {
+    return query(body, null);
   }
 
   /**
-   * {@code {sql, params, operation?, timeoutMs?, readOnly?, idempotent?, lookup?, cache?}} →
-   * {@code {rows, rowCount, cached, durationMs}}. A read marked {@code lookup} is pipelined
-   * ({@link PipelinedLookups}).
+   * {@code {sql, params, operation?, timeoutMs?, readOnly?, idempotent?, lookup?, cache?, minLsn?}} →
+   * {@code {rows, rowCount, cached, durationMs, lsn?}}. A read marked {@code lookup} is pipelined
+   * ({@link PipelinedLookups}). With read replicas a read may run on one ({@link #read}); a
+   * statement that is not read-only answers the LSN a read must wait for to see it ({@code lsn}).
+   *
+   * @param busLsn the {@value Lsn#BUS_HEADER} header of the request, or null; {@code minLsn} wins
    */
-  Future<JsonObject> query(JsonObject body) {
+  Future<JsonObject> query(JsonObject body, String busLsn) {
     long started = System.nanoTime();
     Statements.Statement statement;
     long timeoutMs;
     boolean retryable;
     boolean pipelined;
     String operation;
+    boolean readOnly;
+    long minLsn;
     try {
       statement = statements.parse(body, "");
       timeoutMs = timeoutMs(body);
-      boolean readOnly = flag(body, "readOnly");
+      readOnly = flag(body, "readOnly");
+      minLsn = minLsn(body, busLsn);
       retryable = readOnly || flag(body, "idempotent");
       pipelined = flag(body, "lookup") && readOnly && lookups != null;
       operation = operation(body, QueryMetrics.UNNAMED);
@@ -105,18 +131,100 @@ final class QueryExecutor {
     if (settings.echo()) {
       LOG.info("[{}] {}", operation, statements.normalized(statement.sql()));
     }
-    return withRetries(started + TimeUnit.MILLISECONDS.toNanos(timeoutMs), retryable, statement.names(),
-        remainingMs -> pipelined
-            ? lookups.run(statement.pgSql(), statement.args(), remainingMs)
-            : new ConnectionTask<RowSet<Row>>(vertx, pool, state, remainingMs, cancelGraceMs)
-                .run(conn -> conn.preparedQuery(statement.pgSql()).execute(statement.args())))
-        .map(rows -> new JsonObject()
-            .put("rows", RowMapper.rows(rows))
-            .put("rowCount", rows.rowCount())
-            .put("cached", false)
-            .put("durationMs", elapsedMs(started)))
+    String[] lsn = {null};
+    LongFunction<Future<RowSet<Row>>> onPrimary = remainingMs -> pipelined
+        ? lookups.run(statement.pgSql(), statement.args(), remainingMs)
+        : new ConnectionTask<RowSet<Row>>(vertx, pool, state, remainingMs, cancelGraceMs)
+            .run(conn -> conn.preparedQuery(statement.pgSql()).execute(statement.args()));
+    LongFunction<Future<RowSet<Row>>> attempt = replicas == null ? onPrimary
+        : readOnly ? remainingMs -> read(statement, minLsn, remainingMs, onPrimary)
+        : remainingMs -> written(statement, remainingMs, lsn);
+    return withRetries(started + TimeUnit.MILLISECONDS.toNanos(timeoutMs), retryable, statement.names(), attempt)
+        .map(rows -> {
+          JsonObject reply = new JsonObject()
+              .put("rows", RowMapper.rows(rows))
+              .put("rowCount", rows.rowCount())
+              .put("cached", false)
+              .put("durationMs", elapsedMs(started));
+          return lsn[0] == null ? reply : reply.put(Lsn.REPLY_FIELD, lsn[0]);
+        })
         .andThen(done -> observe(done.failed() ? done.cause() : null, started, operation,
             () -> statements.normalized(statement.sql()), statement.pgSql()));
+  }
+
+  /**
+   * A read with replicas configured: on the next usable replica that has replayed {@code minLsn}
+   * ({@link Replicas#choose}), else on the primary. A replica that fails with a lost or refused
+   * connection is skipped from now on and the read runs on the primary at once, within the same
+   * deadline: a replica going away never fails a read. So does a read the replica could not serve
+   * for a passing reason (a conflict with its recovery, its pool busy) or ever (25006: the
+   * statement marked read-only writes after all). Lookups
+   * on a replica use its pool (its statements are short; there is no pipelined client per replica).
+   */
+  private Future<RowSet<Row>> read(Statements.Statement statement, long minLsn, long remainingMs,
+      LongFunction<Future<RowSet<Row>>> onPrimary) {
+    Replicas.Target target = replicas.choose(minLsn);
+    if (target == null) {
+      observer.routed(QueryMetrics.PRIMARY);
+      return onPrimary.apply(remainingMs);
+    }
+    long started = System.nanoTime();
+    return new ConnectionTask<RowSet<Row>>(vertx, target.pool, target.state, remainingMs, cancelGraceMs)
+        .run(conn -> conn.preparedQuery(statement.pgSql()).execute(statement.args()))
+        .transform(done -> {
+          if (done.succeeded()) {
+            observer.routed(target.name());
+            return Future.succeededFuture(done.result());
+          }
+          QueryFailure failure = SqlFailures.execution(done.cause(), statement.names());
+          long left = remainingMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+          boolean readOnlyRefused = done.cause() instanceof PgException pg && READ_ONLY.equals(pg.getSqlState());
+          boolean primaryMayServe = readOnlyRefused || failure.code() == BUSY
+              || failure.isTransient() && failure.code() != TIMED_OUT;
+          if (!primaryMayServe || left <= 0) {
+            return Future.failedFuture(done.cause());
+          }
+          if (failure.code() == UNAVAILABLE) {
+            replicas.lost(target, done.cause());
+          }
+          observer.routed(QueryMetrics.PRIMARY);
+          return onPrimary.apply(left);
+        });
+  }
+
+  /**
+   * A statement that may write, with replicas configured: run it, then read
+   * {@code pg_current_wal_insert_lsn()} on the same connection, sent right behind it (the
+   * statement has committed by then: it ran in its own implicit transaction). Every WAL record of
+   * the write ends at or before that position, so a replica that has replayed it sees the write,
+   * whatever {@code synchronous_commit} says; {@code pg_current_wal_lsn()} (written, not inserted)
+   * could still be short of the commit record with asynchronous commit.
+   */
+  private Future<RowSet<Row>> written(Statements.Statement statement, long remainingMs, String[] lsn) {
+    observer.routed(QueryMetrics.PRIMARY);
+    return new ConnectionTask<RowSet<Row>>(vertx, pool, state, remainingMs, cancelGraceMs).run(conn -> {
+      Future<RowSet<Row>> rows = conn.preparedQuery(statement.pgSql()).execute(statement.args());
+      Future<RowSet<Row>> position = conn.query(INSERT_LSN).execute();
+      // both answered before the connection goes back, whatever the statement's outcome
+      return rows.transform(ran -> position.transform(read -> {
+        lsn[0] = ran.succeeded() && read.succeeded() ? read.result().iterator().next().getString(0) : null;
+        return rows;
+      }));
+    });
+  }
+
+  /** The request's {@code minLsn}, else its {@value Lsn#BUS_HEADER} header, as a position; 0 when neither. */
+  private static long minLsn(JsonObject body, String busLsn) {
+    Object value = body.getValue(Lsn.REQUEST_FIELD);
+    if (value == null && busLsn == null) {
+      return 0;
+    }
+    try {
+      return value != null ? Lsn.parse(Lsn.REQUEST_FIELD, value instanceof String text ? text : null)
+          : Lsn.parse("the " + Lsn.HEADER + " header", busLsn);
+    } catch (IllegalArgumentException invalid) {
+      throw Statements.invalid(invalid.getMessage());
+    }
   }
 
   /** {@code {statements:[{sql, params}], operation?, timeoutMs?, invalidate?}} → {@code {results:[{rows, rowCount}], durationMs}}. */
@@ -138,18 +246,29 @@ final class QueryExecutor {
     if (settings.echo()) {
       parsed.forEach(s -> LOG.info("[{}] {}", operation, statements.normalized(s.sql())));
     }
+    String[] lsn = {null};
     return withRetries(started + TimeUnit.MILLISECONDS.toNanos(timeoutMs), retryable, null,
         remainingMs -> {
           ConnectionTask<List<RowSet<Row>>> task =
               new ConnectionTask<>(vertx, pool, state, remainingMs, cancelGraceMs);
-          return task.run(conn -> runTransaction(conn, parsed, task::timedOut));
+          if (replicas == null) {
+            return task.run(conn -> runTransaction(conn, parsed, task::timedOut));
+          }
+          observer.routed(QueryMetrics.PRIMARY);
+          // committed: where the WAL ends now covers the commit record (see written)
+          return task.run(conn -> runTransaction(conn, parsed, task::timedOut)
+              .compose(results -> conn.query(INSERT_LSN).execute().transform(read -> {
+                lsn[0] = read.succeeded() ? read.result().iterator().next().getString(0) : null;
+                return Future.succeededFuture(results);
+              })));
         })
         .map(results -> {
           JsonArray replies = new JsonArray(new ArrayList<>(results.size()));
           for (RowSet<Row> rows : results) {
             replies.add(new JsonObject().put("rows", RowMapper.rows(rows)).put("rowCount", rows.rowCount()));
           }
-          return new JsonObject().put("results", replies).put("durationMs", elapsedMs(started));
+          JsonObject reply = new JsonObject().put("results", replies).put("durationMs", elapsedMs(started));
+          return lsn[0] == null ? reply : reply.put(Lsn.REPLY_FIELD, lsn[0]);
         })
         .andThen(done -> observe(done.failed() ? done.cause() : null, started, operation,
             () -> parsed.stream().map(s -> statements.normalized(s.sql())).collect(Collectors.joining("; ")),

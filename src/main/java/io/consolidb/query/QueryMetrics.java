@@ -36,4 +36,21 @@ public interface QueryMetrics {
   /** The database circuit breaker's state changed: 0 closed, 1 open, 2 half-open (a trial in flight). */
   default void breakerState(int state) {
   }
+
+  /** The name a statement's target has in {@link #routed}: the primary; a replica is its {@code host:port}. */
+  String PRIMARY = "primary";
+
+  /**
+   * A read replica was configured: {@code lagSeconds} answers its current lag (NaN while it is
+   * down). {@code replica} is its {@code host:port}, never a URL. Called once per replica.
+   */
+  default void replicaLag(String replica, java.util.function.DoubleSupplier lagSeconds) {
+  }
+
+  /**
+   * A statement ran on {@code target} ({@link #PRIMARY} or a replica's {@code host:port}); called
+   * only when read replicas are configured.
+   */
+  default void routed(String target) {
+  }
 }

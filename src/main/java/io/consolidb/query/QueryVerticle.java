@@ -30,6 +30,8 @@ public final class QueryVerticle extends VerticleBase {
   private Pool pool;
   private PipelinedLookups lookups;
   private DatabaseBreaker breaker;
+  /** Null without {@code DATABASE_READ_URL}. */
+  private Replicas replicas;
   /** The breaker's trial connection, while one is being opened (at most one at a time). */
   private Future<PgConnection> trialConnecting;
 
@@ -57,8 +59,14 @@ public final class QueryVerticle extends VerticleBase {
           settings.idleCheckTimeoutMs());
     }
     breaker = new DatabaseBreaker(vertx, settings.breakerFailures(), settings.breakerOpenMs(), this::trial, metrics);
+    if (settings.replicas().enabled()) {
+      replicas = new Replicas(vertx, settings, metrics);
+      LOG.info("query service: reads may go to {} read replica(s) {}, lag bound {} ms, {} connections each",
+          replicas.targets().size(), replicas.targets().stream().map(Replicas.Target::name).toList(),
+          settings.replicas().maxLagMs(), settings.replicas().poolSize());
+    }
     QueryExecutor executor = new QueryExecutor(vertx, pool, lookups, settings, metrics, QueryExecutor.CANCEL_GRACE_MS,
-        breaker);
+        breaker, replicas);
     LOG.info("query service: pool {} of up to {} connections, {} more pipelined for lookups, to {}",
         DatabaseSettings.POOL_NAME, settings.poolOptions().getMaxSize(), settings.pipelinedConnections(),
         settings.maskedUrl());
@@ -92,6 +100,8 @@ public final class QueryVerticle extends VerticleBase {
       breaker.stop();
     }
     Future<Void> lookupsClosed = lookups == null ? Future.succeededFuture() : lookups.close();
-    return pool == null ? lookupsClosed : Future.join(lookupsClosed, pool.close());
+    Future<Void> replicasClosed = replicas == null ? Future.succeededFuture() : replicas.close();
+    return pool == null ? Future.join(lookupsClosed, replicasClosed).mapEmpty()
+        : Future.join(lookupsClosed, replicasClosed, pool.close()).mapEmpty();
   }
 }

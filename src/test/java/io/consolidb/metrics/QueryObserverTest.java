@@ -30,6 +30,30 @@ class QueryObserverTest {
   }
 
   @Test
+  void replicas_lagGaugeAndCountersByTarget_inPrometheusNames() {
+    io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus =
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    QueryObserver observed = new QueryObserver(prometheus, true, stats, 100);
+    double[] lag = {0.25};
+    observed.replicaLag("127.0.0.1:5442", () -> lag[0]);
+    observed.routed("primary");
+    observed.routed("127.0.0.1:5442");
+    observed.routed("127.0.0.1:5442");
+    lag[0] = 1.5;
+    String scrape = prometheus.scrape();
+    assertThat(scrape).contains("consolidb_db_replica_lag_seconds{replica=\"127.0.0.1:5442\"} 1.5")
+        .contains("consolidb_db_target_queries_total{target=\"127.0.0.1:5442\"} 2.0")
+        .contains("consolidb_db_target_queries_total{target=\"primary\"} 1.0");
+  }
+
+  @Test
+  void routed_notRecording_countsNothing() {
+    QueryObserver off = new QueryObserver(registry, false, stats, 100);
+    off.routed("primary");
+    assertThat(registry.find("consolidb.db.target.queries").counter()).isNull();
+  }
+
+  @Test
   void record_missingOperation_isUnnamed() {
     ok(null, 1);
     assertThat(queries("unnamed", "success")).isEqualTo(1);

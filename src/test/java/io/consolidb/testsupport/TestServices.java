@@ -156,17 +156,38 @@ public final class TestServices {
    * the test fails saying how to start it.
    */
   public static String backupSetting(String key) {
-    return explicit(key).or(() -> findEnvFile(Path.of("").toAbsolutePath())
-            .map(TestServices::readEnvFile).map(values -> values.get(key)))
-        .orElseThrow(() -> new IllegalStateException(
-            key + " not found: run `scripts/services.sh up` (or backup-up), which starts the backup cluster (or set " + key + ")"));
+    return extraSetting(key, "`scripts/services.sh up` (or backup-up), which starts the backup cluster");
+  }
+
+  /**
+   * A setting of the streaming replica of {@code REPLICA=1 scripts/services.sh up} (cluster
+   * {@code replica}): {@code TEST_READ_DATABASE_URL}, {@code TEST_REPLICA_PG_CLUSTER}; read like the
+   * others; missing, the test fails saying how to start it.
+   */
+  public static String replicaSetting(String key) {
+    return extraSetting(key, "`REPLICA=1 scripts/services.sh up` (or replica-up), which starts the replica");
+  }
+
+  /**
+   * The test database ({@link #databaseUrl()}) on the replica: the replica replays every database
+   * of the primary, so the replica's host and port with the test database's name and credentials.
+   */
+  public static String readDatabaseUrl() {
+    PgConnectOptions replica = PgConnectOptions.fromUri(replicaSetting("TEST_READ_DATABASE_URL"));
+    PgConnectOptions primary = pgConnectOptions();
+    return "postgresql://" + primary.getUser() + ":" + primary.getPassword() + "@" + replica.getHost() + ":"
+        + replica.getPort() + "/" + primary.getDatabase();
   }
 
   private static String tlsSetting(String key) {
+    return extraSetting(key, "`scripts/services.sh up`, which starts the TLS PostgreSQL");
+  }
+
+  /** A setting of one of the extra services; missing, the failure says to run {@code howToStart}. */
+  private static String extraSetting(String key, String howToStart) {
     return explicit(key).or(() -> findEnvFile(Path.of("").toAbsolutePath())
             .map(TestServices::readEnvFile).map(values -> values.get(key)))
-        .orElseThrow(() -> new IllegalStateException(
-            key + " not found: run `scripts/services.sh up`, which starts the TLS PostgreSQL (or set " + key + ")"));
+        .orElseThrow(() -> new IllegalStateException(key + " not found: run " + howToStart + " (or set " + key + ")"));
   }
 
   private static Endpoints resolve() {
