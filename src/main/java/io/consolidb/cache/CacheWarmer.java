@@ -384,7 +384,7 @@ final class CacheWarmer {
 
     @Override
     public Future<JsonArray> load() {
-      return replayer.apply(replay.request().copy());
+      return replayer.apply(replay.request().copy().put("primary", true)); // a fill: never from a replica
     }
   }
 

@@ -91,7 +91,7 @@ public final class QueryClient {
     return cache.readThrough(key, spec, new NodeCache.Loader<>() {
       @Override
       public Future<QueryResult> load() {
-        return send(plain);
+        return send(plain.copy().put("primary", true)); // a fill: never from a replica (QueryExecutor)
       }
 
       @Override

@@ -100,9 +100,10 @@ final class QueryExecutor {
   }
 
   /**
-   * {@code {sql, params, operation?, timeoutMs?, readOnly?, idempotent?, lookup?, cache?, minLsn?}} →
+   * {@code {sql, params, operation?, timeoutMs?, readOnly?, idempotent?, lookup?, cache?, minLsn?, primary?}} →
    * {@code {rows, rowCount, cached, durationMs, lsn?}}. A read marked {@code lookup} is pipelined
-   * ({@link PipelinedLookups}). With read replicas a read may run on one ({@link #read}); a
+   * ({@link PipelinedLookups}). With read replicas a read may run on one ({@link #read}), unless it
+   * fills the cache ({@code cache}, or {@code primary} from the node's own cache); a
    * statement that is not read-only answers the LSN a read must wait for to see it ({@code lsn}).
    *
    * @param busLsn the {@value Lsn#BUS_HEADER} header of the request, or null; {@code minLsn} wins
@@ -115,11 +116,16 @@ final class QueryExecutor {
     boolean pipelined;
     String operation;
     boolean readOnly;
+    boolean replicaMayServe;
     long minLsn;
     try {
       statement = statements.parse(body, "");
       timeoutMs = timeoutMs(body);
       readOnly = flag(body, "readOnly");
+      // A read that fills the cache runs on the primary: a replica may not have replayed the write
+      // whose invalidation emptied the entry yet, and a stale fill would then be served until its
+      // TTL (docs/OPERATIONS.md "Read replicas").
+      replicaMayServe = readOnly && !flag(body, "primary") && !(body.getValue("cache") instanceof JsonObject);
       minLsn = minLsn(body, busLsn);
       retryable = readOnly || flag(body, "idempotent");
       pipelined = flag(body, "lookup") && readOnly && lookups != null;
@@ -137,7 +143,8 @@ final class QueryExecutor {
         : new ConnectionTask<RowSet<Row>>(vertx, pool, state, remainingMs, cancelGraceMs)
             .run(conn -> conn.preparedQuery(statement.pgSql()).execute(statement.args()));
     LongFunction<Future<RowSet<Row>>> attempt = replicas == null ? onPrimary
-        : readOnly ? remainingMs -> read(statement, minLsn, remainingMs, onPrimary)
+        : replicaMayServe ? remainingMs -> read(statement, minLsn, remainingMs, onPrimary)
+        : readOnly ? onPrimary
         : remainingMs -> written(statement, remainingMs, lsn);
     return withRetries(started + TimeUnit.MILLISECONDS.toNanos(timeoutMs), retryable, statement.names(), attempt)
         .map(rows -> {

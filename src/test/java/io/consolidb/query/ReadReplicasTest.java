@@ -91,6 +91,17 @@ class ReadReplicasTest {
   }
 
   @Test
+  @DisplayName("a read that fills the cache (a cache part, or primary from the node's own cache) runs on the primary")
+  void cacheFillsRunOnThePrimary(Vertx vertx) {
+    for (int i = 0; i < 10; i++) {
+      assertThat(ranOnReplica(vertx, read(WHERE).put("primary", true))).as("read %d marked primary", i).isFalse();
+      JsonObject cache = new JsonObject().put("ttlSeconds", 60).put("key", "replica-fill:" + System.nanoTime());
+      assertThat(ranOnReplica(vertx, read(WHERE).put("cache", cache))).as("cached read %d", i).isFalse();
+    }
+    assertThat(ranOnReplica(vertx, read(WHERE))).as("and a plain read still on the replica").isTrue();
+  }
+
+  @Test
   @DisplayName("replay paused: reads go to the primary once the lag exceeds the bound, and come back after resume")
   void pausedReplayFallsBackAndReturns(Vertx vertx) {
     pauseReplay();
