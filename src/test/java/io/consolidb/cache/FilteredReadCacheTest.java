@@ -6,6 +6,7 @@ import static io.consolidb.testsupport.TestNodes.cacheOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.Addresses;
+import io.consolidb.http.KnownRestaurants;
 import io.consolidb.http.TestNode;
 import io.consolidb.node.ConsolidbNode;
 import io.consolidb.restaurant.RestaurantService;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Filtered restaurant reads in the cache, against the real test PostgreSQL and Redis: equivalent
- * filters share one entry, and a write drops the filtered entries with the others.
+ * filters share one entry, a write drops the filtered entries with the others, and city pages by
+ * cursor are cached under their position and dropped by the same writes.
  */
 class FilteredReadCacheTest {
 
@@ -100,6 +102,48 @@ class FilteredReadCacheTest {
     assertThat(leases()).as("a search's miss ran under the lease").isEqualTo(1);
     near(new JsonObject().put("sort", "rating"));
     assertThat(leases()).as("so did a radius read sorted by rating").isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("the first cursor page shares page 1's entry; a later one has its own, keyed by the position")
+  void cursorPages_cachedUnderThePosition() {
+    JsonObject page1 = Await.result(service.byCity("New York", 1, 2));
+    assertThat(cacheOutcome(page1)).isEqualTo("MISS");
+    JsonObject first = Await.result(service.byCityAfter("new york", null, 2, null));
+    // the same rows under page 1's key ("new york" is another key than "New York")
+    assertThat(cacheOutcome(Await.result(service.byCityAfter("New York", null, 2, null)))).isEqualTo("HIT");
+    assertThat(first.getString("next")).isEqualTo(page1.getString("next"));
+
+    JsonObject second = Await.result(service.byCityAfter("New York", first.getString("next"), 2, null));
+    assertThat(cacheOutcome(second)).isEqualTo("MISS");
+    JsonObject again = Await.result(service.byCityAfter("New York", first.getString("next"), 2, null));
+    assertThat(cacheOutcome(again)).isEqualTo("HIT");
+    assertThat(again).isEqualTo(second);
+
+    String last = KnownRestaurants.newYorkNames().get(1);
+    long id = KnownRestaurants.id(KnownRestaurants.byName(last));
+    String key = "restaurants:city:New+York:a" + id + ":" + last.replace(" ", "+") + ":s2";
+    Await.until(key + " in Redis", 2000, () -> redisExists(key)); // the fill's SET follows the reply
+  }
+
+  @Test
+  @DisplayName("a write through the service drops the cursor pages with the numbered ones")
+  void write_dropsCursorPages() {
+    String next = Await.result(service.byCityAfter("New York", null, 2, null)).getString("next");
+    JsonObject before = Await.result(service.byCityAfter("New York", next, 2, null));
+    assertThat(cacheOutcome(Await.result(service.byCityAfter("New York", next, 2, null)))).isEqualTo("HIT");
+    String renamed = names(before)[0];
+
+    Await.result(service.update(KnownRestaurants.id(KnownRestaurants.byName(renamed)),
+        new JsonObject().put("name", renamed + " Renamed")));
+
+    JsonObject after = Await.result(service.byCityAfter("New York", next, 2, null));
+    assertThat(cacheOutcome(after)).isEqualTo("MISS");
+    assertThat(names(after)[0]).isEqualTo(renamed + " Renamed");
+  }
+
+  private static String[] names(JsonObject page) {
+    return page.getJsonArray("items").stream().map(item -> ((JsonObject) item).getString("name")).toArray(String[]::new);
   }
 
   private double leases() {
