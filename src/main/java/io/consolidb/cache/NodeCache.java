@@ -136,7 +136,17 @@ public final class NodeCache {
   private final ReentrantReadWriteLock fillLock = new ReentrantReadWriteLock();
   private final AtomicLong generation = new AtomicLong();
   /** Loads in flight by key: concurrent misses of one key join the first one's load. */
-  private final ConcurrentHashMap<String, Future<?>> loading = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, InFlight> loading = new ConcurrentHashMap<>();
+
+  /**
+   * A load in flight: its loader's class ({@code kind}), its result in that loader's type, and the
+   * rows. A joiner whose loader is of another kind (a warm-up's, the query endpoint's, a service
+   * client's: each answers its own type) takes the rows through its own {@link Loader#hit}; handed
+   * the other type it failed with a ClassCastException (a 500 in ClusterFailoverIT, when a
+   * membership change's refill met an HTTP read of the same key).
+   */
+  private record InFlight(Class<?> kind, Future<?> result, Future<JsonArray> rows) {
+  }
   /** Single flight across nodes for reads that ask for it; null without Redis. */
   private final ClusterFlight flight;
   /** Hot keys warmed at start and re-filled after invalidations; null when warming is off. */
@@ -287,12 +297,13 @@ public final class NodeCache {
   @SuppressWarnings("unchecked")
   private <T> Future<T> load(String key, Loader<T> loader, int ttl, CacheSpec spec, long fence, Span span,
       boolean counted) {
-    Future<T> running = (Future<T>) loading.get(key);
+    InFlight running = loading.get(key);
     if (running == null) {
       Promise<T> promise = Promise.promise();
-      running = (Future<T>) loading.putIfAbsent(key, promise.future());
+      Promise<JsonArray> rows = Promise.promise();
+      InFlight mine = new InFlight(loader.getClass(), promise.future(), rows.future());
+      running = loading.putIfAbsent(key, mine);
       if (running == null) {
-        Future<T> load = promise.future();
         span.setAttribute(OUTCOME, "load");
         List<String> tags = spec.tags();
         Future<T> source = spec.clusterWide() && flight != null
@@ -300,15 +311,24 @@ public final class NodeCache {
                 () -> filledElsewhere(key, loader, ttl, tags, fence, span))
             : loadAndFill(key, loader, ttl, tags, fence, false, counted);
         source.onComplete(done -> {
-          loading.remove(key, load);
+          loading.remove(key, mine);
           promise.handle(done);
+          if (done.succeeded() && done.result() != null) {
+            rows.complete(loader.rows(done.result()));
+          } else {
+            rows.fail(done.failed() ? done.cause() : new IllegalStateException("the load of " + key + " answered nothing"));
+          }
         });
-        return load;
+        return promise.future();
       }
     }
     count(counted, meters.stampedeJoins);
     span.setAttribute(OUTCOME, "joined");
-    return onCallerContext(running);
+    if (running.kind() == loader.getClass()) {
+      return onCallerContext((Future<T>) running.result());
+    }
+    long joined = System.nanoTime();
+    return onCallerContext(running.rows().map(rows -> loader.hit(rows, System.nanoTime() - joined)));
   }
 
   /**
@@ -378,9 +398,9 @@ public final class NodeCache {
    * arriving meanwhile join this load. Neither counted as reads nor recorded as heat.
    */
   Future<Warmed> warm(String key, CacheSpec spec, Loader<JsonArray> loader) {
-    Future<?> running = loading.get(key);
+    InFlight running = loading.get(key);
     if (running != null) {
-      return running.transform(x -> warmNow(key, spec, loader));
+      return running.result().transform(x -> warmNow(key, spec, loader));
     }
     return warmNow(key, spec, loader);
   }

@@ -39,6 +39,8 @@ class CacheWarmingTest {
 
   private static final String READ = "SELECT v, nextval('warm_runs') AS run FROM warm_items WHERE id = $1";
   private static final String SLOW_READ = "SELECT pg_sleep(1) AS s, $1::int AS id, nextval('warm_runs') AS run";
+  /** As {@link #SLOW_READ}, but numbered before it sleeps: a run is seen while it is still going. */
+  private static final String SLOW_NUMBERED_FIRST = "SELECT nextval('warm_runs') AS run, $1::int AS id, pg_sleep(1) AS s";
 
   private static TestNode node;
   private final List<Vertx> started = new ArrayList<>();
@@ -219,6 +221,24 @@ class CacheWarmingTest {
     assertThat(localRow(n, 2)).isNull();
     assertThat(runs() - before).isEqualTo(1);
     assertThat(warmStats(n, "invalidation").getMap()).containsEntry("done", 1L).containsEntry("queries", 1L);
+  }
+
+  @Test
+  @DisplayName("a read that meets a refill of its key in flight joins it and gets its own kind of answer")
+  void readDuringRefill_joinsIt() throws Exception {
+    ConsolidbNode n = start(config(TestServices.redisUrl(), new JsonObject().put("keys", 1).put("cooldownMs", 100)));
+    QueryClient queries = client(n);
+    readOften(queries, SLOW_NUMBERED_FIRST, List.of(1), 16); // one slow load, then hits
+    n.cache().publishHotKeys().await(10, TimeUnit.SECONDS);
+    assertThat(n.cache().hotKeys()).containsExactly(key(1));
+    long before = runs();
+
+    n.cache().invalidate(Invalidation.ofTags(List.of("warm_items"))).await(10, TimeUnit.SECONDS);
+    await("the refill under way", 5000, () -> runs() > before);
+    // the refill's loader answers rows; this read's answers a QueryResult: it must get one
+    QueryResult joined = read(queries, SLOW_NUMBERED_FIRST, 1);
+    assertThat(joined.firstRow().getInteger("id")).isEqualTo(1);
+    assertThat(runs() - before).as("the read ran no query of its own").isEqualTo(1);
   }
 
   @Test
