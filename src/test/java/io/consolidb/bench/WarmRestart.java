@@ -121,8 +121,8 @@ final class WarmRestart {
       vertx.getOrCreateContext().runOnContext(v -> next(service, order, nanos, hits, 0, done));
       done.future().await(5, TimeUnit.MINUTES);
       JsonObject after = node.cache().stats();
-      // as ServiceLatency allows: up to 1 % of the reads may miss (seen: 1 of 400, a key the warm-up
-      // copied from Redis as a stopping node's last fill landed there); more means warming failed
+      // as ServiceLatency allows: up to 1 % of the reads may miss (seen once: 1 of 400, after a
+      // warm-up that reported 100 keys done; not explained yet); more means warming failed
       if ("with_warming".equals(side) && order.size() - hits[0] > order.size() / 100) {
         throw new IllegalStateException("with warming, " + (order.size() - hits[0]) + " first reads missed (warm-up "
             + atStart.getJsonObject("warm").encode() + ")");
