@@ -137,7 +137,11 @@ public class HttpVerticle extends VerticleBase {
     RequestDefaults defaults = new RequestDefaults(settings.compressionThresholdBytes() > 0,
         new ReadCaching(settings.cacheMaxAgeSeconds()));
     router.route().handler(defaults::handle);
-    router.route().handler(HttpVerticle::readYourWrites);
+    if (node.database().replicas().enabled()) {
+      // without replicas every read is on the primary and no write answers an LSN: nothing to carry,
+      // and every request (a probe, a cached read) would pay a route, an allocation and a header hook
+      router.route().handler(HttpVerticle::readYourWrites);
+    }
     CorsHandler cors = CorsPolicy.handler(settings.cors());
     if (cors != null) {
       router.route().handler(cors);
