@@ -100,6 +100,17 @@ class HttpApiTest {
   }
 
   @Test
+  @DisplayName("a node without read replicas ignores X-Consolidb-LSN, even a malformed one, and answers none")
+  void withoutReplicas_lsnHeaderIgnored(VertxTestContext ctx) {
+    client.get("/api/v1/restaurants/2").putHeader("X-Consolidb-LSN", "yesterday").send()
+        .onComplete(ctx.succeeding(response -> ctx.verify(() -> {
+          assertThat(response.statusCode()).isEqualTo(200);
+          assertThat(response.getHeader("X-Consolidb-LSN")).isNull();
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   @DisplayName("GET /api/v1/restaurants/{id} of a missing id answers 404 problem")
   void get_missing(VertxTestContext ctx) {
     expectProblem(ctx, client.get("/api/v1/restaurants/9999").send(), 404, null);
