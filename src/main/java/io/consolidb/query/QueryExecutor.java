@@ -138,15 +138,21 @@ final class QueryExecutor {
       LOG.info("[{}] {}", operation, statements.normalized(statement.sql()));
     }
     String[] lsn = {null};
+    boolean[] onReplica = {false}; // whether a replica answered: says nothing of the primary's health
     LongFunction<Future<RowSet<Row>>> onPrimary = remainingMs -> pipelined
         ? lookups.run(statement.pgSql(), statement.args(), remainingMs)
         : new ConnectionTask<RowSet<Row>>(vertx, pool, state, remainingMs, cancelGraceMs)
             .run(conn -> conn.preparedQuery(statement.pgSql()).execute(statement.args()));
     LongFunction<Future<RowSet<Row>>> attempt = replicas == null ? onPrimary
-        : replicaMayServe ? remainingMs -> read(statement, minLsn, remainingMs, onPrimary)
+        : replicaMayServe ? remainingMs -> read(statement, minLsn, remainingMs, onPrimary, onReplica)
         : readOnly ? onPrimary
         : remainingMs -> written(statement, remainingMs, lsn);
-    return withRetries(started + TimeUnit.MILLISECONDS.toNanos(timeoutMs), retryable, statement.names(), attempt)
+    // the primary's breaker open: a read a replica may serve still gets one, nothing else runs
+    WhileRefused<RowSet<Row>> whileRefused = replicas != null && replicaMayServe
+        ? (remainingMs, refused) -> onReplicaOnly(statement, minLsn, remainingMs, refused, onReplica)
+        : null;
+    return withRetries(started + TimeUnit.MILLISECONDS.toNanos(timeoutMs), retryable, statement.names(), attempt,
+        whileRefused)
         .map(rows -> {
           JsonObject reply = new JsonObject()
               .put("rows", RowMapper.rows(rows))
@@ -156,7 +162,7 @@ final class QueryExecutor {
           return lsn[0] == null ? reply : reply.put(Lsn.REPLY_FIELD, lsn[0]);
         })
         .andThen(done -> observe(done.failed() ? done.cause() : null, started, operation,
-            () -> statements.normalized(statement.sql()), statement.pgSql()));
+            () -> statements.normalized(statement.sql()), statement.pgSql(), onReplica[0]));
   }
 
   /**
@@ -169,7 +175,7 @@ final class QueryExecutor {
    * on a replica use its pool (its statements are short; there is no pipelined client per replica).
    */
   private Future<RowSet<Row>> read(Statements.Statement statement, long minLsn, long remainingMs,
-      LongFunction<Future<RowSet<Row>>> onPrimary) {
+      LongFunction<Future<RowSet<Row>>> onPrimary, boolean[] onReplica) {
     Replicas.Target target = replicas.choose(minLsn);
     if (target == null) {
       observer.routed(QueryMetrics.PRIMARY);
@@ -181,6 +187,7 @@ final class QueryExecutor {
         .transform(done -> {
           if (done.succeeded()) {
             observer.routed(target.name());
+            onReplica[0] = true;
             return Future.succeededFuture(done.result());
           }
           QueryFailure failure = SqlFailures.execution(done.cause(), statement.names());
@@ -197,6 +204,37 @@ final class QueryExecutor {
           observer.routed(QueryMetrics.PRIMARY);
           return onPrimary.apply(left);
         });
+  }
+
+  /**
+   * A read while the primary's circuit breaker is open: on a usable replica that has replayed
+   * {@code minLsn}, else refused as the breaker refuses. Why: a primary that is down must not take
+   * the reads its replicas can answer with it (docs/OPERATIONS.md "Read replicas"). Nothing falls
+   * back to the primary here, and the outcome never counts towards the breaker: only the primary's
+   * own attempts and the breaker's trial do.
+   */
+  private Future<RowSet<Row>> onReplicaOnly(Statements.Statement statement, long minLsn, long remainingMs,
+      QueryFailure refused, boolean[] onReplica) {
+    Replicas.Target target = replicas.choose(minLsn);
+    if (target == null) {
+      return Future.failedFuture(refused);
+    }
+    return new ConnectionTask<RowSet<Row>>(vertx, target.pool, target.state, remainingMs, cancelGraceMs)
+        .run(conn -> conn.preparedQuery(statement.pgSql()).execute(statement.args()))
+        .andThen(done -> {
+          if (done.succeeded()) {
+            observer.routed(target.name());
+            onReplica[0] = true;
+          } else if (SqlFailures.execution(done.cause(), statement.names()).code() == UNAVAILABLE) {
+            replicas.lost(target, done.cause());
+          }
+        });
+  }
+
+  /** What a request does instead of its attempt while the primary's breaker refuses: see {@link #onReplicaOnly}. */
+  @FunctionalInterface
+  private interface WhileRefused<T> {
+    Future<T> run(long remainingMs, QueryFailure refused);
   }
 
   /**
@@ -279,7 +317,7 @@ final class QueryExecutor {
         })
         .andThen(done -> observe(done.failed() ? done.cause() : null, started, operation,
             () -> parsed.stream().map(s -> statements.normalized(s.sql())).collect(Collectors.joining("; ")),
-            null));
+            null, false));
   }
 
   /**
@@ -329,35 +367,52 @@ final class QueryExecutor {
    * request marked read-only or idempotent is retried after a transient failure (connection
    * lost, 40001, 40P01, 57P03), at most {@code retryMaxAttempts} times in all, with exponential
    * backoff and jitter. Each attempt gets only the time that remains. While the
-   * {@link DatabaseBreaker} is open no attempt starts: the request fails at once.
+   * {@link DatabaseBreaker} is open no attempt starts: the request fails at once, unless
+   * {@code whileRefused} (a read a replica may serve) runs instead.
    */
   private <T> Future<T> withRetries(long deadlineNanos, boolean retryable, String[] names,
-      LongFunction<Future<T>> attempt) {
+      LongFunction<Future<T>> attempt, WhileRefused<T> whileRefused) {
     Promise<T> result = Promise.promise();
-    attempt(1, deadlineNanos, retryable, names, attempt, result);
+    attempt(1, deadlineNanos, retryable, names, attempt, whileRefused, result);
     return result.future();
   }
 
+  private <T> Future<T> withRetries(long deadlineNanos, boolean retryable, String[] names,
+      LongFunction<Future<T>> attempt) {
+    return withRetries(deadlineNanos, retryable, names, attempt, null);
+  }
+
   private <T> void attempt(int number, long deadlineNanos, boolean retryable, String[] names,
-      LongFunction<Future<T>> attempt, Promise<T> result) {
+      LongFunction<Future<T>> attempt, WhileRefused<T> whileRefused, Promise<T> result) {
     QueryFailure refused = breaker.refusal();
-    if (refused != null) {
+    if (refused != null && whileRefused == null) {
       result.fail(number == 1 ? refused : sent(refused)); // open: no I/O, and no retry (its trial is the retry)
       return;
     }
-    attempt.apply(Math.max(1, remainingMs(deadlineNanos))).onComplete(done -> {
+    long remainingMs = Math.max(1, remainingMs(deadlineNanos));
+    Future<T> tried = refused == null ? attempt.apply(remainingMs) : whileRefused.run(remainingMs, refused);
+    tried.onComplete(done -> {
       if (done.succeeded()) {
-        breaker.succeeded();
+        if (refused == null) {
+          breaker.succeeded();
+        }
         result.complete(done.result());
         return;
       }
+      if (done.cause() == refused) {
+        result.fail(number == 1 ? refused : sent(refused)); // no replica could serve it either
+        return;
+      }
       QueryFailure failure = SqlFailures.execution(done.cause(), names);
-      breaker.failed(failure);
+      if (refused == null) {
+        breaker.failed(failure);
+      }
       if (retryable && failure.isTransient() && number < settings.retryMaxAttempts()) {
         long delay = backoffMs(number);
         if (remainingMs(deadlineNanos) > delay) {
           LOG.debug("attempt {} failed ({}), retrying in {} ms", number, failure.getMessage(), delay);
-          vertx.setTimer(Math.max(1, delay), id -> attempt(number + 1, deadlineNanos, retryable, names, attempt, result));
+          vertx.setTimer(Math.max(1, delay),
+              id -> attempt(number + 1, deadlineNanos, retryable, names, attempt, whileRefused, result));
           return;
         }
       }
@@ -385,15 +440,15 @@ final class QueryExecutor {
    * Records each outcome in the metrics ({@link QueryMetrics}) and logs it once: slow and
    * timed-out statements at WARN, the first of an outage at WARN. {@code pgSql} (the text with
    * {@code $n} placeholders, never values; null for transactions) lets the slow-query log explain
-   * a slow SELECT later.
+   * a slow SELECT later. A success {@code onReplica} does not end an outage: the primary may still be down.
    */
   private void observe(Throwable failure, long started, String operation, Supplier<String> normalizedSql,
-      String pgSql) {
+      String pgSql, boolean onReplica) {
     long elapsed = System.nanoTime() - started;
     observer.record(operation, elapsed, failure == null ? 0 : failure instanceof QueryFailure known ? known.code()
         : UNAVAILABLE, failure == null ? null : failure.getMessage(), normalizedSql, pgSql);
     if (failure == null) {
-      if (unavailable) {
+      if (unavailable && !onReplica) {
         unavailable = false;
         LOG.info("database available again");
       }
