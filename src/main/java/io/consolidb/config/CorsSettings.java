@@ -33,7 +33,7 @@ public record CorsSettings(List<String> allowedOrigins, List<String> allowedMeth
       }
     }
     List<String> headers = list(cors.string("allowedHeaders",
-        "Authorization, Content-Type, Idempotency-Key, If-None-Match, X-Request-Id, traceparent, tracestate"));
+        "Authorization, Content-Type, Idempotency-Key, If-None-Match, X-Consolidb-LSN, X-Request-Id, traceparent, tracestate"));
     for (String header : headers) {
       if (!HEADER.matcher(header).matches()) {
         throw cors.invalid("allowedHeaders", header, "must list header names");

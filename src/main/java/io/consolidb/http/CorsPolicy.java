@@ -1,6 +1,7 @@
 package io.consolidb.http;
 
 import io.consolidb.config.CorsSettings;
+import io.consolidb.query.Lsn;
 import io.consolidb.tracing.RequestId;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.handler.CorsHandler;
@@ -12,7 +13,7 @@ import java.util.Set;
  * Cross-origin calls (CORS) as the settings allow them, with vertx-web's handler: a preflight is
  * answered 204 before any route or service is reached; a request from an origin not allowed gets
  * a 403 problem; the headers a browser application reads (Age, ETag, Location, Retry-After, X-Cache,
- * Idempotency-Replayed, X-Request-Id) are exposed.
+ * Idempotency-Replayed, X-Request-Id, and X-Consolidb-LSN for read-your-writes) are exposed.
  */
 final class CorsPolicy {
 
@@ -20,7 +21,7 @@ final class CorsPolicy {
   static final String REJECTED = "CORS Rejected - Invalid origin";
 
   private static final Set<String> EXPOSED = Set.of("Age", "ETag", "Location", "Retry-After", "X-Cache",
-      Routes.IDEMPOTENCY_REPLAYED, RequestId.HEADER);
+      Routes.IDEMPOTENCY_REPLAYED, RequestId.HEADER, Lsn.HEADER);
 
   private CorsPolicy() {
   }

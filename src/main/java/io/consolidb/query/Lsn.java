@@ -7,10 +7,10 @@ import java.util.regex.Pattern;
  * position, as {@code pg_current_wal_insert_lsn()} prints it. Read-your-writes on replicas carry it
  * (docs/OPERATIONS.md "Read replicas").
  */
-final class Lsn {
+public final class Lsn {
 
   /** The HTTP header and event-bus header of a write's LSN, and of a read that must see it. */
-  static final String HEADER = "X-Consolidb-LSN";
+  public static final String HEADER = "X-Consolidb-LSN";
   static final String BUS_HEADER = "x-consolidb-lsn";
   /** The field of a write's reply, and of a read's request, on {@code consolidb.db.query} / {@code .tx}. */
   static final String REPLY_FIELD = "lsn";

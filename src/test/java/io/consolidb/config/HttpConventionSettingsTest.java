@@ -25,7 +25,7 @@ class HttpConventionSettingsTest {
     assertThat(http.cors().allowedOrigins()).isEmpty();
     assertThat(http.cors().allowedMethods()).containsExactly("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
     assertThat(http.cors().allowedHeaders()).contains("Authorization", "Content-Type", "If-None-Match",
-        "X-Request-Id", "traceparent");
+        "X-Request-Id", "X-Consolidb-LSN", "traceparent");
     assertThat(http.cors().allowCredentials()).isFalse();
     assertThat(http.cors().maxAgeSeconds()).isEqualTo(600);
     assertThat(http.compressionThresholdBytes()).isEqualTo(1024);

@@ -249,7 +249,7 @@ class HttpConventionsTest {
     Answer read = call(corsPort, HttpMethod.GET, "/health/live", Map.of("Origin", ORIGIN), null);
     assertThat(read.status()).isEqualTo(200);
     assertThat(read.header("Access-Control-Allow-Origin")).isEqualTo(ORIGIN);
-    assertThat(read.header("Access-Control-Expose-Headers")).contains("ETag", "X-Request-Id", "X-Cache");
+    assertThat(read.header("Access-Control-Expose-Headers")).contains("ETag", "X-Request-Id", "X-Cache", "X-Consolidb-LSN");
     assertThat(read.header("Vary")).containsIgnoringCase("origin");
 
     for (HttpMethod method : List.of(HttpMethod.OPTIONS, HttpMethod.GET)) {
