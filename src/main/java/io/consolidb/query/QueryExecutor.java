@@ -80,7 +80,7 @@ final class QueryExecutor {
     this.slowThresholdNanos = TimeUnit.MILLISECONDS.toNanos(settings.slowQueryThresholdMs());
     this.observer = metrics;
     this.transactions = new TransactionRunner(vertx, pool, state, settings, cancelGraceMs, breaker, metrics,
-        this::backoffMs);
+        this::backoffMs, replicas != null);
   }
 
   /** Runs the node's in-process transactions ({@link Transactions}) on this pool, state and breaker. */

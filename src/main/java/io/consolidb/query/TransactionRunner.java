@@ -10,6 +10,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,10 +42,12 @@ final class TransactionRunner {
   private final DatabaseBreaker breaker;
   private final QueryMetrics metrics;
   private final IntToLongFunction backoffMs;
+  /** With read replicas: each commit also answers the WAL position it reached (read-your-writes). */
+  private final boolean answersLsn;
   private final Statements statements = new Statements();
 
   TransactionRunner(Vertx vertx, Pool pool, PoolState state, DatabaseSettings settings, long cancelGraceMs,
-      DatabaseBreaker breaker, QueryMetrics metrics, IntToLongFunction backoffMs) {
+      DatabaseBreaker breaker, QueryMetrics metrics, IntToLongFunction backoffMs, boolean answersLsn) {
     this.vertx = vertx;
     this.loop = vertx.getOrCreateContext();
     this.loopThread = Thread.currentThread();
@@ -54,16 +58,20 @@ final class TransactionRunner {
     this.breaker = breaker;
     this.metrics = metrics;
     this.backoffMs = backoffMs;
+    this.answersLsn = answersLsn;
   }
 
-  /** Starts a run on the event loop; the future completes there. */
-  <T> Future<T> run(TxOptions options, Function<TxContext, Future<T>> work, NodeCache cache) {
+  /**
+   * Starts a run on the event loop; the future completes there. With read replicas, {@code lsn[0]}
+   * holds the committed run's WAL position by then (null without replicas, or when it could not be read).
+   */
+  <T> Future<T> run(TxOptions options, Function<TxContext, Future<T>> work, NodeCache cache, String[] lsn) {
     Promise<T> result = Promise.promise();
     loop.runOnContext(v -> {
       long timeoutMs = options.timeoutMs() == 0 ? settings.txTimeoutMs()
           : Math.min(options.timeoutMs(), settings.txTimeoutMs());
       long started = System.nanoTime();
-      attempt(1, options, work, cache, started + TimeUnit.MILLISECONDS.toNanos(timeoutMs), result);
+      attempt(1, options, work, cache, started + TimeUnit.MILLISECONDS.toNanos(timeoutMs), lsn, result);
       result.future().onComplete(done -> {
         if (done.succeeded() || done.cause() instanceof ServiceException) { // not the function's own failure
           metrics.record(options.operation(), System.nanoTime() - started,
@@ -76,7 +84,7 @@ final class TransactionRunner {
   }
 
   private <T> void attempt(int number, TxOptions options, Function<TxContext, Future<T>> work, NodeCache cache,
-      long deadlineNanos, Promise<T> result) {
+      long deadlineNanos, String[] lsn, Promise<T> result) {
     QueryFailure refused = breaker.refusal();
     if (refused != null) {
       result.fail(TxContext.asServiceException(refused)); // open: no I/O, and no retry (its trial is the retry)
@@ -87,7 +95,7 @@ final class TransactionRunner {
     TxContext[] context = new TxContext[1];
     task.closingAtOnceWhen(() -> context[0] != null && context[0].idle()).run(conn -> {
       context[0] = new TxContext(loop, loopThread, conn, statements, task::timedOut, number);
-      return inTransaction(conn, options, work, context[0]);
+      return inTransaction(conn, options, work, context[0], lsn);
     }).onComplete(done -> {
       TxContext tx = context[0];
       if (done.succeeded()) {
@@ -108,7 +116,8 @@ final class TransactionRunner {
         if (TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()) > delay) {
           LOG.debug("transaction [{}] attempt {} lost a race ({}), running it again in {} ms", options.operation(),
               number, failure.getMessage(), delay);
-          vertx.setTimer(Math.max(1, delay), id -> attempt(number + 1, options, work, cache, deadlineNanos, result));
+          vertx.setTimer(Math.max(1, delay),
+              id -> attempt(number + 1, options, work, cache, deadlineNanos, lsn, result));
           return;
         }
       }
@@ -122,15 +131,20 @@ final class TransactionRunner {
    * the {@link ConnectionTask} closes the connection, which rolls back on the server.
    */
   private <T> Future<T> inTransaction(SqlConnection conn, TxOptions options, Function<TxContext, Future<T>> work,
-      TxContext tx) {
+      TxContext tx, String[] lsn) {
     return conn.query(options.beginSql()).execute()
         // mapped here, so that a database failure is never mistaken for one of the function's own
         .recover(failure -> Future.failedFuture(SqlFailures.execution(failure)))
-        .compose(begun -> runFunction(conn, work, tx));
+        .compose(begun -> runFunction(conn, work, tx, lsn));
   }
 
-  /** The function, then COMMIT when it succeeded and left the transaction usable, else ROLLBACK. */
-  private <T> Future<T> runFunction(SqlConnection conn, Function<TxContext, Future<T>> work, TxContext tx) {
+  /**
+   * The function, then COMMIT when it succeeded and left the transaction usable, else ROLLBACK.
+   * With replicas, {@code pg_current_wal_insert_lsn()} goes right behind the COMMIT, on the same
+   * connection (as {@link QueryExecutor} does for a write).
+   */
+  private <T> Future<T> runFunction(SqlConnection conn, Function<TxContext, Future<T>> work, TxContext tx,
+      String[] lsn) {
     Future<T> ran;
     tx.functionRunning(true);
     try {
@@ -146,13 +160,20 @@ final class TransactionRunner {
       tx.end();
       if (tx.aborted() == null && done.succeeded() && !tx.expired()) {
         tx.committing();
-        return conn.query("COMMIT").execute().transform(committed -> {
+        Future<RowSet<Row>> commit = conn.query("COMMIT").execute();
+        Future<RowSet<Row>> position = answersLsn && lsn != null
+            ? conn.query(QueryExecutor.INSERT_LSN).execute() : Future.succeededFuture();
+        // both answered before the connection goes back, whatever the COMMIT's outcome
+        return commit.transform(committed -> position.transform(read -> {
           if (committed.succeeded()) {
+            if (answersLsn && lsn != null) {
+              lsn[0] = read.succeeded() ? read.result().iterator().next().getString(0) : null;
+            }
             return Future.succeededFuture(done.result());
           }
           tx.commitFailed(committed.cause());
           return Future.failedFuture(SqlFailures.execution(committed.cause()));
-        });
+        }));
       }
       Throwable failure = done.failed() ? done.cause()
           : tx.aborted() != null ? tx.aborted() : FailureCodes.timedOut("transaction timed out");

@@ -61,13 +61,21 @@ public final class Transactions {
     if (current == null) {
       return Future.failedFuture(FailureCodes.unavailable("the query service is not running"));
     }
-    Future<T> ran = current.run(options, work, cache);
+    // an HTTP request's positions, if the caller runs on one: its answer carries the commit's LSN
+    ReadYourWrites.Positions positions = ReadYourWrites.current();
+    String[] lsn = {null};
+    Future<T> ran = current.run(options, work, cache, lsn);
     Context caller = Vertx.currentContext();
     if (caller == null) {
       return ran;
     }
     Promise<T> answer = Promise.promise();
-    ran.onComplete(done -> caller.runOnContext(v -> answer.handle(done)));
+    ran.onComplete(done -> caller.runOnContext(v -> {
+      if (done.succeeded()) {
+        ReadYourWrites.wrote(positions, lsn[0]);
+      }
+      answer.handle(done);
+    }));
     return answer.future();
   }
 

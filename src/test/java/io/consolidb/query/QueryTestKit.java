@@ -3,6 +3,7 @@ package io.consolidb.query;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.consolidb.Addresses;
+import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.testsupport.Await;
 import io.consolidb.testsupport.TestNodes;
@@ -39,8 +40,8 @@ final class QueryTestKit {
     return new JsonObject().put("pool", new JsonObject().put("size", size));
   }
 
-  static void deploy(Vertx vertx, JsonObject config) {
-    TestNodes.deploy(vertx, config, Component.QUERY);
+  static ConsolidbNode deploy(Vertx vertx, JsonObject config) {
+    return TestNodes.deploy(vertx, config, Component.QUERY);
   }
 
   static QueryClient client(Vertx vertx) {

@@ -2,14 +2,17 @@ package io.consolidb.query;
 
 import static io.consolidb.query.QueryTestKit.assertFailsWith;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.consolidb.Addresses;
 import io.consolidb.FailureCodes;
+import io.consolidb.node.ConsolidbNode;
 import io.consolidb.testsupport.Await;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -42,11 +45,12 @@ class ReadReplicasTest {
   private static final String WHERE = "SELECT pg_is_in_recovery() AS replica";
 
   private QueryTestKit.TestSchema schema;
+  private ConsolidbNode node;
 
   @BeforeEach
   void deploy(Vertx vertx) {
     resumeReplay(); // whatever an interrupted run left
-    QueryTestKit.deploy(vertx, QueryTestKit.config(new JsonObject().put("replicas", new JsonObject()
+    node = QueryTestKit.deploy(vertx, QueryTestKit.config(new JsonObject().put("replicas", new JsonObject()
         .put("urls", TestServices.readDatabaseUrl()).put("maxLagMs", MAX_LAG_MS).put("pollMs", 20))));
     schema = new QueryTestKit.TestSchema(vertx);
     schema.exec("CREATE TABLE " + schema.table("notes") + " (id int PRIMARY KEY, body text)");
@@ -155,6 +159,60 @@ class ReadReplicasTest {
     System.out.printf("read-your-writes: %d writes, reads with their LSN served by the replica %d, by the primary %d%n",
         rounds, onReplica, onPrimary);
     assertThat(onReplica).as("reads the replica served once it had replayed the write").isGreaterThan(50);
+  }
+
+  @Test
+  @DisplayName("an in-process transaction run on a request's context gives the request its commit's LSN,"
+      + " and a read with it sees the write; a run that fails gives none")
+  void inProcessTransactionAnswersItsLsn(Vertx vertx) {
+    ContextInternal request = ((ContextInternal) vertx.getOrCreateContext()).duplicate();
+    ReadYourWrites.Positions positions = onContext(request, () -> ReadYourWrites.bind(request, null));
+    Transactions transactions = node.transactions();
+    onContext(request, () -> transactions.run(tx -> tx.query("INSERT INTO " + schema.table("notes")
+        + " (id, body) VALUES (41, 'in a transaction')", null)).toCompletionStage().toCompletableFuture());
+    String lsn = positions.written();
+    assertThat(lsn).as("the commit's LSN on the request").matches("[0-9A-F]+/[0-9A-F]+");
+    JsonObject row = query(vertx, read("SELECT count(*)::int AS n FROM " + schema.table("notes") + " WHERE id = 41")
+        .put("minLsn", lsn)).getJsonArray("rows").getJsonObject(0);
+    assertThat(row.getInteger("n")).as("read with the transaction's LSN").isEqualTo(1);
+
+    ContextInternal failing = ((ContextInternal) vertx.getOrCreateContext()).duplicate();
+    ReadYourWrites.Positions none = onContext(failing, () -> ReadYourWrites.bind(failing, null));
+    assertThatThrownBy(() -> onContext(failing, () -> transactions.run(tx -> tx.query("INSERT INTO "
+        + schema.table("notes") + " (id, body) VALUES (41, 'again')", null)).toCompletionStage().toCompletableFuture()))
+        .hasMessageContaining("duplicate");
+    assertThat(none.written()).as("a run that failed").isNull();
+  }
+
+  /** Runs {@code work} on {@code context} and waits for what it answers (a future's result, when it is one). */
+  @SuppressWarnings("unchecked")
+  private static <T> T onContext(ContextInternal context, java.util.function.Supplier<T> work) {
+    java.util.concurrent.CompletableFuture<Object> answer = new java.util.concurrent.CompletableFuture<>();
+    context.runOnContext(v -> {
+      try {
+        Object value = work.get();
+        if (value instanceof java.util.concurrent.CompletableFuture<?> future) {
+          future.whenComplete((result, failure) -> {
+            if (failure != null) {
+              answer.completeExceptionally(failure);
+            } else {
+              answer.complete(result);
+            }
+          });
+        } else {
+          answer.complete(value);
+        }
+      } catch (RuntimeException e) {
+        answer.completeExceptionally(e);
+      }
+    });
+    try {
+      return (T) answer.get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
