@@ -138,7 +138,8 @@ final class QueryExecutor {
       LOG.info("[{}] {}", operation, statements.normalized(statement.sql()));
     }
     String[] lsn = {null};
-    boolean[] onReplica = {false}; // whether a replica answered: says nothing of the primary's health
+    // whether a replica answered (says nothing of the primary's health); only with replicas
+    boolean[] onReplica = replicas == null ? null : new boolean[1];
     LongFunction<Future<RowSet<Row>>> onPrimary = remainingMs -> pipelined
         ? lookups.run(statement.pgSql(), statement.args(), remainingMs)
         : new ConnectionTask<RowSet<Row>>(vertx, pool, state, remainingMs, cancelGraceMs)
@@ -162,7 +163,7 @@ final class QueryExecutor {
           return lsn[0] == null ? reply : reply.put(Lsn.REPLY_FIELD, lsn[0]);
         })
         .andThen(done -> observe(done.failed() ? done.cause() : null, started, operation,
-            () -> statements.normalized(statement.sql()), statement.pgSql(), onReplica[0]));
+            () -> statements.normalized(statement.sql()), statement.pgSql(), onReplica != null && onReplica[0]));
   }
 
   /**
