@@ -183,12 +183,9 @@ final class QueryExecutor {
       return onPrimary.apply(remainingMs);
     }
     long started = System.nanoTime();
-    return new ConnectionTask<RowSet<Row>>(vertx, target.pool, target.state, remainingMs, cancelGraceMs)
-        .run(conn -> conn.preparedQuery(statement.pgSql()).execute(statement.args()))
+    return runOn(target, statement, remainingMs, onReplica)
         .transform(done -> {
           if (done.succeeded()) {
-            observer.routed(target.name());
-            onReplica[0] = true;
             return Future.succeededFuture(done.result());
           }
           QueryFailure failure = SqlFailures.execution(done.cause(), statement.names());
@@ -220,14 +217,22 @@ final class QueryExecutor {
     if (target == null) {
       return Future.failedFuture(refused);
     }
+    return runOn(target, statement, remainingMs, onReplica).andThen(done -> {
+      if (done.failed() && SqlFailures.execution(done.cause(), statement.names()).code() == UNAVAILABLE) {
+        replicas.lost(target, done.cause());
+      }
+    });
+  }
+
+  /** {@code statement} on replica {@code target}; a success is counted as its and marked in {@code onReplica}. */
+  private Future<RowSet<Row>> runOn(Replicas.Target target, Statements.Statement statement, long remainingMs,
+      boolean[] onReplica) {
     return new ConnectionTask<RowSet<Row>>(vertx, target.pool, target.state, remainingMs, cancelGraceMs)
         .run(conn -> conn.preparedQuery(statement.pgSql()).execute(statement.args()))
         .andThen(done -> {
           if (done.succeeded()) {
             observer.routed(target.name());
             onReplica[0] = true;
-          } else if (SqlFailures.execution(done.cause(), statement.names()).code() == UNAVAILABLE) {
-            replicas.lost(target, done.cause());
           }
         });
   }

@@ -235,6 +235,7 @@ class ReadReplicasTest {
     AtomicInteger succeeded = new AtomicInteger();
     AtomicInteger replicaServed = new AtomicInteger();
     AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+    freshRestartPoint();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
     List<Future<Void>> workers = new ArrayList<>();
     for (int w = 0; w < 8; w++) {
@@ -345,6 +346,24 @@ class ReadReplicasTest {
     } finally {
       Await.result(conn.close());
     }
+  }
+
+  /**
+   * A restartpoint on the replica near the primary's present position. Why: a standby restarts by
+   * replaying WAL from its last restartpoint, which only follows the primary's checkpoints; after a
+   * busy stretch (the suite, or another build on the same cluster) that was hundreds of MB and
+   * over a minute of replay, longer than the test's own timeout.
+   */
+  private static void freshRestartPoint() {
+    run("runuser", "-u", "postgres", "--", "psql", "--cluster", TestServices.replicaSetting("PG_CLUSTER"),
+        "-X", "-q", "-At", "-d", "postgres", "-c", "CHECKPOINT");
+    String primaryAt = run("runuser", "-u", "postgres", "--", "psql", "--cluster",
+        TestServices.replicaSetting("PG_CLUSTER"), "-X", "-q", "-At", "-d", "postgres", "-c",
+        "SELECT pg_current_wal_lsn()").trim();
+    Await.until("the replica replayed the primary's checkpoint", 30_000, () -> run("runuser", "-u", "postgres", "--",
+        "psql", "--cluster", TestServices.replicaSetting("TEST_REPLICA_PG_CLUSTER"), "-X", "-q", "-At", "-d", "postgres",
+        "-c", "SELECT pg_last_wal_replay_lsn() >= '" + primaryAt + "'::pg_lsn").trim().equals("t"));
+    replicaSuperuser("CHECKPOINT");
   }
 
   private static void pauseReplay() {
