@@ -111,7 +111,7 @@ public record DatabaseSettings(
         db.section("breaker").integer("failures", 5, 0),
         db.section("breaker").integer("openMs", 2000, 1),
         normalized.warning(),
-        ReplicaSettings.fromJson(db, requireTls));
+        ReplicaSettings.fromJson(db, requireTls, parsed.getDatabase()));
   }
 
   private static PgConnectOptions parseUrl(ConfigSection db, String url) {

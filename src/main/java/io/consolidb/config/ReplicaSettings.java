@@ -43,9 +43,12 @@ public record ReplicaSettings(List<Replica> replicas, int maxLagMs, int poolSize
 
   /**
    * {@code db.replicas}: {@code urls} a comma-separated list. Each URL is checked as
-   * {@code database.url} is (a postgresql:// URL naming a host and a database, its TLS mode and CA).
+   * {@code database.url} is (a postgresql:// URL naming a host and a database, its TLS mode and CA),
+   * and must name {@code primaryDatabase}: a streaming replica holds the primary's databases under
+   * their own names, so another name reads other data (a copied URL, a test database) without
+   * any error to say so.
    */
-  static ReplicaSettings fromJson(ConfigSection db, boolean requireTls) {
+  static ReplicaSettings fromJson(ConfigSection db, boolean requireTls, String primaryDatabase) {
     ConfigSection section = db.section("replicas");
     String[] given = section.string("urls", "").split(",");
     List<Replica> replicas = new ArrayList<>();
@@ -63,6 +66,11 @@ public record ReplicaSettings(List<Replica> replicas, int maxLagMs, int poolSize
       if (requireTls && !DatabaseSettings.tlsRequired(tls.mode())) {
         throw section.invalid("urls", SecretMasker.maskUri(url),
             "TLS is required here: add ?sslmode=verify-full (or verify-ca, require) to every replica URL");
+      }
+      if (!parsed.getDatabase().equals(primaryDatabase)) {
+        throw section.invalid("urls", SecretMasker.maskUri(url), "names database \"" + parsed.getDatabase()
+            + "\" but DATABASE_URL names \"" + primaryDatabase + "\": a streaming replica has the primary's"
+            + " databases, name the same one");
       }
       String name = parsed.getHost() + ":" + parsed.getPort();
       if (!names.add(name + "/" + parsed.getDatabase())) {

@@ -43,6 +43,9 @@ public final class NodeProcess implements AutoCloseable {
     command.addAll(List.of("-jar", jar.toString(), "run"));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log.toFile());
+    // the harness's shell may hold the replica of scripts/services.sh (REPLICA=1): a node of the
+    // benchmark reads the benchmark database on its primary unless a scenario says otherwise
+    builder.environment().remove("DATABASE_READ_URL");
     builder.environment().putAll(env);
     builder.environment().put("HTTP_PORT", Integer.toString(port));
     builder.environment().put("HTTP_HOST", "127.0.0.1");

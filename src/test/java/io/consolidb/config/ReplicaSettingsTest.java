@@ -27,7 +27,7 @@ class ReplicaSettingsTest {
   @DisplayName("several comma-separated replicas, each named host:port, never with its password")
   void commaSeparated_namedByHostAndPort() {
     ReplicaSettings replicas = load("DATABASE_READ_URL",
-        "postgresql://u:" + PASSWORD + "@r1:5442/db, postgresql://u:" + PASSWORD + "@r2/db",
+        "postgresql://u:" + PASSWORD + "@r1:5442/consolidb, postgresql://u:" + PASSWORD + "@r2/consolidb",
         "DB_REPLICA_MAX_LAG_MS", "250", "DB_REPLICA_POOL_SIZE", "3", "DB_REPLICA_POLL_MS", "40");
     assertThat(replicas.replicas()).extracting(ReplicaSettings.Replica::name).containsExactly("r1:5442", "r2:5432");
     assertThat(replicas.replicas().get(0).maskedUrl()).doesNotContain(PASSWORD).contains("r1:5442");
@@ -45,14 +45,25 @@ class ReplicaSettingsTest {
     assertThat(assertThrows(InvalidConfigException.class, () -> load("DATABASE_READ_URL", "postgresql://u:p@h/db?sslmode=sometimes")))
         .hasMessageContaining("database.replicas.urls").hasMessageContaining("sslmode");
     assertThat(assertThrows(InvalidConfigException.class,
-        () -> load("DATABASE_READ_URL", "postgresql://u:p@h/db,postgresql://u:p@h/db")))
+        () -> load("DATABASE_READ_URL", "postgresql://u:p@h/consolidb,postgresql://u:p@h/consolidb")))
         .hasMessageContaining("the same replica twice");
+  }
+
+  @Test
+  @DisplayName("a replica URL naming another database than DATABASE_URL's is refused, naming both")
+  void otherDatabase_refused() {
+    InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> load("DATABASE_URL",
+        "postgresql://u:p@primary/consolidb_bench", "DATABASE_READ_URL", "postgresql://u:" + PASSWORD + "@r1/consolidb"));
+    assertThat(e).hasMessageContaining("database.replicas.urls (DATABASE_READ_URL)")
+        .hasMessageContaining("\"consolidb\"").hasMessageContaining("\"consolidb_bench\"").hasMessageNotContaining(PASSWORD);
+    assertThat(load("DATABASE_URL", "postgresql://u:p@primary/consolidb_bench", "DATABASE_READ_URL",
+        "postgresql://u:p@r1/consolidb_bench").replicas()).hasSize(1);
   }
 
   @Test
   @DisplayName("impossible lag bound, pool size or poll interval are refused by name")
   void bounds_refused() {
-    String url = "postgresql://u:p@h/db";
+    String url = "postgresql://u:p@h/consolidb";
     assertThat(assertThrows(InvalidConfigException.class,
         () -> load("DATABASE_READ_URL", url, "DB_REPLICA_MAX_LAG_MS", "0"))).hasMessageContaining("DB_REPLICA_MAX_LAG_MS");
     assertThat(assertThrows(InvalidConfigException.class,
