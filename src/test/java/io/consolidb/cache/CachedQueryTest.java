@@ -144,13 +144,22 @@ class CachedQueryTest {
         .isEqualTo(near.getInteger("count") - 1);
   }
 
-  /** Every cached read shape of the restaurant service, by name. */
+  /** Every cached read shape of the restaurant service, by name: filtered and cursor pages included. */
   private Map<String, Supplier<JsonObject>> restaurantReads() {
+    JsonObject dairy = new JsonObject().put("kosher_category", "dairy");
+    // the position after the first two of New York by name: a position, so still valid after each write below
+    String cursor = Await.result(service.byCity("New York", 1, 2)).getString("next");
     Map<String, Supplier<JsonObject>> reads = new LinkedHashMap<>();
     reads.put("get", () -> Await.result(service.get(2)));
     reads.put("near", () -> Await.result(service.near(CENTRE_LAT, CENTRE_LNG, 50, 200)));
+    reads.put("near filtered", () -> Await.result(service.nearFiltered(CENTRE_LAT, CENTRE_LNG, 50, 200, dairy)));
+    reads.put("near by rating", () -> Await.result(service.nearFiltered(CENTRE_LAT, CENTRE_LNG, 50, 200,
+        new JsonObject().put("sort", "rating"))));
     reads.put("byCity", () -> Await.result(service.byCity("New York", 1, 20)));
+    reads.put("byCity filtered", () -> Await.result(service.byCityFiltered("New York", 1, 20, dairy)));
+    reads.put("byCity after a cursor", () -> Await.result(service.byCityAfter("New York", cursor, 2, null)));
     reads.put("search", () -> Await.result(service.search("deli", 20)));
+    reads.put("search filtered", () -> Await.result(service.searchFiltered("deli", 20, dairy)));
     return reads;
   }
 

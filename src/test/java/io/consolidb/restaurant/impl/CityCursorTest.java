@@ -101,6 +101,8 @@ class CityCursorTest {
   void parse_emptyOrTooLong_refused() {
     assertRefused("", "1 to " + RestaurantLimits.MAX_CURSOR_LENGTH);
     assertRefused("A".repeat(RestaurantLimits.MAX_CURSOR_LENGTH + 1), "1 to " + RestaurantLimits.MAX_CURSOR_LENGTH);
+    // exactly at the bound the length is fine: refused for what it says, not for its length
+    assertRefused("A".repeat(RestaurantLimits.MAX_CURSOR_LENGTH), "not a listing token");
   }
 
   @Test

@@ -56,4 +56,58 @@ class RestaurantValidatorTest {
           .satisfies(e -> assertThat(((ServiceException) e).getDebugInfo().getString("parameter")).isEqualTo("time_zone"));
     }
   }
+
+  @Test
+  void limitPageSize_acceptTheirBounds_refuseOneBeyond() {
+    assertThat(RestaurantValidator.limit(1)).isEqualTo(1);
+    assertThat(RestaurantValidator.limit(RestaurantLimits.MAX_LIMIT)).isEqualTo(RestaurantLimits.MAX_LIMIT);
+    assertRefused(() -> RestaurantValidator.limit(0), "limit", "limit must be between 1 and 200, got 0");
+    assertRefused(() -> RestaurantValidator.limit(RestaurantLimits.MAX_LIMIT + 1), "limit",
+        "limit must be between 1 and 200, got 201");
+    assertThat(RestaurantValidator.page(1)).isEqualTo(1);
+    assertThat(RestaurantValidator.page(RestaurantLimits.MAX_PAGE)).isEqualTo(RestaurantLimits.MAX_PAGE);
+    assertRefused(() -> RestaurantValidator.page(0), "page", "page must be between 1 and 10000, got 0");
+    assertRefused(() -> RestaurantValidator.page(RestaurantLimits.MAX_PAGE + 1), "page",
+        "page must be between 1 and 10000, got 10001");
+    assertThat(RestaurantValidator.size(1)).isEqualTo(1);
+    assertThat(RestaurantValidator.size(RestaurantLimits.MAX_PAGE_SIZE)).isEqualTo(RestaurantLimits.MAX_PAGE_SIZE);
+    assertRefused(() -> RestaurantValidator.size(0), "size", "size must be between 1 and 100, got 0");
+    assertRefused(() -> RestaurantValidator.size(RestaurantLimits.MAX_PAGE_SIZE + 1), "size",
+        "size must be between 1 and 100, got 101");
+  }
+
+  @Test
+  void city_atItsMaximumLength_isAccepted_oneMoreRefused() {
+    String longest = "c".repeat(RestaurantLimits.MAX_CITY_LENGTH);
+    assertThat(RestaurantValidator.city(" " + longest + " ")).isEqualTo(longest);
+    assertRefused(() -> RestaurantValidator.city(longest + "c"), "city",
+        "city must be at most 100 characters, got 101");
+    assertRefused(() -> RestaurantValidator.city("  "), "city", "city must not be blank");
+  }
+
+  @Test
+  void newRestaurant_missingFields_namedInOneMessage() {
+    JsonObject complete = new JsonObject().put("name", "n").put("city", "c").put("latitude", 1).put("longitude", 2);
+    JsonObject withoutCity = complete.copy();
+    withoutCity.remove("city");
+    assertThatThrownBy(() -> RestaurantValidator.newRestaurant(withoutCity))
+        .isInstanceOf(ServiceException.class)
+        .hasMessage("missing required field: city");
+    JsonObject withoutPosition = complete.copy();
+    withoutPosition.remove("latitude");
+    withoutPosition.remove("longitude");
+    assertThatThrownBy(() -> RestaurantValidator.newRestaurant(withoutPosition))
+        .isInstanceOf(ServiceException.class)
+        .hasMessage("missing required fields: latitude, longitude");
+  }
+
+  private static void assertRefused(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String parameter,
+      String message) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(ServiceException.class, e -> {
+          assertThat(e.failureCode()).isEqualTo(FailureCodes.INVALID_INPUT);
+          assertThat(e.getDebugInfo().getString("parameter")).isEqualTo(parameter);
+        })
+        .hasMessage(message);
+  }
 }
