@@ -7,6 +7,7 @@ import io.consolidb.Addresses;
 import io.consolidb.http.TestNode;
 import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.restaurant.RestaurantService;
 import io.consolidb.testsupport.TestNodes;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Vertx;
@@ -37,6 +38,7 @@ class AnalyticsReportCachingTest {
   private TestNode schema;
   private Vertx vertx;
   private AnalyticsService analytics;
+  private RestaurantService restaurants;
 
   @BeforeEach
   void start() throws Exception {
@@ -47,8 +49,10 @@ class AnalyticsReportCachingTest {
             .put("keyPrefix", "consolidb-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ":"))
         .put("redis", new JsonObject().put("enabled", true).put("url", TestServices.redisUrl()));
     vertx = Vertx.vertx();
-    ConsolidbNode node = TestNodes.deploy(vertx, config, Component.QUERY, Component.CACHE, Component.ANALYTICS);
+    ConsolidbNode node = TestNodes.deploy(vertx, config, Component.QUERY, Component.CACHE, Component.ANALYTICS,
+        Component.RESTAURANTS);
     analytics = node.inProcess().inProcessOrProxy(vertx, AnalyticsService.class, Addresses.ANALYTICS, 5000);
+    restaurants = node.inProcess().inProcessOrProxy(vertx, RestaurantService.class, Addresses.RESTAURANTS, 5000);
   }
 
   @AfterEach
@@ -134,6 +138,36 @@ class AnalyticsReportCachingTest {
       assertThat(cacheOutcome(report.getValue().call())).as("%s after %s", report.getKey(), write)
           .isEqualTo("MISS");
     }
+  }
+
+  @Test
+  @DisplayName("a restaurant created or deleted through the restaurant service drops the cached top-restaurants"
+      + " report at once: the next read is a MISS")
+  void topReport_missesStraightAfterRestaurantCreateAndDelete() throws Exception {
+    views(1, "2025-03-02T10:00:00Z", 3);
+    views(2, "2025-03-02T11:00:00Z", 1);
+    top(MARCH_FROM, MARCH_TO);
+    assertThat(cacheOutcome(top(MARCH_FROM, MARCH_TO))).isEqualTo("HIT");
+
+    restaurants.create(new JsonObject().put("name", "New Deli").put("city", "New York").put("latitude", 40.7)
+        .put("longitude", -74.0)).await(10, TimeUnit.SECONDS);
+    JsonObject afterCreate = top(MARCH_FROM, MARCH_TO);
+    assertThat(cacheOutcome(afterCreate)).as("after a create").isEqualTo("MISS");
+    assertThat(viewsOf(afterCreate, 1)).isEqualTo(3);
+    // the create's table notification arrives after its own invalidation and drops the report once
+    // more: cached again before the delete, so the delete's MISS is the delete's
+    io.consolidb.testsupport.Await.until("the report cached again", 5_000, () -> {
+      try {
+        return "HIT".equals(cacheOutcome(top(MARCH_FROM, MARCH_TO)));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+
+    restaurants.delete(1).await(10, TimeUnit.SECONDS);
+    JsonObject afterDelete = top(MARCH_FROM, MARCH_TO);
+    assertThat(cacheOutcome(afterDelete)).as("after a delete").isEqualTo("MISS");
+    assertThat(viewsOf(afterDelete, 2)).isEqualTo(1);
   }
 
   @Test

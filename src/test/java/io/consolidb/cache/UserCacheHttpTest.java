@@ -140,6 +140,20 @@ class UserCacheHttpTest {
   }
 
   @Test
+  @DisplayName("deleting a favourite restaurant drops the cached favourites: the next read is a MISS without it")
+  void favourites_invalidatedByRestaurantDelete() throws Exception {
+    assertThat(status(client.put("/api/v1/users/1/favorites/2"))).isEqualTo(201);
+    assertThat(status(client.put("/api/v1/users/1/favorites/3"))).isEqualTo(201);
+    warm("/api/v1/users/1/favorites");
+    assertThat(status(client.delete("/api/v1/restaurants/2"))).isEqualTo(204);
+    HttpResponse<Buffer> after = read("/api/v1/users/1/favorites");
+    assertThat(after.getHeader("X-Cache")).isEqualTo("MISS");
+    assertThat(after.bodyAsJsonObject().getInteger("count")).isOne();
+    assertThat(after.bodyAsJsonObject().getJsonArray("items").getJsonObject(0).getJsonObject("restaurant")
+        .getLong("id")).isEqualTo(3L);
+  }
+
+  @Test
   @DisplayName("a delete drops the cached user and favourites: both answer 404 at once")
   void delete_invalidatesUserAndFavourites() throws Exception {
     warm("/api/v1/users/1");
