@@ -25,7 +25,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
 import io.vertx.core.tracing.TracingPolicy;
-import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Map;
@@ -94,9 +93,9 @@ public final class Tracing {
         .build();
   }
 
-  /** {@code builder} with Vert.x's tracer over {@code sdk}. */
+  /** {@code builder} with Vert.x's tracer over {@code sdk}, SQL statements recorded by {@link StatementSpans}. */
   public static VertxBuilder traced(VertxBuilder builder, OpenTelemetry sdk) {
-    return builder.withTracer(new OpenTelemetryTracingFactory(sdk));
+    return builder.withTracer(StatementSpans.factory(sdk));
   }
 
   /** Makes {@code sdk} the one {@link #tracer} gives for {@code vertx}. */

@@ -14,23 +14,33 @@ import io.consolidb.http.TestNode;
 import io.consolidb.metrics.Meters;
 import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
+import io.consolidb.query.QueryClient;
+import io.consolidb.query.QueryResult;
 import io.consolidb.testsupport.Await;
 import io.consolidb.testsupport.TestServices;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -108,6 +118,33 @@ class TracingTest {
         () -> spans.getFinishedSpanItems().stream().anyMatch(s -> s.getTraceId().equals(traceId)
             && s.getKind() == SpanKind.SERVER && s.getName().equals(serverSpanName)));
     return spans.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(traceId)).toList();
+  }
+
+  /**
+   * {@code exporter}, which closing a node's SDK leaves open: the cluster test's nodes share the
+   * class's exporter, and a closed one drops every span of the tests that run after.
+   */
+  private static SpanExporter leftOpen(SpanExporter exporter) {
+    return new SpanExporter() {
+      @Override
+      public CompletableResultCode export(Collection<SpanData> batch) {
+        return exporter.export(batch);
+      }
+
+      @Override
+      public CompletableResultCode flush() {
+        return exporter.flush();
+      }
+
+      @Override
+      public CompletableResultCode shutdown() {
+        return CompletableResultCode.ofSuccess();
+      }
+    };
+  }
+
+  private static boolean isStatement(SpanData span, String sql) {
+    return span.getName().equals("Query") && sql.equals(span.getAttributes().get(AttributeKey.stringKey("db.query.text")));
   }
 
   private static SpanData one(List<SpanData> trace, String name) {
@@ -193,6 +230,34 @@ class TracingTest {
   }
 
   @Test
+  void aFailedStatement_recordsItsSqlStateAndNotTheInputItQuotes() {
+    String input = "not-a-number-" + System.nanoTime();
+    String sql = "SELECT ($1::text)::int AS n";
+    Span parent = Tracing.tracer(vertx).spanBuilder("caller").startSpan();
+    QueryClient queries = new QueryClient(vertx, 5_000);
+    Promise<QueryResult> answered = Promise.promise();
+    // PostgreSQL's message quotes the input: invalid input syntax for type integer: "not-a-number-…"
+    vertx.runOnContext(v -> Tracing.within(parent, () -> queries.read("tracing.failure", sql, new JsonArray().add(input)))
+        .onComplete(answered));
+    Await.until("the failing read's answer", 30_000, () -> answered.future().isComplete());
+    assertThat(answered.future().failed()).as("the read's answer: %s", answered.future().result()).isTrue();
+    assertThat(answered.future().cause()).hasMessageContaining("22P02");
+    parent.end();
+    Await.until("the statement's span", 10_000,
+        () -> spans.getFinishedSpanItems().stream().anyMatch(s -> isStatement(s, sql)));
+    // a connection idle for a while is validated first (SELECT 1): a span of its own
+    SpanData statement = spans.getFinishedSpanItems().stream().filter(s -> isStatement(s, sql)).findFirst()
+        .orElseThrow();
+    assertThat(statement.getTraceId()).isEqualTo(parent.getSpanContext().getTraceId());
+    assertThat(statement.getKind()).isEqualTo(SpanKind.CLIENT);
+    assertThat(statement.getParentSpanId()).isNotEqualTo(SpanId.getInvalid());
+    assertThat(statement.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("db.response.status_code"))).isEqualTo("22P02");
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("error.type"))).endsWith("PgException");
+    assertThat(statement.toString()).doesNotContain(input);
+  }
+
+  @Test
   void probes_areNotTraced_andACallersUnsampledTraceIsKeptUnsampled() {
     assertThat(get(port, "/health/live").statusCode()).isEqualTo(200);
     HttpResponse<Buffer> unsampled = Await.result(client.request(HttpMethod.GET, port, "127.0.0.1",
@@ -265,7 +330,7 @@ class TracingTest {
             "DB_ENABLE_METRICS", "false", "DB_MIGRATE", "false"));
         variables.putAll(Map.of("HTTP_HOST", "127.0.0.1", "HTTP_PORT", Integer.toString(httpPort)));
         NodeSettings settings = ConfigLoader.loadBlocking(variables);
-        OpenTelemetrySdk nodeSdk = Tracing.sdk(EVERY_TRACE, SimpleSpanProcessor.create(spans));
+        OpenTelemetrySdk nodeSdk = Tracing.sdk(EVERY_TRACE, SimpleSpanProcessor.create(leftOpen(spans)));
         sdks.add(nodeSdk);
         VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1"));
         Vertx clustered = Tracing.traced(Meters.vertxBuilder(options, Meters.registry(false)), nodeSdk)
