@@ -2,12 +2,11 @@ package io.consolidb.http;
 
 import io.consolidb.config.AccessTokens;
 import io.consolidb.config.Scope;
+import io.netty.util.NetUtil;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -132,19 +131,26 @@ final class Authenticator {
     if (host.indexOf(':') < 0) {
       return host;
     }
-    try {
-      byte[] bytes = InetAddress.getByName(host).getAddress();
-      if (bytes.length != 16) {
-        return host; // an IPv4-mapped address comes back as IPv4
-      }
-      StringBuilder prefix = new StringBuilder();
-      for (int i = 0; i < 8; i += 2) {
-        prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
-      }
-      return prefix.append(":/64").toString();
-    } catch (UnknownHostException e) {
-      return host;
+    // parsed as a literal only: InetAddress.getByName would look up any text that is not one
+    byte[] bytes = NetUtil.createByteArrayFromIpAddressString(host);
+    if (bytes == null || bytes.length != 16 || ipv4Mapped(bytes)) {
+      return host; // not an address, or an IPv4 address written as IPv6: counted as it is
     }
+    StringBuilder prefix = new StringBuilder();
+    for (int i = 0; i < 8; i += 2) {
+      prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
+    }
+    return prefix.append(":/64").toString();
+  }
+
+  /** {@code ::ffff:a.b.c.d}: one IPv4 host, not a /64 of IPv6 hosts. */
+  private static boolean ipv4Mapped(byte[] bytes) {
+    for (int i = 0; i < 10; i++) {
+      if (bytes[i] != 0) {
+        return false;
+      }
+    }
+    return bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
   }
 
   private static byte[] sha256(String value) {
