@@ -71,4 +71,68 @@ class LocalTierTest {
     assertThat(tier.removeKeys(matching)).isEqualTo(2);
     assertThat(tier.get("id:2")).isNotNull();
   }
+
+  private static LocalTier.Entry tagged(String... tags) {
+    return new LocalTier.Entry(new Object(), 10, List.of(tags), TTL);
+  }
+
+  @Test
+  void removeTagged_dropsOnlyKeysStillUnderTheTag() {
+    LocalTier tier = new LocalTier(100, Long.MAX_VALUE);
+    tier.put("a", tagged("restaurants"));
+    tier.put("b", tagged("restaurants", "users"));
+    tier.put("c", tagged("users"));
+    // refilled under another tag since: the index still lists it under restaurants
+    tier.put("d", tagged("restaurants"));
+    tier.put("d", tagged("events"));
+    assertThat(tier.removeTagged(List.of("restaurants", "unknown"))).isEqualTo(2);
+    assertThat(tier.get("a")).isNull();
+    assertThat(tier.get("b")).isNull();
+    assertThat(tier.get("c")).isNotNull();
+    assertThat(tier.get("d")).as("refilled under events only").isNotNull();
+    assertThat(tier.indexedTags()).containsExactlyInAnyOrder("users", "events");
+  }
+
+  @Test
+  void pruneTag_forgetsKeysNoLongerUnderIt_andTheTagOnceEmpty() {
+    LocalTier tier = new LocalTier(100, Long.MAX_VALUE);
+    tier.put("a", tagged("t"));
+    tier.put("b", tagged("t"));
+    tier.put("b", tagged("other"));
+    tier.removeKeys(List.of("a"));
+    tier.put("c", tagged("t"));
+    tier.pruneTag("t");
+    assertThat(tier.indexedTags()).containsExactlyInAnyOrder("t", "other");
+    // only c is still under t: removing the tag removes it alone
+    assertThat(tier.removeTagged(List.of("t"))).isEqualTo(1);
+    tier.put("e", tagged("gone"));
+    tier.removeKeys(List.of("e"));
+    tier.pruneTag("gone");
+    tier.pruneTag("never-indexed");
+    assertThat(tier.indexedTags()).containsExactly("other");
+  }
+
+  @Test
+  void peek_readsWithoutCountingAsAUse() {
+    LocalTier tier = new LocalTier(100, Long.MAX_VALUE);
+    LocalTier.Entry stored = tagged("t");
+    tier.put("k", stored);
+    assertThat(tier.peek("k")).isSameAs(stored);
+    assertThat(tier.peek("missing")).isNull();
+  }
+
+  @Test
+  void clear_dropsEntriesAndTags_andCountsThem() {
+    LocalTier tier = new LocalTier(100, Long.MAX_VALUE);
+    tier.put("a", tagged("t"));
+    tier.put("b", tagged("u"));
+    assertThat(tier.bytes()).isEqualTo(20);
+    assertThat(tier.clear()).isEqualTo(2);
+    assertThat(tier.get("a")).isNull();
+    assertThat(tier.indexedTags()).isEmpty();
+    tier.cleanUp();
+    assertThat(tier.entries()).isZero();
+    assertThat(tier.bytes()).isZero();
+    assertThat(tier.maxEntries()).isEqualTo(100);
+  }
 }
