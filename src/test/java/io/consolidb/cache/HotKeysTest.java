@@ -1,6 +1,7 @@
 package io.consolidb.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -132,5 +133,33 @@ class HotKeysTest {
     JsonObject huge = request.copy().put("params", JsonArray.of("x".repeat(Replay.MAX_JSON_CHARS)));
     assertThat(Replay.of(hashed.keyFor(huge.getString("sql"), huge.getValue("params")), huge, hashed))
         .as("a description too large to keep").isNull();
+  }
+
+  @Test
+  void sizes_atLeastOne() {
+    assertThat(new HotKeys(1, 1).tracked()).isZero();
+    assertThatThrownBy(() -> new HotKeys(0, 1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new HotKeys(1, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void sampled_oneReadInNIsCounted_asNReads() {
+    HotKeys hot = new HotKeys(1024, 8);
+    for (int i = 0; i < 8000; i++) {
+      read(hot, 1);
+    }
+    // about 1000 samples of 8 reads each: far from 64000, as counting every read would give
+    assertThat(hot.rank(1).get(0).reads()).isBetween(6_000L, 10_000L);
+  }
+
+  @Test
+  void tracked_countsTheKeysHeld() {
+    HotKeys hot = new HotKeys(16, 1);
+    read(hot, 1);
+    read(hot, 2);
+    read(hot, 2);
+    assertThat(hot.tracked()).isEqualTo(2);
   }
 }
