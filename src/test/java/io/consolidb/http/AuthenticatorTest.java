@@ -8,18 +8,13 @@ import io.consolidb.config.Scope;
 import io.consolidb.config.TokenGrant;
 import io.consolidb.testsupport.Await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,36 +28,32 @@ class AuthenticatorTest {
   private static final String READER = "reader-token-5b7e90c1d2";
   private static final String WRITER = "writer-token-a84c2f6e13";
 
-  private static Vertx vertx;
-  private static HttpServer server;
-  private static WebClient client;
+  private static BareRouter routes;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
     // no token of this node holds admin
     Authenticator guard = new Authenticator(new AccessTokens(List.of(
         new TokenGrant("reader", READER, EnumSet.of(Scope.USERS_READ)),
         new TokenGrant("writer", WRITER, EnumSet.of(Scope.USERS_READ, Scope.USERS_WRITE)))),
         new FailedAuthentications(new AuthLimits(100, 60, 60, 1000), new SimpleMeterRegistry()));
-    Router router = Router.router(vertx);
-    for (Scope scope : List.of(Scope.USERS_READ, Scope.USERS_WRITE, Scope.ADMIN)) {
-      router.get("/" + scope.label()).handler(guard.require(scope)).handler(ctx -> ctx.json(new JsonObject()
-          .put("principal", ctx.<String>get(Authenticator.PRINCIPAL))
-          .put("write", Authenticator.holds(ctx, Scope.USERS_WRITE))
-          .put("admin", Authenticator.holds(ctx, Scope.ADMIN))));
-    }
-    server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    client = WebClient.create(vertx);
+    routes = BareRouter.serving(router -> {
+      for (Scope scope : List.of(Scope.USERS_READ, Scope.USERS_WRITE, Scope.ADMIN)) {
+        router.get("/" + scope.label()).handler(guard.require(scope)).handler(ctx -> ctx.json(new JsonObject()
+            .put("principal", ctx.<String>get(Authenticator.PRINCIPAL))
+            .put("write", Authenticator.holds(ctx, Scope.USERS_WRITE))
+            .put("admin", Authenticator.holds(ctx, Scope.ADMIN))));
+      }
+    });
   }
 
   @AfterAll
   static void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
+    routes.close();
   }
 
   private static HttpResponse<Buffer> get(Scope scope, String token) {
-    HttpRequest<Buffer> request = client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/" + scope.label());
+    HttpRequest<Buffer> request = routes.request(HttpMethod.GET, "/" + scope.label());
     if (token != null) {
       request.bearerTokenAuthentication(token);
     }

@@ -3,19 +3,15 @@ package io.consolidb.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.testsupport.Await;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,28 +23,24 @@ import org.junit.jupiter.api.Test;
  */
 class RequestParamsTest {
 
-  private static Vertx vertx;
-  private static HttpServer server;
-  private static WebClient client;
+  private static BareRouter routes;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    Router router = Router.router(vertx);
-    router.route().handler(BodyHandler.create());
-    answer(router, "/users/:userId/favorites/:restaurantId", ctx -> RequestParams.pathId(ctx, "restaurantId"));
-    answer(router, "/restaurants/:id", RequestParams::id);
-    answer(router, "/flag", ctx -> RequestParams.optionalBoolean(ctx.queryParams(), "open"));
-    answer(router, "/value", RequestParams::jsonValue);
-    answer(router, "/object", RequestParams::jsonObject);
-    answer(router, "/key", RequestParams::idempotencyKey);
-    server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    client = WebClient.create(vertx);
+    routes = BareRouter.serving(router -> {
+      router.route().handler(BodyHandler.create());
+      answer(router, "/users/:userId/favorites/:restaurantId", ctx -> RequestParams.pathId(ctx, "restaurantId"));
+      answer(router, "/restaurants/:id", RequestParams::id);
+      answer(router, "/flag", ctx -> RequestParams.optionalBoolean(ctx.queryParams(), "open"));
+      answer(router, "/value", RequestParams::jsonValue);
+      answer(router, "/object", RequestParams::jsonObject);
+      answer(router, "/key", RequestParams::idempotencyKey);
+    });
   }
 
   @AfterAll
   static void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
+    routes.close();
   }
 
   /** 200 with {@code {"value": …}} (its text, and "null" for null), or 400 with the problem's parameter and detail. */
@@ -67,7 +59,7 @@ class RequestParamsTest {
   }
 
   private static HttpRequest<Buffer> request(HttpMethod method, String uri) {
-    return client.request(method, server.actualPort(), "127.0.0.1", uri);
+    return routes.request(method, uri);
   }
 
   private static JsonObject ok(HttpResponse<Buffer> response) {

@@ -6,18 +6,13 @@ import io.consolidb.idempotency.Replayed;
 import io.consolidb.service.CachedRead;
 import io.consolidb.testsupport.Await;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.serviceproxy.ServiceException;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,42 +22,38 @@ class RoutesTest {
 
   private static final JsonObject ROW = new JsonObject().put("id", 7);
 
-  private static Vertx vertx;
-  private static HttpServer server;
-  private static WebClient client;
+  private static BareRouter routes;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    Router router = Router.router(vertx);
-    router.post("/json").handler(Routes::requireJsonBody).handler(ctx -> ctx.response().end("accepted"));
-    router.route("/hit").handler(ctx -> Routes.respond(ctx, Future.succeededFuture(CachedRead.of(ROW.copy(), true)),
-        200, Map.of()));
-    router.route("/stale").handler(ctx -> Routes.respond(ctx, Future.succeededFuture(CachedRead.stale(ROW.copy(), 42)),
-        200, Map.of()));
-    router.route("/plain").handler(ctx -> Routes.respond(ctx, Future.succeededFuture(ROW.copy()), 201, Map.of()));
-    router.route("/refused").handler(ctx -> Routes.respond(ctx, Future.failedFuture(new ServiceException(400,
-        "latitude must be a number", new JsonObject().put("parameter", "latitude"))), 200, Map.of("latitude", "lat")));
-    router.route("/nobody").handler(ctx -> Routes.json(ctx, 200, null));
-    router.route("/replayed").handler(ctx -> Routes.json(ctx, 201, Replayed.of(ROW.copy())));
-    router.route("/replayed-empty").handler(ctx -> Routes.noContent(ctx, Replayed.of(new JsonObject())));
-    router.route("/empty").handler(ctx -> Routes.noContent(ctx, new JsonObject()));
-    router.route("/gone").handler(ctx -> {
-      ctx.response().setStatusCode(202).end();
-      Routes.json(ctx, 200, ROW);
-      Routes.noContent(ctx);
+    routes = BareRouter.serving(router -> {
+      router.post("/json").handler(Routes::requireJsonBody).handler(ctx -> ctx.response().end("accepted"));
+      router.route("/hit").handler(ctx -> Routes.respond(ctx, Future.succeededFuture(CachedRead.of(ROW.copy(), true)),
+          200, Map.of()));
+      router.route("/stale").handler(ctx -> Routes.respond(ctx, Future.succeededFuture(CachedRead.stale(ROW.copy(), 42)),
+          200, Map.of()));
+      router.route("/plain").handler(ctx -> Routes.respond(ctx, Future.succeededFuture(ROW.copy()), 201, Map.of()));
+      router.route("/refused").handler(ctx -> Routes.respond(ctx, Future.failedFuture(new ServiceException(400,
+          "latitude must be a number", new JsonObject().put("parameter", "latitude"))), 200, Map.of("latitude", "lat")));
+      router.route("/nobody").handler(ctx -> Routes.json(ctx, 200, null));
+      router.route("/replayed").handler(ctx -> Routes.json(ctx, 201, Replayed.of(ROW.copy())));
+      router.route("/replayed-empty").handler(ctx -> Routes.noContent(ctx, Replayed.of(new JsonObject())));
+      router.route("/empty").handler(ctx -> Routes.noContent(ctx, new JsonObject()));
+      router.route("/gone").handler(ctx -> {
+        ctx.response().setStatusCode(202).end();
+        Routes.json(ctx, 200, ROW);
+        Routes.noContent(ctx);
+      });
     });
-    server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    client = WebClient.create(vertx);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
+    routes.close();
   }
 
   private static HttpRequest<Buffer> request(HttpMethod method, String uri) {
-    return client.request(method, server.actualPort(), "127.0.0.1", uri);
+    return routes.request(method, uri);
   }
 
   private static HttpResponse<Buffer> get(String uri) {
