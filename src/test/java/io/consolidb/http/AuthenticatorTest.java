@@ -121,6 +121,7 @@ class AuthenticatorTest {
         .as("any address of the same /64").isEqualTo("2001:db8:1:2::/64");
     assertThat(Authenticator.clientKey("2001:db8:1:3::1")).isEqualTo("2001:db8:1:3::/64");
     assertThat(Authenticator.clientKey("0:0:0:0:0:0:0:1")).isEqualTo("0:0:0:0::/64");
+    assertThat(Authenticator.clientKey("::1")).as("a colon first").isEqualTo("0:0:0:0::/64");
   }
 
   @Test
