@@ -85,4 +85,18 @@ class FailedAuthenticationsTest {
     assertThat(limiter.addresses()).isZero();
     assertThat(registry.get("consolidb.http.auth.failures").counter().count()).as("still counted").isEqualTo(50);
   }
+
+  @Test
+  void close_removesItsMeters_soARedeployedServerRegistersAfresh() {
+    FailedAuthentications limiter = limiter(new AuthLimits(3, 60, 300, 100));
+    limiter.failed("10.0.0.1");
+    assertThat(registry.find("consolidb.http.auth.failures").counter()).isNotNull();
+    limiter.close();
+    assertThat(registry.find("consolidb.http.auth.failures").meters()).isEmpty();
+    assertThat(registry.find("consolidb.http.auth.refused").meters()).isEmpty();
+    assertThat(registry.find("consolidb.http.auth.addresses").meters()).isEmpty();
+
+    limiter(new AuthLimits(3, 60, 300, 100)).failed("10.0.0.1");
+    assertThat(registry.get("consolidb.http.auth.failures").counter().count()).as("a fresh count").isEqualTo(1);
+  }
 }
