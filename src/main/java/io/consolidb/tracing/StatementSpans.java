@@ -3,6 +3,7 @@ package io.consolidb.tracing;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -93,6 +94,10 @@ final class StatementSpans implements VertxTracer<Object, Object> {
     Span parent = Span.current();
     if (parent == Span.getInvalid() && policy != TracingPolicy.ALWAYS) {
       return null; // PROPAGATE without a caller's span: no trace to add to (Vert.x's rule)
+    }
+    SpanContext caller = parent.getSpanContext();
+    if (caller.isValid() && !caller.isSampled()) {
+      return null; // the sampler keeps the caller's decision: a span built here would be dropped
     }
     SpanBuilder span = tracer.spanBuilder(OPERATION).setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT);
     if (parent == Span.getInvalid()) {

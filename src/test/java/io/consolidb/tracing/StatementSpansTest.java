@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.consolidb.config.TracingSettings;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -155,6 +158,22 @@ class StatementSpansTest {
     tracer.receiveResponse(caller, null, always, null, TagExtractor.empty());
     SpanData root = onlySpan(StatementSpans.OPERATION);
     assertThat(root.getParentSpanContext().isValid()).isFalse();
+  }
+
+  @Test
+  void underACallerNotSampled_noSpanIsBuilt_underASampledRemoteCaller_oneIs() throws Exception {
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    Span unsampled = Span.wrap(SpanContext.createFromRemoteParent(traceId, "00f067aa0ba902b7",
+        TraceFlags.getDefault(), TraceState.getDefault()));
+    assertThat(onCaller(unsampled, () -> start(TracingPolicy.PROPAGATE))).isNull();
+
+    Span sampled = Span.wrap(SpanContext.createFromRemoteParent(traceId, "00f067aa0ba902b8",
+        TraceFlags.getSampled(), TraceState.getDefault()));
+    Object statement = onCaller(sampled, () -> start(TracingPolicy.PROPAGATE));
+    tracer.receiveResponse(caller, null, statement, null, TagExtractor.empty());
+    SpanData span = onlySpan(StatementSpans.OPERATION);
+    assertThat(span.getTraceId()).isEqualTo(traceId);
+    assertThat(span.getParentSpanId()).isEqualTo("00f067aa0ba902b8");
   }
 
   @Test
