@@ -8,6 +8,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.WebClient;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -28,9 +29,14 @@ final class BareRouter implements AutoCloseable {
 
   /** Serves the router {@code routes} sets up. */
   static BareRouter serving(Consumer<Router> routes) throws Exception {
+    return serving((vertx, router) -> routes.accept(router));
+  }
+
+  /** Serves the router {@code routes} sets up, with the Vert.x it runs on (its event bus, for stand-ins). */
+  static BareRouter serving(BiConsumer<Vertx, Router> routes) throws Exception {
     Vertx vertx = Vertx.vertx();
     Router router = Router.router(vertx);
-    routes.accept(router);
+    routes.accept(vertx, router);
     return new BareRouter(vertx, vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .await(10, TimeUnit.SECONDS));
   }
