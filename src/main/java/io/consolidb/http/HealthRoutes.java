@@ -72,7 +72,7 @@ final class HealthRoutes {
     }
     status(new JsonObject()).onComplete(done -> {
       if (done.failed()) {
-        json(ctx, 503, new JsonObject().put("status", "DOWN").put("reason", NO_MONITOR));
+        json(ctx, 503, new JsonObject().put("status", "DOWN").put("reason", done.cause().getMessage()));
         return;
       }
       JsonObject report = done.result();
@@ -88,7 +88,7 @@ final class HealthRoutes {
   private void health(RoutingContext ctx) {
     status(new JsonObject()).onComplete(done -> {
       if (done.failed()) {
-        json(ctx, 503, new JsonObject().put("status", "UNKNOWN").put("reason", NO_MONITOR));
+        json(ctx, 503, new JsonObject().put("status", "UNKNOWN").put("reason", done.cause().getMessage()));
         return;
       }
       json(ctx, serving(done.result()) ? 200 : 503, done.result());
@@ -108,13 +108,14 @@ final class HealthRoutes {
     }
     status(new JsonObject().put("history", limit)).onComplete(done -> {
       if (done.failed()) {
-        Problems.send(ctx, 503, NO_MONITOR);
+        Problems.send(ctx, 503, done.cause().getMessage());
         return;
       }
       json(ctx, 200, done.result());
     });
   }
 
+  /** The monitor's answer, or a failure whose message says whether no monitor is there or it did not answer. */
   private Future<JsonObject> status(JsonObject request) {
     return vertx.eventBus().<JsonObject>request(Addresses.HEALTH_STATUS, request,
             new DeliveryOptions().setSendTimeout(STATUS_TIMEOUT_MS))

@@ -142,15 +142,19 @@ class HealthRoutesTest {
   }
 
   @Test
-  void aSilentMonitor_is503OnEveryRouteThatAsksIt() throws Exception {
+  void aSilentMonitor_is503OnEveryRouteThatAsksIt_sayingItDidNotAnswer() throws Exception {
     report.set(null);
     HttpResponse<Buffer> ready = get(HealthRoutes.READY);
     assertThat(ready.statusCode()).isEqualTo(503);
-    assertThat(ready.bodyAsJsonObject().getString("status")).isEqualTo("DOWN");
+    assertThat(ready.bodyAsJsonObject().getMap()).containsEntry("status", "DOWN")
+        .containsEntry("reason", "the health monitor did not answer");
     HttpResponse<Buffer> health = get(HealthRoutes.HEALTH);
     assertThat(health.statusCode()).isEqualTo(503);
-    assertThat(health.bodyAsJsonObject().getString("status")).isEqualTo("UNKNOWN");
-    assertThat(get(HealthRoutes.HISTORY).statusCode()).isEqualTo(503);
+    assertThat(health.bodyAsJsonObject().getMap()).containsEntry("status", "UNKNOWN")
+        .containsEntry("reason", "the health monitor did not answer");
+    HttpResponse<Buffer> history = get(HealthRoutes.HISTORY);
+    assertThat(history.statusCode()).isEqualTo(503);
+    assertThat(history.bodyAsJsonObject().getString("detail")).isEqualTo("the health monitor did not answer");
     assertThat(get(HealthRoutes.LIVE).statusCode()).as("liveness never asks").isEqualTo(200);
   }
 
