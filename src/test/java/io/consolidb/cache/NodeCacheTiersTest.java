@@ -191,6 +191,34 @@ class NodeCacheTiersTest {
   }
 
   @Test
+  void anUnreadableOrForeignValueInRedis_isLoadedAgainAndReplaced() throws Exception {
+    MeterRegistry registry = new SimpleMeterRegistry();
+    NodeCache cache = node(false, 0, registry);
+    redis.send(Request.cmd(Command.SET).arg(prefix + "bad").arg("\u0007 not a cached value")).await(WAIT, TimeUnit.SECONDS);
+    Buffer object = new ValueCodec(0).encode(Json.encodeToBuffer(new JsonObject().put("a", 1))).stored();
+    redis.send(Request.cmd(Command.SET).arg(prefix + "object").arg(object)).await(WAIT, TimeUnit.SECONDS);
+
+    Counting bad = new Counting(JsonArray.of("reloaded"));
+    assertThat(cache.readThrough("bad", spec(30, "bad"), bad).await(WAIT, TimeUnit.SECONDS)).isEqualTo(JsonArray.of("reloaded"));
+    assertThat(bad.loads).hasValue(1);
+    assertThat(counter(registry, "redis", "error")).isEqualTo(1);
+    Counting foreign = new Counting(JsonArray.of("ours"));
+    assertThat(cache.readThrough("object", spec(30, "object"), foreign).await(WAIT, TimeUnit.SECONDS))
+        .isEqualTo(JsonArray.of("ours"));
+    assertThat(foreign.loads).hasValue(1);
+    assertThat(counter(registry, "redis", "miss")).as("another kind of value is not ours to serve").isEqualTo(1);
+    awaitTrue(() -> {
+      try {
+        Buffer stored = redisValue("bad");
+        return stored != null && stored.length() > 1 && stored.getByte(0) != 7
+            && ValueCodec.decode(stored).value().equals(JsonArray.of("reloaded"));
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+
+  @Test
   void aFillFencedByAnInvalidation_neverReachesRedis() throws Exception {
     NodeCache cache = node(true, 0, new SimpleMeterRegistry());
     Counting slow = new Counting(false);
