@@ -53,7 +53,8 @@ final class CacheWarmer {
     /** Invalidated again while running: that fill was voided, one more follows. */
     boolean again;
     long timer = -1;
-    long nextAllowedNanos;
+    /** Not before this; starts at now, not 0: {@code System.nanoTime()} may be negative. */
+    long nextAllowedNanos = System.nanoTime();
 
     Refill(Replay replay) {
       this.replay = replay;
