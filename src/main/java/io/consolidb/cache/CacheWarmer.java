@@ -346,6 +346,11 @@ final class CacheWarmer {
     }
   }
 
+  /** Keys with a refill state kept (tests: the map stays bounded by the hot set). */
+  synchronized int refillStates() {
+    return refills.size();
+  }
+
   /** Refill states with nothing due and their cool-down over are dropped (keeps the map to the hot set). */
   private synchronized void forgetIdleRefills() {
     long now = System.nanoTime();

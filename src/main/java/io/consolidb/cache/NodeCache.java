@@ -435,6 +435,11 @@ public final class NodeCache {
     return warmer == null ? List.of() : warmer.hotSet();
   }
 
+  /** The warmer, null when warming is off (the package's tests). */
+  CacheWarmer warmer() {
+    return warmer;
+  }
+
   /** Ranks the counted reads and shares the hot set in Redis now, as the periodic timer does (tests). */
   public Future<Void> publishHotKeys() {
     return warmer == null ? Future.succeededFuture() : warmer.publish();

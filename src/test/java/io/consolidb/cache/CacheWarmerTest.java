@@ -222,6 +222,7 @@ class CacheWarmerTest {
     assertThat(replayed).as("one at a time: only the first started").hasSize(1);
     assertThat(warmStats(second, "start").getLong("skipped")).isEqualTo(3);
     assertThat(warmStats(second, "start").getLong("done")).isZero();
+    assertThat(warmStats(second, "start").getLong("time_ms")).as("the start's time, recorded").isBetween(150L, 3_000L);
   }
 
   @Test
@@ -241,6 +242,29 @@ class CacheWarmerTest {
 
     NodeCache noRedis = node(5_000, false);
     Await.result(noRedis.warmAtStart());
+    assertThat(replayed).isEmpty();
+    read(noRedis, "r:1", 800);
+    Await.result(noRedis.publishHotKeys());
+    assertThat(noRedis.hotKeys()).as("ranked without sharing").containsExactly("r:1");
+  }
+
+  @Test
+  @DisplayName("Redis unreachable at start: the start is cold, at once")
+  void warmAtStart_redisUnreachable() throws Exception {
+    Vertx own = Vertx.vertx();
+    vertxes.add(own);
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    CacheSettings settings = new CacheSettings(true, 60, 100, true, 1024, prefix, 3, 1, 1 << 20, 0, 3000, 20)
+        .withWarm(new WarmSettings(true, KEYS, CONCURRENCY, 5_000, COOLDOWN_MS, 3600, 7200));
+    NodeCache cache = new NodeCache(own, settings,
+        new RedisSettings(true, "redis://127.0.0.1:" + closedPort, "", true, 2, 2), new SimpleMeterRegistry(), () -> 0,
+        this::replay);
+    long started = System.nanoTime();
+    Await.result(cache.warmAtStart());
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(4_000L);
     assertThat(replayed).isEmpty();
   }
 
@@ -305,6 +329,52 @@ class CacheWarmerTest {
     Counted read = new Counted("r:1");
     assertThat(Await.result(cache.readThrough("r:1", spec("r:1"), read)).getJsonObject(0).getInteger("run"))
         .as("the second fill's value, not the voided one's").isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("refills run at most `concurrency` at a time, the next starting as one ends; closing drops those still queued")
+  void invalidation_concurrencyAndClose() throws Exception {
+    NodeCache cache = node(new WarmSettings(true, 3, CONCURRENCY, 5_000, COOLDOWN_MS, 3600, 7200), true);
+    read(cache, "r:1", 2_400);
+    read(cache, "r:2", 1_200);
+    read(cache, "r:3", 600);
+    Await.result(cache.publishHotKeys());
+    assertThat(cache.hotKeys()).hasSize(3);
+    hold = true;
+
+    Await.result(cache.invalidate(Invalidation.ofTags(List.of("restaurants"))));
+    Await.until("two refills run", 5_000, () -> held.size() == 2);
+    Thread.sleep(100);
+    assertThat(held).as("the third waits for a free place").hasSize(2);
+    String first = held.keySet().iterator().next();
+    held.remove(first).complete(JsonArray.of(new JsonObject().put("run", 1)));
+    Await.until("the third starts", 5_000, () -> replayed.size() == 3);
+    assertThat(warmStats(cache, "invalidation").getLong("time_ms")).as("the refill's time, recorded")
+        .isGreaterThanOrEqualTo(100L).isLessThan(5_000L);
+
+    Await.result(cache.invalidate(Invalidation.ofTags(List.of("restaurants")))); // all three due again
+    Await.result(cache.close());
+    hold = false;
+    held.values().forEach(p -> p.complete(JsonArray.of(new JsonObject().put("run", 2))));
+    Thread.sleep(COOLDOWN_MS + 200);
+    assertThat(replayed).as("nothing started after close").hasSize(3);
+  }
+
+  @Test
+  @DisplayName("the refill states of keys no longer due are forgotten at the next ranking once their cool-down is over")
+  void refillStatesAreForgotten() throws Exception {
+    NodeCache cache = hotNode("r:1", "r:2");
+    Await.result(cache.invalidate(Invalidation.ofTags(List.of("restaurants"))));
+    Await.until("both refilled", 5_000, () -> replayed.size() == 2);
+    assertThat(cache.warmer().refillStates()).isEqualTo(2);
+
+    read(cache, "r:1", 800);
+    Await.result(cache.publishHotKeys());
+    assertThat(cache.warmer().refillStates()).as("within the cool-down: kept").isEqualTo(2);
+    Thread.sleep(COOLDOWN_MS + 50);
+    read(cache, "r:1", 800);
+    Await.result(cache.publishHotKeys());
+    assertThat(cache.warmer().refillStates()).isZero();
   }
 
   @Test

@@ -213,6 +213,12 @@ class RedisTierTest {
     }
     assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(TIMEOUT_MS);
     assertThat(meters.redisRefused.count()).isEqualTo(4.0);
+
+    Await.result(proxy.accept());
+    Await.until("the tier is up", 5_000, tier::up);
+    Await.result(proxy.refuse());
+    assertFails(tier.get("x"));
+    assertThat(tier.up()).as("the recovery reset the count: one failure of %d", FAILURES).isTrue();
   }
 
   @Test
@@ -266,6 +272,30 @@ class RedisTierTest {
   }
 
   @Test
+  @DisplayName("invalidations arriving while the missed ones are replayed are replayed too, none dropped")
+  void invalidationsDuringTheReplay() throws Exception {
+    fill("late:", 200);
+    Await.result(proxy.refuse());
+    for (int i = 0; i < 600; i++) { // a replay long enough to arrive during; with the late ones below 1000
+      tier.invalidate(new Invalidation(List.of("missing:" + i), null, null));
+    }
+    Await.until("down", 5_000, () -> !tier.up());
+    Await.result(proxy.accept());
+    int late = 0;
+    while (!tier.up() && late < 200) {
+      tier.invalidate(new Invalidation(List.of("late:" + late++), null, null));
+      Thread.sleep(1);
+    }
+    Await.until("the tier is up", 10_000, tier::up);
+
+    assertThat(late).as("invalidations sent during the replay").isPositive();
+    for (int i = 0; i < late; i++) {
+      assertThat(exists(PREFIX + "late:" + i)).as("late:%d, invalidated during the replay", i).isFalse();
+    }
+    assertThat(exists(PREFIX + "late:" + late)).as("one never invalidated").isEqualTo(late < 200);
+  }
+
+  @Test
   @DisplayName("a frozen Redis: each call fails after REDIS_TIMEOUT, or after the timeout given to send")
   void frozenRedisTimesOut() throws Exception {
     Await.result(tier.get("warm-up"));
@@ -301,6 +331,14 @@ class RedisTierTest {
     }
 
     assertThat(tier.up()).isTrue();
+    Await.result(proxy.refuse());
+    assertFails(tier.get("x"));
+    Await.result(proxy.accept());
+    assertFails(tier.put("refused", VALUE, 60_000, List.of()));
+    Await.result(proxy.refuse());
+    assertFails(tier.get("x"));
+    assertThat(tier.up()).as("an OOM answer between two failures: not consecutive").isTrue();
+    Await.result(proxy.accept());
     assertThat(Await.result(tier.get("before"))).isEqualTo(VALUE);
     assertThat(Await.result(tier.invalidate(new Invalidation(List.of("before"), null, null)))).isEqualTo(1L);
     assertThat(RedisTier.outOfMemory(new IllegalStateException("ERR wrong number of arguments"))).isFalse();
