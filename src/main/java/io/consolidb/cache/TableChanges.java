@@ -50,6 +50,11 @@ final class TableChanges {
     return listening;
   }
 
+  /** The schema learned from the LISTEN connection, null until then (tests). */
+  String schema() {
+    return schema;
+  }
+
   void start() {
     subscriber = PgSubscriber.subscriber(vertx, options)
         // after a drop: reconnect forever, every RECONNECT_MS
