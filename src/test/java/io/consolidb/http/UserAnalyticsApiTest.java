@@ -66,6 +66,30 @@ class UserAnalyticsApiTest {
         .put("display_name", "Ada").put("preferences", new JsonObject().put("kosher_category", "meat")));
   }
 
+  @Test
+  @DisplayName("every analytics route refuses bad input with a 400 problem naming the parameter")
+  void analyticsRoutes_badInput() throws Exception {
+    record Case(io.vertx.core.http.HttpMethod method, String path, String body, String parameter) {
+    }
+    List<Case> cases = List.of(
+        new Case(io.vertx.core.http.HttpMethod.POST, "/api/v1/analytics/events", "5", "body"),
+        new Case(io.vertx.core.http.HttpMethod.POST, "/api/v1/analytics/events", "{not json", "body"),
+        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/restaurants/top?limit=abc", null, "limit"),
+        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/restaurants/top?from=a&from=b", null, "from"),
+        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/active-users?to=a&to=b", null, "to"),
+        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/events/counts?type=a&type=b", null, "type"),
+        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/restaurants/abc/views", null, "id"),
+        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/users/abc/activity", null, "id"));
+    for (Case c : cases) {
+      HttpRequest<Buffer> request = auth(client.request(c.method(), c.path()));
+      HttpResponse<Buffer> answer = (c.body() == null ? request.send()
+          : request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(c.body())))
+          .await(10, java.util.concurrent.TimeUnit.SECONDS);
+      JsonObject problem = assertProblem(answer, 400, null);
+      assertThat(problem.getString("parameter")).as("%s %s: %s", c.method(), c.path(), problem).isEqualTo(c.parameter());
+    }
+  }
+
   // ---- users
 
   @Test
