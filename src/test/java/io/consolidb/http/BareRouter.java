@@ -41,6 +41,11 @@ final class BareRouter implements AutoCloseable {
         .await(10, TimeUnit.SECONDS));
   }
 
+  /** The Vert.x the router runs on (its event bus, for stand-ins registered later). */
+  Vertx vertx() {
+    return vertx;
+  }
+
   HttpRequest<Buffer> request(HttpMethod method, String uri) {
     return client.request(method, server.actualPort(), "127.0.0.1", uri);
   }
