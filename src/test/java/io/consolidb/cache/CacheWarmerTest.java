@@ -361,6 +361,46 @@ class CacheWarmerTest {
   }
 
   @Test
+  @DisplayName("closing drops the refills waiting for a free place: none starts when a running one ends")
+  void close_dropsQueuedRefills() throws Exception {
+    NodeCache cache = node(new WarmSettings(true, 3, CONCURRENCY, 5_000, COOLDOWN_MS, 3600, 7200), true);
+    read(cache, "r:1", 2_400);
+    read(cache, "r:2", 1_200);
+    read(cache, "r:3", 600);
+    Await.result(cache.publishHotKeys());
+    hold = true;
+    Await.result(cache.invalidate(Invalidation.ofTags(List.of("restaurants"))));
+    Await.until("two refills run, one queued", 5_000, () -> held.size() == 2);
+
+    Await.result(cache.close());
+    held.values().forEach(p -> p.complete(JsonArray.of(new JsonObject().put("run", 1))));
+    Thread.sleep(200);
+    assertThat(replayed).as("the queued one never started").hasSize(2);
+  }
+
+  @Test
+  @DisplayName("a start with more keys than places: each fill that ends launches the next, all within the budget")
+  void warmAtStart_launchesTheNextAsOneEnds() throws Exception {
+    WarmSettings oneAtATime = new WarmSettings(true, 3, 1, 10_000, COOLDOWN_MS, 3600, 7200);
+    NodeCache first = node(oneAtATime, true);
+    read(first, "r:1", 2_400);
+    read(first, "r:2", 1_200);
+    read(first, "r:3", 600);
+    Await.result(first.publishHotKeys());
+    deleteValues("r:1", "r:2", "r:3");
+
+    NodeCache second = node(oneAtATime, true);
+    long started = System.nanoTime();
+    Await.result(second.warmAtStart());
+
+    assertThat((System.nanoTime() - started) / 1_000_000).as("well before the 10 s budget").isLessThan(5_000L);
+    assertThat(replayedKeys()).containsExactlyInAnyOrder("r:1", "r:2", "r:3");
+    assertThat(mostInFlight.get()).isEqualTo(1);
+    assertThat(warmStats(second, "start").getLong("done")).isEqualTo(3);
+    assertThat(warmStats(second, "start").getLong("skipped")).isZero();
+  }
+
+  @Test
   @DisplayName("the refill states of keys no longer due are forgotten at the next ranking once their cool-down is over")
   void refillStatesAreForgotten() throws Exception {
     NodeCache cache = hotNode("r:1", "r:2");
