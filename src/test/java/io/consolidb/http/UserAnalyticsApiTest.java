@@ -90,6 +90,47 @@ class UserAnalyticsApiTest {
     }
   }
 
+  @Test
+  @DisplayName("every user and analytics path answers OPTIONS with the methods it serves, and another method with 405")
+  void userAndAnalyticsPaths_allow() throws Exception {
+    java.util.Map<String, String> allowed = new java.util.LinkedHashMap<>();
+    allowed.put("/api/v1/users", "POST");
+    allowed.put("/api/v1/users/lookup", "POST");
+    allowed.put("/api/v1/users/1", "GET, HEAD, PATCH, DELETE");
+    allowed.put("/api/v1/users/1/favorites", "GET, HEAD");
+    allowed.put("/api/v1/users/1/favorites/2", "PUT, DELETE");
+    allowed.put("/api/v1/analytics/events", "POST");
+    allowed.put("/api/v1/analytics/events/counts", "GET, HEAD");
+    allowed.put("/api/v1/analytics/restaurants/top", "GET, HEAD");
+    allowed.put("/api/v1/analytics/restaurants/1/views", "GET, HEAD");
+    allowed.put("/api/v1/analytics/active-users", "GET, HEAD");
+    allowed.put("/api/v1/analytics/users/1/activity", "GET, HEAD");
+    for (var path : allowed.entrySet()) {
+      HttpResponse<Buffer> options = client.request(io.vertx.core.http.HttpMethod.OPTIONS, path.getKey()).send()
+          .await(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(options.statusCode()).as(path.getKey()).isEqualTo(204);
+      assertThat(options.getHeader("Allow")).as(path.getKey()).isEqualTo(path.getValue());
+      HttpResponse<Buffer> other = auth(client.request(io.vertx.core.http.HttpMethod.TRACE, path.getKey())).send()
+          .await(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertProblem(other, 405, null);
+      assertThat(other.getHeader("Allow")).as(path.getKey()).isEqualTo(path.getValue());
+    }
+  }
+
+  @Test
+  @DisplayName("POST /api/v1/users/lookup finds a user by e-mail in any case (200, never stored), else 404")
+  void user_lookupByEmail() throws Exception {
+    assertThat(createUser("ada@example.com").await(10, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+    HttpResponse<Buffer> found = auth(client.post("/api/v1/users/lookup"))
+        .sendJsonObject(new JsonObject().put("email", "ADA@example.com")).await(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(found.statusCode()).as(found.bodyAsString()).isEqualTo(200);
+    assertThat(found.bodyAsJsonObject().getString("email")).isEqualTo("ada@example.com");
+    assertThat(found.getHeader("Cache-Control")).isEqualTo("no-store");
+    HttpResponse<Buffer> missing = auth(client.post("/api/v1/users/lookup"))
+        .sendJsonObject(new JsonObject().put("email", "nobody@example.com")).await(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertProblem(missing, 404, null);
+  }
+
   // ---- users
 
   @Test
