@@ -156,6 +156,23 @@ class AdminRoutesTest {
   }
 
   @Test
+  @DisplayName("each path answers OPTIONS with the methods it serves, and another method with 405, without a token")
+  void allow() throws Exception {
+    serve(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 0, ALL, List.of());
+    for (var path : List.of(List.of(CacheAdminRoutes.STATS, "GET, HEAD"), List.of(CacheAdminRoutes.INVALIDATE, "POST"),
+        List.of(MetricsRoutes.METRICS, "GET, HEAD"), List.of(MetricsRoutes.SUMMARY, "GET, HEAD"),
+        List.of(MetricsRoutes.SLOW_QUERIES, "GET, HEAD"))) {
+      HttpResponse<Buffer> options = call(HttpMethod.OPTIONS, path.get(0), null, null);
+      assertThat(options.statusCode()).as(path.get(0)).isEqualTo(204);
+      assertThat(options.getHeader("Allow")).as(path.get(0)).isEqualTo(path.get(1));
+      HttpResponse<Buffer> other = call(HttpMethod.DELETE, path.get(0), null, null);
+      assertThat(other.statusCode()).as(path.get(0)).isEqualTo(405);
+      assertThat(other.getHeader("Allow")).as(path.get(0)).isEqualTo(path.get(1));
+    }
+    assertThat(asked.get()).isNull();
+  }
+
+  @Test
   @DisplayName("scopes: the metrics token reads the summary but not the slow queries or the cache admin")
   void scopes() throws Exception {
     serve(new SimpleMeterRegistry(), 0, ALL, List.of());
