@@ -12,8 +12,8 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -27,11 +27,12 @@ class HttpVerticleTest {
 
   private static final String TOKEN = "verticle-token-3e8b";
   private static final String APP = "https://app.example.com";
-  private static Vertx vertx;
-  private static WebClient client;
+  private Vertx vertx;
+  private WebClient client;
 
-  @BeforeAll
-  static void deploy() throws Exception {
+  /** Per test (the verticle alone starts in a fraction of a second): PIT credits a @BeforeAll to one test only. */
+  @BeforeEach
+  void deploy() throws Exception {
     vertx = Vertx.vertx();
     int port = TestNode.freePort();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
@@ -45,12 +46,12 @@ class HttpVerticleTest {
     Await.result(TestNode.deployHttp(vertx, config));
   }
 
-  @AfterAll
-  static void close() throws Exception {
+  @AfterEach
+  void close() throws Exception {
     vertx.close().await(30, TimeUnit.SECONDS);
   }
 
-  private static HttpResponse<Buffer> get(String uri, String header, String value) {
+  private HttpResponse<Buffer> get(String uri, String header, String value) {
     var request = client.request(HttpMethod.GET, uri);
     if (header != null) {
       request.putHeader(header, value);

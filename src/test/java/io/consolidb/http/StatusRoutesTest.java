@@ -18,8 +18,8 @@ import java.io.InputStream;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -33,8 +33,12 @@ class StatusRoutesTest {
   private static final String METRICS = "metrics-token-7c2d1e9f40";
   private static BareRouter routes;
 
-  @BeforeAll
-  static void start() throws Exception {
+  /**
+   * Per test, not per class: PIT gives the coverage of a {@code @BeforeAll} to one test only,
+   * and would try a mutant of {@code mount} or of the file loading against that one alone.
+   */
+  @BeforeEach
+  void start() throws Exception {
     Authenticator auth = new Authenticator(new AccessTokens(List.of(
         new TokenGrant("scraper", METRICS, EnumSet.of(Scope.METRICS)))),
         new FailedAuthentications(new AuthLimits(100, 60, 60, 1000), new SimpleMeterRegistry()));
@@ -45,8 +49,8 @@ class StatusRoutesTest {
     });
   }
 
-  @AfterAll
-  static void stop() throws Exception {
+  @AfterEach
+  void stop() throws Exception {
     routes.close();
   }
 
