@@ -40,12 +40,13 @@ class BulkheadTest {
   private static final class Server extends VerticleBase {
     final ConcurrentLinkedQueue<RoutingContext> held = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<Promise<Void>> work = new ConcurrentLinkedQueue<>();
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     volatile Bulkhead bulkhead;
     volatile int port;
 
     @Override
     public Future<?> start() {
-      bulkhead = new Bulkhead(vertx, RouteClass.SEARCHES, new RouteLimit(1, 1), WAIT_MS, new SimpleMeterRegistry());
+      bulkhead = new Bulkhead(vertx, RouteClass.SEARCHES, new RouteLimit(1, 1), WAIT_MS, registry);
       Router router = Router.router(vertx);
       router.get("/held").handler(bulkhead).handler(held::add);
       router.get("/work").handler(bulkhead).handler(ctx -> {
@@ -66,6 +67,13 @@ class BulkheadTest {
     void finishOne() {
       RoutingContext ctx = held.poll();
       context.runOnContext(v -> ctx.response().end("done"));
+    }
+
+    void closeBulkhead() {
+      Await.result(Future.future(p -> context.runOnContext(v -> {
+        bulkhead.close();
+        p.complete();
+      })));
     }
 
     int inFlight() {
@@ -116,13 +124,23 @@ class BulkheadTest {
     assertThat(write.received()).as("a refused body is not read: its connection closes, the answer arrives")
         .startsWith("HTTP/1.1 429").containsIgnoringCase("connection: close").contains("1 at once, 1 waiting");
 
+    assertThat(server.registry.get("consolidb.http.bulkhead.rejected").tags("class", "searches", "reason", "full")
+        .counter().count()).as("the two refusals, counted").isEqualTo(2.0);
+    assertThat(server.registry.get("consolidb.http.bulkhead.in_flight").tags("class", "searches").gauge().value())
+        .isEqualTo(1.0);
+
     server.finishOne();
     assertThat(first.await(5, TimeUnit.SECONDS).status()).isEqualTo(200);
     Await.until("the queued request is admitted", 5_000, () -> server.held.size() == 1);
     assertThat(server.queued()).isZero();
+    assertThat(server.inFlight()).as("the admitted one holds the permit").isEqualTo(1);
     server.finishOne();
     assertThat(second.await(5, TimeUnit.SECONDS).status()).isEqualTo(200);
     Await.until("every permit is back", 5_000, () -> server.inFlight() == 0);
+
+    server.closeBulkhead();
+    assertThat(server.registry.find("consolidb.http.bulkhead.in_flight").gauge()).as("meters dropped on close").isNull();
+    assertThat(server.registry.find("consolidb.http.bulkhead.rejected").counter()).isNull();
   }
 
   @Test
