@@ -334,11 +334,7 @@ class CacheWarmerTest {
   @Test
   @DisplayName("refills run at most `concurrency` at a time, the next starting as one ends; closing drops those still queued")
   void invalidation_concurrencyAndClose() throws Exception {
-    NodeCache cache = node(new WarmSettings(true, 3, CONCURRENCY, 5_000, COOLDOWN_MS, 3600, 7200), true);
-    read(cache, "r:1", 2_400);
-    read(cache, "r:2", 1_200);
-    read(cache, "r:3", 600);
-    Await.result(cache.publishHotKeys());
+    NodeCache cache = threeHotKeys(new WarmSettings(true, 3, CONCURRENCY, 5_000, COOLDOWN_MS, 3600, 7200));
     assertThat(cache.hotKeys()).hasSize(3);
     hold = true;
 
@@ -363,11 +359,7 @@ class CacheWarmerTest {
   @Test
   @DisplayName("closing drops the refills waiting for a free place: none starts when a running one ends")
   void close_dropsQueuedRefills() throws Exception {
-    NodeCache cache = node(new WarmSettings(true, 3, CONCURRENCY, 5_000, COOLDOWN_MS, 3600, 7200), true);
-    read(cache, "r:1", 2_400);
-    read(cache, "r:2", 1_200);
-    read(cache, "r:3", 600);
-    Await.result(cache.publishHotKeys());
+    NodeCache cache = threeHotKeys(new WarmSettings(true, 3, CONCURRENCY, 5_000, COOLDOWN_MS, 3600, 7200));
     hold = true;
     Await.result(cache.invalidate(Invalidation.ofTags(List.of("restaurants"))));
     Await.until("two refills run, one queued", 5_000, () -> held.size() == 2);
@@ -382,11 +374,7 @@ class CacheWarmerTest {
   @DisplayName("a start with more keys than places: each fill that ends launches the next, all within the budget")
   void warmAtStart_launchesTheNextAsOneEnds() throws Exception {
     WarmSettings oneAtATime = new WarmSettings(true, 3, 1, 10_000, COOLDOWN_MS, 3600, 7200);
-    NodeCache first = node(oneAtATime, true);
-    read(first, "r:1", 2_400);
-    read(first, "r:2", 1_200);
-    read(first, "r:3", 600);
-    Await.result(first.publishHotKeys());
+    threeHotKeys(oneAtATime);
     deleteValues("r:1", "r:2", "r:3");
 
     NodeCache second = node(oneAtATime, true);
@@ -450,6 +438,16 @@ class CacheWarmerTest {
     cache.dropLocalTier();
     Thread.sleep(200);
     assertThat(replayed).isEmpty();
+  }
+
+  /** A node whose hot set is r:1, r:2, r:3 (in that order), shared in Redis. */
+  private NodeCache threeHotKeys(WarmSettings warm) {
+    NodeCache cache = node(warm, true);
+    read(cache, "r:1", 2_400);
+    read(cache, "r:2", 1_200);
+    read(cache, "r:3", 600);
+    Await.result(cache.publishHotKeys());
+    return cache;
   }
 
   /** A node whose hot set is {@code hottest} then {@code next}, with both in its local tier. */

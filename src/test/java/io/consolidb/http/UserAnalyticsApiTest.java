@@ -69,24 +69,33 @@ class UserAnalyticsApiTest {
   @Test
   @DisplayName("every analytics route refuses bad input with a 400 problem naming the parameter")
   void analyticsRoutes_badInput() throws Exception {
-    record Case(io.vertx.core.http.HttpMethod method, String path, String body, String parameter) {
-    }
-    List<Case> cases = List.of(
-        new Case(io.vertx.core.http.HttpMethod.POST, "/api/v1/analytics/events", "5", "body"),
-        new Case(io.vertx.core.http.HttpMethod.POST, "/api/v1/analytics/events", "{not json", "body"),
-        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/restaurants/top?limit=abc", null, "limit"),
-        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/restaurants/top?from=a&from=b", null, "from"),
-        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/active-users?to=a&to=b", null, "to"),
-        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/events/counts?type=a&type=b", null, "type"),
-        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/restaurants/abc/views", null, "id"),
-        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/users/abc/activity", null, "id"));
-    for (Case c : cases) {
+    assertRefused(List.of(
+        new BadInput(io.vertx.core.http.HttpMethod.POST, "/api/v1/analytics/events", "5", "body", null),
+        new BadInput(io.vertx.core.http.HttpMethod.POST, "/api/v1/analytics/events", "{not json", "body", null),
+        new BadInput(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/restaurants/top?limit=abc", null, "limit", null),
+        new BadInput(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/restaurants/top?from=a&from=b", null, "from", null),
+        new BadInput(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/active-users?to=a&to=b", null, "to", null),
+        new BadInput(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/events/counts?type=a&type=b", null, "type", null),
+        new BadInput(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/restaurants/abc/views", null, "id", null),
+        new BadInput(io.vertx.core.http.HttpMethod.GET, "/api/v1/analytics/users/abc/activity", null, "id", null)));
+  }
+
+  /** A request a route must refuse with 400, the parameter the problem names, and its detail when given. */
+  private record BadInput(io.vertx.core.http.HttpMethod method, String path, String body, String parameter,
+      String detail) {
+  }
+
+  private void assertRefused(List<BadInput> cases) throws Exception {
+    for (BadInput c : cases) {
       HttpRequest<Buffer> request = auth(client.request(c.method(), c.path()));
       HttpResponse<Buffer> answer = (c.body() == null ? request.send()
           : request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(c.body())))
           .await(10, java.util.concurrent.TimeUnit.SECONDS);
       JsonObject problem = assertProblem(answer, 400, null);
       assertThat(problem.getString("parameter")).as("%s %s: %s", c.method(), c.path(), problem).isEqualTo(c.parameter());
+      if (c.detail() != null) {
+        assertThat(problem.getString("detail")).as("%s %s", c.method(), c.path()).contains(c.detail());
+      }
     }
   }
 
@@ -136,32 +145,19 @@ class UserAnalyticsApiTest {
   @Test
   @DisplayName("every user route refuses bad input with a 400 problem naming what is wrong; a favourite of an unknown user is 404")
   void userRoutes_badInput() throws Exception {
-    record Case(io.vertx.core.http.HttpMethod method, String path, String body, String parameter, String detail) {
-    }
-    List<Case> cases = List.of(
-        new Case(io.vertx.core.http.HttpMethod.POST, "/api/v1/users", "{not json", "body", null),
-        new Case(io.vertx.core.http.HttpMethod.POST, "/api/v1/users/lookup", "{\"email\":\"a@b.c\",\"name\":\"x\"}", "body",
-            "a lookup takes only the field email"),
-        new Case(io.vertx.core.http.HttpMethod.POST, "/api/v1/users/lookup", "{\"email\":5}", "email",
+    assertRefused(List.of(
+        new BadInput(io.vertx.core.http.HttpMethod.POST, "/api/v1/users", "{not json", "body", null),
+        new BadInput(io.vertx.core.http.HttpMethod.POST, "/api/v1/users/lookup", "{\"email\":\"a@b.c\",\"name\":\"x\"}",
+            "body", "a lookup takes only the field email"),
+        new BadInput(io.vertx.core.http.HttpMethod.POST, "/api/v1/users/lookup", "{\"email\":5}", "email",
             "email must be a string"),
-        new Case(io.vertx.core.http.HttpMethod.POST, "/api/v1/users/lookup", "[1]", "body", null),
-        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/users/abc", null, "id", null),
-        new Case(io.vertx.core.http.HttpMethod.PATCH, "/api/v1/users/abc", "{\"home_city\":\"Miami\"}", "id", null),
-        new Case(io.vertx.core.http.HttpMethod.DELETE, "/api/v1/users/abc", null, "id", null),
-        new Case(io.vertx.core.http.HttpMethod.GET, "/api/v1/users/abc/favorites", null, "id", null),
-        new Case(io.vertx.core.http.HttpMethod.PUT, "/api/v1/users/1/favorites/abc", null, "restaurantId", null),
-        new Case(io.vertx.core.http.HttpMethod.DELETE, "/api/v1/users/1/favorites/abc", null, "restaurantId", null));
-    for (Case c : cases) {
-      HttpRequest<Buffer> request = auth(client.request(c.method(), c.path()));
-      HttpResponse<Buffer> answer = (c.body() == null ? request.send()
-          : request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(c.body())))
-          .await(10, java.util.concurrent.TimeUnit.SECONDS);
-      JsonObject problem = assertProblem(answer, 400, null);
-      assertThat(problem.getString("parameter")).as("%s %s: %s", c.method(), c.path(), problem).isEqualTo(c.parameter());
-      if (c.detail() != null) {
-        assertThat(problem.getString("detail")).as("%s %s", c.method(), c.path()).contains(c.detail());
-      }
-    }
+        new BadInput(io.vertx.core.http.HttpMethod.POST, "/api/v1/users/lookup", "[1]", "body", null),
+        new BadInput(io.vertx.core.http.HttpMethod.GET, "/api/v1/users/abc", null, "id", null),
+        new BadInput(io.vertx.core.http.HttpMethod.PATCH, "/api/v1/users/abc", "{\"home_city\":\"Miami\"}", "id", null),
+        new BadInput(io.vertx.core.http.HttpMethod.DELETE, "/api/v1/users/abc", null, "id", null),
+        new BadInput(io.vertx.core.http.HttpMethod.GET, "/api/v1/users/abc/favorites", null, "id", null),
+        new BadInput(io.vertx.core.http.HttpMethod.PUT, "/api/v1/users/1/favorites/abc", null, "restaurantId", null),
+        new BadInput(io.vertx.core.http.HttpMethod.DELETE, "/api/v1/users/1/favorites/abc", null, "restaurantId", null)));
     HttpResponse<Buffer> unknown = auth(client.delete("/api/v1/users/999/favorites/1")).send()
         .await(10, java.util.concurrent.TimeUnit.SECONDS);
     assertProblem(unknown, 404, null);
