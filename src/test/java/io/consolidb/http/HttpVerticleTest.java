@@ -60,6 +60,19 @@ class HttpVerticleTest {
   }
 
   @Test
+  @DisplayName("every family of routes is mounted: each answers for itself (a token asked for, the page, a missing service), not 404")
+  void everyFamilyMounted() {
+    assertThat(get("/metrics/summary", null, null).statusCode()).as("/metrics/summary").isIn(401, 403); // no token of this node holds its scope
+    assertThat(get("/admin/cache/stats", null, null).statusCode()).as("/admin/cache/stats").isIn(401, 403); // no token of this node holds its scope
+    assertThat(get("/status/data", null, null).statusCode()).as("/status/data").isIn(401, 403); // no token of this node holds its scope
+    assertThat(get("/status", null, null).statusCode()).isEqualTo(200);
+    assertThat(get("/health/live", null, null).statusCode()).isEqualTo(200);
+    assertProblem(get("/api/v1/analytics/restaurants/top", null, null), 503, null);
+    assertProblem(get("/api/v1/restaurants/1", null, null), 503, null);
+    assertThat(get("/api/v1/users/1", null, null).statusCode()).as("/api/v1/users/1").isIn(401, 403); // no token of this node holds its scope
+  }
+
+  @Test
   @DisplayName("another origin: 403 problem naming CORS; the allowed origin is answered with its CORS header")
   void cors() {
     HttpResponse<Buffer> refused = get("/health/live", "Origin", "https://evil.example.com");
