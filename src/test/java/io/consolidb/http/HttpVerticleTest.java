@@ -73,6 +73,18 @@ class HttpVerticleTest {
   }
 
   @Test
+  @DisplayName("compression on (the default threshold): a large answer is gzipped when asked, and every answer says Vary")
+  void compression() {
+    HttpResponse<Buffer> script = get("/status/app.js", "Accept-Encoding", "gzip");
+    assertThat(script.statusCode()).isEqualTo(200);
+    assertThat(script.getHeader("Content-Encoding")).isEqualTo("gzip");
+    assertThat(script.getHeader("Vary")).isEqualTo("Accept-Encoding");
+    HttpResponse<Buffer> small = get("/health/live", "Accept-Encoding", "gzip");
+    assertThat(small.getHeader("Content-Encoding")).as("below the threshold").isNull();
+    assertThat(small.getHeader("Vary")).isEqualTo("Accept-Encoding");
+  }
+
+  @Test
   @DisplayName("another origin: 403 problem naming CORS; the allowed origin is answered with its CORS header")
   void cors() {
     HttpResponse<Buffer> refused = get("/health/live", "Origin", "https://evil.example.com");
