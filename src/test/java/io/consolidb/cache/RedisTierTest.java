@@ -20,7 +20,6 @@ import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -373,7 +372,7 @@ class RedisTierTest {
 
   private List<String> members(String tag) {
     List<String> members = new ArrayList<>();
-    sendUnchecked(Request.cmd(Command.SMEMBERS).arg(PREFIX + "#tag:" + tag)).forEach(m -> members.add(m.toString()));
+    send(Request.cmd(Command.SMEMBERS).arg(PREFIX + "#tag:" + tag)).forEach(m -> members.add(m.toString()));
     return members;
   }
 
@@ -388,18 +387,10 @@ class RedisTierTest {
   }
 
   private boolean exists(String key) {
-    return sendUnchecked(Request.cmd(Command.EXISTS).arg(key)).toInteger() == 1;
+    return send(Request.cmd(Command.EXISTS).arg(key)).toInteger() == 1;
   }
 
-  private Response send(Request request) throws Exception {
-    return raw.send(request).await(10, TimeUnit.SECONDS);
-  }
-
-  private Response sendUnchecked(Request request) {
-    try {
-      return send(request);
-    } catch (Exception e) {
-      throw new CompletionException(e);
-    }
+  private Response send(Request request) {
+    return Await.result(raw.send(request));
   }
 }

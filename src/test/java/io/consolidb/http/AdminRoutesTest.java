@@ -52,9 +52,9 @@ class AdminRoutesTest {
   }
 
   /**
-   * The routes mounted on a router; the stand-ins are registered on the given addresses: each
-   * replies {@code {"from": address}} unless its address is in {@code failing} (failure code 400)
-   * or {@code broken} (failure code 500).
+   * The routes mounted on a router, with stand-ins on the {@code present} addresses: each replies
+   * {@code {"from": address}}, or refuses with failure code 400 when its address is in
+   * {@code refusing}.
    */
   private void serve(MeterRegistry registry, int metricsPort, List<String> present, List<String> refusing) throws Exception {
     Authenticator auth = new Authenticator(new AccessTokens(List.of(
