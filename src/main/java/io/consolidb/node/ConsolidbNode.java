@@ -66,6 +66,8 @@ public final class ConsolidbNode {
   private final InProcessServices inProcess;
   /** Built with the node so that {@link #transactions()} exists before the query verticle starts. */
   private final QueryEndpoint queryEndpoint;
+  /** What the node's services query with: in-process to its query verticle, through its cache. */
+  private final QueryClient queries;
   /** The tokens clustered calls carry, or null when callers are not checked (standalone, or no secret). */
   private final CallerTokens tokens;
   private final SchemaVerticle schema;
@@ -102,6 +104,7 @@ public final class ConsolidbNode {
     }
     this.inProcess = new InProcessServices(tokens == null ? null : tokens.serviceInterceptor());
     this.queryEndpoint = new QueryEndpoint(cache);
+    this.queries = new QueryClient(vertx, settings.database().queryTimeoutMs(), cache, queryEndpoint);
   }
 
   /** The addresses other members call or publish to: their messages carry a token. */
@@ -163,8 +166,6 @@ public final class ConsolidbNode {
   /** Deploys the components in dependency order; fails if any verticle fails to start. */
   private Future<ConsolidbNode> deploy(Set<Component> components) {
     DatabaseSettings database = settings.database();
-    // services and the node's own callers read through the cache in-process
-    QueryClient queries = new QueryClient(vertx, database.queryTimeoutMs(), cache);
     Future<Void> chain = membership == null ? Future.succeededFuture() : deploy(membership);
     if (components.contains(Component.CACHE)) {
       logCache();
@@ -305,6 +306,15 @@ public final class ConsolidbNode {
    */
   public Transactions transactions() {
     return queryEndpoint.transactions();
+  }
+
+  /**
+   * The query client this node's services use, for verticles deployed beside the node: statements
+   * reach its query verticle in-process (no event-bus message) and cached reads go through its
+   * cache in-process; while the query component is not running they answer 503.
+   */
+  public QueryClient queries() {
+    return queries;
   }
 
   /** Undeploys the verticles in reverse order (HTTP first, pool last); leaves Vert.x running. */

@@ -4,10 +4,12 @@ import io.consolidb.Addresses;
 import io.consolidb.FailureCodes;
 import io.consolidb.cache.CacheSpec;
 import io.consolidb.cache.NodeCache;
+import io.consolidb.tracing.RequestId;
 import io.consolidb.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,17 +31,27 @@ public final class QueryClient {
   private final Vertx vertx;
   private final long defaultTimeoutMs;
   private final NodeCache cache;
+  /** The node's query endpoint, called in-process while it serves; null: always the event bus. */
+  private final QueryEndpoint endpoint;
 
   /**
-   * A client that reads through {@code cache} in-process: a hit costs no event-bus hop (the
-   * tiers are thread-safe); only a miss sends the query.
+   * A client of the node's own query verticle: a statement reaches it in-process
+   * ({@link QueryEndpoint#call}: no event-bus message), and reads go through {@code cache}
+   * in-process: a hit costs no hop at all (the tiers are thread-safe); only a miss runs the query.
    *
    * @param cache the node's cache, or null when the node does not cache
+   * @param endpoint the node's query endpoint, or null to send every statement over the event bus
    */
-  public QueryClient(Vertx vertx, long defaultTimeoutMs, NodeCache cache) {
+  public QueryClient(Vertx vertx, long defaultTimeoutMs, NodeCache cache, QueryEndpoint endpoint) {
     this.vertx = vertx;
     this.defaultTimeoutMs = defaultTimeoutMs;
     this.cache = cache;
+    this.endpoint = endpoint;
+  }
+
+  /** A client that reads through {@code cache} in-process and sends statements over the event bus. */
+  public QueryClient(Vertx vertx, long defaultTimeoutMs, NodeCache cache) {
+    this(vertx, defaultTimeoutMs, cache, null);
   }
 
   /**
@@ -81,7 +93,8 @@ public final class QueryClient {
   /** {@code plain} (no cache part) through the cache; without an in-process cache the endpoint's. */
   private Future<QueryResult> cached(JsonObject plain, CacheSpec spec) {
     if (cache == null) {
-      return send(plain.put("cache", spec.toJson()));
+      // the node's own endpoint has no cache either: the part would be built and parsed for nothing
+      return send(endpoint != null && !endpoint.caches() ? plain : plain.put("cache", spec.toJson()));
     }
     return readThrough(plain, spec, spec.keyFor(plain.getString("sql"), plain.getValue("params")));
   }
@@ -148,7 +161,7 @@ public final class QueryClient {
   public Future<QueryResult> query(JsonObject request) {
     if (cache == null || !(request.getValue("cache") instanceof JsonObject json)
         || !Boolean.TRUE.equals(request.getValue("readOnly"))) {
-      return send(request); // a cache on a write is the query endpoint's to refuse (400)
+      return send(request.copy()); // a cache on a write is the query endpoint's to refuse (400)
     }
     CacheSpec spec;
     String key;
@@ -156,24 +169,30 @@ public final class QueryClient {
       spec = CacheSpec.fromJson(json);
       key = spec.keyFor(request.getString("sql"), request.getValue("params"));
     } catch (RuntimeException invalid) {
-      return send(request); // the query endpoint rejects it with a proper 400
+      return send(request.copy()); // the query endpoint rejects it with a proper 400
     }
     JsonObject plain = request.copy();
     plain.remove("cache");
     return readThrough(plain, spec, key);
   }
 
+  /** {@code request} to the query endpoint, which owns it from now on (the caller's copy if it is the caller's). */
   private Future<QueryResult> send(JsonObject request) {
     // a malformed timeoutMs is the query verticle's to reject (400), not a reason to throw here
     long timeout = request.getValue("timeoutMs") instanceof Number n && n.longValue() > 0
         ? n.longValue() : defaultTimeoutMs;
     ReadYourWrites.Positions positions = ReadYourWrites.current();
-    return vertx.eventBus().<JsonObject>request(Addresses.DB_QUERY, request, positioned(delivery(timeout), positions))
-        .recover(QueryClient::asServiceException)
-        .map(reply -> {
-          ReadYourWrites.wrote(positions, reply.body().getString(Lsn.REPLY_FIELD));
-          return QueryResult.fromJson(reply.body());
-        });
+    Future<JsonObject> answered = endpoint == null ? null : endpoint.call(request, ReadYourWrites.readAfter(positions),
+        RequestId.current(), Tracing.sampledContext());
+    if (answered == null) { // not in-process, or the query verticle is not serving: the event bus answers
+      answered = vertx.eventBus().<JsonObject>request(Addresses.DB_QUERY, request, positioned(delivery(timeout), positions))
+          .recover(QueryClient::asServiceException)
+          .map(Message::body);
+    }
+    return answered.map(reply -> {
+      ReadYourWrites.wrote(positions, reply.getString(Lsn.REPLY_FIELD));
+      return QueryResult.fromJson(reply);
+    });
   }
 
   /**

@@ -8,9 +8,11 @@ import io.consolidb.cache.NodeCache;
 import io.consolidb.tracing.RequestId;
 import io.consolidb.tracing.Tracing;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.tracing.TracingPolicy;
@@ -35,11 +37,18 @@ public final class QueryEndpoint {
   private final NodeCache cache;
   private final Transactions transactions;
   private QueryExecutor executor;
+  /** The query verticle's context while it serves ({@link #call}); null before and after. */
+  private volatile ContextInternal serving;
 
   /** @param cache the node's cache, or null when the node does not cache */
   public QueryEndpoint(NodeCache cache) {
     this.cache = cache;
     this.transactions = new Transactions(cache);
+  }
+
+  /** True when a request's {@code cache} part is served by the node's cache (false: it is checked and ignored). */
+  public boolean caches() {
+    return cache != null;
   }
 
   /** The in-process transactions of this node; they fail with 503 while the query verticle is not running. */
@@ -49,6 +58,7 @@ public final class QueryEndpoint {
 
   /** The query verticle stopped. */
   void stopped() {
+    serving = null;
     transactions.unbind();
   }
 
@@ -67,10 +77,12 @@ public final class QueryEndpoint {
     } catch (IllegalStateException alreadyRegistered) {
       // a service proxy handler registered it first: the same codec
     }
+    ContextInternal context = ContextInternal.current();
     return Future.all(
         bus.localConsumer(Addresses.DB_QUERY, this::onQuery).completion(),
         bus.localConsumer(Addresses.DB_TX, this::onTransaction).completion(),
-        bus.localConsumer(Addresses.DB_POOL_STATE, this::onPoolState).completion()).mapEmpty();
+        bus.localConsumer(Addresses.DB_POOL_STATE, this::onPoolState).completion())
+        .onSuccess(registered -> serving = context).mapEmpty();
   }
 
   private void onQuery(Message<Object> message) {
@@ -80,26 +92,78 @@ public final class QueryEndpoint {
       message.fail(FailureCodes.INVALID_INPUT, "the request must be a JSON object");
       return;
     }
+    query(body, message.headers().get(Lsn.BUS_HEADER))
+        .onComplete(done -> reply(message, done.succeeded() ? done.result() : null, done.cause()));
+  }
+
+  /**
+   * {@code consolidb.db.query} for a caller in this process, without the event bus: the request
+   * runs on the query verticle's event loop as a message would (on a context of its own, carrying
+   * the caller's request id and sampled trace), and the answer completes on the caller's context.
+   * What this saves is the hop's message: its copy of the request, headers, reply registration and
+   * send timer (docs/BENCHMARKS.md, "What was changed"). {@code body} then belongs to the endpoint:
+   * the caller must not touch it again. Failures are the {@code ServiceException}s an event-bus
+   * caller gets ({@link #reply}). No timer of its own: every attempt the executor makes is bounded
+   * by the request's deadline (the pool's acquire and statement timers, the lookups' timer), which
+   * is what the event bus's send timeout only backed up.
+   *
+   * @param requestId the caller's request id ({@code RequestId.current()}), or null
+   * @param trace the caller's trace when it is sampled ({@link Tracing#sampledContext}), or null
+   * @return null while the query verticle is not serving: the caller sends over the event bus,
+   *     which answers 503
+   */
+  public Future<JsonObject> call(JsonObject body, String busLsn, String requestId,
+      io.opentelemetry.context.Context trace) {
+    ContextInternal verticle = serving;
+    if (verticle == null) {
+      return null;
+    }
+    ContextInternal caller = ContextInternal.current();
+    Promise<JsonObject> answer = caller == null ? Promise.promise() : caller.promise();
+    ContextInternal own = verticle.duplicate();
+    own.runOnContext(v -> {
+      if (requestId != null) {
+        RequestId.bind(own, requestId);
+      }
+      if (trace != null) {
+        trace.makeCurrent(); // not closed on purpose: the context is this call's alone
+      }
+      Future<JsonObject> result;
+      try {
+        result = query(body, busLsn);
+      } catch (RuntimeException unexpected) { // a bug must still answer the caller, who has no timer
+        result = Future.failedFuture(unexpected);
+      }
+      result.onComplete(done -> {
+        if (done.succeeded()) {
+          answer.complete(done.result());
+        } else {
+          answer.fail(failure(done.cause()));
+        }
+      });
+    });
+    return answer.future();
+  }
+
+  /** A request of {@code consolidb.db.query}, read and run: what {@link #onQuery} replies. */
+  private Future<JsonObject> query(JsonObject body, String busLsn) {
     CacheSpec spec;
     Invalidation invalidation;
     try {
       spec = body.getValue("cache") instanceof JsonObject json ? CacheSpec.fromJson(json) : null;
       invalidation = invalidation(body);
     } catch (IllegalArgumentException invalid) {
-      message.fail(FailureCodes.INVALID_INPUT, invalid.getMessage());
-      return;
+      return Future.failedFuture(new QueryFailure(FailureCodes.INVALID_INPUT, invalid.getMessage()));
     }
     if (spec != null && !Boolean.TRUE.equals(body.getValue("readOnly"))) {
       // a cached statement may be joined with another caller's, or not run at all
-      message.fail(FailureCodes.INVALID_INPUT, "cache is for reads: a request with cache must be readOnly");
-      return;
+      return Future.failedFuture(new QueryFailure(FailureCodes.INVALID_INPUT,
+          "cache is for reads: a request with cache must be readOnly"));
     }
-    String busLsn = message.headers().get(Lsn.BUS_HEADER);
     Future<JsonObject> result = spec != null && cache != null
         ? readThrough(body, spec, busLsn)
         : executor.query(body, busLsn);
-    invalidateAfter(result, invalidation)
-        .onComplete(done -> reply(message, done.succeeded() ? done.result() : null, done.cause()));
+    return invalidateAfter(result, invalidation);
   }
 
   /** The reply of a hit shares the cached rows (pass-through codec): nobody may mutate them. */
@@ -199,5 +263,11 @@ public final class QueryEndpoint {
         message.fail(mapped.code(), mapped.getMessage());
       }
     }
+  }
+
+  /** What an event-bus caller of {@link #reply} receives for {@code failure}, as one exception. */
+  private static ServiceException failure(Throwable failure) {
+    QueryFailure mapped = SqlFailures.execution(failure);
+    return FailureCodes.withRetryAfter(mapped.code(), mapped.getMessage(), mapped.retryAfterSeconds());
   }
 }

@@ -158,6 +158,15 @@ public final class Tracing {
   }
 
   /**
+   * The current OpenTelemetry context when its span records (the trace is sampled), else null: what
+   * an in-process hop carries instead of the W3C headers of {@link #carryTrace}, for the same reason
+   * (an unsampled caller's statements start no span).
+   */
+  public static io.opentelemetry.context.Context sampledContext() {
+    return Span.current().isRecording() ? io.opentelemetry.context.Context.current() : null;
+  }
+
+  /**
    * On the receiving side of {@link #carryTrace}: makes the sender's trace current on the
    * message's own context, so the statements it runs are spans of that trace.
    */
