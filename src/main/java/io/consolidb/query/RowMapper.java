@@ -15,7 +15,6 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,19 +65,19 @@ final class RowMapper {
       return Float.isFinite(f) ? f : f.toString();
     }
     if (value instanceof OffsetDateTime t) {
-      return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t);
+      return IsoText.of(t);
     }
     if (value instanceof LocalDateTime t) {
-      return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(t);
+      return IsoText.of(t);
     }
     if (value instanceof LocalDate t) {
-      return DateTimeFormatter.ISO_LOCAL_DATE.format(t);
+      return IsoText.of(t);
     }
     if (value instanceof LocalTime t) {
-      return DateTimeFormatter.ISO_LOCAL_TIME.format(t);
+      return IsoText.of(t);
     }
     if (value instanceof OffsetTime t) {
-      return DateTimeFormatter.ISO_OFFSET_TIME.format(t);
+      return IsoText.of(t);
     }
     if (value == Tuple.JSON_NULL) {
       return null;
