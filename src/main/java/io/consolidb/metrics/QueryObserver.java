@@ -7,8 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * the number of series. Meters are looked up once per operation and kept. Slow executions also
  * go to the node's {@link SlowQueryLog}; logging them stays with the query executor.
  *
- * <p>Not thread-safe: one instance per query verticle, used on its event loop.
+ * <p>Thread-safe: the query verticle records on its event loop, its lookup lanes on their callers'.
  */
 public final class QueryObserver implements QueryMetrics {
 
@@ -69,11 +69,11 @@ public final class QueryObserver implements QueryMetrics {
   private final boolean recording;
   private final QueryStats stats;
   private final long slowThresholdNanos;
-  private final Map<String, OperationMeters> operations = new HashMap<>();
-  private final Map<String, Counter> errors = new HashMap<>();
+  private final Map<String, OperationMeters> operations = new ConcurrentHashMap<>();
+  private final Map<String, Counter> errors = new ConcurrentHashMap<>();
   /** By target: a handful (the primary and each configured replica). */
-  private final Map<String, Counter> targets = new HashMap<>();
-  private boolean warnedAboutCap;
+  private final Map<String, Counter> targets = new ConcurrentHashMap<>();
+  private volatile boolean warnedAboutCap;
   private final AtomicInteger breakerState = new AtomicInteger();
   private final Counter breakerOpenings;
 
@@ -109,15 +109,10 @@ public final class QueryObserver implements QueryMetrics {
     if (!recording) {
       return;
     }
-    Counter counter = targets.get(target);
-    if (counter == null) {
-      counter = Counter.builder("consolidb.db.target.queries")
-          .description("Statements run on the primary or on a read replica (host:port)")
-          .tag("target", target)
-          .register(registry);
-      targets.put(target, counter);
-    }
-    counter.increment();
+    targets.computeIfAbsent(target, name -> Counter.builder("consolidb.db.target.queries")
+        .description("Statements run on the primary or on a read replica (host:port)")
+        .tag("target", name)
+        .register(registry)).increment();
   }
 
   @Override
@@ -137,8 +132,7 @@ public final class QueryObserver implements QueryMetrics {
     if (recording) {
       OperationMeters meters = operations.get(label);
       if (meters == null) {
-        meters = new OperationMeters(label);
-        operations.put(label, meters);
+        meters = operations.computeIfAbsent(label, OperationMeters::new);
       }
       meters.duration.record(elapsedNanos, TimeUnit.NANOSECONDS);
       if (failureCode == 0) {
@@ -197,15 +191,10 @@ public final class QueryObserver implements QueryMetrics {
   }
 
   private Counter errorCounter(String sqlStateClass) {
-    Counter counter = errors.get(sqlStateClass);
-    if (counter == null) {
-      counter = Counter.builder("consolidb.db.errors")
-          .description("Failed queries by SQLSTATE class (or timeout, pool, connection, other)")
-          .tag("sqlstate_class", sqlStateClass)
-          .register(registry);
-      errors.put(sqlStateClass, counter);
-    }
-    return counter;
+    return errors.computeIfAbsent(sqlStateClass, name -> Counter.builder("consolidb.db.errors")
+        .description("Failed queries by SQLSTATE class (or timeout, pool, connection, other)")
+        .tag("sqlstate_class", name)
+        .register(registry));
   }
 
   /** The meters of one operation, looked up once. */

@@ -5,6 +5,8 @@ import static io.consolidb.FailureCodes.UNAVAILABLE;
 import io.consolidb.config.SecretMasker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -30,7 +32,12 @@ import org.slf4j.LoggerFactory;
  * caller's own operation through as the trial (here a request may be a long report, a write, or
  * one of many queued behind it), it does not tell a refused caller when the next trial is due
  * (the {@code Retry-After} we answer), and it wraps every call in a promise of its own, where
- * this costs one field read on the hot path. Confined to the query verticle's event loop.
+ * this costs one field read on the hot path.
+ *
+ * <p>Owned by the query verticle's event loop, where it is built: state changes happen there.
+ * {@link LookupLanes} use it from their callers' event loops: {@link #refusal} reads one volatile
+ * field, and {@link #succeeded} and {@link #failed} called elsewhere hand the change to the owner
+ * (only when there is one to make, so a success on a lane costs a volatile read).
  */
 final class DatabaseBreaker {
 
@@ -52,11 +59,12 @@ final class DatabaseBreaker {
   private final long openMs;
   private final Supplier<Future<?>> trial;
   private final QueryMetrics metrics;
-  private State state = State.CLOSED;
-  private int consecutiveFailures;
+  private final ContextInternal owner;
+  private volatile State state = State.CLOSED;
+  private volatile int consecutiveFailures;
   private long openings;
   /** When the current trial is due (OPEN) or was started (HALF_OPEN), in nanoTime. */
-  private long nextTrialNanos;
+  private volatile long nextTrialNanos;
   private long openedAtMillis;
   private long timer = -1;
   private boolean stopped;
@@ -72,6 +80,7 @@ final class DatabaseBreaker {
     this.openMs = openMs;
     this.trial = trial;
     this.metrics = metrics;
+    this.owner = ((VertxInternal) vertx).getOrCreateContext();
   }
 
   /**
@@ -89,12 +98,23 @@ final class DatabaseBreaker {
 
   /** An attempt reached the database and succeeded. */
   void succeeded() {
-    consecutiveFailures = 0;
+    if (consecutiveFailures == 0) {
+      return;
+    }
+    if (onOwner()) {
+      consecutiveFailures = 0;
+    } else {
+      owner.runOnContext(v -> consecutiveFailures = 0);
+    }
   }
 
   /** An attempt failed; only failures to reach the database count. */
   void failed(QueryFailure failure) {
     if (threshold == 0 || state != State.CLOSED || !failure.unreachable()) {
+      return;
+    }
+    if (!onOwner()) {
+      owner.runOnContext(v -> failed(failure));
       return;
     }
     if (++consecutiveFailures >= threshold) {
@@ -105,6 +125,10 @@ final class DatabaseBreaker {
       metrics.breakerOpened();
       open();
     }
+  }
+
+  private boolean onOwner() {
+    return owner.nettyEventLoop().inEventLoop();
   }
 
   /** Seconds until the next trial can have closed the breaker: at least 1. */
@@ -135,8 +159,8 @@ final class DatabaseBreaker {
   }
 
   private void open() {
+    nextTrialNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(openMs); // before the state: lanes read both
     transition(State.OPEN);
-    nextTrialNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(openMs);
     if (!stopped) {
       timer = vertx.setTimer(openMs, id -> runTrial());
     }

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * is the likely cause). A key lookup on an idle server answers in well under a millisecond, so a
  * false alarm costs one reconnect, not an error.
  *
- * <p>Confined to the query verticle's event loop.
+ * <p>Confined to one event loop: the query verticle's, or a lookup lane's ({@link LookupLanes}), where its
+ * connections were opened.
  */
 final class PipelinedLookups {
 

@@ -19,6 +19,7 @@ import io.vertx.core.tracing.TracingPolicy;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.serviceproxy.ServiceExceptionMessageCodec;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The query layer's node-local event-bus contract ({@code consolidb.db.query}, {@code .tx},
@@ -39,6 +40,8 @@ public final class QueryEndpoint {
   private QueryExecutor executor;
   /** The query verticle's context while it serves ({@link #call}); null before and after. */
   private volatile ContextInternal serving;
+  /** Lookups on their callers' event loops ({@link #call}); null when the node has none. */
+  private volatile LookupLanes lanes;
 
   /** @param cache the node's cache, or null when the node does not cache */
   public QueryEndpoint(NodeCache cache) {
@@ -56,15 +59,28 @@ public final class QueryEndpoint {
     return transactions;
   }
 
-  /** The query verticle stopped. */
-  void stopped() {
-    serving = null;
-    transactions.unbind();
+  /** The query verticle's context while it serves, else null (tests freeze its event loop). */
+  ContextInternal servingContext() {
+    return serving;
   }
 
-  /** Registers the consumers; completes once all three are in place. */
-  Future<Void> serve(EventBus bus, QueryExecutor executor) {
+  /** The query verticle stopped: completes once the lookup lanes' connections are closed. */
+  Future<Void> stopped() {
+    serving = null;
+    transactions.unbind();
+    LookupLanes open = lanes;
+    lanes = null;
+    return open == null ? Future.succeededFuture() : open.close();
+  }
+
+  /**
+   * Registers the consumers; completes once all three are in place.
+   *
+   * @param lanes lookups on their callers' event loops, or null: every call runs on the verticle
+   */
+  Future<Void> serve(EventBus bus, QueryExecutor executor, LookupLanes lanes) {
     this.executor = executor;
+    this.lanes = lanes;
     transactions.bind(executor.transactions());
     try {
       bus.registerCodec(new ReplyCodec());
@@ -92,7 +108,7 @@ public final class QueryEndpoint {
       message.fail(FailureCodes.INVALID_INPUT, "the request must be a JSON object");
       return;
     }
-    query(body, message.headers().get(Lsn.BUS_HEADER))
+    query(executor, body, message.headers().get(Lsn.BUS_HEADER))
         .onComplete(done -> reply(message, done.succeeded() ? done.result() : null, done.cause()));
   }
 
@@ -119,6 +135,11 @@ public final class QueryEndpoint {
       return null;
     }
     ContextInternal caller = ContextInternal.current();
+    LookupLanes open = lanes;
+    QueryExecutor lane = open == null ? null : open.forCaller(caller, body, busLsn);
+    if (lane != null) {
+      return onLane(lane, caller, body);
+    }
     Promise<JsonObject> answer = caller == null ? Promise.promise() : caller.promise();
     ContextInternal own = verticle.duplicate();
     own.runOnContext(v -> {
@@ -128,25 +149,40 @@ public final class QueryEndpoint {
       if (trace != null) {
         trace.makeCurrent(); // not closed on purpose: the context is this call's alone
       }
-      Future<JsonObject> result;
-      try {
-        result = query(body, busLsn);
-      } catch (RuntimeException unexpected) { // a bug must still answer the caller, who has no timer
-        result = Future.failedFuture(unexpected);
-      }
-      result.onComplete(done -> {
-        if (done.succeeded()) {
-          answer.complete(done.result());
-        } else {
-          answer.fail(failure(done.cause()));
-        }
-      });
+      answer(() -> query(executor, body, busLsn), answer);
     });
     return answer.future();
   }
 
+  /**
+   * A plain lookup run right here, on the caller's thread and context ({@link LookupLanes}): the
+   * caller's request id and trace are already current.
+   */
+  private Future<JsonObject> onLane(QueryExecutor lane, ContextInternal caller, JsonObject body) {
+    Promise<JsonObject> answer = caller.promise();
+    answer(() -> query(lane, body, null), answer);
+    return answer.future();
+  }
+
+  /** Hands {@code result} to the caller's {@code answer}, a failure as the event bus would give it. */
+  private static void answer(Supplier<Future<JsonObject>> result, Promise<JsonObject> answer) {
+    Future<JsonObject> running;
+    try {
+      running = result.get();
+    } catch (RuntimeException unexpected) { // a bug must still answer the caller, who has no timer
+      running = Future.failedFuture(unexpected);
+    }
+    running.onComplete(done -> {
+      if (done.succeeded()) {
+        answer.complete(done.result());
+      } else {
+        answer.fail(failure(done.cause()));
+      }
+    });
+  }
+
   /** A request of {@code consolidb.db.query}, read and run: what {@link #onQuery} replies. */
-  private Future<JsonObject> query(JsonObject body, String busLsn) {
+  private Future<JsonObject> query(QueryExecutor executor, JsonObject body, String busLsn) {
     CacheSpec spec;
     Invalidation invalidation;
     try {
@@ -161,13 +197,13 @@ public final class QueryEndpoint {
           "cache is for reads: a request with cache must be readOnly"));
     }
     Future<JsonObject> result = spec != null && cache != null
-        ? readThrough(body, spec, busLsn)
+        ? readThrough(executor, body, spec, busLsn)
         : executor.query(body, busLsn);
     return invalidateAfter(result, invalidation);
   }
 
   /** The reply of a hit shares the cached rows (pass-through codec): nobody may mutate them. */
-  private Future<JsonObject> readThrough(JsonObject body, CacheSpec spec, String busLsn) {
+  private Future<JsonObject> readThrough(QueryExecutor executor, JsonObject body, CacheSpec spec, String busLsn) {
     String key;
     try {
       key = spec.keyFor(body.getString("sql"), body.getValue("params"));
@@ -249,7 +285,9 @@ public final class QueryEndpoint {
   }
 
   private void onPoolState(Message<Object> message) {
-    message.reply(executor.poolState(), REPLY);
+    LookupLanes open = lanes;
+    JsonObject state = executor.poolState();
+    message.reply(open == null ? state : state.put("lookup_lanes", open.size()), REPLY);
   }
 
   private static void reply(Message<Object> message, JsonObject result, Throwable failure) {

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the requests of {@code consolidb.db.query} and {@code consolidb.db.tx}: validation,
- * binding, deadline, retries, the JSON reply, and the slow-query and echo logs. Confined to the
- * query verticle's event loop.
+ * binding, deadline, retries, the JSON reply, and the slow-query and echo logs. Confined to one
+ * event loop: the query verticle's, or a lookup lane's ({@link LookupLanes}), which only runs lookups.
  */
 final class QueryExecutor {
 
@@ -81,6 +81,11 @@ final class QueryExecutor {
     this.observer = metrics;
     this.transactions = new TransactionRunner(vertx, pool, state, settings, cancelGraceMs, breaker, metrics,
         this::backoffMs, replicas != null);
+  }
+
+  /** Closes the pipelined lookup connections, if any (a lookup lane's end, {@link LookupLanes}). */
+  Future<Void> closeLookups() {
+    return lookups == null ? Future.succeededFuture() : lookups.close();
   }
 
   /** Runs the node's in-process transactions ({@link Transactions}) on this pool, state and breaker. */

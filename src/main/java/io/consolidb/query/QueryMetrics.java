@@ -5,7 +5,8 @@ import java.util.function.Supplier;
 /**
  * What the query layer reports about every statement it ran. The metrics package implements it
  * (the pattern of HikariCP's {@code IMetricsTracker}): the query layer records through this one
- * small interface and depends on nothing of metrics. Called on the query verticle's event loop.
+ * small interface and depends on nothing of metrics. Called on the query verticle's event loop and
+ * on its lookup lanes' ({@link LookupLanes}): implementations are thread-safe.
  */
 public interface QueryMetrics {
 

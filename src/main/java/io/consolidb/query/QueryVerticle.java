@@ -3,6 +3,7 @@ package io.consolidb.query;
 import io.consolidb.FailureCodes;
 import io.consolidb.config.DatabaseSettings;
 import io.vertx.core.Future;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnection;
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Owns the node's one PostgreSQL pool (and the pipelined connections for lookups) and the
  * statements run on it; its {@link QueryEndpoint} answers the node-local query addresses on this
- * verticle's event loop. Deploy one instance per node.
+ * verticle's event loop, and the node's own lookups on their callers' event loops
+ * ({@link LookupLanes}). Deploy one instance per node.
  *
  * <p>Start does not touch the database: the node starts while PostgreSQL is down, requests fail
  * with 503 meanwhile, and they succeed as soon as it is back, without a restart. Every failure
@@ -50,13 +52,7 @@ public final class QueryVerticle extends VerticleBase {
         .using(vertx)
         .build();
     if (settings.pipelinedConnections() > 0) {
-      lookups = new PipelinedLookups(vertx, () -> PgBuilder.client()
-          .with(settings.pipelinedOptions())
-          .with(settings.netClientOptions())
-          .connectingTo(settings.pipelinedConnectOptions())
-          .using(vertx)
-          .build(), Math.round(settings.poolTimeoutSeconds() * 1000), settings.validateIdleMs(),
-          settings.idleCheckTimeoutMs());
+      lookups = pipelinedLookups();
     }
     breaker = new DatabaseBreaker(vertx, settings.breakerFailures(), settings.breakerOpenMs(), this::trial, metrics);
     if (settings.replicas().enabled()) {
@@ -70,7 +66,22 @@ public final class QueryVerticle extends VerticleBase {
     LOG.info("query service: pool {} of up to {} connections, {} more pipelined for lookups, to {}",
         DatabaseSettings.POOL_NAME, settings.poolOptions().getMaxSize(), settings.pipelinedConnections(),
         settings.maskedUrl());
-    return endpoint.serve(vertx.eventBus(), executor);
+    // lanes share the breaker and metrics, never the replicas' routing: with replicas every lookup stays here
+    LookupLanes lanes = lookups == null || replicas != null ? null
+        : new LookupLanes(executor, ((ContextInternal) context).nettyEventLoop(), () -> new QueryExecutor(vertx, pool,
+            pipelinedLookups(), settings, metrics, QueryExecutor.CANCEL_GRACE_MS, breaker, null));
+    return endpoint.serve(vertx.eventBus(), executor, lanes);
+  }
+
+  /** A pipelined client for lookups; its connections open on the event loop of the thread that first uses it. */
+  private PipelinedLookups pipelinedLookups() {
+    return new PipelinedLookups(vertx, () -> PgBuilder.client()
+        .with(settings.pipelinedOptions())
+        .with(settings.netClientOptions())
+        .connectingTo(settings.pipelinedConnectOptions())
+        .using(vertx)
+        .build(), Math.round(settings.poolTimeoutSeconds() * 1000), settings.validateIdleMs(),
+        settings.idleCheckTimeoutMs());
   }
 
   /**
@@ -95,13 +106,13 @@ public final class QueryVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    endpoint.stopped();
+    Future<Void> lanesClosed = endpoint.stopped();
     if (breaker != null) {
       breaker.stop();
     }
     Future<Void> lookupsClosed = lookups == null ? Future.succeededFuture() : lookups.close();
     Future<Void> replicasClosed = replicas == null ? Future.succeededFuture() : replicas.close();
-    return pool == null ? Future.join(lookupsClosed, replicasClosed).mapEmpty()
-        : Future.join(lookupsClosed, replicasClosed, pool.close()).mapEmpty();
+    return pool == null ? Future.join(lanesClosed, lookupsClosed, replicasClosed).mapEmpty()
+        : Future.join(lanesClosed, lookupsClosed, replicasClosed, pool.close()).mapEmpty();
   }
 }

@@ -17,7 +17,7 @@ import java.util.UUID;
 /**
  * Turns request JSON into statements ready to run, and remembers the work it did per SQL text:
  * the named-placeholder rewrite and the normalized form for logs are computed once per distinct
- * statement and kept in small LRU maps. Confined to the query verticle's event loop.
+ * statement and kept in small LRU maps. Confined to its executor's event loop.
  */
 final class Statements {
 

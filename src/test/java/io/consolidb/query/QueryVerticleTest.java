@@ -212,14 +212,15 @@ class QueryVerticleTest {
   }
 
   @Test
-  @DisplayName("the pool state reports size, active, idle, waiting, max_size and the circuit breaker")
+  @DisplayName("the pool state reports size, active, idle, waiting, max_size, the lookup lanes and the circuit breaker")
   void poolState() throws Exception {
     client.read("q", "SELECT 1", null).await(30, TimeUnit.SECONDS);
 
     JsonObject state = QueryTestKit.poolState(vertx);
 
     assertThat(state.fieldNames()).containsExactlyInAnyOrder("size", "active", "idle", "waiting", "max_size",
-        "breaker");
+        "lookup_lanes", "breaker");
+    assertThat(state.getInteger("lookup_lanes")).as("no in-process lookup yet").isZero();
     assertThat(state.getJsonObject("breaker")).isEqualTo(new JsonObject().put("state", "closed").put("enabled", true)
         .put("consecutive_failures", 0).put("openings", 0));
     assertThat(state.getInteger("max_size")).isEqualTo(2);

@@ -75,6 +75,11 @@ public final class TcpProxy {
     return port;
   }
 
+  /** Connections open through the proxy now (each client connection with its target side). */
+  public int openConnections() {
+    return links.size();
+  }
+
   /** Stops forwarding in both directions without closing anything. */
   public synchronized void freeze() {
     frozen = true;
