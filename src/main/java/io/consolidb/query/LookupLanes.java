@@ -2,6 +2,7 @@ package io.consolidb.query;
 
 import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ import java.util.function.Supplier;
  */
 final class LookupLanes {
 
+  private final Vertx vertx;
   private final QueryExecutor home;
   private final EventLoop homeLoop;
   private final Supplier<QueryExecutor> newLane;
@@ -41,11 +43,14 @@ final class LookupLanes {
   private boolean closed;
 
   /**
+   * @param vertx the query verticle's Vert.x: only its event loops get lanes (a lane's timers are
+   *     set on it)
    * @param home the query verticle's executor, for callers on its event loop
    * @param homeLoop the query verticle's event loop
    * @param newLane builds a lane's executor with a pipelined client of its own, on the calling thread
    */
-  LookupLanes(QueryExecutor home, EventLoop homeLoop, Supplier<QueryExecutor> newLane) {
+  LookupLanes(Vertx vertx, QueryExecutor home, EventLoop homeLoop, Supplier<QueryExecutor> newLane) {
+    this.vertx = vertx;
     this.home = home;
     this.homeLoop = homeLoop;
     this.newLane = newLane;
@@ -53,13 +58,13 @@ final class LookupLanes {
 
   /**
    * The executor that runs {@code body} right here on {@code caller}'s thread, or null when the
-   * request must go to the query verticle: the caller is not on one of this Vert.x's event
-   * loops, or the request is not a plain lookup. Malformed flags are not plain lookups: the
-   * verticle rejects them with its usual 400.
+   * request must go to the query verticle: the caller is not on one of this Vert.x's event loops
+   * (another Vert.x in the same process included), or the request is not a plain lookup.
+   * Malformed flags are not plain lookups: the verticle rejects them with its usual 400.
    */
   QueryExecutor forCaller(ContextInternal caller, JsonObject body, String busLsn) {
-    if (caller == null || !caller.isEventLoopContext() || !caller.nettyEventLoop().inEventLoop()
-        || busLsn != null || !Boolean.TRUE.equals(body.getValue("lookup"))
+    if (caller == null || caller.owner() != vertx || !caller.isEventLoopContext()
+        || !caller.nettyEventLoop().inEventLoop() || busLsn != null || !Boolean.TRUE.equals(body.getValue("lookup"))
         || !Boolean.TRUE.equals(body.getValue("readOnly"))
         || body.getValue("invalidate") != null || body.getValue("minLsn") != null) {
       return null;

@@ -68,8 +68,9 @@ public final class QueryVerticle extends VerticleBase {
         settings.maskedUrl());
     // lanes share the breaker and metrics, never the replicas' routing: with replicas every lookup stays here
     LookupLanes lanes = lookups == null || replicas != null ? null
-        : new LookupLanes(executor, ((ContextInternal) context).nettyEventLoop(), () -> new QueryExecutor(vertx, pool,
-            pipelinedLookups(), settings, metrics, QueryExecutor.CANCEL_GRACE_MS, breaker, null));
+        : new LookupLanes(vertx, executor, ((ContextInternal) context).nettyEventLoop(),
+            () -> new QueryExecutor(vertx, pool, pipelinedLookups(), settings, metrics, QueryExecutor.CANCEL_GRACE_MS,
+                breaker, null));
     return endpoint.serve(vertx.eventBus(), executor, lanes);
   }
 

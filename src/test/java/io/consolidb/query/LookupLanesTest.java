@@ -51,7 +51,8 @@ class LookupLanesTest {
         new JsonObject().put("pool", new JsonObject().put("size", 2).put("pipelined", 1))
             .put("breaker", new JsonObject().put("failures", 3).put("openMs", 1000))));
     endpoint = new QueryEndpoint(null);
-    deployment = Await.result(vertx.deployVerticle(new QueryVerticle(settings.database(), QueryMetrics.NONE, endpoint)));
+    deployment = Await.result(
+        vertx.deployVerticle(new QueryVerticle(settings.database(), QueryMetrics.NONE, endpoint)));
     queries = new QueryClient(vertx, 5_000, null, endpoint);
     vertx.eventBus().addOutboundInterceptor(delivery -> {
       if (Addresses.DB_QUERY.equals(delivery.message().address())) {
@@ -118,7 +119,7 @@ class LookupLanesTest {
   }
 
   @Test
-  @DisplayName("one lane per calling event loop; a caller on the verticle's loop and non-lookups use none")
+  @DisplayName("one lane per calling event loop; none for the verticle's loop, another Vert.x or a non-lookup")
   void oneLanePerEventLoop() {
     assertThat(lanes()).isZero();
     ContextInternal first = callerOnAnotherLoop();
@@ -138,6 +139,16 @@ class LookupLanesTest {
     assertFailsWith(FailureCodes.INVALID_INPUT, () -> Await.result(on(first, () -> queries.query(new JsonObject()
         .put("sql", "SELECT 1").put("lookup", true).put("readOnly", "yes")))))
         .hasMessageContaining("readOnly");
+    assertThat(lanes()).isEqualTo(2);
+    // a caller on another Vert.x of the process gets no lane (its loops are not the node's)
+    Vertx other = Vertx.vertx();
+    try {
+      ContextInternal foreign = (ContextInternal) other.getOrCreateContext();
+      assertThat(Await.result(on(foreign, () -> queries.lookup("test", "SELECT 6 AS id", null)))
+          .firstRow().getInteger("id")).isEqualTo(6);
+    } finally {
+      Await.result(other.close());
+    }
     assertThat(lanes()).isEqualTo(2);
     assertThat(messages.get()).isZero();
   }
