@@ -4,7 +4,7 @@
 # the fat jar with the JVM flags of k8s/base/deployment.yaml and runs every comparison with both sides
 # alternating in one run. Writes target/bench/report.json and target/bench/report.md.
 #
-#   scripts/bench.sh [--quick|--full|--scale]   (default --quick: under 5 minutes on 2 cores)
+#   scripts/bench.sh [--quick|--full|--scale]   (default --quick: about 12 minutes on 2 cores; --full about 30)
 #
 # --scale loads a second data set ten times larger (1M restaurants, 10M events over 600 days) into
 # the consolidb_bench_scale database once (tens of minutes; kept for later runs) and runs only the
