@@ -37,8 +37,9 @@ class BenchReportTest {
       }
     }
     // Measured even in smoke mode (in-JVM nodes): the in-process scenarios must really run.
-    for (String name : new String[] {"proxy_vs_direct", "cache_speedup_local", "cache_speedup_redis",
-        "cache_speedup_report", "metrics_on_vs_off", "tracing_on_vs_off"}) {
+    for (String name : new String[] {"proxy_vs_direct", "proxy_vs_pipelined", "cache_speedup_local",
+        "cache_speedup_redis", "cache_speedup_report", "radius_filtered_vs_unfiltered", "metrics_on_vs_off",
+        "tracing_on_vs_off"}) {
       assertThat(ratios.getDouble(name)).as(name).isPositive();
     }
     JsonObject details = report.getJsonObject("details");
@@ -53,11 +54,14 @@ class BenchReportTest {
     // Need the node process (not in smoke mode): a reason, not a number.
     assertThat(notMeasured.getString("http_cached_vs_live")).contains("smoke");
     assertThat(notMeasured.getString("ingest_http_vs_direct")).contains("smoke");
+    for (String name : new String[] {"warm_restart_p99", "cluster_remote_vs_local", "start_to_ready_cds_speedup"}) {
+      assertThat(notMeasured.getString(name)).as(name).contains("smoke");
+    }
     assertThat(Files.readString(out.resolve("report.md"))).contains("| proxy_vs_direct |", "JVM flags");
   }
 
   @Test
-  @DisplayName("the report of a real --quick run (2026-12-05, kept as a fixture) passes the check every run applies")
+  @DisplayName("the report of a real --quick run (2026-12-06, kept as a fixture) passes the check every run applies")
   void quickRunReport_wellFormed() throws Exception {
     JsonObject quick = quickReport();
     assertThat(quick.getString("mode")).isEqualTo("quick");
@@ -94,7 +98,7 @@ class BenchReportTest {
   }
 
   private static JsonObject quickReport() throws Exception {
-    try (var in = BenchReportTest.class.getResourceAsStream("/bench/report-quick-2026-12-05.json")) {
+    try (var in = BenchReportTest.class.getResourceAsStream("/bench/report-quick-2026-12-06.json")) {
       return new JsonObject(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
     }
   }
