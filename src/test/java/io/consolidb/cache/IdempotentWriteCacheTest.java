@@ -3,6 +3,7 @@ package io.consolidb.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.http.TestNode;
+import io.consolidb.testsupport.Await;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,6 +27,7 @@ class IdempotentWriteCacheTest {
   private Vertx vertx;
   private WebClient client;
   private NodeCache cache;
+  private io.micrometer.core.instrument.MeterRegistry registry;
 
   @BeforeAll
   static void migrate() {
@@ -44,7 +46,9 @@ class IdempotentWriteCacheTest {
     vertx = Vertx.vertx();
     int port = TestNode.freePort();
     JsonObject config = CacheTestKit.config(node, port, TestServices.redisUrl(), CacheTestKit.uniquePrefix());
-    cache = CacheTestKit.deployWithHttp(vertx, config).cache();
+    io.consolidb.node.ConsolidbNode deployed = CacheTestKit.deployWithHttp(vertx, config);
+    cache = deployed.cache();
+    registry = deployed.registry();
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
   }
 
@@ -67,18 +71,35 @@ class IdempotentWriteCacheTest {
     return await(client.get("/api/v1/restaurants/1").send());
   }
 
+  /** Table-change notifications (LISTEN/NOTIFY) this node has applied so far. */
+  private double notifications() {
+    return registry.get("consolidb.cache.invalidations").tag("source", "table_notification").counter().count();
+  }
+
+  /**
+   * Waits until the notification of one more write has been applied: it arrives after the write's
+   * own answer, and would drop an entry filled meanwhile (a spurious miss, never a stale hit).
+   */
+  private void awaitNotification(double before) {
+    Await.until("the write's table-change notification applied", 10_000, () -> notifications() > before);
+  }
+
   @Test
   @DisplayName("a keyed PATCH drops the cached restaurant; its replay leaves the fresher cached value in place")
   void keyedWrite_invalidatesAsBefore() throws Exception {
     read();
     assertThat(read().getHeader("X-Cache")).isEqualTo("HIT");
+    double before = notifications();
     assertThat(patch("rename-1", new JsonObject().put("name", "Renamed Once")).statusCode()).isEqualTo(200);
+    awaitNotification(before);
     HttpResponse<Buffer> fresh = read();
     assertThat(fresh.getHeader("X-Cache")).as("the keyed write invalidated the entry").isEqualTo("MISS");
     assertThat(fresh.bodyAsJsonObject().getString("name")).isEqualTo("Renamed Once");
 
+    before = notifications();
     await(client.patch("/api/v1/restaurants/1").bearerTokenAuthentication("test-token")
         .sendJsonObject(new JsonObject().put("name", "Renamed Twice")));
+    awaitNotification(before);
     read();
     HttpResponse<Buffer> replay = patch("rename-1", new JsonObject().put("name", "Renamed Once"));
     assertThat(replay.getHeader("Idempotency-Replayed")).isEqualTo("true");
