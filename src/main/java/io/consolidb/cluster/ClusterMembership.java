@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
@@ -34,15 +35,23 @@ import org.slf4j.LoggerFactory;
  * and merges back, may have written while its invalidations could not reach this node.
  *
  * <p>Vert.x's own HA manager owns {@code ClusterManager.nodeListener}, so this listens on
- * Hazelcast directly. Hazelcast calls the listener on its event threads: the listener only swaps the
- * view (thread-safe, under this object's monitor) and logs; the cache drop runs on this verticle's
- * context and each {@linkplain #addListener listener} on its own.
+ * Hazelcast directly, and also compares its view with Hazelcast's member list every
+ * {@value #POLL_MS} ms: an event can wait on Hazelcast's event threads behind vertx-hazelcast's
+ * listener, which runs blocking map operations there, and after a split and merge a node's view
+ * stayed behind the real membership for over a minute. Whichever sees a change first handles it,
+ * under this object's monitor; the cache drop runs on this verticle's context and each
+ * {@linkplain #addListener listener} on its own.
  */
 public final class ClusterMembership extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterMembership.class);
   /** The gauge of the current member count (Prometheus {@code consolidb_cluster_members}). */
   public static final String GAUGE = "consolidb.cluster.members";
+  /**
+   * How often the view is compared with Hazelcast's member list, in case an event is held up:
+   * a quarter of the heartbeat interval, a local read each time.
+   */
+  static final long POLL_MS = 250;
 
   /** One member: its Hazelcast address ({@code host:port}) and UUID (also its Vert.x node id). */
   public record Member(String address, String id) {
@@ -119,10 +128,11 @@ public final class ClusterMembership extends VerticleBase {
   private final MeterRegistry registry;
   private final LongSupplier dropLocalTier;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-  private volatile View view;
+  private volatile Snapshot snapshot;
   private volatile boolean stopped;
   private Cluster cluster;
   private UUID registration;
+  private long poll = -1;
   private Gauge gauge;
 
   /**
@@ -148,6 +158,7 @@ public final class ClusterMembership extends VerticleBase {
     return vertx.executeBlocking(() -> cluster.addMembershipListener(new HazelcastListener()), false)
         .onSuccess(id -> {
           registration = id;
+          poll = vertx.setPeriodic(POLL_MS, tick -> reconcile());
           gauge = Gauge.builder(GAUGE, this, ClusterMembership::memberCount)
               .description("members of the cluster as this node sees them")
               .strongReference(true)
@@ -158,6 +169,7 @@ public final class ClusterMembership extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
+    vertx.cancelTimer(poll);
     listeners.clear();
     if (gauge != null) {
       registry.remove(gauge);
@@ -176,7 +188,8 @@ public final class ClusterMembership extends VerticleBase {
 
   /** The current membership; null until the verticle has started. Thread-safe. */
   public View view() {
-    return view;
+    Snapshot current = snapshot;
+    return current == null ? null : current.view();
   }
 
   /**
@@ -193,15 +206,81 @@ public final class ClusterMembership extends VerticleBase {
   }
 
   private double memberCount() {
-    View current = view;
+    View current = view();
     return current == null ? Double.NaN : current.size();
   }
 
-  /** Replaces the view with the members Hazelcast has now; serialized, so a view never goes back. */
-  private synchronized View update(Cluster source) {
-    View next = View.of(source.getMembers(), Member.of(source.getLocalMember()), Instant.now());
-    view = next;
-    return next;
+  /**
+   * Brings the view up to Hazelcast's member list and acts once on what changed: each join and
+   * departure logged, the local tier dropped if a node came or went, the listeners told. Called on
+   * every membership event and by the poll; whichever sees a change first handles it, the other
+   * finds nothing to do. Never blocks: the member list is a local read.
+   */
+  private void reconcile() {
+    Snapshot before;
+    Snapshot now;
+    synchronized (this) {
+      if (stopped || snapshot == null) {
+        return;
+      }
+      try {
+        now = Snapshot.of(cluster.getMembers(), cluster.getLocalMember());
+      } catch (RuntimeException gone) {
+        // Hazelcast shutting down with the node: nothing left to show
+        LOG.debug("cluster: member list not read ({})", gone.toString());
+        return;
+      }
+      before = snapshot;
+      if (before.sameMembers(now)) {
+        return;
+      }
+      snapshot = now;
+    }
+    logAndAct(before, now);
+  }
+
+  /** The view and the client applications (lite members) it counts. */
+  private record Snapshot(View view, List<Member> clients) {
+
+    static Snapshot of(Collection<com.hazelcast.cluster.Member> members, com.hazelcast.cluster.Member local) {
+      return new Snapshot(View.of(members, Member.of(local), Instant.now()),
+          members.stream().filter(com.hazelcast.cluster.Member::isLiteMember).map(Member::of).toList());
+    }
+
+    boolean sameMembers(Snapshot other) {
+      return view.members().equals(other.view.members()) && clients.equals(other.clients);
+    }
+  }
+
+  private void logAndAct(Snapshot before, Snapshot now) {
+    View view = now.view();
+    now.clients().stream().filter(m -> !before.clients().contains(m)).forEach(m ->
+        LOG.info("cluster: client application {} joined, {} connected", m, view.clients()));
+    before.clients().stream().filter(m -> !now.clients().contains(m)).forEach(m ->
+        LOG.info("cluster: client application {} left, {} connected", m, view.clients()));
+    List<String> changes = new ArrayList<>();
+    before.view().members().stream().filter(m -> !view.members().contains(m)).forEach(m -> {
+      String change = "member " + m + " left, " + members(view);
+      LOG.warn("cluster: {}", change);
+      changes.add(change);
+    });
+    view.members().stream().filter(m -> !before.view().members().contains(m)).forEach(m -> {
+      String change = "member " + m + " joined, " + members(view);
+      LOG.info("cluster: {}", change);
+      changes.add(change);
+    });
+    if (!changes.isEmpty()) {
+      // an application calling the services serves nothing and publishes no invalidation: only nodes count
+      String change = String.join("; ", changes);
+      context.runOnContext(v -> dropLocalTier(change));
+    }
+    for (Listener listener : listeners) {
+      listener.context().runOnContext(v -> listener.handler().accept(view));
+    }
+  }
+
+  private static String members(View view) {
+    return view.size() + (view.size() == 1 ? " member" : " members");
   }
 
   /** On this verticle's context: the local tier may hide invalidations the membership change lost. */
@@ -214,15 +293,20 @@ public final class ClusterMembership extends VerticleBase {
         + " partitioned member may not have reached this node", change, dropped);
   }
 
-  /** Runs on Hazelcast's event threads: swaps the view and logs, never blocks. */
+  /**
+   * Runs on Hazelcast's event threads. An event can wait there a long time: each listener has one
+   * thread of a few, and vertx-hazelcast's own listener runs blocking map operations on its thread
+   * (for a minute and more while partitions migrate after a split). So an event only triggers a
+   * {@link #reconcile}, which the poll also runs.
+   */
   private final class HazelcastListener implements InitialMembershipListener {
 
     @Override
     public void init(InitialMembershipEvent event) {
       View first;
       synchronized (ClusterMembership.this) {
-        first = View.of(event.getMembers(), Member.of(event.getCluster().getLocalMember()), Instant.now());
-        view = first;
+        snapshot = Snapshot.of(event.getMembers(), event.getCluster().getLocalMember());
+        first = snapshot.view();
       }
       LOG.info("cluster: this node is member {}; {} {}: {}", first.self(), first.size(),
           first.size() == 1 ? "member" : "members", first.members());
@@ -230,40 +314,12 @@ public final class ClusterMembership extends VerticleBase {
 
     @Override
     public void memberAdded(MembershipEvent event) {
-      changed(event, "joined");
+      reconcile();
     }
 
     @Override
     public void memberRemoved(MembershipEvent event) {
-      changed(event, "left");
-    }
-
-    private void changed(MembershipEvent event, String what) {
-      if (stopped) {
-        return;
-      }
-      View now = update(event.getCluster());
-      if (event.getMember().isLiteMember()) {
-        // an application calling the services: it serves nothing and publishes no invalidation
-        LOG.info("cluster: client application {} {}, {} connected", Member.of(event.getMember()), what, now.clients());
-        notifyListeners(now);
-        return;
-      }
-      String change = "member " + Member.of(event.getMember()) + " " + what + ", " + now.size()
-          + (now.size() == 1 ? " member" : " members");
-      if (event.getEventType() == MembershipEvent.MEMBER_REMOVED) {
-        LOG.warn("cluster: {}", change);
-      } else {
-        LOG.info("cluster: {}", change);
-      }
-      context.runOnContext(v -> dropLocalTier(change));
-      notifyListeners(now);
-    }
-
-    private void notifyListeners(View now) {
-      for (Listener listener : listeners) {
-        listener.context().runOnContext(v -> listener.handler().accept(now));
-      }
+      reconcile();
     }
   }
 }

@@ -479,7 +479,17 @@ class ClusterFailoverIT {
     return "neither rejoined nor exited within " + THAW_BOUND_MS / 1000 + " s: node 3 answers /health "
         + health.map(h -> h.getString("status") + " with " + h.getJsonObject("cluster", new JsonObject())
             .getInteger("members") + " member(s)").orElse("not at all")
-        + ", nodes 1 and 2 list " + watch.latest(1, thawed).map(MembershipWatch.Sample::members).orElse(null);
+        + ", nodes 1 and 2 list " + watch.latest(1, thawed).map(MembershipWatch.Sample::members).orElse(null)
+        + "; Hazelcast on node 3 since the thaw: " + membershipLines(3, thawed);
+  }
+
+  /** The node's last few Hazelcast lines about suspicion, mastership and merging from {@code fromMs}: why a rejoin stalled. */
+  private static List<String> membershipLines(int node, long fromMs) throws IOException {
+    List<String> lines = Files.readAllLines(cluster.log(node)).stream()
+        .filter(l -> timestamp(l).map(at -> at >= fromMs).orElse(false))
+        .filter(l -> l.contains("suspected") || l.contains("Mastership") || l.contains("merg") || l.contains("Merg"))
+        .map(l -> l.length() > 240 ? l.substring(0, 240) + "…" : l).toList();
+    return lines.subList(Math.max(0, lines.size() - 8), lines.size());
   }
 
   /**

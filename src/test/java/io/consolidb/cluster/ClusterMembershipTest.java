@@ -6,6 +6,10 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.spi.properties.ClusterProperty;
 import io.consolidb.cache.CacheSpec;
 import io.consolidb.config.ConfigLoader;
 import io.consolidb.config.NodeSettings;
@@ -23,10 +27,15 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -191,6 +200,68 @@ class ClusterMembershipTest {
     assertThat(drops()).hasSize(1).allSatisfy(e -> assertThat(e.getFormattedMessage()).contains(left));
     assertThat(changes("")).as("nothing else logged").hasSize(2);
     assertThat(localDrops()).as("one drop per change").isEqualTo(drops + 2);
+  }
+
+  @Test
+  @DisplayName("with every Hazelcast event thread of A held, A's /health, level and local tier still follow a join"
+      + " and a departure, each logged once")
+  void heldEventThreads_viewFollowsTheMemberList() throws Exception {
+    HazelcastInstance hazelcast = ((HazelcastClusterManager) ((VertxInternal) a.vertx()).clusterManager())
+        .getHazelcastInstance();
+    String configured = hazelcast.getConfig().getProperty(ClusterProperty.EVENT_THREAD_COUNT.getName());
+    int eventThreads = Integer.parseInt(configured != null ? configured : ClusterProperty.EVENT_THREAD_COUNT.getDefaultValue());
+    // A listener has one of the event threads (by its registration id): enough listeners hold them all,
+    // as vertx-hazelcast's listener does with blocking map operations while partitions migrate
+    CountDownLatch release = new CountDownLatch(1);
+    Set<String> held = ConcurrentHashMap.newKeySet();
+    MembershipListener holder = new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        hold();
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        hold();
+      }
+
+      private void hold() {
+        held.add(Thread.currentThread().getName());
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    List<UUID> holders = new ArrayList<>();
+    for (int i = 0; i < 80; i++) {
+      holders.add(hazelcast.getCluster().addMembershipListener(holder));
+    }
+    CacheSpec spec = new CacheSpec(300, "members:held", List.of("cluster-members-test"));
+    read(spec);
+    long drops = localDrops();
+    logged.clear();
+    String cMember;
+    try {
+      c = ConsolidbNode.start(settings(5943, Map.of()), EnumSet.noneOf(Component.class)).await(60, TimeUnit.SECONDS);
+      cMember = "member " + address(c) + " (" + nodeId(c) + ") ";
+      Await.until("every event thread of A held", 10_000, () -> held.size() == eventThreads);
+      awaitReport("HEALTHY", 3);
+      Await.until("A dropped its local tier after C joined", 5_000, () -> localDrops() == drops + 1);
+      c.stop().await(30, TimeUnit.SECONDS);
+      awaitReport("DEGRADED", 2);
+      Await.until("A dropped its local tier after C left", 5_000, () -> localDrops() == drops + 2);
+      assertThat(release.getCount()).as("the events still held").isEqualTo(1);
+    } finally {
+      release.countDown();
+      holders.forEach(id -> hazelcast.getCluster().removeMembershipListener(id));
+    }
+    c = null;
+    // logged by A and by B, once each, also after the held events arrived
+    awaitChanges(cMember + "joined", 2);
+    awaitChanges(cMember + "left", 2);
+    assertThat(localDrops()).as("one drop per change, none when the held events arrive").isEqualTo(drops + 2);
   }
 
   // ---- helpers
