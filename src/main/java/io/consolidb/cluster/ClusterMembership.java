@@ -17,7 +17,9 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -259,12 +261,20 @@ public final class ClusterMembership extends VerticleBase {
     before.clients().stream().filter(m -> !now.clients().contains(m)).forEach(m ->
         LOG.info("cluster: client application {} left, {} connected", m, view.clients()));
     List<String> changes = new ArrayList<>();
-    before.view().members().stream().filter(m -> !view.members().contains(m)).forEach(m -> {
+    if (!before.view().self().equals(view.self())) {
+      // a member that merges back after a split joins again under a new id
+      String change = "this node is now member " + view.self() + " (was " + before.view().self() + "), "
+          + members(view);
+      LOG.warn("cluster: {}", change);
+      changes.add(change);
+    }
+    Set<Member> selves = new HashSet<>(List.of(before.view().self(), view.self()));
+    before.view().members().stream().filter(m -> !view.members().contains(m) && !selves.contains(m)).forEach(m -> {
       String change = "member " + m + " left, " + members(view);
       LOG.warn("cluster: {}", change);
       changes.add(change);
     });
-    view.members().stream().filter(m -> !before.view().members().contains(m)).forEach(m -> {
+    view.members().stream().filter(m -> !before.view().members().contains(m) && !selves.contains(m)).forEach(m -> {
       String change = "member " + m + " joined, " + members(view);
       LOG.info("cluster: {}", change);
       changes.add(change);

@@ -280,6 +280,7 @@ class ClusterFailoverIT {
     String lastOk = acknowledged.isEmpty() ? "" : acknowledged.get(acknowledged.size() - 1);
     List<String> replayed;
     long refused;
+    long renamed;
     List<String> seen;
     String stored;
     CallLog.Window proxy;
@@ -292,6 +293,7 @@ class ClusterFailoverIT {
       Thread.sleep(Math.max(0, to + SEND_TIMEOUT_MS + 500 - now()));
       replayed = logged(3, thawed, EXECUTED_UPDATE, failedWrites);
       refused = linesAfter(3, thawed, REFUSED_UPDATE);
+      renamed = linesAfter(3, thawed, "cluster: this node is now member");
       seen = executedAnywhere(acknowledged);
       stored = storedAddress(WRITE_ID);
       proxy = CallLog.read(proxyCallFile).window(from, to);
@@ -314,6 +316,9 @@ class ClusterFailoverIT {
     softly.assertThat(overHttp.failed()).as("HTTP calls to node 1 that failed: %s", overHttp.failures()).isZero();
     softly.assertThat(failedWrites).as("writes sent to the frozen node (the replay check needs some)").isNotEmpty();
     softly.assertThat(afterThaw).as("node 3 after the thaw").matches("rejoined.*|exited.*");
+    if (afterThaw.startsWith("rejoined")) {
+      softly.assertThat(renamed).as("node 3 logged that it merged back under a new member id").isPositive();
+    }
     softly.assertThat(seen).as("acknowledged writes found in the nodes' statement logs (else the log check is blind)")
         .containsExactlyInAnyOrderElementsOf(acknowledged);
     softly.assertThat(replayed).as("writes the caller saw fail that node 3 executed after the thaw").isEmpty();
