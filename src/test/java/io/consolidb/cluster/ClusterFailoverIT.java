@@ -411,10 +411,17 @@ class ClusterFailoverIT {
     while (!allUp()) {
       if (now() > deadline) {
         throw new AssertionError("the three nodes are not all up and members of one cluster: "
+            + IntStream.rangeClosed(1, NODES).mapToObj(ClusterFailoverIT::upState).toList() + "; "
             + cluster.timeline().stream().skip(Math.max(0, cluster.timeline().size() - 20)).toList());
       }
       Thread.sleep(200);
     }
+  }
+
+  /** What {@link #allUp} saw of one node: whether it is ready, the members it lists. */
+  private static String upState(int node) {
+    return "node " + node + (cluster.ready(node, 1000) ? " ready" : " not ready") + ", members "
+        + cluster.members(node).map(Object::toString).orElse("unknown");
   }
 
   private static boolean allUp() {
