@@ -61,6 +61,8 @@ final class Replicas {
     /** up, lagging or down: what health shows, logged when it changes. */
     String status = "down";
     String reason = "not polled yet";
+    /** Whether {@link #status} has been logged: the first poll's outcome is, whatever it is. */
+    private boolean logged;
     private boolean polling;
     /** A down replica is polled at most every {@link #DOWN_POLL_MS}: each refused attempt is a log line on its server. */
     private long nextPollNanos = System.nanoTime();
@@ -224,16 +226,21 @@ final class Replicas {
     return 0;
   }
 
+  /**
+   * Records a poll's outcome and logs each change of status once. The first outcome is logged too,
+   * so a replica unreachable from the start (a wrong host, a full server) or first seen lagging
+   * says so once, instead of staying silent behind its initial "down".
+   */
   private void change(Target target, String status, String reason) {
     target.reason = reason;
-    if (status.equals(target.status)) {
+    if (status.equals(target.status) && target.logged) {
       return;
     }
-    String was = target.status;
     target.status = status;
+    target.logged = true;
     if ("up".equals(status)) {
-      LOG.info("read replica {} is up: reads go to it again", target.name());
-    } else if (!"down".equals(was) || target.replayed >= 0) {
+      LOG.info("read replica {} is up: reads go to it", target.name());
+    } else {
       LOG.warn("read replica {} is {}: its reads go to the primary ({})", target.name(), status, reason);
     }
   }

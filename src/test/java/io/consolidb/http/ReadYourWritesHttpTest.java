@@ -4,6 +4,7 @@ import static io.consolidb.http.HttpApiTest.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.testsupport.Await;
+import io.consolidb.testsupport.ReplicaCluster;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,6 +16,7 @@ import io.vertx.junit5.VertxExtension;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,6 +57,8 @@ class ReadYourWritesHttpTest {
     String replica = TestServices.readDatabaseUrl() + "?search_path="
         + URLEncoder.encode(node.schema() + ",public", StandardCharsets.UTF_8);
     config.getJsonObject("database").put("replicas", new JsonObject().put("urls", replica).put("pollMs", 20));
+    // rounds every 250 ms: what /health shows follows the replica's polls closely
+    config.put("health", new JsonObject().put("intervalSeconds", 0.25));
     Await.result(TestNode.deployServicesAndHttp(vertx, config, true));
   }
 
@@ -81,12 +85,15 @@ class ReadYourWritesHttpTest {
   void healthShowsReplicas() {
     String password = TestNode.databasePassword();
     // up, or lagging while the replica replays what the suite's other classes wrote (the lag is
-    // what this shows; ReadReplicasTest proves the transitions): reachable, either way
+    // what this shows; ReadReplicasTest proves the transitions): reachable, either way. A failure
+    // names what health last showed (the reason of a replica down) and what the replica says itself.
+    AtomicReference<Object> lastSeen = new AtomicReference<>();
     Await.until("a health round that saw the replica reachable", 20_000, () -> {
       JsonObject health = Await.result(client.get("/health").send()).bodyAsJsonObject();
+      lastSeen.set(health.getValue("replicas", health.getValue("checks")));
       JsonObject replica = health.getJsonArray("replicas") == null ? null : health.getJsonArray("replicas").getJsonObject(0);
       return replica != null && List.of("up", "lagging").contains(replica.getString("status"));
-    });
+    }, () -> lastSeen.get() + "; the replica itself: " + ReplicaCluster.describe());
     HttpResponse<Buffer> health = Await.result(client.get("/health").send());
     JsonObject replica = health.bodyAsJsonObject().getJsonArray("replicas").getJsonObject(0);
     assertThat(replica.getString("name")).isEqualTo(

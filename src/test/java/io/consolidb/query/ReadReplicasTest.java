@@ -8,6 +8,7 @@ import io.consolidb.Addresses;
 import io.consolidb.FailureCodes;
 import io.consolidb.node.ConsolidbNode;
 import io.consolidb.testsupport.Await;
+import io.consolidb.testsupport.ReplicaCluster;
 import io.consolidb.testsupport.TestServices;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -19,7 +20,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -247,12 +247,12 @@ class ReadReplicasTest {
     long stoppedMs;
     long started;
     try {
-      run("pg_ctlcluster", cluster[0], cluster[1], "stop", "-m", "fast");
+      ReplicaCluster.run("pg_ctlcluster", cluster[0], cluster[1], "stop", "-m", "fast");
       stoppedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping);
       Thread.sleep(1_000);
     } finally {
       started = System.nanoTime();
-      run("pg_ctlcluster", cluster[0], cluster[1], "start");
+      ReplicaCluster.run("pg_ctlcluster", cluster[0], cluster[1], "start");
     }
     long startMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     Future.all(workers).await(20, TimeUnit.SECONDS);
@@ -355,54 +355,29 @@ class ReadReplicasTest {
    * over a minute of replay, longer than the test's own timeout.
    */
   private static void freshRestartPoint() {
-    run("runuser", "-u", "postgres", "--", "psql", "--cluster", TestServices.replicaSetting("PG_CLUSTER"),
-        "-X", "-q", "-At", "-d", "postgres", "-c", "CHECKPOINT");
-    String primaryAt = run("runuser", "-u", "postgres", "--", "psql", "--cluster",
-        TestServices.replicaSetting("PG_CLUSTER"), "-X", "-q", "-At", "-d", "postgres", "-c",
-        "SELECT pg_current_wal_lsn()").trim();
-    Await.until("the replica replayed the primary's checkpoint", 30_000, () -> run("runuser", "-u", "postgres", "--",
-        "psql", "--cluster", TestServices.replicaSetting("TEST_REPLICA_PG_CLUSTER"), "-X", "-q", "-At", "-d", "postgres",
-        "-c", "SELECT pg_last_wal_replay_lsn() >= '" + primaryAt + "'::pg_lsn").trim().equals("t"));
-    replicaSuperuser("CHECKPOINT");
+    primarySuperuser("CHECKPOINT");
+    String primaryAt = primarySuperuser("SELECT pg_current_wal_lsn()").trim();
+    Await.until("the replica replayed the primary's checkpoint", 30_000, () -> ReplicaCluster.superuser(
+        "SELECT pg_last_wal_replay_lsn() >= '" + primaryAt + "'::pg_lsn").trim().equals("t"));
+    ReplicaCluster.superuser("CHECKPOINT");
+  }
+
+  private static String primarySuperuser(String sql) {
+    return ReplicaCluster.run("runuser", "-u", "postgres", "--", "psql", "--cluster",
+        TestServices.replicaSetting("PG_CLUSTER"), "-X", "-q", "-At", "-d", "postgres", "-c", sql);
   }
 
   private static void pauseReplay() {
-    replicaSuperuser("SELECT pg_wal_replay_pause()");
+    ReplicaCluster.superuser("SELECT pg_wal_replay_pause()");
   }
 
   private static void resumeReplay() {
-    replicaSuperuser("SELECT pg_wal_replay_resume()");
-  }
-
-  /** SQL as the postgres superuser on the replica's socket (pausing replay needs it). */
-  private static void replicaSuperuser(String sql) {
-    run("runuser", "-u", "postgres", "--", "psql", "--cluster", TestServices.replicaSetting("TEST_REPLICA_PG_CLUSTER"),
-        "-X", "-q", "-At", "-d", "postgres", "-c", sql);
+    ReplicaCluster.superuser("SELECT pg_wal_replay_resume()");
   }
 
   private static void pause(long ms) {
     try {
       Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String run(String... command) {
-    try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).directory(new java.io.File("/")).start();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new IllegalStateException(String.join(" ", command) + " did not finish within 60 s");
-      }
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (process.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " exited " + process.exitValue() + ": " + output);
-      }
-      return output;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** Waits for a condition instead of sleeping for a guessed time (not on an event loop). */
 public final class Await {
@@ -17,10 +18,19 @@ public final class Await {
 
   /** Polls {@code condition} until it holds; fails naming {@code what} after {@code timeoutMs}. */
   public static void until(String what, long timeoutMs, BooleanSupplier condition) {
+    until(what, timeoutMs, condition, () -> null);
+  }
+
+  /**
+   * As {@link #until(String, long, BooleanSupplier)}; a failure also says what {@code lastSeen}
+   * answers then (the state the condition last looked at), so a CI log alone explains it.
+   */
+  public static void until(String what, long timeoutMs, BooleanSupplier condition, Supplier<String> lastSeen) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + timeoutMs + " ms: " + what);
+        String seen = lastSeen.get();
+        throw new AssertionError("not within " + timeoutMs + " ms: " + what + (seen == null ? "" : "; last seen: " + seen));
       }
       try {
         Thread.sleep(POLL_MS);
