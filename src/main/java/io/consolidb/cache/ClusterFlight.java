@@ -52,19 +52,31 @@ final class ClusterFlight {
    */
   <T> Future<T> run(String key, Supplier<Future<T>> load, Supplier<Future<T>> filled) {
     Promise<T> result = Promise.promise();
-    attempt(key, load, filled, System.nanoTime() + MAX_WAIT_LEASES * leaseMs * 1_000_000, result);
+    attempt(key, load, filled, System.nanoTime() + MAX_WAIT_LEASES * leaseMs * 1_000_000, false, result);
     return result.future();
   }
 
+  /**
+   * One try for the lease. {@code waited}: this node has polled for another's fill before. Then a
+   * lease won is followed by one more look for the value: the holder may have stored it and given
+   * the lease back between this node's last poll (nothing yet) and its try for the lease, and
+   * running the query again then would be the stampede this class exists to prevent (seen in a
+   * full suite run: two queries for one key). A first try needs no such look: its caller has just
+   * missed Redis itself.
+   */
   private <T> void attempt(String key, Supplier<Future<T>> load, Supplier<Future<T>> filled, long deadline,
-      Promise<T> result) {
+      boolean waited, Promise<T> result) {
     redis.tryLease(key, owner, leaseMs).onComplete(lease -> {
       if (lease.failed()) {
         meters.leaseFallbacks.increment(); // Redis cannot coordinate: load as if alone
         load.get().onComplete(result);
       } else if (lease.result()) {
-        meters.leaseAcquired.increment();
-        holding(key, load).onComplete(result);
+        if (waited) {
+          filledSinceLastPoll(key, load, filled, result);
+        } else {
+          meters.leaseAcquired.increment();
+          holding(key, load).onComplete(result);
+        }
       } else if (System.nanoTime() - deadline > 0) {
         meters.leaseFallbacks.increment();
         load.get().onComplete(result);
@@ -74,9 +86,24 @@ final class ClusterFlight {
             meters.leaseWaited.increment();
             result.complete(found.result());
           } else {
-            attempt(key, load, filled, deadline, result);
+            attempt(key, load, filled, deadline, true, result);
           }
         }));
+      }
+    });
+  }
+
+  /** Holding the lease after a wait: the value another node stored meanwhile, else this node's load. */
+  private <T> void filledSinceLastPoll(String key, Supplier<Future<T>> load, Supplier<Future<T>> filled,
+      Promise<T> result) {
+    filled.get().onComplete(found -> {
+      if (found.succeeded() && found.result() != null) {
+        redis.releaseLease(key, owner);
+        meters.leaseWaited.increment();
+        result.complete(found.result());
+      } else {
+        meters.leaseAcquired.increment();
+        holding(key, load).onComplete(result);
       }
     });
   }

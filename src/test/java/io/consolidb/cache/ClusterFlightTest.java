@@ -3,6 +3,8 @@ package io.consolidb.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.config.CacheSettings;
+import io.consolidb.config.ConfigLoader;
+import io.consolidb.config.NodeSettings;
 import io.consolidb.config.RedisSettings;
 import io.consolidb.testsupport.Await;
 import io.consolidb.testsupport.JavaProcess;
@@ -189,5 +191,41 @@ class ClusterFlightTest {
     assertThat(alone.read("report", SHARED, 5).await(10, TimeUnit.SECONDS)).isEqualTo(JsonArray.of(5));
     assertThat(alone.queries()).hasValue(1);
     assertThat(alone.lease("fallback")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("the holder stores its value and gives the lease back between a waiter's poll and its next"
+      + " try: the waiter takes the lease, finds the value and runs no query")
+  void fillBetweenPollAndLease_waiterRunsNoQuery() throws Exception {
+    Vertx vertx = nodes.get(0).vertx();
+    NodeSettings settings = ConfigLoader.loadBlocking(Map.of("CONSOLIDB_ENV", "testing", "REDIS_URL",
+        TestServices.redisUrl(), "DB_CACHE_ENABLED", "true", "DB_CACHE_KEY_PREFIX", prefix, "DB_ENABLE_METRICS", "false"));
+    MeterRegistry registry = new SimpleMeterRegistry();
+    CacheMeters meters = new CacheMeters(registry);
+    RedisTier tier = new RedisTier(vertx, settings.redis(), settings.cache(), meters, () -> { });
+    ClusterFlight waiter = new ClusterFlight(vertx, tier, "waiter", LEASE_MS, 20, meters);
+    assertThat(tier.tryLease("race", "holder", LEASE_MS).await(5, TimeUnit.SECONDS)).as("the holder's lease").isTrue();
+
+    AtomicInteger loads = new AtomicInteger();
+    AtomicInteger polls = new AtomicInteger();
+    Promise<String> answer = Promise.promise();
+    vertx.runOnContext(v -> waiter.<String>run("race",
+        () -> {
+          loads.incrementAndGet();
+          return Future.succeededFuture("loaded by the waiter");
+        },
+        () -> polls.incrementAndGet() == 1
+            // the waiter's first poll finds nothing; right after it the holder stores its value
+            // and gives the lease back, before the waiter's next try for the lease
+            ? tier.releaseLease("race", "holder").map(released -> null)
+            : Future.succeededFuture("the holder's value")).onComplete(answer));
+
+    assertThat(answer.future().await(10, TimeUnit.SECONDS)).isEqualTo("the holder's value");
+    assertThat(loads).as("queries the waiter ran").hasValue(0);
+    assertThat(polls).as("looks for the value: the poll, and one after the lease was won").hasValue(2);
+    assertThat(registry.counter("consolidb.cache.lease", "outcome", "waited").count()).isEqualTo(1);
+    assertThat(registry.counter("consolidb.cache.lease", "outcome", "acquired").count()).isZero();
+    assertThat(tier.tryLease("race", "next", LEASE_MS).await(5, TimeUnit.SECONDS))
+        .as("the waiter gave the lease it won back").isTrue();
   }
 }
