@@ -14,6 +14,7 @@ import io.vertx.sqlclient.Row;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +53,9 @@ final class Replicas {
     final Pool pool;
     final PoolState state;
     /** One connection of its own for the polls: a pool busy with reads does not make the replica look down. */
-    final Pool monitor;
+    private Pool monitor;
+    /** A fresh {@link #monitor}, for when a poll's connection hangs. */
+    private final Supplier<Pool> newMonitor;
     /** Replayed position at the last successful poll; -1 before one. */
     long replayed = -1;
     boolean reachable;
@@ -64,14 +67,17 @@ final class Replicas {
     /** Whether {@link #status} has been logged: the first poll's outcome is, whatever it is. */
     private boolean logged;
     private boolean polling;
+    /** Counts the polls sent: a late answer to a poll given up on does not end a newer one. */
+    private long polls;
     /** A down replica is polled at most every {@link #DOWN_POLL_MS}: each refused attempt is a log line on its server. */
     private long nextPollNanos = System.nanoTime();
 
-    Target(ReplicaSettings.Replica replica, Pool pool, PoolState state, Pool monitor) {
+    Target(ReplicaSettings.Replica replica, Pool pool, PoolState state, Supplier<Pool> newMonitor) {
       this.replica = replica;
       this.pool = pool;
       this.state = state;
-      this.monitor = monitor;
+      this.newMonitor = newMonitor;
+      this.monitor = newMonitor.get();
     }
 
     String name() {
@@ -81,7 +87,9 @@ final class Replicas {
 
   private final Vertx vertx;
   private final List<Target> targets = new ArrayList<>();
-  private final Pool monitor;
+  /** The primary's position is read on a connection of its own; replaced as a replica's is. */
+  private Pool monitor;
+  private final Supplier<Pool> newMonitor;
   private final long maxLagNanos;
   private final long pollTimeoutMs;
   private final QueryMetrics metrics;
@@ -106,9 +114,10 @@ final class Replicas {
       targets.add(new Target(replica, pool, new PoolState(options.getMaxSize(),
           Math.round(settings.poolTimeoutSeconds() * 1000),
           new IdleValidation(vertx, settings.validateIdleMs(), settings.idleCheckTimeoutMs())),
-          monitor(settings, "-replica-monitor-" + replica.name(), settings.connectOptions(replica))));
+          () -> monitor(settings, "-replica-monitor-" + replica.name(), settings.connectOptions(replica))));
     }
-    this.monitor = monitor(settings, "-replica-monitor", settings.connectOptions());
+    this.newMonitor = () -> monitor(settings, "-replica-monitor", settings.connectOptions());
+    this.monitor = newMonitor.get();
     // twice the lag bound: a replica behind every sample is reported with at least that lag
     int capacity = (int) Math.min(10_000, Math.max(8, 2L * replicas.maxLagMs() / replicas.pollMs() + 4));
     this.sampleNanos = new long[capacity];
@@ -151,34 +160,57 @@ final class Replicas {
     change(target, "down", "a read lost its connection: " + SecretMasker.maskText(String.valueOf(failure.getMessage())));
   }
 
+  /**
+   * Reads the primary's position and each replica's progress. Each poll has its own connection,
+   * one statement out at a time (a hung server is not sent a pile of them). A poll that times out
+   * while its statement is still out gave up on a connection that may never answer (a half-open
+   * one: the peer vanished, nothing closed it); that connection is closed and the next poll opens
+   * a new one, so a replica is seen again as soon as it can be reached, not once TCP gives up on
+   * the old connection many minutes later.
+   */
   private void poll() {
     if (!monitorPolling) {
       monitorPolling = true;
-      monitor.query(PRIMARY_POSITION).execute().timeout(pollTimeoutMs, TimeUnit.MILLISECONDS)
-          .onComplete(done -> {
-            monitorPolling = false;
-            if (done.succeeded()) {
-              sample(System.nanoTime(), done.result().iterator().next().getLong(0));
-            }
-          });
+      Pool polling = monitor;
+      Future<Long> position = polling.query(PRIMARY_POSITION).execute().map(rows -> rows.iterator().next().getLong(0));
+      position.timeout(pollTimeoutMs, TimeUnit.MILLISECONDS).onComplete(done -> {
+        if (done.succeeded()) {
+          sample(System.nanoTime(), done.result());
+        } else if (!position.isComplete() && polling == monitor) {
+          polling.close(); // first: the new pool has the same name (its metrics)
+          monitor = newMonitor.get();
+        }
+        monitorPolling = false;
+      });
     }
     long now = System.nanoTime();
     for (Target target : targets) {
       if (target.polling || "down".equals(target.status) && now - target.nextPollNanos < 0) {
-        continue; // the previous poll is still out (a hung replica gets one at a time), or down: not yet
+        continue; // the previous poll is still out, or down: not yet
       }
       target.polling = true;
       target.nextPollNanos = now + TimeUnit.MILLISECONDS.toNanos(DOWN_POLL_MS);
-      Future<Row> polled = target.monitor.query(REPLAYED).execute().map(rows -> rows.iterator().next());
+      long poll = ++target.polls;
+      Pool polling = target.monitor;
+      Future<Row> polled = polling.query(REPLAYED).execute().map(rows -> rows.iterator().next());
       polled.timeout(pollTimeoutMs, TimeUnit.MILLISECONDS).onComplete(done -> {
         if (done.succeeded()) {
           observe(target, done.result());
         } else {
           target.reachable = false;
           change(target, "down", SecretMasker.maskText(String.valueOf(done.cause().getMessage())));
+          if (!polled.isComplete() && polling == target.monitor) {
+            polling.close();
+            target.monitor = target.newMonitor.get();
+            target.polling = false;
+          }
         }
       });
-      polled.onComplete(done -> target.polling = false);
+      polled.onComplete(done -> {
+        if (target.polls == poll) {
+          target.polling = false;
+        }
+      });
     }
   }
 
