@@ -18,15 +18,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Three bare clustered Vert.x instances in this JVM: a caller and two members that answer on one
+ * Four bare clustered Vert.x instances in this JVM: a caller and three members that answer on one
  * address. One member leaves while the removal of its registrations from Hazelcast's
- * subscription map is held up on the caller and on the other member, as the recovery of a
+ * subscription map is held up on the caller and on a staying member, as the recovery of a
  * departed member's partitions holds it up in a real cluster (docs/TESTING.md): here by holding
- * the lock vertx-hazelcast takes for that removal.
+ * the lock vertx-hazelcast takes for that removal. Then a second member leaves while that removal
+ * is still held: its membership event waits behind it on the same Hazelcast event thread.
  */
 class DepartureAwareClusterManagerTest {
 
-  private static final String MEMBERS = "127.0.0.1:5981,127.0.0.1:5982,127.0.0.1:5983";
+  private static final String MEMBERS = "127.0.0.1:5981,127.0.0.1:5982,127.0.0.1:5983,127.0.0.1:5984";
   private static final String ADDRESS = "departure-test";
   private final List<Vertx> started = new ArrayList<>();
 
@@ -56,30 +57,42 @@ class DepartureAwareClusterManagerTest {
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  @DisplayName("a member seen leaving gets no more sends, though its registrations are still in the shared map")
+  @DisplayName("a member seen leaving gets no more sends, though its registrations are still in the shared map;"
+      + " so does a second one leaving while the first one's removal is still held up")
   void departedMember_getsNoSends_beforeItsRegistrationsAreRemoved() throws Exception {
     Vertx caller = member(5981);
     Vertx staying = member(5982);
     Vertx leaving = member(5983);
+    Vertx leavingNext = member(5984);
     staying.eventBus().consumer(ADDRESS, message -> message.reply("staying")).completion().await(30, TimeUnit.SECONDS);
     leaving.eventBus().consumer(ADDRESS, message -> message.reply("leaving")).completion().await(30, TimeUnit.SECONDS);
+    leavingNext.eventBus().consumer(ADDRESS, message -> message.reply("leaving next")).completion()
+        .await(30, TimeUnit.SECONDS);
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(2000);
-    Await.until("the caller's sends reach both members", 30_000, () -> answersOf(caller, 10, options).size() == 2);
+    Await.until("the caller's sends reach all three members", 30_000, () -> answersOf(caller, 15, options).size() == 3);
 
     DepartureAwareClusterManager callerManager = manager(caller);
     DepartureAwareClusterManager stayingManager = manager(staying);
     String leavingNode = manager(leaving).getNodeId();
-    Set<String> answers;
+    String nextNode = manager(leavingNext).getNodeId();
+    Set<String> afterFirst;
+    Set<String> afterSecond;
     synchronized (callerManager) {
       synchronized (stayingManager) {
-        Thread shutdown = new Thread(() -> manager(leaving).getHazelcastInstance().shutdown());
-        shutdown.start();
+        new Thread(() -> manager(leaving).getHazelcastInstance().shutdown()).start();
         Await.until("the caller saw the member leave", 30_000, () -> callerManager.departed(leavingNode));
-        answers = answersOf(caller, 20, options);
+        afterFirst = answersOf(caller, 20, options);
+
+        // the first removal is still held: the second departure's event waits behind it, the member poll sees it
+        new Thread(() -> manager(leavingNext).getHazelcastInstance().shutdown()).start();
+        Await.until("the caller saw the second member leave", 30_000, () -> callerManager.departed(nextNode));
+        afterSecond = answersOf(caller, 20, options);
       }
     }
 
-    assertThat(answers).as("who answered the caller's sends after the departure").containsExactly("staying");
+    assertThat(afterFirst).as("who answered the caller's sends after the first departure")
+        .containsExactlyInAnyOrder("staying", "leaving next");
+    assertThat(afterSecond).as("who answered the caller's sends after the second departure").containsExactly("staying");
   }
 
   /** Who answered {@code sends} requests, one at a time; a failed send answers "failed: ...". */
