@@ -474,9 +474,11 @@ public final class BenchHarness {
     Map<String, String> variables = new HashMap<>(nodeEnv);
     variables.put("HTTP_PORT", "0");
     // a sampled trace's cost lands in bursts (batch exports): more rounds than the others take
+    CpuAccount cpu = new CpuAccount();
     Comparison comparison = TracingOverhead.compare(vertx, ConfigLoader.loadBlocking(variables), CONCURRENCY,
-        mode.roundSeconds() * 1000L, Math.max(mode.rounds(), 6), mode.restaurants());
+        mode.roundSeconds() * 1000L, Math.max(mode.rounds(), 6), mode.restaurants(), cpu);
     report.ratio("tracing_on_vs_off", comparison);
+    report.detail("tracing_cpu_us_per_lookup", cpu.toJson());
   }
 
   /**

@@ -51,6 +51,13 @@ class BenchReportTest {
     assertThat(details.getJsonObject("cache_top_report").getString("query")).startsWith("topRestaurants(");
     assertThat(details.getJsonObject("metrics_on_vs_off").getJsonObject("metrics_on").getDouble("median"))
         .isPositive();
+    // Where each tracing side's CPU went (CpuAccount): PostgreSQL and this JVM's event loops did the lookups.
+    JsonObject tracingCpu = details.getJsonObject("tracing_cpu_us_per_lookup");
+    for (String side : new String[] {"tracing_on", "tracing_off"}) {
+      assertThat(tracingCpu.getJsonObject(side).getDouble("postgres")).as(side).isPositive();
+      assertThat(tracingCpu.getJsonObject(side).getJsonObject("jvm_threads").getDouble("vert.x-eventloo"))
+          .as(side).isPositive();
+    }
     // Need the node process (not in smoke mode): a reason, not a number.
     assertThat(notMeasured.getString("http_cached_vs_live")).contains("smoke");
     assertThat(notMeasured.getString("ingest_http_vs_direct")).contains("smoke");

@@ -30,9 +30,14 @@ public final class TracingOverhead {
   private TracingOverhead() {
   }
 
-  /** Fails if the collector received nothing: then the "on" side did not trace. */
+  /**
+   * Fails if the collector received nothing: then the "on" side did not trace.
+   *
+   * @param cpu where each side's CPU went ({@code tracing_cpu_us_per_lookup}); the collector
+   *     stand-in's share is in this JVM's event loops of the "on" side
+   */
   public static Comparison compare(Vertx vertx, NodeSettings settings, int concurrency, long millis, int rounds,
-      int ids) throws Exception {
+      int ids, CpuAccount cpu) throws Exception {
     AtomicLong exports = new AtomicLong();
     // reads each batch as it streams in and drops it: a collector's work is not the node's
     HttpServer collector = vertx.createHttpServer().requestHandler(request -> request.handler(chunk -> { })
@@ -59,8 +64,10 @@ public final class TracingOverhead {
         Load.throughput(off, concurrency, millis, () -> offProxy.get(randomId(ids)));
       }
       Comparison comparison = Comparison.run("tracing_on_vs_off", "lookups/s",
-          "tracing_on", () -> Load.throughput(on, concurrency, millis, () -> onProxy.get(randomId(ids))),
-          "tracing_off", () -> Load.throughput(off, concurrency, millis, () -> offProxy.get(randomId(ids))),
+          "tracing_on", cpu.measure("tracing_on",
+              () -> Load.throughput(on, concurrency, millis, () -> onProxy.get(randomId(ids)))),
+          "tracing_off", cpu.measure("tracing_off",
+              () -> Load.throughput(off, concurrency, millis, () -> offProxy.get(randomId(ids)))),
           rounds);
       Thread.sleep(3000); // the last batch (sent every 2 s)
       if (exports.get() == 0 && otherCollector == null) {
