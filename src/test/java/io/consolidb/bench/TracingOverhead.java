@@ -7,6 +7,7 @@ import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.restaurant.RestaurantService;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.EnumSet;
 import java.util.concurrent.ThreadLocalRandom;
@@ -39,8 +40,11 @@ public final class TracingOverhead {
   public static Comparison compare(Vertx vertx, NodeSettings settings, int concurrency, long millis, int rounds,
       int ids, CpuAccount cpu) throws Exception {
     AtomicLong exports = new AtomicLong();
-    // reads each batch as it streams in and drops it: a collector's work is not the node's
-    HttpServer collector = vertx.createHttpServer().requestHandler(request -> request.handler(chunk -> { })
+    // reads each batch as it streams in and drops it: a collector's work is not the node's. HTTP/1.1
+    // only, as the OpenTelemetry Collector's OTLP/HTTP receiver without TLS by default: accepting the
+    // JDK client's h2c upgrade put HTTP/2 on both ends, code a real deployment does not run
+    // (docs/BENCHMARKS.md, "Tracing overhead, third look")
+    HttpServer collector = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false)).requestHandler(request -> request.handler(chunk -> { })
         .endHandler(end -> {
           if (request.path().equals("/v1/traces")) {
             exports.incrementAndGet();
