@@ -44,13 +44,14 @@ public final class TracingOverhead {
     // only, as the OpenTelemetry Collector's OTLP/HTTP receiver without TLS by default: accepting the
     // JDK client's h2c upgrade put HTTP/2 on both ends, code a real deployment does not run
     // (docs/BENCHMARKS.md, "Tracing overhead, third look")
-    HttpServer collector = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false)).requestHandler(request -> request.handler(chunk -> { })
-        .endHandler(end -> {
+    HttpServer collector = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
+        .requestHandler(request -> request.handler(chunk -> { }).endHandler(end -> {
           if (request.path().equals("/v1/traces")) {
             exports.incrementAndGet();
           }
           request.response().setStatusCode(200).end();
-        })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        }))
+        .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     Integer otherCollector = Integer.getInteger("bench.tracing.collectorPort");
     ConsolidbNode onNode = start(settings, "http://127.0.0.1:"
         + (otherCollector != null ? otherCollector : collector.actualPort()));
