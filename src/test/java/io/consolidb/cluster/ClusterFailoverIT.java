@@ -506,8 +506,8 @@ class ClusterFailoverIT {
 
   /**
    * The requests among {@code requestIds} for which {@code node}'s log has, at or after
-   * {@code fromMs}, a line containing {@code marker} (the statement log of an executed update, or
-   * the warning of a refused call).
+   * {@code fromMs}, the statement line of {@code marker}: {@code req=<id> - <marker> ...}, what a
+   * node logs when it sends the statement.
    */
   private static List<String> logged(int node, long fromMs, String marker, List<String> requestIds)
       throws IOException {
@@ -518,7 +518,10 @@ class ClusterFailoverIT {
         continue;
       }
       for (String id : requestIds) {
-        if (line.contains("req=" + id + " ") && !found.contains(id)) {
+        // the statement's own line ("req=<id> - [restaurants.update] UPDATE ..."), not a later line
+        // about it such as "req=<id> - query [restaurants.update] timed out": a statement sent just
+        // before the freeze and answered after the thaw ran before it, and is no replay
+        if (line.contains("req=" + id + " - " + marker) && !found.contains(id)) {
           found.add(id);
         }
       }
