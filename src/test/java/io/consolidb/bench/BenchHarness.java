@@ -463,8 +463,10 @@ public final class BenchHarness {
   private static void metricsScenario(Mode mode, Report report, Map<String, String> nodeEnv) throws Exception {
     Map<String, String> variables = new HashMap<>(nodeEnv);
     variables.put("HTTP_PORT", "0");
+    // spread over three pairs of nodes (NodePairs): more rounds than the others take (one in the smoke test)
+    int rounds = mode.name().equals("smoke") ? 1 : Math.max(mode.rounds() * 2, 6);
     Comparison comparison = MetricsOverhead.compare(ConfigLoader.loadBlocking(variables), CONCURRENCY,
-        mode.roundSeconds() * 1000L, mode.rounds(), mode.restaurants());
+        mode.roundSeconds() * 1000L, rounds, mode.restaurants());
     report.ratio("metrics_on_vs_off", comparison);
   }
 
@@ -473,10 +475,12 @@ public final class BenchHarness {
       throws Exception {
     Map<String, String> variables = new HashMap<>(nodeEnv);
     variables.put("HTTP_PORT", "0");
-    // a sampled trace's cost lands in bursts (batch exports): more rounds than the others take
+    // a sampled trace's cost lands in bursts (batch exports), and the rounds are spread over three
+    // pairs of nodes: more rounds than the others take (two pairs of one round in the smoke test)
+    int rounds = mode.name().equals("smoke") ? 2 : Math.max(mode.rounds() * 3, 9);
     CpuAccount cpu = new CpuAccount();
     Comparison comparison = TracingOverhead.compare(vertx, ConfigLoader.loadBlocking(variables), CONCURRENCY,
-        mode.roundSeconds() * 1000L, Math.max(mode.rounds(), 6), mode.restaurants(), cpu);
+        mode.roundSeconds() * 1000L, rounds, mode.restaurants(), cpu);
     report.ratio("tracing_on_vs_off", comparison);
     report.detail("tracing_cpu_us_per_lookup", cpu.toJson());
   }

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Where the CPU of each side of a comparison goes: microseconds of CPU per operation of this JVM's
@@ -34,16 +35,23 @@ final class CpuAccount {
 
   private final Map<String, Side> sides = new LinkedHashMap<>();
 
-  /** {@code round} (operations per second) of {@code side}, with its CPU counted from its second call on. */
+  /**
+   * {@code round} (operations per second) of {@code side}, with its CPU counted from the returned
+   * callable's second call on: its first is the comparison's warm-up. A side measured again (on
+   * fresh nodes) through another callable adds to the same account, its own warm-up not counted.
+   */
   Callable<Double> measure(String side, Callable<Double> round) {
+    AtomicBoolean warmedUp = new AtomicBoolean();
     return () -> {
       Snapshot before = Snapshot.take();
       long start = System.nanoTime();
       double perSecond = round.call();
       Snapshot after = Snapshot.take();
       double operations = perSecond * (System.nanoTime() - start) / 1e9;
-      synchronized (sides) {
-        sides.computeIfAbsent(side, s -> new Side()).add(before, after, operations);
+      if (warmedUp.getAndSet(true)) {
+        synchronized (sides) {
+          sides.computeIfAbsent(side, s -> new Side()).add(before, after, operations);
+        }
       }
       return perSecond;
     };
@@ -138,7 +146,6 @@ final class CpuAccount {
 
   /** The counted rounds of one side. */
   private static final class Side {
-    private boolean warmedUp;
     private double operations;
     private long machineBusy;
     private long machineTotal;
@@ -146,10 +153,6 @@ final class CpuAccount {
     private final Map<String, Long> threads = new TreeMap<>();
 
     void add(Snapshot before, Snapshot after, double roundOperations) {
-      if (!warmedUp) {
-        warmedUp = true;
-        return;
-      }
       operations += roundOperations;
       machineBusy += after.machineBusy() - before.machineBusy();
       machineTotal += after.machineTotal() - before.machineTotal();

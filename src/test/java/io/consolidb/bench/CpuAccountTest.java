@@ -16,22 +16,16 @@ import org.junit.jupiter.api.Test;
 class CpuAccountTest {
 
   @Test
-  @DisplayName("a side's CPU per operation is charged to the thread that spent it; its warm-up round is not counted")
+  @DisplayName("a side's CPU per operation is charged to the thread that spent it; each measurement's warm-up round is not counted")
   void cpuPerOperation_byThread_afterWarmUp() throws Exception {
     assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "Linux /proc");
     CpuAccount cpu = new CpuAccount();
-    // 300 ms of this thread's CPU (not of the wall clock: the machine may be busy) reported as 300
-    // operations: 1,000 µs of CPU each
+    // 300 ms of this thread's CPU reported as 300 operations: 1,000 µs of CPU each
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    Callable<Double> spin = () -> {
-      long start = System.nanoTime();
-      long end = threads.getCurrentThreadCpuTime() + 300_000_000L;
-      while (threads.getCurrentThreadCpuTime() < end) {
-        Thread.onSpinWait();
-      }
-      return 300 / ((System.nanoTime() - start) / 1e9);
-    };
+    Callable<Double> spin = () -> spin(threads, 300);
     AtomicReference<JsonObject> afterWarmUp = new AtomicReference<>();
+    AtomicReference<JsonObject> afterOneRound = new AtomicReference<>();
+    AtomicReference<JsonObject> afterSecondWarmUp = new AtomicReference<>();
     AtomicReference<Throwable> failed = new AtomicReference<>();
     Thread thread = new Thread(() -> {
       try {
@@ -39,6 +33,13 @@ class CpuAccountTest {
         round.call();
         afterWarmUp.set(cpu.toJson());
         round.call();
+        afterOneRound.set(cpu.toJson());
+        // the same side on fresh nodes: 3,000 operations in 300 ms (100 µs each); the first call
+        // is that measurement's warm-up, the second is added to the side
+        Callable<Double> again = cpu.measure("spinning", () -> spin(threads, 3000));
+        again.call();
+        afterSecondWarmUp.set(cpu.toJson());
+        again.call();
       } catch (Throwable e) {
         failed.set(e);
       }
@@ -48,11 +49,30 @@ class CpuAccountTest {
 
     assertThat(failed.get()).isNull();
     assertThat(afterWarmUp.get().fieldNames()).as("the warm-up round alone").isEmpty();
-    JsonObject side = cpu.toJson().getJsonObject("spinning");
+    JsonObject side = afterOneRound.get().getJsonObject("spinning");
     assertThat(side).as("counted side").isNotNull();
-    double spinner = side.getJsonObject("jvm_threads").getDouble("cpu-account-t#");
+    double spinner = spinner(side);
     assertThat(spinner).isBetween(700.0, 1150.0); // 10 ms ticks; operations counted over the /proc reads too
     assertThat(side.getDouble("jvm")).isGreaterThanOrEqualTo(spinner);
     assertThat(side.getDouble("machine_busy")).isBetween(0.0, 1.0);
+    assertThat(spinner(afterSecondWarmUp.get().getJsonObject("spinning"))).as("the second warm-up not counted")
+        .isBetween(700.0, 1150.0);
+    // 600 ms over 3,300 operations
+    assertThat(spinner(cpu.toJson().getJsonObject("spinning"))).as("both measurements of the side")
+        .isBetween(120.0, 300.0);
+  }
+
+  private static double spinner(JsonObject side) {
+    return side.getJsonObject("jvm_threads").getDouble("cpu-account-t#");
+  }
+
+  /** 300 ms of this thread's CPU (not of the wall clock: the machine may be busy) as {@code operations}. */
+  private static double spin(ThreadMXBean threads, int operations) {
+    long start = System.nanoTime();
+    long end = threads.getCurrentThreadCpuTime() + 300_000_000L;
+    while (threads.getCurrentThreadCpuTime() < end) {
+      Thread.onSpinWait();
+    }
+    return operations / ((System.nanoTime() - start) / 1e9);
   }
 }

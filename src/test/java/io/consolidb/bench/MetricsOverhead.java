@@ -7,7 +7,6 @@ import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
 import io.consolidb.restaurant.RestaurantService;
 import io.micrometer.core.instrument.Counter;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.EnumSet;
 import java.util.concurrent.ThreadLocalRandom;
@@ -19,46 +18,40 @@ import java.util.concurrent.TimeUnit;
  * metrics on (all Vert.x built-ins plus consolidb's meters, {@code Meters.registry(vertx)} per
  * instance) and one with metrics off, each with the query verticle, the metrics verticle and the
  * restaurant service, caching off. Closed-loop uncached get-by-id through the node's in-process client on
- * each, in alternating rounds; the ratio is on ÷ off.
+ * each, in alternating rounds over several pairs of fresh nodes ({@link NodePairs}); the ratio is
+ * on ÷ off.
  */
 public final class MetricsOverhead {
+
+  private static final int PAIRS = 3;
 
   private MetricsOverhead() {
   }
 
   /**
    * Runs the comparison over restaurant ids 1..{@code ids} with {@code concurrency} requests in
-   * flight for {@code millis} per round. Fails if the "on" node recorded no query or the "off"
-   * node recorded anything: then the ratio would not mean what it says.
+   * flight for {@code millis} per round, {@code rounds} counted rounds of each side spread over
+   * up to three pairs of fresh nodes ({@link NodePairs}). Fails if an "on" node recorded no query
+   * or an "off" node recorded anything: then the ratio would not mean what it says.
    */
   public static Comparison compare(NodeSettings settings, int concurrency, long millis, int rounds, int ids)
       throws Exception {
-    ConsolidbNode onNode = start(settings, true);
-    ConsolidbNode offNode = null;
-    try {
-      offNode = start(settings, false);
-      Vertx on = onNode.vertx();
-      Vertx offVertx = offNode.vertx();
-      RestaurantService onProxy = ServiceLatency.sameNode(onNode, RestaurantService.class, Addresses.RESTAURANTS);
-      RestaurantService offProxy = ServiceLatency.sameNode(offNode, RestaurantService.class, Addresses.RESTAURANTS);
-      Comparison comparison = Comparison.run("metrics_on_vs_off", "lookups/s",
-          "metrics_on", () -> Load.throughput(on, concurrency, millis, () -> onProxy.get(randomId(ids))),
-          "metrics_off", () -> Load.throughput(offVertx, concurrency, millis, () -> offProxy.get(randomId(ids))),
-          rounds);
-      if (!Meters.exported(onNode.registry()) || Meters.exported(offNode.registry())) {
-        throw new IllegalStateException("metrics were not on for one node and off for the other");
-      }
-      Counter queries = onNode.registry().find("consolidb.db.queries").tag("operation", "restaurants.get")
-          .tag("outcome", "success").counter();
-      if (queries == null || queries.count() == 0) {
-        throw new IllegalStateException("the node with metrics on recorded no restaurants.get query");
-      }
-      return comparison;
-    } finally {
-      onNode.stop().await(30, TimeUnit.SECONDS);
-      if (offNode != null) {
-        offNode.stop().await(30, TimeUnit.SECONDS);
-      }
+    NodePairs<ConsolidbNode> pairs = NodePairs.of("metrics_on", () -> start(settings, true), "metrics_off",
+        () -> start(settings, false));
+    return pairs.compare("metrics_on_vs_off", "lookups/s", node -> {
+      RestaurantService proxy = ServiceLatency.sameNode(node, RestaurantService.class, Addresses.RESTAURANTS);
+      return Load.throughput(node.vertx(), concurrency, millis, () -> proxy.get(randomId(ids)));
+    }, PAIRS, rounds, 0, 0, null, MetricsOverhead::verify);
+  }
+
+  private static void verify(ConsolidbNode onNode, ConsolidbNode offNode) {
+    if (!Meters.exported(onNode.registry()) || Meters.exported(offNode.registry())) {
+      throw new IllegalStateException("metrics were not on for one node and off for the other");
+    }
+    Counter queries = onNode.registry().find("consolidb.db.queries").tag("operation", "restaurants.get")
+        .tag("outcome", "success").counter();
+    if (queries == null || queries.count() == 0) {
+      throw new IllegalStateException("the node with metrics on recorded no restaurants.get query");
     }
   }
 

@@ -28,6 +28,11 @@ final class Samples {
     return values.size();
   }
 
+  /** Every round's value, in the order they ran. */
+  List<Double> values() {
+    return Collections.unmodifiableList(values);
+  }
+
   static double median(List<Double> values) {
     if (values.isEmpty()) {
       return Double.NaN;

@@ -22,9 +22,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * get-by-id through the node's in-process client (each call a service span, an event-bus hop and
  * a SQL statement when sampled), alternating rounds; the ratio is on ÷ off.
  *
- * <p>For looking into the cost, two system properties: {@code bench.tracing.ratio} (another
- * sampling share) and {@code bench.tracing.collectorPort} (export there instead, e.g. to a port
- * nobody listens on: spans are recorded, sending them fails at once).
+ * <p>The rounds are spread over three pairs of fresh nodes ({@link NodePairs}): one pair's two
+ * nodes can differ by more than tracing costs.
+ *
+ * <p>For looking into the cost, system properties: {@code bench.tracing.ratio} (another sampling
+ * share), {@code bench.tracing.collectorPort} (export there instead, e.g. to a port nobody listens
+ * on: spans are recorded, sending them fails at once), {@code bench.tracing.pairs} (3 unless set)
+ * and {@code bench.tracing.calibrate} ({@code true}: neither node traces, so the ratio is the
+ * measurement's own noise).
  */
 public final class TracingOverhead {
 
@@ -34,6 +39,7 @@ public final class TracingOverhead {
   /**
    * Fails if the collector received nothing: then the "on" side did not trace.
    *
+   * @param rounds counted rounds of each side over all pairs (at least one per pair)
    * @param cpu where each side's CPU went ({@code tracing_cpu_us_per_lookup}); the collector
    *     stand-in's share is in this JVM's event loops of the "on" side
    */
@@ -52,38 +58,25 @@ public final class TracingOverhead {
           request.response().setStatusCode(200).end();
         }))
         .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    Integer otherCollector = Integer.getInteger("bench.tracing.collectorPort");
-    ConsolidbNode onNode = start(settings, "http://127.0.0.1:"
-        + (otherCollector != null ? otherCollector : collector.actualPort()));
-    ConsolidbNode offNode = null;
     try {
-      offNode = start(settings, "");
-      Vertx on = onNode.vertx();
-      Vertx off = offNode.vertx();
-      RestaurantService onProxy = ServiceLatency.sameNode(onNode, RestaurantService.class, Addresses.RESTAURANTS);
-      RestaurantService offProxy = ServiceLatency.sameNode(offNode, RestaurantService.class, Addresses.RESTAURANTS);
-      // The tracing side has more code to compile (the SDK, the exporter): measured here, one
-      // warm-up round left it still speeding up round after round. Three more each, discarded.
-      for (int i = 0; i < 3; i++) {
-        Load.throughput(on, concurrency, millis, () -> onProxy.get(randomId(ids)));
-        Load.throughput(off, concurrency, millis, () -> offProxy.get(randomId(ids)));
-      }
-      Comparison comparison = Comparison.run("tracing_on_vs_off", "lookups/s",
-          "tracing_on", cpu.measure("tracing_on",
-              () -> Load.throughput(on, concurrency, millis, () -> onProxy.get(randomId(ids)))),
-          "tracing_off", cpu.measure("tracing_off",
-              () -> Load.throughput(off, concurrency, millis, () -> offProxy.get(randomId(ids)))),
-          rounds);
+      Integer otherCollector = Integer.getInteger("bench.tracing.collectorPort");
+      boolean calibrating = Boolean.getBoolean("bench.tracing.calibrate");
+      String endpoint = calibrating ? ""
+          : "http://127.0.0.1:" + (otherCollector != null ? otherCollector : collector.actualPort());
+      NodePairs<ConsolidbNode> pairs = NodePairs.of("tracing_on", () -> start(settings, endpoint), "tracing_off",
+          () -> start(settings, ""));
+      // the first pair warms this JVM's JIT too: the tracing side has more code to compile (the
+      // SDK, the exporter); one warm-up round left it still speeding up round after round
+      Comparison comparison = pairs.compare("tracing_on_vs_off", "lookups/s", node -> {
+        RestaurantService proxy = ServiceLatency.sameNode(node, RestaurantService.class, Addresses.RESTAURANTS);
+        return Load.throughput(node.vertx(), concurrency, millis, () -> proxy.get(randomId(ids)));
+      }, Integer.getInteger("bench.tracing.pairs", 3), rounds, 3, 1, cpu, null);
       Thread.sleep(3000); // the last batch (sent every 2 s)
-      if (exports.get() == 0 && otherCollector == null) {
+      if (exports.get() == 0 && otherCollector == null && !calibrating) {
         throw new IllegalStateException("the tracing node exported no span to the collector");
       }
       return comparison;
     } finally {
-      onNode.stop().await(30, TimeUnit.SECONDS);
-      if (offNode != null) {
-        offNode.stop().await(30, TimeUnit.SECONDS);
-      }
       collector.close().await(10, TimeUnit.SECONDS);
     }
   }
