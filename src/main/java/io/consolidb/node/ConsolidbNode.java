@@ -35,10 +35,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,9 +72,10 @@ public final class ConsolidbNode {
   private final CallerTokens tokens;
   private final SchemaVerticle schema;
   private final ClusterMembership membership;
-  private final List<String> deployments = new ArrayList<>();
+  /** In order of deployment; the schema's runs beside the others, so it may be added from another thread. */
+  private final List<String> deployments = new CopyOnWriteArrayList<>();
   /** The deployments of the service verticles, among {@link #deployments}. */
-  private final List<String> services = new ArrayList<>();
+  private final List<String> services = new CopyOnWriteArrayList<>();
   /** Set by {@link #shutDown}: readiness answers 503 from then on. */
   private volatile boolean draining;
 
@@ -166,6 +167,11 @@ public final class ConsolidbNode {
   /** Deploys the components in dependency order; fails if any verticle fails to start. */
   private Future<ConsolidbNode> deploy(Set<Component> components) {
     DatabaseSettings database = settings.database();
+    // Flyway (a JDBC connection, the history table, the checksums: about a second of the start)
+    // runs beside the start of the cache, query and metrics verticles, which need no table; from
+    // the health verticle on (its first round reads backup_runs, warming reads the hot keys'
+    // tables), everything waits for its first attempt, as before.
+    Future<Void> schemaMigrated = components.contains(Component.SCHEMA) ? deploy(schema) : Future.succeededFuture();
     Future<Void> chain = membership == null ? Future.succeededFuture() : deploy(membership);
     if (components.contains(Component.CACHE)) {
       logCache();
@@ -181,9 +187,7 @@ public final class ConsolidbNode {
       chain = chain.compose(v -> deploy(new MetricsVerticle(settings.metrics(), settings.http().host(), registry,
           queryStats, new QueryClient(vertx, EXPLAIN_TIMEOUT_MS), cache == null ? null : cache::summary)));
     }
-    if (components.contains(Component.SCHEMA)) {
-      chain = chain.compose(v -> deploy(schema));
-    }
+    chain = chain.compose(v -> schemaMigrated);
     // after the cache and the query verticle: its first round, run during start, sees both
     if (components.contains(Component.HEALTH)) {
       chain = chain.compose(v -> deploy(new HealthVerticle(settings, registry, membership)));
@@ -230,7 +234,10 @@ public final class ConsolidbNode {
 
   /** A service verticle: on shutdown its registration goes first, so other members stop sending here. */
   private Future<Void> deployService(Deployable verticle) {
-    return deploy(verticle).onSuccess(v -> services.add(deployments.get(deployments.size() - 1)));
+    return vertx.deployVerticle(verticle).onSuccess(id -> {
+      deployments.add(id);
+      services.add(id);
+    }).mapEmpty();
   }
 
   /** Why {@code /health/ready} must answer 503 whatever the node's health, or null. */

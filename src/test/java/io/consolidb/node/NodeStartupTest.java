@@ -17,8 +17,11 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import java.net.ServerSocket;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -94,6 +97,36 @@ class NodeStartupTest {
     assertThat(served.statusCode()).isEqualTo(200);
     assertThat(served.bodyAsJsonObject().containsKey("items")).isTrue();
     assertThat(get(client, httpPort, "/health/live").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("on an empty schema the start completes with it migrated (Flyway runs beside the other verticles): ready at once")
+  void emptySchema_migratedWhenStartCompletes() throws Exception {
+    vertx = Vertx.vertx();
+    String schema = "startup_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+    Pool admin = PgBuilder.pool().connectingTo(TestServices.pgConnectOptions()).using(vertx).build();
+    admin.query("CREATE SCHEMA " + schema).execute().await(10, TimeUnit.SECONDS);
+    try {
+      String base = TestServices.databaseUrl();
+      String url = base + (base.contains("?") ? "&" : "?") + "search_path="
+          + URLEncoder.encode(schema + ",public", StandardCharsets.UTF_8);
+      int httpPort = freePort();
+      NodeSettings settings = ConfigLoader.loadBlocking(Map.of("CONSOLIDB_ENV", "testing", "DATABASE_URL", url,
+          "HTTP_PORT", Integer.toString(httpPort), "HTTP_HOST", "127.0.0.1", "REDIS_ENABLED", "false",
+          "DB_ENABLE_METRICS", "false", "DB_SEED_DEMO_DATA", "false"));
+
+      ConsolidbNode.deploy(vertx, new SimpleMeterRegistry(), settings, EnumSet.allOf(Component.class))
+          .await(60, TimeUnit.SECONDS);
+
+      HttpResponse<Buffer> ready = get(WebClient.create(vertx), httpPort, "/health/ready");
+      assertThat(ready.statusCode()).as(ready.bodyAsString()).isEqualTo(200);
+      Boolean migrated = admin.query("SELECT to_regclass('" + schema + ".restaurants') IS NOT NULL AS found").execute()
+          .map(rows -> rows.iterator().next().getBoolean("found")).await(10, TimeUnit.SECONDS);
+      assertThat(migrated).isTrue();
+    } finally {
+      admin.query("DROP SCHEMA " + schema + " CASCADE").execute().await(30, TimeUnit.SECONDS);
+      admin.close();
+    }
   }
 
   @Test
