@@ -229,15 +229,17 @@ public final class ConsolidbNode {
   }
 
   private Future<Void> deploy(Deployable verticle) {
-    return vertx.deployVerticle(verticle).onSuccess(deployments::add).mapEmpty();
+    return deployed(verticle).mapEmpty();
   }
 
   /** A service verticle: on shutdown its registration goes first, so other members stop sending here. */
   private Future<Void> deployService(Deployable verticle) {
-    return vertx.deployVerticle(verticle).onSuccess(id -> {
-      deployments.add(id);
-      services.add(id);
-    }).mapEmpty();
+    return deployed(verticle).onSuccess(services::add).mapEmpty();
+  }
+
+  /** Deploys {@code verticle} and records its deployment id. */
+  private Future<String> deployed(Deployable verticle) {
+    return vertx.deployVerticle(verticle).onSuccess(deployments::add);
   }
 
   /** Why {@code /health/ready} must answer 503 whatever the node's health, or null. */

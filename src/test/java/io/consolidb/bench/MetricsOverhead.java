@@ -1,15 +1,12 @@
 package io.consolidb.bench;
 
-import io.consolidb.Addresses;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.metrics.Meters;
 import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
-import io.consolidb.restaurant.RestaurantService;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.json.JsonObject;
 import java.util.EnumSet;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,10 +35,8 @@ public final class MetricsOverhead {
       throws Exception {
     NodePairs<ConsolidbNode> pairs = NodePairs.of("metrics_on", () -> start(settings, true), "metrics_off",
         () -> start(settings, false));
-    return pairs.compare("metrics_on_vs_off", "lookups/s", node -> {
-      RestaurantService proxy = ServiceLatency.sameNode(node, RestaurantService.class, Addresses.RESTAURANTS);
-      return Load.throughput(node.vertx(), concurrency, millis, () -> proxy.get(randomId(ids)));
-    }, PAIRS, rounds, 0, 0, null, MetricsOverhead::verify);
+    return pairs.compare("metrics_on_vs_off", "lookups/s", NodePairs.lookups(concurrency, millis, ids), PAIRS, rounds,
+        0, 0, null, MetricsOverhead::verify);
   }
 
   private static void verify(ConsolidbNode onNode, ConsolidbNode offNode) {
@@ -62,9 +57,5 @@ public final class MetricsOverhead {
     NodeSettings node = NodeSettings.fromJson(settings.environment(), json);
     return ConsolidbNode.start(node, EnumSet.of(Component.QUERY, Component.METRICS, Component.RESTAURANTS))
         .await(60, TimeUnit.SECONDS);
-  }
-
-  private static long randomId(int ids) {
-    return 1 + ThreadLocalRandom.current().nextInt(ids);
   }
 }

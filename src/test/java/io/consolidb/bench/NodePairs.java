@@ -1,9 +1,12 @@
 package io.consolidb.bench;
 
+import io.consolidb.Addresses;
 import io.consolidb.node.ConsolidbNode;
+import io.consolidb.restaurant.RestaurantService;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -114,6 +117,18 @@ final class NodePairs<N> {
         }
       }
     }
+  }
+
+  /**
+   * A round of closed-loop uncached get-by-id over restaurant ids 1..{@code ids} through the
+   * node's in-process client, {@code concurrency} in flight for {@code millis}.
+   */
+  static Round<ConsolidbNode> lookups(int concurrency, long millis, int ids) {
+    return node -> {
+      RestaurantService proxy = ServiceLatency.sameNode(node, RestaurantService.class, Addresses.RESTAURANTS);
+      return Load.throughput(node.vertx(), concurrency, millis,
+          () -> proxy.get(1 + ThreadLocalRandom.current().nextInt(ids)));
+    };
   }
 
   private static Callable<Double> counted(CpuAccount cpu, String side, Callable<Double> round) {

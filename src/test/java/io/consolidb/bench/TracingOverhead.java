@@ -1,16 +1,13 @@
 package io.consolidb.bench;
 
-import io.consolidb.Addresses;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.node.ConsolidbNode;
 import io.consolidb.node.ConsolidbNode.Component;
-import io.consolidb.restaurant.RestaurantService;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.EnumSet;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -67,10 +64,9 @@ public final class TracingOverhead {
           () -> start(settings, ""));
       // the first pair warms this JVM's JIT too: the tracing side has more code to compile (the
       // SDK, the exporter); one warm-up round left it still speeding up round after round
-      Comparison comparison = pairs.compare("tracing_on_vs_off", "lookups/s", node -> {
-        RestaurantService proxy = ServiceLatency.sameNode(node, RestaurantService.class, Addresses.RESTAURANTS);
-        return Load.throughput(node.vertx(), concurrency, millis, () -> proxy.get(randomId(ids)));
-      }, Integer.getInteger("bench.tracing.pairs", 3), rounds, 3, 1, cpu, null);
+      Comparison comparison = pairs.compare("tracing_on_vs_off", "lookups/s",
+          NodePairs.lookups(concurrency, millis, ids), Integer.getInteger("bench.tracing.pairs", 3), rounds, 3, 1,
+          cpu, null);
       Thread.sleep(3000); // the last batch (sent every 2 s)
       if (exports.get() == 0 && otherCollector == null && !calibrating) {
         throw new IllegalStateException("the tracing node exported no span to the collector");
@@ -88,9 +84,5 @@ public final class TracingOverhead {
     json.put("cache", json.getJsonObject("cache", new JsonObject()).copy().put("enabled", false));
     NodeSettings node = NodeSettings.fromJson(settings.environment(), json);
     return ConsolidbNode.start(node, EnumSet.of(Component.QUERY, Component.RESTAURANTS)).await(60, TimeUnit.SECONDS);
-  }
-
-  private static long randomId(int ids) {
-    return 1 + ThreadLocalRandom.current().nextInt(ids);
   }
 }

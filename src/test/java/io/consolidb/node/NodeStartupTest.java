@@ -100,7 +100,7 @@ class NodeStartupTest {
   }
 
   @Test
-  @DisplayName("on an empty schema the start completes with it migrated (Flyway runs beside the other verticles): ready at once")
+  @DisplayName("on an empty schema the start completes only once it is migrated: ready at once, the tables there")
   void emptySchema_migratedWhenStartCompletes() throws Exception {
     vertx = Vertx.vertx();
     String schema = "startup_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
