@@ -6,18 +6,20 @@ import io.consolidb.cli.MigrateCommand;
 import io.consolidb.cli.RunCommand;
 import io.consolidb.cli.SeedCommand;
 import io.consolidb.cli.TokenCommand;
+import io.consolidb.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The consolidb command line: {@code run} (the default) starts a node; {@code check} validates the
  * configuration and reaches PostgreSQL and Redis; {@code migrate} and {@code seed} manage the schema
- * and demo data; {@code backup} takes and reports backups through pgBackRest.
+ * and demo data; {@code backup} takes and reports backups through pgBackRest; {@code train} is the
+ * training run of the image's class-data archive.
  */
 @Command(name = "consolidb", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "The PostgreSQL access layer for Vert.x services.",
     subcommands = {RunCommand.class, CheckCommand.class, MigrateCommand.class, SeedCommand.class,
-        TokenCommand.class, BackupCommand.class})
+        TokenCommand.class, BackupCommand.class, TrainCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

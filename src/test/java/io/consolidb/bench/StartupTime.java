@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Time from a process start to the first 200 on {@code /health/ready} (schema migrated, nothing
  * seeded: the database of the run), with the Deployment's JVM flags, with and without an AppCDS
- * archive trained the way {@code k8s/Dockerfile} trains it (a start of the node itself without a
- * database, stopped by SIGTERM once it serves HTTP). The two kinds of start alternate; the ratio is without ÷ with of the
+ * archive trained the way {@code k8s/Dockerfile} trains it ({@code consolidb train}, without a
+ * database). The two kinds of start alternate; the ratio is without ÷ with of the
  * median times, so above 1 means the archive helps; each side starts once more first, as warm-up
  * of the file cache.
  */
@@ -47,32 +47,27 @@ final class StartupTime {
   }
 
   /**
-   * The training start of {@code k8s/Dockerfile}, so the archive is the one the image ships: no
-   * database or Redis to reach (the node comes up live and not ready), stopped by SIGTERM once it
-   * logs that it serves HTTP; the JVM then writes the archive.
+   * The training run of {@code k8s/Dockerfile}, so the archive is the one the image ships:
+   * {@code consolidb train} with no database or Redis to reach; the JVM writes the archive as the
+   * command exits.
    */
   private static void train(Path jar, String jvmFlags, Path log) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(Arrays.asList(jvmFlags.trim().split("\\s+")));
-    command.addAll(List.of("-jar", jar.toString(), "run"));
+    command.addAll(List.of("-jar", jar.toString(), "train"));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().putAll(Map.of("CONSOLIDB_ENV", "development", "DB_MIGRATE", "false", "HTTP_PORT", "0",
+    builder.environment().putAll(Map.of("CONSOLIDB_ENV", "development", "DB_MIGRATE", "false",
         "DATABASE_URL", "postgresql://training@127.0.0.1:1/none", "REDIS_URL", "redis://127.0.0.1:1"));
+    // a replica inherited from the shell (scripts/services.sh with REPLICA=1) would name another database
+    builder.environment().remove("DATABASE_READ_URL");
     Process process = builder.start();
-    try {
-      long deadline = System.nanoTime() + READY_WITHIN.toNanos();
-      while (!Files.readString(log).contains("node: serving HTTP")) {
-        if (!process.isAlive() || System.nanoTime() > deadline) {
-          throw new IllegalStateException("the training start did not come to serve HTTP: " + log);
-        }
-        Thread.sleep(POLL_MS);
-      }
-    } finally {
-      process.destroy();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
+    if (!process.waitFor(READY_WITHIN.toSeconds(), TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("the training run did not end within " + READY_WITHIN + ": " + log);
+    }
+    if (process.exitValue() != 0) {
+      throw new IllegalStateException("the training run exited " + process.exitValue() + ": " + log);
     }
   }
 
@@ -84,6 +79,7 @@ final class StartupTime {
     command.addAll(Arrays.asList(jvmFlags.trim().split("\\s+")));
     command.addAll(List.of("-jar", jar.toString(), "run"));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().remove("DATABASE_READ_URL"); // as NodeProcess: the run's database has no replica
     builder.environment().putAll(env);
     builder.environment().put("HTTP_PORT", Integer.toString(port));
     builder.environment().put("HTTP_HOST", "127.0.0.1");

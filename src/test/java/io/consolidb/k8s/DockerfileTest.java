@@ -80,8 +80,9 @@ class DockerfileTest {
     String entrypoint = all("ENTRYPOINT").get(0);
     assertThat(entrypoint).isEqualTo("[\"java\", \"-XX:SharedArchiveFile=/app/consolidb.jsa\", \"-jar\", \"/app/consolidb.jar\"]");
     assertThat(all("CMD")).containsExactly("[\"run\"]");
-    // the training start writes the archive the entrypoint names
-    assertThat(all("RUN")).singleElement().asString().contains("-XX:ArchiveClassesAtExit=/app/consolidb.jsa");
+    // the training run writes the archive the entrypoint names
+    assertThat(all("RUN")).singleElement().asString()
+        .contains("-XX:ArchiveClassesAtExit=/app/consolidb.jsa -jar /app/consolidb.jar train");
   }
 
   @Test

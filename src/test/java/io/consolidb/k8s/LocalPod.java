@@ -122,6 +122,9 @@ final class LocalPod implements AutoCloseable {
     String command = run.replace(image.workdir() + "/", app + "/");
     ProcessBuilder builder = new ProcessBuilder("sh", "-c", command).directory(app.toFile())
         .redirectErrorStream(true).redirectOutput(root.resolve("image-build.log").toFile());
+    // what a docker build's RUN has, nothing of this shell's (its DATABASE_READ_URL, say)
+    builder.environment().clear();
+    builder.environment().put("HOME", "/root");
     builder.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
     Process process = builder.start();
     try {
