@@ -25,8 +25,8 @@ import javax.crypto.spec.SecretKeySpec;
  * The code a node runs once it reaches PostgreSQL and Redis, which a start without them never
  * loads: the protocol code of both clients and SCRAM authentication. {@link TrainCommand} loads
  * every class of their packages by name (not initialised) so the class-data archive holds them.
- * A start against a real database measured 65 ms (~7 %) faster with them archived
- * (docs/BENCHMARKS.md, item 14); a class of those packages a node never uses costs archive space only.
+ * With them archived a start reached readiness about 80 ms (8 %) sooner (docs/BENCHMARKS.md,
+ * item 14); a class of those packages a node never uses costs archive space only.
  */
 final class ClientClasses {
 
