@@ -39,17 +39,32 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin
   ConfigOptions config = new ConfigOptions();
 
+  /** Exit code when the client packages cannot be found (see {@link #train}). */
+  static final int NOTHING_FOUND = 1;
+
   private final PrintStream out = System.out;
+  private final PrintStream err = System.err;
 
   @Override
   public Integer call() throws Exception {
-    int classes = ClientClasses.load(TrainCommand.class.getClassLoader());
-    ClientClasses.scramCrypto();
-    int port = freePort();
+    return train(TrainCommand.class.getClassLoader());
+  }
+
+  /** The run, the client classes looked up through {@code loader}. */
+  int train(ClassLoader loader) throws Exception {
+    int port = freePort(); // the node does not say which port it bound; nothing else binds in a build
     NodeSettings settings = config.load(Map.of("HTTP_HOST", "127.0.0.1", "HTTP_PORT", Integer.toString(port)));
     if (settings == null) {
       return ConfigOptions.INVALID_CONFIG;
     }
+    int classes = ClientClasses.load(loader);
+    if (classes == 0) {
+      // a jar packed without directory entries hides the packages: fail, or the image would ship a
+      // weaker archive without anyone noticing
+      err.println("train: no class of " + ClientClasses.PACKAGES + " found: the archive would miss the clients");
+      return NOTHING_FOUND;
+    }
+    ClientClasses.scramCrypto();
     RunCommand.Started started = RunCommand.start(settings);
     if (started.node() == null) {
       return started.exitCode();

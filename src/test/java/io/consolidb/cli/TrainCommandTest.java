@@ -3,6 +3,8 @@ package io.consolidb.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consolidb.testsupport.TestServices;
+import java.net.URL;
+import java.net.URLClassLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -44,6 +46,18 @@ class TrainCommandTest {
     int code = cli.run("train", "--env", "testing");
     assertThat(code).as(cli.stdout() + cli.stderr()).isZero();
     assertThat(cli.stdout()).containsPattern("answered \\[200, \\d{3}, \\d{3}, \\d{3}, \\d{3}, \\d{3}, 404\\]");
+  }
+
+  @Test
+  @DisplayName("client packages nowhere to be found (a jar without directory entries): exit 1 before any node starts")
+  void noClientClasses_exit1() throws Exception {
+    cli.set("DATABASE_URL", "postgresql://training@127.0.0.1:1/none");
+    cli.set("REDIS_URL", "redis://127.0.0.1:1");
+    cli.set("DB_MIGRATE", "false");
+    cli.set("CONSOLIDB_ENV", "development");
+    try (URLClassLoader empty = new URLClassLoader(new URL[0], null)) {
+      assertThat(new TrainCommand().train(empty)).isEqualTo(TrainCommand.NOTHING_FOUND);
+    }
   }
 
   @Test
