@@ -151,7 +151,11 @@ public final class ConsolidbNode {
     options.setEventBusOptions(HazelcastClusterConfig.eventBusOptions(settings.cluster()));
     VertxBuilder builder = traced(Meters.vertxBuilder(options, registry), tracing)
         .withClusterManager(HazelcastClusterConfig.clusterManager(settings.cluster()));
-    return builder.buildClustered().onSuccess(vertx -> registerTracing(vertx, tracing));
+    return builder.buildClustered().onSuccess(vertx -> registerTracing(vertx, tracing)).onFailure(e -> {
+      if (tracing != null) {
+        tracing.shutdown(); // its batch thread would outlive the failed start
+      }
+    });
   }
 
   private static VertxBuilder traced(VertxBuilder builder, OpenTelemetrySdk tracing) {
@@ -341,7 +345,8 @@ public final class ConsolidbNode {
   /** Undeploys, then closes the node's Vert.x if the node started it. */
   public Future<Void> stop() {
     return undeploy().compose(v -> ownsVertx
-        ? vertx.close().onComplete(closed -> Tracing.shutdown(vertx))
+        // queued spans go out on this Vert.x (VertxSpanSender): flushed while it can still send them
+        ? Tracing.flush(vertx).compose(f -> vertx.close()).onComplete(closed -> Tracing.shutdown(vertx))
         : Future.succeededFuture());
   }
 }

@@ -18,6 +18,7 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -63,19 +64,27 @@ public final class Tracing {
   };
 
   private static final Map<Vertx, OpenTelemetrySdk> BY_VERTX = Collections.synchronizedMap(new WeakHashMap<>());
+  /** Senders of SDKs built for a Vert.x that does not exist yet ({@link #sdk}, then {@link #register}). */
+  private static final Map<OpenTelemetrySdk, VertxSpanSender> UNBOUND = Collections.synchronizedMap(new WeakHashMap<>());
 
   private Tracing() {
   }
 
-  /** The SDK that exports to the configured collector (tracing must be enabled). */
+  /**
+   * The SDK that exports to the configured collector (tracing must be enabled); its batches go out
+   * on the Vert.x that {@link #register} gives it ({@link VertxSpanSender}).
+   */
   public static OpenTelemetrySdk sdk(TracingSettings settings) {
-    OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder()
+    VertxSpanSender[] sender = new VertxSpanSender[1];
+    OtlpHttpSpanExporter exporter = VertxSpanSender.exporter(created -> sender[0] = created)
         .setEndpoint(settings.tracesUrl())
         .setTimeout(Duration.ofSeconds(5)) // a collector that hangs costs a batch, never a request
         .build();
     // bounded queue: when the collector cannot keep up, spans are dropped, memory stays flat
-    return sdk(settings, BatchSpanProcessor.builder(exporter)
+    OpenTelemetrySdk sdk = sdk(settings, BatchSpanProcessor.builder(exporter)
         .setMaxQueueSize(8192).setMaxExportBatchSize(2048).setScheduleDelay(Duration.ofSeconds(2)).build());
+    UNBOUND.put(sdk, sender[0]);
+    return sdk;
   }
 
   /** An SDK with the node's sampling and redaction whose finished spans go to {@code export}. */
@@ -98,9 +107,27 @@ public final class Tracing {
     return builder.withTracer(StatementSpans.factory(sdk));
   }
 
-  /** Makes {@code sdk} the one {@link #tracer} gives for {@code vertx}. */
+  /** Makes {@code sdk} the one {@link #tracer} gives for {@code vertx}; its batches go out on {@code vertx}. */
   public static void register(Vertx vertx, OpenTelemetrySdk sdk) {
     BY_VERTX.put(vertx, sdk);
+    VertxSpanSender sender = UNBOUND.remove(sdk);
+    if (sender != null) {
+      sender.bind(vertx);
+    }
+  }
+
+  /**
+   * Sends what is queued on {@code vertx}'s SDK, if any, while that Vert.x can still send it:
+   * before it closes. Completes within 10 s whatever the collector does.
+   */
+  public static Future<Void> flush(Vertx vertx) {
+    OpenTelemetrySdk sdk = BY_VERTX.get(vertx);
+    if (sdk == null) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> flushed = Promise.promise();
+    sdk.getSdkTracerProvider().forceFlush().whenComplete(() -> flushed.tryComplete());
+    return flushed.future().timeout(10, TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
   }
 
   /** consolidb's tracer on {@code vertx}, or null when that Vert.x does not trace. */

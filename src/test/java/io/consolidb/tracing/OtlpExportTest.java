@@ -83,4 +83,29 @@ class OtlpExportTest {
       node.stop().await(30, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void aStoppingNodeSendsTheSpansStillQueued() throws Exception {
+    List<String> received = new CopyOnWriteArrayList<>();
+    HttpServer collector = collectorVertx.createHttpServer().requestHandler(request -> request.body()
+        .onSuccess(body -> {
+          received.add(request.path() + " " + body.toString().contains("consolidb-otlp-test"));
+          request.response().setStatusCode(200).end();
+        })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    int port = TestNode.freePort();
+    ConsolidbNode node = ConsolidbNode.start(settings("http://127.0.0.1:" + collector.actualPort(), port),
+        EnumSet.of(Component.QUERY, Component.RESTAURANTS, Component.HTTP)).await(60, TimeUnit.SECONDS);
+    WebClient client = WebClient.create(collectorVertx);
+    try {
+      assertThat(Await.result(client.request(HttpMethod.GET, port, "127.0.0.1", "/api/v1/restaurants/2").send())
+          .statusCode()).isEqualTo(200);
+    } finally {
+      client.close();
+      // at once: the batch of the read is due only in 2 s, and the node's Vert.x is what sends it
+      node.stop().await(30, TimeUnit.SECONDS);
+      collector.close().await(10, TimeUnit.SECONDS);
+    }
+    assertThat(received).as("batches the collector received before the node had stopped")
+        .contains("/v1/traces true");
+  }
 }
