@@ -226,6 +226,27 @@ public final class NodeCache {
     });
   }
 
+  /**
+   * {@link #readThrough}'s answer when the local tier holds {@code key} fresh, counted as that read's
+   * local hit (and its heat); null otherwise, counting nothing: the caller then reads through,
+   * which counts the miss. Null as well when the current trace is sampled, so that the read's
+   * {@code cache.read} span is recorded by {@link #readThrough}.
+   */
+  public <T> T freshLocal(String key, CacheSpec spec, Loader<T> loader) {
+    if (local == null || (tracer != null && Span.current().isRecording())) {
+      return null;
+    }
+    LocalTier.Entry entry = local.get(key);
+    if (entry == null || !(entry.value() instanceof JsonArray rows) || !(maxStaleMs == 0 || entry.fresh(nowMillis))) {
+      return null;
+    }
+    if (hot != null) {
+      hot.record(key, loader, spec);
+    }
+    meters.localHit.increment();
+    return loader.hit(rows, 0);
+  }
+
   private <T> Future<T> readThrough(String key, CacheSpec spec, Loader<T> loader, Span span) {
     if (hot != null) {
       hot.record(key, loader, spec); // sampled: a few nanoseconds per read on average

@@ -7,6 +7,7 @@ import io.consolidb.config.HttpSettings;
 import io.consolidb.config.NodeSettings;
 import io.consolidb.config.Scope;
 import io.consolidb.metrics.TrafficSeries;
+import io.consolidb.restaurant.RestaurantHits;
 import io.consolidb.restaurant.RestaurantService;
 import io.consolidb.query.ReadYourWrites;
 import io.consolidb.service.InProcessServices;
@@ -152,8 +153,10 @@ public class HttpVerticle extends VerticleBase {
     new HealthRoutes(vertx, notReady).mount(router);
     MetricsRoutes.mount(vertx, router, auth, node.metrics(), registry, admin);
     int maxBody = settings.maxBodyBytes();
-    new RestaurantRoutes(service(RestaurantService.class, Addresses.RESTAURANTS), auth, maxBody, bulkheads)
-        .mount(router);
+    new RestaurantRoutes(service(RestaurantService.class, Addresses.RESTAURANTS), id -> {
+      RestaurantHits hits = services.boundAs(Addresses.RESTAURANTS, RestaurantHits.class); // at each call, as service()
+      return hits == null ? null : hits.cachedById(id);
+    }, auth, maxBody, bulkheads).mount(router);
     new UserRoutes(service(UserService.class, Addresses.USERS), auth, maxBody, bulkheads).mount(router);
     new AnalyticsRoutes(service(AnalyticsService.class, Addresses.ANALYTICS), auth, maxBody, bulkheads)
         .mount(router);

@@ -15,6 +15,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 
 /**
  * The restaurant routes under {@code /api/v1/restaurants}, over the {@link RestaurantService}
@@ -48,12 +49,16 @@ final class RestaurantRoutes {
   private static final List<String> MULTI_VALUED_FILTERS = List.of("kosher_category", "certifying_agency", "status");
 
   private final RestaurantService restaurants;
+  /** A restaurant this node's local cache tier holds fresh, or null ({@link RestaurantHits}). */
+  private final LongFunction<JsonObject> localHits;
   private final Authenticator auth;
   private final int maxBodyBytes;
   private final Bulkheads bulkheads;
 
-  RestaurantRoutes(RestaurantService restaurants, Authenticator auth, int maxBodyBytes, Bulkheads bulkheads) {
+  RestaurantRoutes(RestaurantService restaurants, LongFunction<JsonObject> localHits, Authenticator auth,
+      int maxBodyBytes, Bulkheads bulkheads) {
     this.restaurants = restaurants;
+    this.localHits = localHits;
     this.auth = auth;
     this.maxBodyBytes = maxBodyBytes;
     this.bulkheads = bulkheads;
@@ -67,6 +72,10 @@ final class RestaurantRoutes {
     Bulkhead writes = bulkheads.of(RouteClass.WRITES);
     Handler<RoutingContext> write = auth.require(Scope.RESTAURANTS_WRITE);
 
+    // First, by prefix (a string comparison; /:id is a regular expression, 3 % of a cached read's
+    // CPU): a restaurant the local tier holds, answered before the bulkhead, since it holds no
+    // connection and waits for nothing. Anything else goes on to the routes below.
+    Routes.read(router, RESTAURANTS + "/*").handler(this::fromLocalTier);
     // /search before /:id, or "search" would be read as an id.
     Routes.read(router, SEARCH).handler(searches).handler(this::search);
     Routes.allow(router, SEARCH, "GET");
@@ -91,6 +100,22 @@ final class RestaurantRoutes {
         .handler(this::update);
     router.delete(RESTAURANT).handler(this::delete);
     Routes.allow(router, RESTAURANT, "GET, PUT, PATCH, DELETE");
+  }
+
+  /**
+   * A restaurant the local cache tier holds fresh, answered at once: the same body, headers and
+   * counters as {@link #get} on a local hit, without the service call's futures (about 8 % of a
+   * cached read's CPU, docs/BENCHMARKS.md "Cached HTTP reads"). Anything else goes on to {@link #get}.
+   */
+  private void fromLocalTier(RoutingContext ctx) {
+    String path = ctx.normalizedPath();
+    String value = path.length() > RESTAURANTS.length() + 1 ? path.substring(RESTAURANTS.length() + 1) : null;
+    JsonObject hit = RequestParams.isId(value) ? localHits.apply(Long.parseLong(value)) : null;
+    if (hit == null) {
+      ctx.next();
+      return;
+    }
+    Routes.cached(ctx, hit);
   }
 
   private void get(RoutingContext ctx) {

@@ -72,18 +72,25 @@ final class Routes {
    *     (see {@link Problems#fromFailure})
    */
   static void respond(RoutingContext ctx, Future<JsonObject> result, int status, Map<String, String> names) {
-    Bulkhead.hold(ctx, result).onSuccess(body -> {
-          CachedRead.Outcome outcome = CachedRead.outcome(body);
-          if (outcome != null) {
-            ctx.response().putHeader("X-Cache", outcome.name());
-            if (outcome == CachedRead.Outcome.STALE) {
-              // the database is unreachable: how long ago this was read from it (RFC 9111 5.1)
-              ctx.response().putHeader(HttpHeaders.AGE, Long.toString(CachedRead.ageSeconds(body)));
-            }
-          }
-          json(ctx, status, body);
-        })
+    Bulkhead.hold(ctx, result).onSuccess(body -> answer(ctx, status, body))
         .onFailure(failure -> Problems.send(ctx, failure, names));
+  }
+
+  /** Answers a read's result that is already at hand, as {@link #respond} answers a 200. */
+  static void cached(RoutingContext ctx, JsonObject body) {
+    answer(ctx, 200, body);
+  }
+
+  private static void answer(RoutingContext ctx, int status, JsonObject body) {
+    CachedRead.Outcome outcome = CachedRead.outcome(body);
+    if (outcome != null) {
+      ctx.response().putHeader("X-Cache", outcome.name());
+      if (outcome == CachedRead.Outcome.STALE) {
+        // the database is unreachable: how long ago this was read from it (RFC 9111 5.1)
+        ctx.response().putHeader(HttpHeaders.AGE, Long.toString(CachedRead.ageSeconds(body)));
+      }
+    }
+    json(ctx, status, body);
   }
 
   /** Answers {@code body} as JSON; a missing body is a bug, answered as a 500 problem. */

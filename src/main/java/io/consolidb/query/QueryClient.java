@@ -17,6 +17,7 @@ import io.vertx.serviceproxy.ServiceException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The caller's side of the query verticle's event-bus contract. Services use it instead of
@@ -101,10 +102,31 @@ public final class QueryClient {
 
   /** {@code plain} through the node's cache under {@code key}, computed once by the caller. */
   private Future<QueryResult> readThrough(JsonObject plain, CacheSpec spec, String key) {
-    return cache.readThrough(key, spec, new NodeCache.Loader<>() {
+    return cache.readThrough(key, spec, loader(() -> plain));
+  }
+
+  /**
+   * The answer {@link #lookupCached} would give when this node's local cache tier holds it fresh,
+   * counted as that read's local hit; null otherwise, and then the caller calls {@link #lookupCached}.
+   * Answers at once, without a future: for a caller on the request path that skips its own
+   * asynchronous steps on a hit (the HTTP API's restaurant by id). Never loads, never asks Redis,
+   * and null for a traced read (its trace shows the cache span {@link #lookupCached} records).
+   */
+  public QueryResult lookupIfCached(String operation, String sql, Object params, CacheSpec spec) {
+    if (cache == null) {
+      return null;
+    }
+    // the request itself is built only if warming asks for it: a hit needs the key alone
+    return cache.freshLocal(spec.keyFor(sql, params), spec,
+        loader(() -> request(operation, sql, params).put("readOnly", true).put("lookup", true)));
+  }
+
+  /** Loads, answers and replays the read {@code plain} gives (built when first asked). */
+  private NodeCache.Loader<QueryResult> loader(Supplier<JsonObject> plain) {
+    return new NodeCache.Loader<>() {
       @Override
       public Future<QueryResult> load() {
-        return send(plain.copy().put("primary", true)); // a fill: never from a replica (QueryExecutor)
+        return send(plain.get().copy().put("primary", true)); // a fill: never from a replica (QueryExecutor)
       }
 
       @Override
@@ -129,9 +151,9 @@ public final class QueryClient {
 
       @Override
       public JsonObject replay() {
-        return plain; // a service's read: warming may run it again (docs/CACHE.md, "Cache warming")
+        return plain.get(); // a service's read: warming may run it again (docs/CACHE.md, "Cache warming")
       }
-    });
+    };
   }
 
   /** Runs a statement that may write; never retried. */

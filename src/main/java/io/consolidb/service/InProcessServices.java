@@ -85,6 +85,12 @@ public final class InProcessServices {
     bound.computeIfPresent(address, (a, current) -> current == implementation ? null : current);
   }
 
+  /** The implementation bound at {@code address} on this node when it is a {@code type}, else null. */
+  public <T> T boundAs(String address, Class<T> type) {
+    Object implementation = bound.get(address);
+    return type.isInstance(implementation) ? type.cast(implementation) : null;
+  }
+
   /** True while a service is bound in-process at {@code address} on this node. */
   public boolean bound(String address) {
     return bound.containsKey(address);

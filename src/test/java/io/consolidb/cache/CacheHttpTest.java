@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -63,6 +64,34 @@ class CacheHttpTest {
     assertThat(hit.bodyAsJsonObject().containsKey("_cache")).isFalse();
     assertThat(get("/api/v1/restaurants/1").getHeader("X-Cache")).isEqualTo("MISS");
     assertThat(get("/api/v1/restaurants/1").getHeader("X-Cache")).isEqualTo("HIT");
+  }
+
+  @Test
+  @DisplayName("a restaurant answered from the local tier is the service's answer: same bytes, tag and caching headers")
+  void restaurantFromTheLocalTier_answersAsTheService() throws Exception {
+    HttpResponse<Buffer> miss = get("/api/v1/restaurants/2");
+    HttpResponse<Buffer> hit = get("/api/v1/restaurants/2");
+    assertThat(miss.getHeader("X-Cache")).isEqualTo("MISS");
+    assertThat(hit.getHeader("X-Cache")).isEqualTo("HIT");
+    assertThat(hit.body().getBytes()).isEqualTo(miss.body().getBytes());
+    for (String header : List.of("ETag", "Cache-Control", "Content-Type", "Content-Length")) {
+      assertThat(hit.getHeader(header)).as(header).isEqualTo(miss.getHeader(header));
+    }
+    HttpResponse<Buffer> head = client.head("/api/v1/restaurants/2").send().await(30, TimeUnit.SECONDS);
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.getHeader("X-Cache")).isEqualTo("HIT");
+    assertThat(head.getHeader("Content-Length")).isEqualTo(miss.getHeader("Content-Length"));
+    assertThat(head.body()).isNull();
+    HttpResponse<Buffer> notModified = client.get("/api/v1/restaurants/2").putHeader("If-None-Match", miss.getHeader("ETag"))
+        .send().await(30, TimeUnit.SECONDS);
+    assertThat(notModified.statusCode()).isEqualTo(304);
+    assertThat(notModified.getHeader("ETag")).isEqualTo(miss.getHeader("ETag"));
+    for (int round = 0; round < 2; round++) { // the second time too: nothing of these is cached
+      assertThat(client.get("/api/v1/restaurants/999999").send().await(30, TimeUnit.SECONDS).statusCode())
+          .as("absent: the service's 404").isEqualTo(404);
+      assertThat(client.get("/api/v1/restaurants/0").send().await(30, TimeUnit.SECONDS).statusCode())
+          .as("not an id: the service's 400").isEqualTo(400);
+    }
   }
 
   @Test

@@ -69,7 +69,8 @@ class OverloadTest {
         .put("queryTimeoutMs", 10_000); // a frozen search stays in flight for the whole test
     config.put("cache", new JsonObject().put("enabled", true).put("localEnabled", true));
     config.getJsonObject("http").put("adminToken", METRICS_TOKEN).put("limits", new JsonObject().put("queueWaitMs", WAIT_MS)
-        .put("searches", new JsonObject().put("concurrency", 2).put("queue", 1)));
+        .put("searches", new JsonObject().put("concurrency", 2).put("queue", 1))
+        .put("lookups", new JsonObject().put("concurrency", 2).put("queue", 1)));
     TestNodes.deployAsync(vertx, config, Component.CACHE, Component.QUERY, Component.METRICS, Component.RESTAURANTS,
         Component.USERS, Component.ANALYTICS, Component.HTTP).await(30, TimeUnit.SECONDS);
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port),
@@ -132,6 +133,39 @@ class OverloadTest {
     }
     Await.until("the permits are back", 5_000, () -> bulkhead("searches").getLong("in_flight") == 0);
     assertThat(get(SEARCH + "+dairy").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("a restaurant the local tier holds is answered while the lookups class is full: it needs no room")
+  void fullLookups_localHitStillAnswered() throws Exception {
+    assertThat(get(LOOKUP).getHeader("X-Cache")).isEqualTo("MISS");
+    String tag = get(LOOKUP).getHeader("ETag");
+
+    proxy.freeze();
+    // restaurants never read before: each needs PostgreSQL
+    List<Future<HttpResponse<Buffer>>> held =
+        List.of(client.get("/api/v1/restaurants/2").send(), client.get("/api/v1/restaurants/3").send());
+    Await.until("two lookups in flight", 5_000, () -> bulkhead("lookups").getLong("in_flight") == 2);
+    Future<HttpResponse<Buffer>> waiting = client.get("/api/v1/restaurants/4").send();
+    Await.until("one lookup waits", 5_000, () -> bulkhead("lookups").getLong("queued") == 1);
+    assertThat(get("/api/v1/restaurants/5").statusCode()).as("an uncached lookup finds the class full").isEqualTo(429);
+
+    long started = System.nanoTime();
+    HttpResponse<Buffer> hit = get(LOOKUP);
+    long hitMs = (System.nanoTime() - started) / 1_000_000;
+    assertThat(hit.statusCode()).isEqualTo(200);
+    assertThat(hit.getHeader("X-Cache")).isEqualTo("HIT");
+    assertThat(hit.getHeader("ETag")).isEqualTo(tag);
+    assertThat(hitMs).as("answered without waiting for room (the wait bound is %d ms)", WAIT_MS).isLessThan(WAIT_MS / 2);
+    HttpResponse<Buffer> revalidated = client.get(LOOKUP).putHeader("If-None-Match", tag).send().await(5, TimeUnit.SECONDS);
+    assertThat(revalidated.statusCode()).isEqualTo(304);
+    assertThat(bulkhead("lookups").getLong("rejected_full")).as("only the uncached lookup").isEqualTo(1);
+
+    proxy.thaw();
+    assertThat(waiting.await(10, TimeUnit.SECONDS).statusCode()).isIn(200, 429);
+    for (Future<HttpResponse<Buffer>> lookup : held) {
+      assertThat(lookup.await(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
   }
 
   @Test

@@ -83,6 +83,16 @@ class RequestParamsTest {
   }
 
   @Test
+  void isId_acceptsWhatIdAccepts_withoutARegularExpression() {
+    for (String id : new String[] {"1", "42", "007", "999999999999999999"}) {
+      assertThat(RequestParams.isId(id)).as(id).isTrue();
+    }
+    for (String notId : new String[] {null, "", "-1", "+1", "1.0", "12a", " 1", "1000000000000000000", "١٢"}) {
+      assertThat(RequestParams.isId(notId)).as(String.valueOf(notId)).isFalse();
+    }
+  }
+
+  @Test
   void pathIds_positiveIntegersOnly_namedInTheRefusal() {
     assertThat(ok(get("/users/1/favorites/42")).getString("value")).isEqualTo("42");
     assertThat(ok(get("/users/1/favorites/123456789012345678")).getString("value")).isEqualTo("123456789012345678");

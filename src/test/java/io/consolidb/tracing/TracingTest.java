@@ -230,6 +230,19 @@ class TracingTest {
   }
 
   @Test
+  void aSampledReadByIdFromTheLocalTier_stillRecordsTheServiceAndCacheSpans() {
+    assertThat(get(port, "/api/v1/restaurants/4").getHeader("X-Cache")).isEqualTo("MISS");
+    spans.reset();
+    HttpResponse<Buffer> hit = get(port, "/api/v1/restaurants/4");
+    assertThat(hit.getHeader("X-Cache")).isEqualTo("HIT");
+    // the route's shortcut for local hits (RestaurantHits) steps aside for a sampled request
+    List<SpanData> trace = traceOf(hit, "GET /api/v1/restaurants/:id");
+    SpanData cache = one(trace, "cache.read");
+    assertThat(cache.getAttributes().get(AttributeKey.stringKey("cache.outcome"))).isEqualTo("local_hit");
+    assertThat(descends(trace, cache, one(trace, "consolidb.restaurants get"))).as(tree(trace)).isTrue();
+  }
+
+  @Test
   void aFailedStatement_recordsItsSqlStateAndNotTheInputItQuotes() {
     String input = "not-a-number-" + System.nanoTime();
     String sql = "SELECT ($1::text)::int AS n";

@@ -8,6 +8,7 @@ import io.consolidb.idempotency.IdempotentWrites.Claim;
 import io.consolidb.idempotency.IdempotentWrites.Outcome;
 import io.consolidb.query.QueryClient;
 import io.consolidb.query.QueryResult;
+import io.consolidb.restaurant.RestaurantHits;
 import io.consolidb.restaurant.RestaurantService;
 import io.consolidb.service.CachedRead;
 import io.consolidb.service.ServiceFailures;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * readers, so nothing here mutates a row: transformations copy. When the node caches, a read
  * returns a {@link CachedRead} saying whether the cache answered (the HTTP API's {@code X-Cache}).
  */
-public final class RestaurantServiceImpl implements RestaurantService {
+public final class RestaurantServiceImpl implements RestaurantService, RestaurantHits {
 
   private static final Logger LOG = LoggerFactory.getLogger(RestaurantServiceImpl.class);
 
@@ -63,6 +64,17 @@ public final class RestaurantServiceImpl implements RestaurantService {
           .recover(failure -> failures.fromQuery("restaurants.get", failure))
           .compose(result -> found(result, id).map(row -> mark(row, result)));
     });
+  }
+
+  @Override
+  public JsonObject cachedById(long id) {
+    if (id <= 0) {
+      return null; // get answers the 400
+    }
+    QueryResult result = queries.lookupIfCached("restaurants.get", RestaurantSql.BY_ID, JsonArray.of(id),
+        cache("restaurants:id:" + id));
+    JsonObject row = result == null || result.stale() ? null : result.firstRow();
+    return row == null ? null : mark(row, result);
   }
 
   @Override
