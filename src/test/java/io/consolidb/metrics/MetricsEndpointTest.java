@@ -79,6 +79,22 @@ class MetricsEndpointTest {
   }
 
   @Test
+  @DisplayName("a restaurant the route answers from the local tier is counted under the route's label, as a miss is")
+  void localHits_keepTheRouteLabel() {
+    node = MeteredNode.start(schema, new JsonObject().put("cache", new JsonObject().put("enabled", true)
+        .put("localEnabled", true)), EnumSet.of(Component.QUERY, Component.CACHE, Component.METRICS,
+        Component.RESTAURANTS, Component.HTTP));
+    assertThat(node.get("/api/v1/restaurants/3").getHeader("X-Cache")).isEqualTo("MISS");
+    HttpResponse<Buffer> hit = node.get("/api/v1/restaurants/3");
+    assertThat(hit.getHeader("X-Cache")).isEqualTo("HIT");
+
+    String scrape = node.get("/metrics").bodyAsString();
+    assertThat(value(scrape, "vertx_http_server_requests_total", "route=\"/api/v1/restaurants/:id\"", "code=\"200\""))
+        .isEqualTo(2.0);
+    assertThat(scrape).doesNotContain("route=\"/api/v1/restaurants/>");
+  }
+
+  @Test
   @DisplayName("vertx_pool_in_use and vertx_pool_completed_total of pool consolidb move under load")
   void poolMeters_moveUnderLoad() throws Exception {
     node = MeteredNode.start(schema, new JsonObject(), ALL);
