@@ -106,7 +106,8 @@ final class RestaurantRoutes {
   /**
    * A restaurant the local cache tier holds fresh, answered at once: the same body, headers and
    * counters as {@link #get} on a local hit, without the service call's futures (about 8 % of a
-   * cached read's CPU, docs/BENCHMARKS.md "Cached HTTP reads"). Anything else goes on to {@link #get}.
+   * cached read's CPU, docs/BENCHMARKS.md, "What was changed", item 15). Anything else goes on to
+   * {@link #get}.
    */
   private void fromLocalTier(RoutingContext ctx) {
     String path = ctx.normalizedPath();

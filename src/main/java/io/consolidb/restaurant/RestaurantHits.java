@@ -5,8 +5,8 @@ import io.vertx.core.json.JsonObject;
 /**
  * What the restaurant service bound on this node answers at once, without a future: a restaurant
  * its local cache tier holds fresh. The HTTP API asks it before calling {@link RestaurantService#get}
- * so that a local hit skips the service call's asynchronous steps (docs/BENCHMARKS.md, "Cached
- * HTTP reads").
+ * so that a local hit skips the service call's asynchronous steps (docs/BENCHMARKS.md, "What was
+ * changed", item 15).
  */
 public interface RestaurantHits {
 

@@ -78,7 +78,9 @@ class VertxSpanSenderTest {
     CompletableResultCode result = export(bound(port, QUICK_RETRIES, Duration.ofSeconds(5)));
 
     assertThat(result.isSuccess()).isTrue();
-    assertThat(received).as("two answers 503, then 200").hasSize(3);
+    assertThat(received).as("two answers 503, then 200").hasSize(3)
+        .as("each attempt carries the whole batch").allSatisfy(line -> assertThat(line).endsWith(" true"))
+        .as("the same bytes each time").allSatisfy(line -> assertThat(line).isEqualTo(received.get(0)));
   }
 
   @Test
