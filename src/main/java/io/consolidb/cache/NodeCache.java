@@ -236,8 +236,8 @@ public final class NodeCache {
     if (local == null || (tracer != null && Span.current().isRecording())) {
       return null;
     }
-    LocalTier.Entry entry = local.get(key);
-    if (entry == null || !(entry.value() instanceof JsonArray rows) || !(maxStaleMs == 0 || entry.fresh(nowMillis))) {
+    JsonArray rows = freshRows(local.get(key));
+    if (rows == null) {
       return null;
     }
     if (hot != null) {
@@ -247,6 +247,12 @@ public final class NodeCache {
     return loader.hit(rows, 0);
   }
 
+  /** The rows of a local entry that may answer as a hit (fresh, or kept without a stale window), else null. */
+  private JsonArray freshRows(LocalTier.Entry entry) {
+    return entry != null && entry.value() instanceof JsonArray rows && (maxStaleMs == 0 || entry.fresh(nowMillis))
+        ? rows : null;
+  }
+
   private <T> Future<T> readThrough(String key, CacheSpec spec, Loader<T> loader, Span span) {
     if (hot != null) {
       hot.record(key, loader, spec); // sampled: a few nanoseconds per read on average
@@ -254,7 +260,8 @@ public final class NodeCache {
     // read before the tiers: an invalidation after this point voids the fill, and a stale answer
     long fence = generation.get();
     LocalTier.Entry entry = local == null ? null : local.get(key);
-    if (entry != null && entry.value() instanceof JsonArray rows && (maxStaleMs == 0 || entry.fresh(nowMillis))) {
+    JsonArray rows = freshRows(entry);
+    if (rows != null) {
       meters.localHit.increment();
       span.setAttribute(LOCAL_HIT, true);
       span.setAttribute(OUTCOME, "local_hit");
@@ -265,8 +272,8 @@ public final class NodeCache {
       span.setAttribute(LOCAL_HIT, false);
     }
     // past its TTL: refreshed by a load, and kept in case the database cannot be reached
-    Found localStale = entry != null && entry.value() instanceof JsonArray rows
-        ? new Found(rows, entry.storedAtMillis(), entry.freshUntilMillis()) : null;
+    Found localStale = entry != null && entry.value() instanceof JsonArray kept
+        ? new Found(kept, entry.storedAtMillis(), entry.freshUntilMillis()) : null;
     long started = System.nanoTime();
     int ttl = spec.ttlSeconds() == null ? settings.ttlSeconds() : spec.ttlSeconds();
     // Redis hits are not coalesced: a GET costs what joining a load would, and a hit is the common case
