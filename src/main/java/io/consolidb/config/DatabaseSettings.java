@@ -187,9 +187,13 @@ public record DatabaseSettings(
         .setTcpKeepAlive(true);
   }
 
-  /** A TCP connect, and then a TLS handshake, each give up after this. */
+  /**
+   * A TCP connect, and then a TLS handshake, each give up after this: half the pool's acquire
+   * timeout (0.5 to 5 s), so that a database that drops packets is reported as unreachable (503,
+   * counted by the breaker) before the caller's wait for a connection ends as 429.
+   */
   int connectTimeoutMs() {
-    return Math.max(500, (int) Math.min(poolTimeoutSeconds * 1000, 5_000));
+    return Math.max(500, (int) Math.min(poolTimeoutSeconds * 500, 5_000));
   }
 
   public PoolOptions poolOptions() {

@@ -25,7 +25,7 @@ final class DatabaseUrl {
   private static final Set<String> ACCEPTED = Set.of("sslmode", "sslrootcert", "user", "password", "search_path");
   /** Parameters teams often carry over, with where their meaning lives here instead. */
   private static final Map<String, String> INSTEAD = Map.of(
-      "connect_timeout", "the connect timeout follows DB_POOL_TIMEOUT (at most 5 s)",
+      "connect_timeout", "the connect timeout is half of DB_POOL_TIMEOUT (0.5 to 5 s)",
       "application_name", "connections are always named 'consolidb'",
       "client_encoding", "both drivers always speak UTF8",
       "host", "put the host in the URL (user:password@host:port)",

@@ -162,6 +162,10 @@ public final class BenchHarness {
         } else {
           report.ratio("pg_tls_vs_plain", PgTlsOverhead.compare(vertx, nodeEnv, tlsUrl, ca, mode.restaurants(),
               CONCURRENCY, mode.roundSeconds() * 1000L, mode.rounds()));
+          if (ExternalTools.available("pgbench")) {
+            report.detail("pgbench_tls_vs_plain", PgTlsOverhead.pgbenchReference(tlsUrl, ca, mode.restaurants(),
+                CONCURRENCY, mode.roundSeconds(), mode.rounds()).toJson());
+          }
         }
       }
       if (selected("startup") && mode.externalNode()) {

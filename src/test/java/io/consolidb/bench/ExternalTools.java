@@ -124,6 +124,11 @@ final class ExternalTools {
     return parse(PGBENCH_TPS, out, "pgbench");
   }
 
+  /** The throughput pgbench printed (excluding the initial connection time). */
+  static double pgbenchTps(String out) {
+    return parse(PGBENCH_TPS, out, "pgbench");
+  }
+
   private static double parse(Pattern pattern, String out, String tool) {
     Matcher m = pattern.matcher(out);
     if (!m.find()) {

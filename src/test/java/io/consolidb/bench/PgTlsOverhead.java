@@ -10,8 +10,11 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +65,39 @@ final class PgTlsOverhead {
         }
       }
     }
+  }
+
+  /**
+   * The same lookups by pgbench (libpq and OpenSSL, prepared statements, {@code clients}
+   * connections) with {@code sslmode=verify-full} and in plaintext, alternating rounds: what TLS
+   * costs this machine when neither client nor server is Java. PostgreSQL's side of TLS runs on
+   * the same cores, so this is the reference {@code pg_tls_vs_plain} is read against
+   * (docs/BENCHMARKS.md "PostgreSQL over TLS").
+   */
+  static Comparison pgbenchReference(String url, String caPath, int restaurants, int clients, int seconds,
+      int rounds) throws Exception {
+    PgConnectOptions db = PgConnectOptions.fromUri(url);
+    Path script = Files.createTempFile("lookup", ".sql");
+    Files.writeString(script, "\\set id random(1, " + restaurants + ")\nSELECT * FROM restaurants WHERE id = :id;\n");
+    try {
+      return Comparison.run("pgbench_tls_vs_plain", "lookups/s",
+          "verified_tls", () -> pgbench(db, script, clients, seconds, Map.of("PGSSLMODE", "verify-full",
+              "PGSSLROOTCERT", caPath)),
+          "plaintext", () -> pgbench(db, script, clients, seconds, Map.of("PGSSLMODE", "disable")),
+          rounds);
+    } finally {
+      Files.deleteIfExists(script);
+    }
+  }
+
+  private static double pgbench(PgConnectOptions db, Path script, int clients, int seconds, Map<String, String> tls)
+      throws Exception {
+    Map<String, String> env = new HashMap<>(tls);
+    env.put("PGPASSWORD", db.getPassword());
+    String out = ExternalTools.run(List.of("pgbench", "-n", "-M", "prepared", "-f", script.toString(), "-c",
+        Integer.toString(clients), "-j", "2", "-T", Integer.toString(Math.max(seconds, 3)), "-h", db.getHost(), "-p",
+        Integer.toString(db.getPort()), "-U", db.getUser(), db.getDatabase()), env, seconds + 60);
+    return ExternalTools.pgbenchTps(out);
   }
 
   private static ConsolidbNode start(Map<String, String> nodeEnv, String url) throws Exception {
