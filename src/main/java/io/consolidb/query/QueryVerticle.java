@@ -6,8 +6,8 @@ import io.vertx.core.Future;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +34,8 @@ public final class QueryVerticle extends VerticleBase {
   private DatabaseBreaker breaker;
   /** Null without {@code DATABASE_READ_URL}. */
   private Replicas replicas;
-  /** The breaker's trial connection, while one is being opened (at most one at a time). */
-  private Future<PgConnection> trialConnecting;
+  /** The breaker's trial until its pool is closed (at most one at a time). */
+  private Future<Void> trialRunning;
 
   public QueryVerticle(DatabaseSettings settings, QueryMetrics metrics, QueryEndpoint endpoint) {
     this.settings = settings;
@@ -87,21 +87,23 @@ public final class QueryVerticle extends VerticleBase {
 
   /**
    * The breaker's trial: {@code SELECT 1} on a fresh connection of its own (not the pool's: a pooled
-   * connection opened before the outage proves nothing), within the query timeout. The connection
-   * is closed whatever happens, even when it arrives after the timeout; a connect attempt still
-   * pending from the previous trial (a host that drops packets) fails this one rather than adding
+   * connection opened before the outage proves nothing), within the query timeout. It opens through
+   * a one-connection pool of its own with the transport options of every pool, so its connect gives
+   * up after the connect timeout: through {@code PgConnection.connect} it waited Vert.x's default
+   * 60 s on a host that drops packets, and every trial in that time failed as "still pending". The
+   * pool is closed whatever happens; a trial still closing fails the next one rather than adding
    * another.
    */
   private Future<?> trial() {
-    if (trialConnecting != null) {
+    if (trialRunning != null) {
       return Future.failedFuture("the previous trial connection is still pending");
     }
-    Future<PgConnection> connecting = PgConnection.connect(vertx, settings.connectOptions());
-    trialConnecting = connecting;
-    Future<?> answered = connecting.compose(conn -> conn.query("SELECT 1").execute())
-        .timeout(settings.queryTimeoutMs(), TimeUnit.MILLISECONDS);
-    connecting.compose(conn -> answered.transform(done -> conn.close()))
-        .onComplete(closed -> trialConnecting = null);
+    Pool once = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).with(settings.netClientOptions())
+        .connectingTo(settings.connectOptions()).using(vertx).build();
+    Future<?> answered = once.query("SELECT 1").execute().timeout(settings.queryTimeoutMs(), TimeUnit.MILLISECONDS);
+    Future<Void> closed = answered.transform(done -> once.close());
+    trialRunning = closed;
+    closed.onComplete(done -> trialRunning = null);
     return answered;
   }
 
