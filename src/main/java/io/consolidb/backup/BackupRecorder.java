@@ -2,9 +2,7 @@ package io.consolidb.backup;
 
 import io.consolidb.config.DatabaseSettings;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Tuple;
 import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +23,7 @@ public final class BackupRecorder {
    */
   public static boolean record(Vertx vertx, DatabaseSettings database, String stanza, BackupInfo.Backup backup,
       long timeoutMs) throws Exception {
-    Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).with(database.netClientOptions())
-        .connectingTo(database.connectOptions()).using(vertx).build();
+    Pool pool = database.singleConnectionPool(vertx);
     try {
       return pool.preparedQuery("INSERT INTO backup_runs (label, stanza, backup_type, started_at, finished_at,"
               + " size_bytes, repository_size_bytes, lsn_stop) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"

@@ -4,11 +4,9 @@ import io.consolidb.config.NodeSettings;
 import io.consolidb.config.RedisFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import java.io.PrintStream;
 import java.util.List;
@@ -62,8 +60,7 @@ public final class CheckCommand implements Callable<Integer> {
 
   private boolean checkPostgres(Vertx vertx, NodeSettings settings) {
     String where = settings.database().maskedUrl();
-    Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).with(settings.database().netClientOptions())
-        .connectingTo(settings.database().connectOptions()).using(vertx).build();
+    Pool pool = settings.database().singleConnectionPool(vertx);
     long started = System.nanoTime();
     try {
       Row row = pool.query("SELECT current_setting('server_version') AS version, current_user AS role,"

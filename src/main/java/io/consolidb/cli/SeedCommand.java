@@ -5,9 +5,7 @@ import io.consolidb.demo.DemoDataSeeder;
 import io.consolidb.schema.JdbcCoordinates;
 import io.consolidb.schema.SchemaMigrator;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -45,9 +43,7 @@ public final class SeedCommand implements Callable<Integer> {
       }
       JdbcCoordinates jdbc = settings.database().jdbcCoordinates();
       SchemaMigrator.migrate(jdbc.url(), jdbc.user(), jdbc.password());
-      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
-          .with(settings.database().netClientOptions())
-          .connectingTo(settings.database().connectOptions()).using(vertx).build();
+      Pool pool = settings.database().singleConnectionPool(vertx);
       long started = System.nanoTime();
       try {
         if (ifEmpty) {

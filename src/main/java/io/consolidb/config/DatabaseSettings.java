@@ -1,9 +1,12 @@
 package io.consolidb.config;
 
 import io.consolidb.schema.JdbcCoordinates;
+import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.SslMode;
+import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.concurrent.TimeUnit;
 
@@ -185,6 +188,16 @@ public record DatabaseSettings(
         .setConnectTimeout(connectTimeoutMs())
         .setTcpNoDelay(true)
         .setTcpKeepAlive(true);
+  }
+
+  /**
+   * A pool of one connection to the primary with every pool's transport and connect options, for
+   * one-off work: the breaker's trial, the demo data, the commands, a backup's record. The caller
+   * closes it.
+   */
+  public Pool singleConnectionPool(Vertx vertx) {
+    return PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).with(netClientOptions())
+        .connectingTo(connectOptions()).using(vertx).build();
   }
 
   /**

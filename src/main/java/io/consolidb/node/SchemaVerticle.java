@@ -7,9 +7,7 @@ import io.consolidb.schema.SchemaMigrator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,8 +88,7 @@ public final class SchemaVerticle extends VerticleBase {
     if (!settings.seedDemoData() || settings.demoRestaurants() == 0) {
       return Future.succeededFuture();
     }
-    Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).with(settings.netClientOptions())
-        .connectingTo(settings.connectOptions()).using(vertx).build();
+    Pool pool = settings.singleConnectionPool(vertx);
     return DemoDataSeeder.seedIfEmpty(pool, settings.demoRestaurants(), DEMO_SEED)
         .onSuccess(seeded -> {
           if (seeded) {

@@ -7,7 +7,6 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,8 +97,7 @@ public final class QueryVerticle extends VerticleBase {
     if (trialRunning != null) {
       return Future.failedFuture("the previous trial connection is still pending");
     }
-    Pool once = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).with(settings.netClientOptions())
-        .connectingTo(settings.connectOptions()).using(vertx).build();
+    Pool once = settings.singleConnectionPool(vertx);
     Future<?> answered = once.query("SELECT 1").execute().timeout(settings.queryTimeoutMs(), TimeUnit.MILLISECONDS);
     Future<Void> closed = answered.transform(done -> once.close());
     trialRunning = closed;

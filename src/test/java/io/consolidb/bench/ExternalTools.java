@@ -105,7 +105,7 @@ final class ExternalTools {
     String out = run(List.of("pgbench", "-n", "-S", "-M", "prepared", "-c", Integer.toString(clients),
         "-j", "2", "-T", Integer.toString(seconds), "-h", target.host(), "-p", Integer.toString(target.port()),
         "-U", target.user(), target.database()), Map.of("PGPASSWORD", target.password()), seconds + 60);
-    return parse(PGBENCH_TPS, out, "pgbench");
+    return pgbenchTps(out);
   }
 
   /** {@code pgbench -i} at the given scale, once: its accounts table is what {@code -S} reads. */
@@ -121,7 +121,7 @@ final class ExternalTools {
         Integer.toString(Math.min(clients, 2)), "-t", Integer.toString(transactions), "-h", target.host(), "-p",
         Integer.toString(target.port()), "-U", target.user(), target.database()),
         Map.of("PGPASSWORD", target.password()), 600);
-    return parse(PGBENCH_TPS, out, "pgbench");
+    return pgbenchTps(out);
   }
 
   /** The throughput pgbench printed (excluding the initial connection time). */

@@ -55,11 +55,7 @@ class DatabaseUnavailableTest {
       + " operating system's, counts as unreachable and opens the breaker")
   void handshakeNeverAnswered_givesUpAfterTheConnectTimeout(Vertx vertx) throws Exception {
     try (DroppingListener database = new DroppingListener()) {
-      // pool timeout 1 s: a connect attempt gives up after half of it
-      QueryTestKit.deploy(vertx, QueryTestKit.config(database.url(), new JsonObject()
-          .put("pool", new JsonObject().put("timeoutSeconds", 1))
-          .put("breaker", new JsonObject().put("failures", 2).put("openMs", 60_000))));
-      QueryClient client = QueryTestKit.client(vertx);
+      QueryClient client = deploy(vertx, database, 2, 60_000);
 
       for (int i = 0; i < 2; i++) {
         long started = System.nanoTime();
@@ -76,10 +72,7 @@ class DatabaseUnavailableTest {
       + " so it closes within a trial or two once the database answers again")
   void afterPacketsWereDropped_theBreakerClosesSoonAfterTheDatabaseAnswers(Vertx vertx) throws Exception {
     try (DroppingListener database = new DroppingListener()) {
-      QueryTestKit.deploy(vertx, QueryTestKit.config(database.url(), new JsonObject()
-          .put("pool", new JsonObject().put("timeoutSeconds", 1))
-          .put("breaker", new JsonObject().put("failures", 1).put("openMs", 300))));
-      QueryClient client = QueryTestKit.client(vertx);
+      QueryClient client = deploy(vertx, database, 1, 300);
       assertFailsWith(FailureCodes.UNAVAILABLE, () -> client.write("q", "SELECT 1", null).await(30, TimeUnit.SECONDS));
       // long enough for a connect that waited on its own (SYN resent after 1, 3, 7, 15 s) to be
       // far from its next try when the database comes back
@@ -93,6 +86,14 @@ class DatabaseUnavailableTest {
       QueryResult result = client.read("q", "SELECT 1 AS one", null).await(30, TimeUnit.SECONDS);
       assertThat(result.firstRow().getInteger("one")).isEqualTo(1);
     }
+  }
+
+  /** The query verticle on {@code database}, pool timeout 1 s: a connect attempt gives up after half of it. */
+  private static QueryClient deploy(Vertx vertx, DroppingListener database, int breakerFailures, int openMs) {
+    QueryTestKit.deploy(vertx, QueryTestKit.config(database.url(), new JsonObject()
+        .put("pool", new JsonObject().put("timeoutSeconds", 1))
+        .put("breaker", new JsonObject().put("failures", breakerFailures).put("openMs", openMs))));
+    return QueryTestKit.client(vertx);
   }
 
   /**
