@@ -143,7 +143,7 @@ public final class ConsolidbNode {
    */
   public static Future<Vertx> createVertx(NodeSettings settings, MeterRegistry registry) {
     VertxOptions options = new VertxOptions();
-    OpenTelemetrySdk tracing = settings.tracing().enabled() ? Tracing.sdk(settings.tracing()) : null;
+    OpenTelemetrySdk tracing = settings.tracing().enabled() ? Tracing.sdk(settings.tracing(), registry) : null;
     if (!settings.cluster().enabled()) {
       return Future.succeededFuture(traced(Meters.vertxBuilder(options, registry), tracing).build())
           .onSuccess(vertx -> registerTracing(vertx, tracing));
@@ -153,7 +153,7 @@ public final class ConsolidbNode {
         .withClusterManager(HazelcastClusterConfig.clusterManager(settings.cluster()));
     return builder.buildClustered().onSuccess(vertx -> registerTracing(vertx, tracing)).onFailure(e -> {
       if (tracing != null) {
-        tracing.shutdown(); // its batch thread would outlive the failed start
+        tracing.shutdown(); // closes its exporter; nothing of it outlives the failed start
       }
     });
   }

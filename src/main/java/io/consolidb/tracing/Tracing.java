@@ -1,6 +1,8 @@
 package io.consolidb.tracing;
 
 import io.consolidb.config.TracingSettings;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -12,10 +14,10 @@ import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -31,6 +33,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -63,27 +66,44 @@ public final class Tracing {
     }
   };
 
+  /** Spans a thread collects before it exports them itself ({@link SpanBatches}); measured in docs/BENCHMARKS.md. */
+  private static final int BATCH_SPANS = 128;
+  /** Spans waiting at most: beyond, new ones are dropped (a collector that cannot keep up costs no memory). */
+  private static final int MAX_QUEUED_SPANS = 8192;
+  private static final int MAX_BATCHES_IN_FLIGHT = 4;
+  /** How long a span waits at most for its batch to fill. */
+  private static final long FLUSH_MS = 1000;
+
   private static final Map<Vertx, OpenTelemetrySdk> BY_VERTX = Collections.synchronizedMap(new WeakHashMap<>());
-  /** Senders of SDKs built for a Vert.x that does not exist yet ({@link #sdk}, then {@link #register}). */
-  private static final Map<OpenTelemetrySdk, VertxSpanSender> UNBOUND = Collections.synchronizedMap(new WeakHashMap<>());
+  /**
+   * What an SDK built before its Vert.x exists ({@link #sdk}) needs from that Vert.x once
+   * {@link #register} gives it: the sender's HTTP client and the batches' flush timer.
+   */
+  private static final Map<OpenTelemetrySdk, Consumer<Vertx>> UNBOUND = Collections.synchronizedMap(new WeakHashMap<>());
 
   private Tracing() {
   }
 
   /**
    * The SDK that exports to the configured collector (tracing must be enabled); its batches go out
-   * on the Vert.x that {@link #register} gives it ({@link VertxSpanSender}).
+   * on the Vert.x that {@link #register} gives it ({@link VertxSpanSender}), sent by the threads that
+   * end the spans ({@link SpanBatches}); spans it had to drop are counted in {@code registry}.
    */
-  public static OpenTelemetrySdk sdk(TracingSettings settings) {
+  public static OpenTelemetrySdk sdk(TracingSettings settings, MeterRegistry registry) {
     VertxSpanSender[] sender = new VertxSpanSender[1];
     OtlpHttpSpanExporter exporter = VertxSpanSender.exporter(created -> sender[0] = created)
         .setEndpoint(settings.tracesUrl())
         .setTimeout(Duration.ofSeconds(5)) // a collector that hangs costs a batch, never a request
+        .setMemoryMode(MemoryMode.IMMUTABLE_DATA) // batches may be marshalled on several threads at once
         .build();
-    // bounded queue: when the collector cannot keep up, spans are dropped, memory stays flat
-    OpenTelemetrySdk sdk = sdk(settings, BatchSpanProcessor.builder(exporter)
-        .setMaxQueueSize(8192).setMaxExportBatchSize(2048).setScheduleDelay(Duration.ofSeconds(2)).build());
-    UNBOUND.put(sdk, sender[0]);
+    SpanBatches batches = new SpanBatches(exporter, BATCH_SPANS, MAX_QUEUED_SPANS, MAX_BATCHES_IN_FLIGHT, FLUSH_MS);
+    FunctionCounter.builder("consolidb.tracing.spans.dropped", batches, SpanBatches::dropped)
+        .description("spans dropped because the collector did not keep up").register(registry);
+    OpenTelemetrySdk sdk = sdk(settings, batches);
+    UNBOUND.put(sdk, vertx -> {
+      sender[0].bind(vertx);
+      batches.bind(vertx);
+    });
     return sdk;
   }
 
@@ -110,9 +130,9 @@ public final class Tracing {
   /** Makes {@code sdk} the one {@link #tracer} gives for {@code vertx}; its batches go out on {@code vertx}. */
   public static void register(Vertx vertx, OpenTelemetrySdk sdk) {
     BY_VERTX.put(vertx, sdk);
-    VertxSpanSender sender = UNBOUND.remove(sdk);
-    if (sender != null) {
-      sender.bind(vertx);
+    Consumer<Vertx> binding = UNBOUND.remove(sdk);
+    if (binding != null) {
+      binding.accept(vertx);
     }
   }
 

@@ -20,7 +20,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.TrustOptions;
+import io.vertx.core.tracing.TracingPolicy;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
@@ -37,7 +39,7 @@ import java.util.function.Consumer;
  * one. Why: the JDK client brings a selector thread and an executor of its own and hands every
  * export between them; on a node whose cores serve queries that hand-off cost about as much as
  * marshalling the spans (docs/BENCHMARKS.md, "Tracing overhead, sixth look"). Here the batch is
- * marshalled on the exporter's own thread and written by an event loop in one go, over one
+ * marshalled on the thread that exports it and written by an event loop in one go, over a
  * kept-alive HTTP/1.1 connection.
  *
  * <p>As the SDK's senders do: each attempt is bounded by the configured timeout (a hung collector
@@ -92,8 +94,10 @@ final class VertxSpanSender implements HttpSender {
 
   /** From now on batches go out on {@code vertx}'s HTTP client. */
   void bind(Vertx vertx) {
+    // never traced itself: an export started where a span just ended would otherwise become its child
     HttpClientOptions options = new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1).setKeepAlive(true)
-        .setSsl("https".equals(config.getEndpoint().getScheme())).setVerifyHost(true);
+        .setSsl("https".equals(config.getEndpoint().getScheme())).setVerifyHost(true)
+        .setTracingPolicy(TracingPolicy.IGNORE);
     if (config.getTrustManager() != null) {
       // the exporter's own trusted certificates; without them the JDK's default trust store
       options.setTrustOptions(TrustOptions.wrap(config.getTrustManager()));
@@ -103,16 +107,25 @@ final class VertxSpanSender implements HttpSender {
     this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(2));
   }
 
+  /**
+   * Marshals the batch on the calling thread (the one that filled it, {@link SpanBatches}) and sends
+   * it from a context of its own: not the caller's, whose request id and span are not the export's.
+   */
   @Override
   public void send(MessageWriter writer, Consumer<HttpResponse> onResponse, Consumer<Throwable> onError) {
     Buffer body;
     try {
-      body = marshal(writer); // on the exporter's thread, not an event loop
+      body = marshal(writer);
     } catch (IOException | RuntimeException e) {
       onError.accept(e);
       return;
     }
-    attempt(body, 1).onSuccess(onResponse::accept).onFailure(onError::accept);
+    ContextInternal caller = ContextInternal.current();
+    if (caller == null) {
+      attempt(body, 1).onSuccess(onResponse::accept).onFailure(onError::accept);
+    } else {
+      caller.duplicate().dispatch(v -> attempt(body, 1).onSuccess(onResponse::accept).onFailure(onError::accept));
+    }
   }
 
   private Buffer marshal(MessageWriter writer) throws IOException {

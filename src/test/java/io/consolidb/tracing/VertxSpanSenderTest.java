@@ -2,13 +2,17 @@ package io.consolidb.tracing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consolidb.config.TracingSettings;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -19,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -174,6 +179,40 @@ class VertxSpanSenderTest {
       assertThat(received).containsExactly("/v1/traces");
     } finally {
       certificate.delete();
+    }
+  }
+
+  @Test
+  void anExportStartedInsideATracedRequest_isNotTracedAndCarriesNoneOfItsIds() throws Exception {
+    List<String> traceparents = new CopyOnWriteArrayList<>();
+    int port = collector(request -> {
+      traceparents.add(String.valueOf(request.getHeader("traceparent")));
+      request.response().end();
+    });
+    InMemorySpanExporter recorded = InMemorySpanExporter.create();
+    OpenTelemetrySdk sdk = Tracing.sdk(new TracingSettings("http://unused:4318", 1.0, "sender"),
+        SimpleSpanProcessor.create(recorded));
+    Vertx traced = Tracing.traced(Vertx.builder(), sdk).build();
+    try {
+      VertxSpanSender[] sender = new VertxSpanSender[1];
+      OtlpHttpSpanExporter exporter = VertxSpanSender.exporter(created -> sender[0] = created)
+          .setEndpoint("http://127.0.0.1:" + port + "/v1/traces").setRetryPolicy(null).build();
+      sender[0].bind(traced);
+      Span request = sdk.getTracer("test").spanBuilder("request").startSpan();
+      CompletableFuture<CompletableResultCode> result = new CompletableFuture<>();
+      // as SpanBatches does when a request's span fills a batch: the export starts on that request's context
+      traced.runOnContext(v -> Tracing.within(request, () -> {
+        result.complete(exporter.export(List.of(span())));
+        return Future.succeededFuture();
+      }));
+
+      assertThat(result.get(10, TimeUnit.SECONDS).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+      assertThat(traceparents).containsExactly("null");
+      assertThat(recorded.getFinishedSpanItems()).as("no span for the export's own request").isEmpty();
+      request.end();
+    } finally {
+      traced.close().await(10, TimeUnit.SECONDS);
+      sdk.close();
     }
   }
 
