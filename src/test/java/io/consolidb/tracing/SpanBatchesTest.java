@@ -161,7 +161,9 @@ class SpanBatchesTest {
       int id = t;
       Thread thread = new Thread(() -> {
         try {
-          start.await();
+          if (!start.await(10, TimeUnit.SECONDS)) {
+            return;
+          }
         } catch (InterruptedException e) {
           return;
         }
