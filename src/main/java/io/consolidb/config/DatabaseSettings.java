@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  * {@code SELECT 1} within {@code validationTimeoutMs} before it is used, and a pipelined lookup
  * client idle that long is replaced when nothing answers within {@code validationTimeoutMs}.
  * TCP keepalive stays on as a last resort for connections nobody uses; its timings are the
- * kernel's (Vert.x's NIO transport cannot set them, and the native epoll transport that could is
- * not on the classpath).
+ * kernel's (Vert.x sets them only on the native epoll transport, which the node does not use;
+ * probes reach only idle sockets, and a frozen server's kernel still answers them).
  *
  * <p>TLS ({@link DatabaseTls}): the URL's {@code sslmode} with libpq's meaning, the CA from
  * {@code sslRootCert} ({@code DB_SSL_ROOT_CERT}) or the URL's {@code sslrootcert}. Every pool,

@@ -145,11 +145,11 @@ public final class ConsolidbNode {
     VertxOptions options = new VertxOptions();
     OpenTelemetrySdk tracing = settings.tracing().enabled() ? Tracing.sdk(settings.tracing(), registry) : null;
     if (!settings.cluster().enabled()) {
-      return Future.succeededFuture(traced(Meters.vertxBuilder(options, registry), tracing).build())
+      return Future.succeededFuture(builder(options, registry, tracing).build())
           .onSuccess(vertx -> registerTracing(vertx, tracing));
     }
     options.setEventBusOptions(HazelcastClusterConfig.eventBusOptions(settings.cluster()));
-    VertxBuilder builder = traced(Meters.vertxBuilder(options, registry), tracing)
+    VertxBuilder builder = builder(options, registry, tracing)
         .withClusterManager(HazelcastClusterConfig.clusterManager(settings.cluster()));
     return builder.buildClustered().onSuccess(vertx -> registerTracing(vertx, tracing)).onFailure(e -> {
       if (tracing != null) {
@@ -158,7 +158,9 @@ public final class ConsolidbNode {
     });
   }
 
-  private static VertxBuilder traced(VertxBuilder builder, OpenTelemetrySdk tracing) {
+  /** Metrics to {@code registry}, spans to {@code tracing} (when on), flushes batched ({@link FlushBatchingTransport}). */
+  private static VertxBuilder builder(VertxOptions options, MeterRegistry registry, OpenTelemetrySdk tracing) {
+    VertxBuilder builder = Meters.vertxBuilder(options, registry).withTransport(FlushBatchingTransport.TRANSPORT);
     return tracing == null ? builder : Tracing.traced(builder, tracing);
   }
 
