@@ -45,7 +45,10 @@ final class SpanBatches implements SpanProcessor {
   private final ConcurrentLinkedQueue<SpanData> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger inFlight = new AtomicInteger();
-  /** One thread takes batches at a time: batches leave in the order their spans ended. */
+  /**
+   * One thread takes batches at a time, so they leave in the order their spans ended; only
+   * {@link #forceFlush} (a stopping node, a test) takes beside it, and may reorder its last batches.
+   */
   private final AtomicBoolean taking = new AtomicBoolean();
   private final Set<CompletableResultCode> sending = ConcurrentHashMap.newKeySet();
   private final AtomicLong dropped = new AtomicLong();

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelPipeline;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
@@ -34,6 +35,8 @@ class FlushBatchingTransportTest {
   private static final int WIDTH = 8;
 
   private Vertx vertx;
+  /** Held until the test ends: Vert.x closes a client nobody references, and its connections with it. */
+  private NetClient client;
 
   @AfterEach
   void close() throws Exception {
@@ -93,8 +96,9 @@ class FlushBatchingTransportTest {
       }
     }));
     server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    NetSocketInternal socket = (NetSocketInternal) vertx.createNetClient(clientOptions)
-        .connect(server.actualPort(), "127.0.0.1").await(10, TimeUnit.SECONDS);
+    client = vertx.createNetClient(clientOptions);
+    NetSocketInternal socket = (NetSocketInternal) client.connect(server.actualPort(), "127.0.0.1")
+        .await(10, TimeUnit.SECONDS);
     ChannelHandlerContext chctx = socket.channelHandlerContext();
     AtomicInteger flushes = new AtomicInteger();
     ChannelPipeline pipeline = chctx.pipeline();
